@@ -1,0 +1,130 @@
+# oneM2M SAE for nginx: one entry point for build, test, run and install.
+#
+#   make            build the provider, the client library, the nginx module
+#   make test       build everything and run every Check suite
+#   make run        start the door-lock gateway demo in the foreground
+#   make bench      run the table benchmark (not part of make test)
+#   make install    install the provider into OpenSSL's modules directory
+
+BUILD      ?= build
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Werror=implicit-function-declaration -Wno-unused-parameter
+OSSL_MODULES_DIR := $(shell openssl version -m 2>/dev/null | sed -n 's/^MODULESDIR: "\(.*\)"/\1/p')
+NGX_SRC    ?= /usr/share/nginx/src
+NGX_BIN    ?= /usr/sbin/nginx
+
+APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
+              gnutls-bin valgrind
+
+PROV_SRCS  := $(sort $(wildcard provider/src/*.c))
+PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h
+API_SRCS   := $(sort $(wildcard provider/api/*.c))
+API_OBJS   := $(API_SRCS:%.c=$(BUILD)/%.o)
+PROVIDER   := $(BUILD)/provider/onem2m.so
+API_LIB    := $(BUILD)/libonem2m_sae.a
+NGX_MODULE := $(BUILD)/nginx/objs/ngx_http_onem2m_sae_module.so
+NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/config
+
+TEST_SRCS  := $(sort $(wildcard tests/*.c tests/common/*.c tests/provider/*.c tests/integration/*.c))
+TEST_BIN   := $(BUILD)/tests/check_all
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+SSL_LIBS   := -lssl -lcrypto
+TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
+              -DNGINX_BIN='"$(NGX_BIN)"'
+
+.PHONY: all deps provider module tests test run bench install clean valgrind
+
+all: deps provider module tests
+
+# Missing build dependencies are named with the exact apt-get line; as root
+# they are installed (CI and fresh Debian 12 machines run as root).
+deps:
+	@missing=""; \
+	for p in $(APT_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "missing Debian packages:$$missing"; \
+	    echo "    apt-get install -y$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	            apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	    else exit 1; fi; \
+	fi
+
+provider: $(PROVIDER) $(API_LIB)
+
+$(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/src/provider.map
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden -Iprovider \
+	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
+	    -o $@ $(PROV_SRCS) -lcrypto
+
+$(BUILD)/provider/api/%.o: provider/api/%.c $(PROV_HDRS) $(wildcard provider/api/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -Iprovider -c -o $@ $<
+
+$(API_LIB): $(API_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# The module is built against Debian's own nginx-dev tree with Debian's
+# configure flags, so the .so loads into the distribution's /usr/sbin/nginx.
+module: $(NGX_MODULE)
+
+$(BUILD)/nginx/Makefile: nginx-module/config
+	@rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)/nginx
+	cp -a $(NGX_SRC)/. $(BUILD)/nginx/
+	cd $(BUILD)/nginx && . ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="-I$(CURDIR)/provider" \
+	        --add-dynamic-module=$(CURDIR)/nginx-module >configure.log 2>&1 \
+	    || { tail -30 configure.log; exit 1; }
+
+$(NGX_MODULE): $(BUILD)/nginx/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS)
+	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules >/dev/null
+	@touch $@
+
+tests: $(TEST_BIN) $(BENCH_BINS)
+
+# Every tests/**/*.c may define "Suite *NAME_suite(void)"; the runner gets the
+# list generated, so adding a suite never means editing the runner.
+$(BUILD)/tests/suites.h: $(TEST_SRCS)
+	@mkdir -p $(dir $@)
+	@grep -hoE '^Suite \*[a-z0-9_]+_suite\(void\)' $(TEST_SRCS) \
+	    | sed -E 's/^Suite \*([a-z0-9_]+)_suite\(void\)/SUITE(\1)/' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h tests/*/*.h) $(BUILD)/tests/suites.h $(API_LIB) $(PROV_HDRS)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests -I$(BUILD)/tests \
+	    -o $@ $(TEST_SRCS) $(API_LIB) $$(pkg-config --cflags --libs check) $(SSL_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(API_LIB) $(PROV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(TEST_DEFS) -Iprovider -o $@ $< $(API_LIB) $(SSL_LIBS)
+
+test: all
+	cd $(BUILD)/tests && ./check_all
+
+# Whole suite under valgrind (no fork: Check's children would escape it).
+valgrind: all
+	cd $(BUILD)/tests && CK_FORK=no valgrind --error-exitcode=99 \
+	    --leak-check=full --errors-for-leak-kinds=definite \
+	    ./check_all
+
+bench: all
+	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+run: all
+	@conf/run-demo $(if $(CSE),--cse $(CSE))
+
+install: provider
+	install -d $(DESTDIR)$(OSSL_MODULES_DIR)
+	install -m 0644 $(PROVIDER) $(DESTDIR)$(OSSL_MODULES_DIR)/onem2m.so
+
+clean:
+	rm -rf $(BUILD)

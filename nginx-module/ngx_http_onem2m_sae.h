@@ -1,0 +1,72 @@
+
+/*
+ * oneM2M SAE for nginx: what the modules of this shared object share.
+ *
+ * The SAE module owns the binding of a connection (who the TLS handshake
+ * authenticated); the originator module and any later module read it here.
+ */
+
+
+#ifndef _NGX_HTTP_ONEM2M_SAE_H_INCLUDED_
+#define _NGX_HTTP_ONEM2M_SAE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <onem2m_sae.h>
+
+
+/* onem2m_sae off | optional | required */
+#define NGX_HTTP_ONEM2M_SAE_OFF        0
+#define NGX_HTTP_ONEM2M_SAE_OPTIONAL   1
+#define NGX_HTTP_ONEM2M_SAE_REQUIRED   2
+
+/* how the entity was authenticated */
+#define NGX_HTTP_ONEM2M_SAE_UNBOUND    0
+#define NGX_HTTP_ONEM2M_SAE_PSK        1
+#define NGX_HTTP_ONEM2M_SAE_CERT       2
+
+/* oneM2M response status codes used at the edge (TS-0004, TS-0009) */
+#define NGX_HTTP_ONEM2M_BAD_REQUEST                  4000
+#define NGX_HTTP_ONEM2M_ORIGINATOR_HAS_NO_PRIVILEGE  4103
+#define NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED 4106
+#define NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED 4107
+#define NGX_HTTP_ONEM2M_INTERNAL_SERVER_ERROR        5000
+
+
+typedef struct {
+    ngx_uint_t                 method;        /* NGX_HTTP_ONEM2M_SAE_* */
+    ngx_uint_t                 entity_type;   /* ONEM2M_SAE_ENTITY_* */
+    ngx_str_t                  entity;        /* AE-ID or CSE-ID */
+    ngx_str_t                  kpsa_id;       /* empty for certificates */
+    ngx_str_t                  credential_id; /* "12-<KpsaID>", TS-0003 10.4 */
+} ngx_http_onem2m_sae_binding_t;
+
+
+/*
+ * The binding of the request's connection, valid for the server that
+ * serves the request, or NULL when the connection is unbound (no SAE
+ * handshake, or one made against another server's table).
+ */
+ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_binding(
+    ngx_http_request_t *r);
+
+/* the psk-lookup-table of the request's server, or NULL */
+ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_table(ngx_http_request_t *r);
+
+/* the effective "onem2m_sae" mode of the request's location */
+ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
+
+/*
+ * Answers the request in oneM2M form and finalizes nothing: the HTTP status
+ * mapped from rsc (TS-0009 Table 6.3.2-1), X-M2M-RSC, X-M2M-RI and
+ * X-M2M-RVI echoed from the request, Content-Type application/json and the
+ * body {"m2m:dbg": "<dbg>"}.  Returns what a phase handler returns.
+ */
+ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
+    const char *dbg);
+
+
+#endif /* _NGX_HTTP_ONEM2M_SAE_H_INCLUDED_ */

@@ -1,0 +1,144 @@
+/*
+ * oneM2M Security Association Establishment (TS-0003) for OpenSSL 3 servers.
+ *
+ * The public API of the "onem2m" provider.  A server (nginx through our
+ * module, or any other OpenSSL 3 server) uses it to:
+ *
+ *   1. open a psk-lookup-table (KpsaID -> entity id, Kpsa) by URI, once,
+ *      at configuration time; the provider keeps one parsed, hash-indexed
+ *      copy per file per process and shares it between openers;
+ *   2. install the TLS-PSK hook on its SSL_CTXs, which looks identities up
+ *      during handshakes (TLS 1.2 and TLS 1.3) without OSSL_STORE on the
+ *      hot path, and binds the authenticated entity to the connection;
+ *   3. read the binding of a connection, resumed sessions included.
+ *
+ * The provider itself is reached through OSSL_PROVIDER_get0_dispatch():
+ * the private function ids below live in its dispatch table.  The same
+ * table is also readable by any OpenSSL 3 tool through the standard face,
+ * an OSSL_STORE loader for "kpsa:" URIs.
+ *
+ * Key material returned by this API points into the provider's table:
+ * never copy it into logs, never free it; it is cleansed when the last
+ * reference to the table goes.
+ */
+
+#ifndef ONEM2M_SAE_H
+#define ONEM2M_SAE_H
+
+#include <stddef.h>
+#include <openssl/ssl.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ONEM2M_SAE_PROVIDER_NAME     "onem2m"
+#define ONEM2M_SAE_URI_SCHEME        "kpsa"
+
+/* limits of the table format (PSK_MAX_PSK_LEN, TLS identity limit) */
+#define ONEM2M_SAE_MAX_KEY_LEN       512
+#define ONEM2M_SAE_MAX_ID_LEN        255
+#define ONEM2M_SAE_SHORT_KEY_LEN     16
+
+/* private function ids in the provider's dispatch table */
+#define ONEM2M_SAE_FUNC_TABLE_OPEN   0x6d32d001
+#define ONEM2M_SAE_FUNC_TABLE_FREE   0x6d32d002
+#define ONEM2M_SAE_FUNC_TABLE_LOOKUP 0x6d32d003
+#define ONEM2M_SAE_FUNC_TABLE_FIND_ENTITY 0x6d32d004
+#define ONEM2M_SAE_FUNC_TABLE_COUNT  0x6d32d005
+
+/* the kind of entity a credential is provisioned for */
+#define ONEM2M_SAE_ENTITY_AE         1
+#define ONEM2M_SAE_ENTITY_CSE        2
+
+typedef struct onem2m_sae_table_st  ONEM2M_SAE_TABLE;
+
+/*
+ * One credential, as stored in the table (zero copies on lookup).
+ * Strings are NUL-terminated; lengths exclude the NUL.
+ */
+typedef struct {
+    const char           *kpsa_id;
+    const char           *entity;
+    const unsigned char  *key;
+    unsigned short        kpsa_id_len;
+    unsigned short        entity_len;
+    unsigned short        key_len;
+    unsigned char         entity_type;     /* ONEM2M_SAE_ENTITY_* */
+} ONEM2M_SAE_ENTRY;
+
+/* diagnostics while opening a table: errors and warnings, one per call */
+#define ONEM2M_SAE_DIAG_ERROR        1
+#define ONEM2M_SAE_DIAG_WARNING      2
+
+typedef void (*ONEM2M_SAE_DIAG_CB)(void *arg, int severity, const char *msg);
+
+/*
+ * Table access (the fast face).
+ *
+ * ONEM2M_SAE_table_open() loads the "onem2m" provider into libctx (NULL:
+ * the default library context) if it is not loaded yet, searching
+ * provider_dir first when it is not NULL, then OpenSSL's module directory.
+ * uri is "kpsa:<path>" or a plain path.  Every error and warning is passed
+ * to diag as one line "file:line: reason" (or "file: reason"); a table with
+ * any error does not open (NULL).  Messages never contain key material.
+ * Opening an unchanged file again returns the same shared table.
+ */
+ONEM2M_SAE_TABLE *ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx,
+    const char *provider_dir, const char *uri, ONEM2M_SAE_DIAG_CB diag,
+    void *diag_arg);
+void ONEM2M_SAE_table_free(ONEM2M_SAE_TABLE *table);
+const ONEM2M_SAE_ENTRY *ONEM2M_SAE_table_lookup(const ONEM2M_SAE_TABLE *table,
+    const char *kpsa_id, size_t len);
+const ONEM2M_SAE_ENTRY *ONEM2M_SAE_table_find_entity(
+    const ONEM2M_SAE_TABLE *table, const char *entity, size_t len);
+size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
+
+/*
+ * The TLS hook.
+ *
+ * ONEM2M_SAE_CTX_install() sets the TLS 1.2 psk_server_callback and the
+ * TLS 1.3 psk_find_session_callback on ctx.  At handshake time the hook
+ * uses the table attached to the SSL_CTX the connection currently has
+ * (SSL_get_SSL_CTX(), i.e. after an SNI switch), so a server can install
+ * the hook on every context and attach tables per virtual server with
+ * ONEM2M_SAE_CTX_set_table().  A context without a table declines PSK.
+ */
+#define ONEM2M_SAE_UNKNOWN_HIDE      0   /* fail as with a wrong key */
+#define ONEM2M_SAE_UNKNOWN_ALERT     1   /* unknown_psk_identity alert */
+
+/* events reported to the server, for its log */
+#define ONEM2M_SAE_EV_BOUND          1   /* handshake done, entity bound */
+#define ONEM2M_SAE_EV_UNKNOWN        2   /* identity not in the table */
+#define ONEM2M_SAE_EV_BAD_KEY        3   /* identity known, handshake failed */
+#define ONEM2M_SAE_EV_NO_TABLE       4   /* PSK offered where no table is */
+#define ONEM2M_SAE_EV_RESUMED        5   /* resumed session re-bound */
+#define ONEM2M_SAE_EV_RESUME_REFUSED 6   /* resumed identity gone: unbound */
+#define ONEM2M_SAE_EV_BAD_IDENTITY   7   /* malformed/oversized identity */
+
+/*
+ * identity is the raw identity the client sent (not sanitised, not NUL
+ * terminated); entry is NULL when there is none.  Never log entry->key.
+ */
+typedef void (*ONEM2M_SAE_EVENT_CB)(SSL *ssl, void *arg, int event,
+    const char *identity, size_t identity_len, const ONEM2M_SAE_ENTRY *entry);
+
+int ONEM2M_SAE_CTX_install(SSL_CTX *ctx, ONEM2M_SAE_EVENT_CB event,
+    void *event_arg);
+int ONEM2M_SAE_CTX_set_table(SSL_CTX *ctx, ONEM2M_SAE_TABLE *table,
+    int unknown_identity);
+
+/*
+ * The binding of a connection: the credential its PSK handshake (or the
+ * resumed session's original handshake) authenticated, or NULL.  For a
+ * resumed session the identity is looked up again in the table of the
+ * connection's SSL_CTX: an identity removed since, or now bound to another
+ * entity, gives NULL.  Valid for the life of the SSL object.
+ */
+const ONEM2M_SAE_ENTRY *ONEM2M_SAE_get_binding(SSL *ssl);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ONEM2M_SAE_H */
