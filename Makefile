@@ -26,7 +26,7 @@ API_LIB    := $(BUILD)/libonem2m_sae.a
 NGX_MODULE := $(BUILD)/nginx/objs/ngx_http_onem2m_sae_module.so
 NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/config
 
-TEST_SRCS  := $(sort $(wildcard tests/*.c tests/common/*.c tests/provider/*.c tests/integration/*.c))
+TEST_SRCS  := $(sort $(wildcard tests/*.c tests/*/*.c))
 TEST_BIN   := $(BUILD)/tests/check_all
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
