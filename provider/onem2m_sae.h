@@ -115,6 +115,9 @@ size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
 #define ONEM2M_SAE_EV_RESUMED        5   /* resumed session re-bound */
 #define ONEM2M_SAE_EV_RESUME_REFUSED 6   /* resumed identity gone: unbound */
 #define ONEM2M_SAE_EV_BAD_IDENTITY   7   /* malformed/oversized identity */
+#define ONEM2M_SAE_EV_OTHER_TABLE    8   /* TLS 1.3 PSK found in the table of
+                                            the context before the SNI
+                                            switch: unbound */
 
 /*
  * identity is the raw identity the client sent (not sanitised, not NUL
@@ -136,6 +139,17 @@ int ONEM2M_SAE_CTX_set_table(SSL_CTX *ctx, ONEM2M_SAE_TABLE *table,
  * entity, gives NULL.  Valid for the life of the SSL object.
  */
 const ONEM2M_SAE_ENTRY *ONEM2M_SAE_get_binding(SSL *ssl);
+
+/*
+ * The table the binding returned by ONEM2M_SAE_get_binding() was made with
+ * (NULL when unbound).  OpenSSL 3.0 resolves TLS 1.3 PSKs before the SNI
+ * callback switches SSL_CTX, with the table of the context the connection
+ * was created with; such a binding is only returned while it matches the
+ * table of the connection's current SSL_CTX.  A server that picks its
+ * virtual server by other means (HTTP Host) compares this table with the
+ * one of the server that handles the request.
+ */
+ONEM2M_SAE_TABLE *ONEM2M_SAE_get_binding_table(SSL *ssl);
 
 #ifdef __cplusplus
 }
