@@ -6,6 +6,8 @@
 #   make bench      run the table benchmark (not part of make test)
 #   make install    install the provider into OpenSSL's modules directory
 
+# bash: Debian's nginx-dev conf_flags is a bash array
+SHELL      := /bin/bash
 BUILD      ?= build
 CC         ?= cc
 CFLAGS     ?= -O2 -g
