@@ -1,0 +1,1341 @@
+
+/*
+ * oneM2M Security Association Establishment (TS-0003) for nginx.
+ *
+ * TLS-PSK on stock nginx: the psk-lookup-table is opened through the
+ * "onem2m" provider at configuration time, the provider's TLS hook is
+ * installed on the SSL_CTX of every ssl server, and the entity the
+ * handshake authenticated is bound to the connection.  Requests then carry
+ * that entity upstream in a header no client can forge, and requests
+ * without a security association are refused where one is required.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_onem2m_sae.h"
+
+
+#define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
+
+
+typedef struct {
+    ngx_str_t                  provider_path;
+    ngx_uint_t                 tables;
+} ngx_http_onem2m_sae_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t                  table_uri;
+    u_char                    *table_file;
+    ngx_uint_t                 table_line;
+    ONEM2M_SAE_TABLE          *table;
+
+    ngx_uint_t                 unknown_identity;
+
+    ngx_str_t                  header;
+    u_char                    *header_lowcase;
+    ngx_uint_t                 header_hash;
+
+    /* the first "onem2m_sae optional|required" of the server */
+    ngx_str_t                  mode_name;
+    u_char                    *mode_file;
+    ngx_uint_t                 mode_line;
+
+    unsigned                   enabled:1;
+} ngx_http_onem2m_sae_srv_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                 mode;
+} ngx_http_onem2m_sae_loc_conf_t;
+
+
+/* the binding of a TLS connection, cached for its keepalive requests */
+typedef struct {
+    const ONEM2M_SAE_ENTRY          *entry;
+    const ONEM2M_SAE_TABLE          *table;
+    ngx_http_onem2m_sae_binding_t    binding;
+} ngx_http_onem2m_sae_conn_t;
+
+
+typedef struct {
+    ngx_conf_t                      *cf;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+    ngx_uint_t                       errors;
+} ngx_http_onem2m_sae_diag_ctx_t;
+
+
+static ngx_int_t ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
+static ngx_uint_t ngx_http_onem2m_sae_header_match(ngx_table_elt_t *h,
+    ngx_str_t *name);
+static ngx_http_onem2m_sae_conn_t *ngx_http_onem2m_sae_get_conn(
+    ngx_http_request_t *r);
+static ngx_int_t ngx_http_onem2m_sae_printable(const char *s, size_t len);
+static void ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
+    const char *identity, size_t identity_len,
+    const ONEM2M_SAE_ENTRY *entry);
+static size_t ngx_http_onem2m_sae_sanitize(u_char *dst, const u_char *src,
+    size_t len);
+
+static ngx_int_t ngx_http_onem2m_sae_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+static ngx_int_t ngx_http_onem2m_sae_add_variables(ngx_conf_t *cf);
+static void *ngx_http_onem2m_sae_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_onem2m_sae_merge_srv_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static void *ngx_http_onem2m_sae_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_onem2m_sae_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static ngx_int_t ngx_http_onem2m_sae_init(ngx_conf_t *cf);
+
+static char *ngx_http_onem2m_sae_psk_table(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_onem2m_sae_mode_directive(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+static ngx_int_t ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
+static ngx_uint_t ngx_http_onem2m_sae_ssl_listen(ngx_conf_t *cf);
+static ngx_int_t ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
+static void ngx_http_onem2m_sae_diag(void *arg, int severity,
+    const char *msg);
+static void ngx_http_onem2m_sae_free_table(void *data);
+static ngx_int_t ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
+
+
+static ngx_conf_enum_t  ngx_http_onem2m_sae_modes[] = {
+    { ngx_string("off"), NGX_HTTP_ONEM2M_SAE_OFF },
+    { ngx_string("optional"), NGX_HTTP_ONEM2M_SAE_OPTIONAL },
+    { ngx_string("required"), NGX_HTTP_ONEM2M_SAE_REQUIRED },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_onem2m_sae_unknown_identities[] = {
+    { ngx_string("hide"), ONEM2M_SAE_UNKNOWN_HIDE },
+    { ngx_string("alert"), ONEM2M_SAE_UNKNOWN_ALERT },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_onem2m_sae_commands[] = {
+
+    { ngx_string("onem2m_sae_provider_path"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_sae_main_conf_t, provider_path),
+      NULL },
+
+    { ngx_string("onem2m_sae_psk_table"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_sae_psk_table,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onem2m_sae"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_sae_mode_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_sae_loc_conf_t, mode),
+      &ngx_http_onem2m_sae_modes },
+
+    { ngx_string("onem2m_sae_identity_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_sae_identity_header,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onem2m_sae_unknown_identity"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_sae_srv_conf_t, unknown_identity),
+      &ngx_http_onem2m_sae_unknown_identities },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_onem2m_sae_module_ctx = {
+    ngx_http_onem2m_sae_add_variables,     /* preconfiguration */
+    ngx_http_onem2m_sae_init,              /* postconfiguration */
+
+    ngx_http_onem2m_sae_create_main_conf,  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    ngx_http_onem2m_sae_create_srv_conf,   /* create server configuration */
+    ngx_http_onem2m_sae_merge_srv_conf,    /* merge server configuration */
+
+    ngx_http_onem2m_sae_create_loc_conf,   /* create location configuration */
+    ngx_http_onem2m_sae_merge_loc_conf     /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_onem2m_sae_module = {
+    NGX_MODULE_V1,
+    &ngx_http_onem2m_sae_module_ctx,       /* module context */
+    ngx_http_onem2m_sae_commands,          /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+#define NGX_HTTP_ONEM2M_SAE_VAR_ENTITY         0
+#define NGX_HTTP_ONEM2M_SAE_VAR_KPSA_ID        1
+#define NGX_HTTP_ONEM2M_SAE_VAR_CREDENTIAL_ID  2
+#define NGX_HTTP_ONEM2M_SAE_VAR_METHOD         3
+
+
+static ngx_http_variable_t  ngx_http_onem2m_sae_vars[] = {
+
+    { ngx_string("onem2m_sae_entity"), NULL, ngx_http_onem2m_sae_variable,
+      NGX_HTTP_ONEM2M_SAE_VAR_ENTITY, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("onem2m_sae_kpsa_id"), NULL, ngx_http_onem2m_sae_variable,
+      NGX_HTTP_ONEM2M_SAE_VAR_KPSA_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("onem2m_sae_credential_id"), NULL,
+      ngx_http_onem2m_sae_variable,
+      NGX_HTTP_ONEM2M_SAE_VAR_CREDENTIAL_ID, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("onem2m_sae_method"), NULL, ngx_http_onem2m_sae_variable,
+      NGX_HTTP_ONEM2M_SAE_VAR_METHOD, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_onem2m_sae_default_header =
+    ngx_string("X-Onem2m-Sae-Entity");
+
+static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
+    ngx_null_string,
+    ngx_string("psk"),
+    ngx_string("cert")
+};
+
+/* SSL ex_data slot of the per-connection binding cache */
+static int  ngx_http_onem2m_sae_conn_index = -1;
+
+
+/* the exported API (ngx_http_onem2m_sae.h) */
+
+ngx_http_onem2m_sae_binding_t *
+ngx_http_onem2m_sae_binding(ngx_http_request_t *r)
+{
+    ngx_http_onem2m_sae_conn_t      *sc;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+
+    if (sscf->table == NULL) {
+        return NULL;
+    }
+
+    sc = ngx_http_onem2m_sae_get_conn(r);
+
+    if (sc == NULL || sc->entry == NULL) {
+        return NULL;
+    }
+
+    /*
+     * The handshake may have used another server's table (SNI chose
+     * another server than Host does): the binding counts only for a
+     * server with the very table it was made with.
+     */
+
+    if (sc->table != sscf->table) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "onem2m sae: binding made with another table");
+        return NULL;
+    }
+
+    return &sc->binding;
+}
+
+
+ONEM2M_SAE_TABLE *
+ngx_http_onem2m_sae_table(ngx_http_request_t *r)
+{
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+
+    return sscf->table;
+}
+
+
+ngx_uint_t
+ngx_http_onem2m_sae_mode(ngx_http_request_t *r)
+{
+    ngx_http_onem2m_sae_loc_conf_t  *slcf;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_onem2m_sae_module);
+
+    if (slcf->mode != NGX_CONF_UNSET_UINT) {
+        return slcf->mode;
+    }
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+
+    return sscf->table ? NGX_HTTP_ONEM2M_SAE_REQUIRED
+                       : NGX_HTTP_ONEM2M_SAE_OFF;
+}
+
+
+/* request phases */
+
+static ngx_int_t
+ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
+{
+    ngx_table_elt_t                 *h;
+    ngx_http_onem2m_sae_binding_t   *binding;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+
+    if (!sscf->enabled || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_onem2m_sae_strip_header(r, sscf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    binding = ngx_http_onem2m_sae_binding(r);
+
+    if (binding == NULL) {
+        return NGX_DECLINED;
+    }
+
+    h = ngx_list_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = sscf->header_hash;
+    h->key = sscf->header;
+    h->lowcase_key = sscf->header_lowcase;
+    h->value = binding->entity;
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r)
+{
+    if (ngx_http_onem2m_sae_mode(r) != NGX_HTTP_ONEM2M_SAE_REQUIRED) {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_onem2m_sae_binding(r) != NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "onem2m sae: request without security association "
+                  "refused (4107)");
+
+    return ngx_http_onem2m_send_error(r,
+                           NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED,
+                           "security association required");
+}
+
+
+/*
+ * Removes every client copy of the identity header by rebuilding the
+ * header list without it: upstream modules (proxy, fastcgi, grpc, uwsgi)
+ * forward whatever the list holds.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
+    ngx_http_onem2m_sae_srv_conf_t *sscf)
+{
+    ngx_uint_t        i, n, found;
+    ngx_list_t        headers;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *header, *h;
+
+    n = 0;
+    found = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        header = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (ngx_http_onem2m_sae_header_match(&header[i], &sscf->header))
+            {
+                found++;
+            }
+        }
+
+        n += part->nelts;
+    }
+
+    if (found == 0) {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "onem2m sae: %ui client \"%V\" header(s) removed",
+                  found, &sscf->header);
+
+    if (ngx_list_init(&headers, r->pool, n - found + 1,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        header = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (ngx_http_onem2m_sae_header_match(&header[i], &sscf->header))
+            {
+                continue;
+            }
+
+            h = ngx_list_push(&headers);
+            if (h == NULL) {
+                return NGX_ERROR;
+            }
+
+            *h = header[i];
+        }
+    }
+
+    r->headers_in.headers = headers;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Case-insensitive, and "-" equals "_": CGI-style upstreams (fastcgi,
+ * uwsgi, scgi) turn both into "_", so "X_Onem2m_Sae_Entity" sent with
+ * underscores_in_headers would otherwise reach them as the same variable.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_sae_header_match(ngx_table_elt_t *h, ngx_str_t *name)
+{
+    u_char      a, b;
+    ngx_uint_t  i;
+
+    if (h->key.len != name->len) {
+        return 0;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        a = ngx_tolower(h->key.data[i]);
+        b = ngx_tolower(name->data[i]);
+
+        if (a == '_') {
+            a = '-';
+        }
+
+        if (b == '_') {
+            b = '-';
+        }
+
+        if (a != b) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * The binding of the TLS connection under the request, looked up once per
+ * connection and kept in the SSL object's ex_data, in memory of the client
+ * connection's pool (for HTTP/2 the real connection, not the stream's).
+ */
+
+static ngx_http_onem2m_sae_conn_t *
+ngx_http_onem2m_sae_get_conn(ngx_http_request_t *r)
+{
+    u_char                      *p;
+    SSL                         *ssl;
+    ngx_connection_t            *c;
+    const ONEM2M_SAE_ENTRY      *entry;
+    ngx_http_onem2m_sae_conn_t  *sc;
+
+    c = r->connection;
+
+    if (c->ssl == NULL || ngx_http_onem2m_sae_conn_index == -1) {
+        return NULL;
+    }
+
+    ssl = c->ssl->connection;
+
+    sc = SSL_get_ex_data(ssl, ngx_http_onem2m_sae_conn_index);
+    if (sc) {
+        return sc;
+    }
+
+    /* early data is processed before the handshake proved the key */
+
+    if (!SSL_is_init_finished(ssl)) {
+        return NULL;
+    }
+
+#if (NGX_HTTP_V2)
+    if (r->main->stream) {
+        c = r->main->stream->connection->connection;
+    }
+#endif
+
+    sc = ngx_pcalloc(c->pool, sizeof(ngx_http_onem2m_sae_conn_t));
+    if (sc == NULL) {
+        return NULL;
+    }
+
+    entry = ONEM2M_SAE_get_binding(ssl);
+
+    if (entry
+        && (!ngx_http_onem2m_sae_printable(entry->entity, entry->entity_len)
+            || entry->entity_len == 0))
+    {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "onem2m sae: entity of psk identity is not printable, "
+                      "connection left unbound");
+        entry = NULL;
+    }
+
+    if (entry) {
+        p = ngx_pnalloc(c->pool, sizeof("12-") - 1 + entry->kpsa_id_len);
+        if (p == NULL) {
+            return NULL;
+        }
+
+        sc->entry = entry;
+        sc->table = ONEM2M_SAE_get_binding_table(ssl);
+        sc->binding.method = NGX_HTTP_ONEM2M_SAE_PSK;
+        sc->binding.entity_type = entry->entity_type;
+        sc->binding.entity.data = (u_char *) entry->entity;
+        sc->binding.entity.len = entry->entity_len;
+        sc->binding.kpsa_id.data = (u_char *) entry->kpsa_id;
+        sc->binding.kpsa_id.len = entry->kpsa_id_len;
+        sc->binding.credential_id.data = p;
+        sc->binding.credential_id.len =
+            ngx_cpymem(ngx_cpymem(p, "12-", 3), entry->kpsa_id,
+                       entry->kpsa_id_len)
+            - p;
+    }
+
+    if (SSL_set_ex_data(ssl, ngx_http_onem2m_sae_conn_index, sc) == 0) {
+        return NULL;
+    }
+
+    return sc;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_sae_printable(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((u_char) s[i] < 0x20 || (u_char) s[i] == 0x7f) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* handshake events of the TLS hook, into the connection's error log */
+
+static void
+ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
+    const char *identity, size_t identity_len, const ONEM2M_SAE_ENTRY *entry)
+{
+    size_t             id_len, entity_len;
+    ngx_log_t         *log;
+    ngx_connection_t  *c;
+    u_char             id[NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
+    u_char             entity[NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
+
+    c = ngx_ssl_get_connection(ssl);
+    log = c ? c->log : ngx_cycle->log;
+
+    id_len = ngx_http_onem2m_sae_sanitize(id, (const u_char *) identity,
+                                          identity ? identity_len : 0);
+    entity_len = 0;
+
+    if (entry) {
+        entity_len = ngx_http_onem2m_sae_sanitize(entity,
+                                       (const u_char *) entry->entity,
+                                       entry->entity_len);
+    }
+
+    switch (event) {
+
+    case ONEM2M_SAE_EV_BOUND:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: psk identity \"%*s\" bound to \"%*s\"",
+                      id_len, id, entity_len, entity);
+        break;
+
+    case ONEM2M_SAE_EV_RESUMED:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: resumed session of psk identity \"%*s\" "
+                      "bound to \"%*s\"", id_len, id, entity_len, entity);
+        break;
+
+    case ONEM2M_SAE_EV_UNKNOWN:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: unknown psk identity \"%*s\"",
+                      id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_BAD_KEY:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: wrong key for psk identity \"%*s\"",
+                      id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_NO_TABLE:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: psk identity \"%*s\" offered to a server "
+                      "without psk table", id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_RESUME_REFUSED:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: resumed session of psk identity \"%*s\" "
+                      "not bound: identity no longer in the table",
+                      id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_OTHER_TABLE:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: psk identity \"%*s\" found in the table "
+                      "of another server than the one SNI selected, "
+                      "not bound", id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_BAD_IDENTITY:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: malformed psk identity \"%*s\"",
+                      id_len, id);
+        break;
+
+    default:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: event %d for psk identity \"%*s\"",
+                      event, id_len, id);
+        break;
+    }
+}
+
+
+/*
+ * Identities come from the network: cut at the TLS identity limit, with
+ * anything but printable ASCII (and the quote and backslash) as \xHH.
+ */
+
+static size_t
+ngx_http_onem2m_sae_sanitize(u_char *dst, const u_char *src, size_t len)
+{
+    u_char         *p;
+    size_t          i;
+    static u_char   hex[] = "0123456789abcdef";
+
+    if (len > NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN) {
+        len = NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN;
+    }
+
+    p = dst;
+
+    for (i = 0; i < len; i++) {
+        if (src[i] < 0x20 || src[i] > 0x7e || src[i] == '"'
+            || src[i] == '\\')
+        {
+            *p++ = '\\';
+            *p++ = 'x';
+            *p++ = hex[src[i] >> 4];
+            *p++ = hex[src[i] & 0xf];
+
+        } else {
+            *p++ = src[i];
+        }
+    }
+
+    return p - dst;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_sae_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                      *s;
+    ngx_http_onem2m_sae_binding_t  *binding;
+
+    binding = ngx_http_onem2m_sae_binding(r);
+
+    if (binding == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    switch (data) {
+
+    case NGX_HTTP_ONEM2M_SAE_VAR_ENTITY:
+        s = &binding->entity;
+        break;
+
+    case NGX_HTTP_ONEM2M_SAE_VAR_KPSA_ID:
+        s = &binding->kpsa_id;
+        break;
+
+    case NGX_HTTP_ONEM2M_SAE_VAR_CREDENTIAL_ID:
+        s = &binding->credential_id;
+        break;
+
+    default: /* NGX_HTTP_ONEM2M_SAE_VAR_METHOD */
+        s = &ngx_http_onem2m_sae_methods[binding->method];
+        break;
+    }
+
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s->data;
+
+    return NGX_OK;
+}
+
+
+/* configuration */
+
+static ngx_int_t
+ngx_http_onem2m_sae_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_onem2m_sae_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_onem2m_sae_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_sae_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_onem2m_sae_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->provider_path = { 0, NULL };
+     */
+
+    return smcf;
+}
+
+
+static void *
+ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    sscf = ngx_pcalloc(cf->pool, sizeof(ngx_http_onem2m_sae_srv_conf_t));
+    if (sscf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     sscf->table_uri = { 0, NULL };
+     *     sscf->table = NULL;
+     *     sscf->header = { 0, NULL };
+     *     sscf->mode_file = NULL;
+     *     sscf->enabled = 0;
+     */
+
+    sscf->unknown_identity = NGX_CONF_UNSET_UINT;
+
+    return sscf;
+}
+
+
+static char *
+ngx_http_onem2m_sae_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_onem2m_sae_srv_conf_t *prev = parent;
+    ngx_http_onem2m_sae_srv_conf_t *conf = child;
+
+    ngx_conf_merge_uint_value(conf->unknown_identity, prev->unknown_identity,
+                              ONEM2M_SAE_UNKNOWN_HIDE);
+
+    ngx_conf_merge_str_value(conf->header, prev->header,
+                             ngx_http_onem2m_sae_default_header.data);
+
+    conf->header_lowcase = ngx_pnalloc(cf->pool, conf->header.len);
+    if (conf->header_lowcase == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    conf->header_hash = ngx_hash_strlow(conf->header_lowcase,
+                                        conf->header.data, conf->header.len);
+
+    /* tables, and modes asking for one, belong to a server: no inheritance */
+
+    if (ngx_http_onem2m_sae_enable(cf, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_onem2m_sae_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_sae_loc_conf_t  *slcf;
+
+    slcf = ngx_palloc(cf->pool, sizeof(ngx_http_onem2m_sae_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    slcf->mode = NGX_CONF_UNSET_UINT;
+
+    return slcf;
+}
+
+
+static char *
+ngx_http_onem2m_sae_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_onem2m_sae_loc_conf_t *prev = parent;
+    ngx_http_onem2m_sae_loc_conf_t *conf = child;
+
+    /* still unset: the server's default, decided by its table */
+
+    ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_CONF_UNSET_UINT);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onem2m_sae_psk_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
+
+    ngx_str_t  *value;
+
+    if (sscf->table_uri.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0
+        || (value[1].len == sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1
+            && ngx_strncmp(value[1].data, ONEM2M_SAE_URI_SCHEME ":",
+                           value[1].len) == 0))
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "empty table in \"%V\"", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    sscf->table_uri = value[1];
+    sscf->table_file = cf->conf_file->file.name.data;
+    sscf->table_line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onem2m_sae_mode_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_onem2m_sae_loc_conf_t *slcf = conf;
+
+    char                            *rv;
+    ngx_str_t                       *value;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    if (slcf->mode == NGX_HTTP_ONEM2M_SAE_OFF) {
+        return NGX_CONF_OK;
+    }
+
+    /* remembered to refuse it later on a server without a table */
+
+    sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_onem2m_sae_module);
+
+    if (sscf->mode_file == NULL) {
+        value = cf->args->elts;
+
+        sscf->mode_name = value[1];
+        sscf->mode_file = cf->conf_file->file.name.data;
+        sscf->mode_line = cf->conf_file->line;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
+
+    u_char      c;
+    ngx_str_t  *value;
+    ngx_uint_t  i;
+
+    if (sscf->header.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "empty header name in \"%V\"", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    /* an RFC 9110 token */
+
+    for (i = 0; i < value[1].len; i++) {
+        c = value[1].data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9')
+            || ngx_strchr("!#$%&'*+-.^_`|~", c) != NULL)
+        {
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid header name \"%V\" in \"%V\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    sscf->header = value[1];
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * After every server is merged (the SSL_CTXs exist): open the tables,
+ * refuse what cannot work, install the hook on every ssl server's SSL_CTX,
+ * and register the phase handlers.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                        s;
+    ngx_http_handler_pt              *h;
+    ngx_http_ssl_srv_conf_t          *ssl;
+    ngx_http_core_srv_conf_t        **cscfp;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_onem2m_sae_srv_conf_t   *sscf;
+    ngx_http_onem2m_sae_main_conf_t  *smcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onem2m_sae_module);
+    cscfp = cmcf->servers.elts;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_POST_READ_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_onem2m_sae_post_read_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_onem2m_sae_preaccess_handler;
+
+    if (smcf->tables == 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_onem2m_sae_conn_index == -1) {
+        ngx_http_onem2m_sae_conn_index = SSL_get_ex_new_index(0, NULL, NULL,
+                                                              NULL, NULL);
+        if (ngx_http_onem2m_sae_conn_index == -1) {
+            ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
+                          "onem2m sae: SSL_get_ex_new_index() failed");
+            return NGX_ERROR;
+        }
+    }
+
+    /*
+     * The hook goes on every ssl server: nginx creates the SSL object from
+     * the default server's context, and a server without a table there
+     * declines PSK instead of leaving PSK to chance.
+     */
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+
+        sscf = ngx_http_conf_get_module_srv_conf(cscfp[s],
+                                                 ngx_http_onem2m_sae_module);
+        ssl = ngx_http_conf_get_module_srv_conf(cscfp[s], ngx_http_ssl_module);
+
+        if (ssl->ssl.ctx == NULL) {
+            continue;
+        }
+
+        if (ONEM2M_SAE_CTX_install(ssl->ssl.ctx, ngx_http_onem2m_sae_event,
+                                   NULL)
+            != 1)
+        {
+            ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
+                          "onem2m sae: cannot install the TLS-PSK hook "
+                          "for the server in %s:%ui",
+                          cscfp[s]->file_name, cscfp[s]->line);
+            return NGX_ERROR;
+        }
+
+        if (sscf->table == NULL) {
+            continue;
+        }
+
+        if (ONEM2M_SAE_CTX_set_table(ssl->ssl.ctx, sscf->table,
+                                     (int) sscf->unknown_identity)
+            != 1)
+        {
+            ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
+                          "onem2m sae: cannot attach the table of "
+                          "\"onem2m_sae_psk_table\" in %s:%ui",
+                          sscf->table_file, sscf->table_line);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * At the merge of a server (its SSL_CTX exists by then, the ssl module
+ * merges first): refuse what cannot work and open its table, so that the
+ * originator module finds it in its own postconfiguration.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf)
+{
+    ngx_http_ssl_srv_conf_t          *ssl;
+    ngx_http_onem2m_sae_main_conf_t  *smcf;
+
+    if (sscf->table_uri.len == 0) {
+        if (sscf->mode_file) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"onem2m_sae %V\" needs an "
+                          "\"onem2m_sae_psk_table\" in its server "
+                          "in %s:%ui",
+                          &sscf->mode_name, sscf->mode_file,
+                          sscf->mode_line);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    ssl = ngx_http_conf_get_module_srv_conf(cf, ngx_http_ssl_module);
+
+    if (!ssl->enable && !ngx_http_onem2m_sae_ssl_listen(cf)) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae_psk_table\" needs a "
+                      "\"listen ... ssl\" in its server in %s:%ui",
+                      sscf->table_file, sscf->table_line);
+        return NGX_ERROR;
+    }
+
+    if (ssl->ssl.ctx == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae_psk_table\" needs an "
+                      "\"ssl_certificate\" in its server in %s:%ui",
+                      sscf->table_file, sscf->table_line);
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_onem2m_sae_check_ciphers(cf, sscf, ssl) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onem2m_sae_module);
+
+    if (ngx_http_onem2m_sae_open_table(cf, smcf, sscf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    sscf->enabled = 1;
+    smcf->tables++;
+
+    return NGX_OK;
+}
+
+
+/* whether the server being merged has a "listen ... ssl" address */
+
+static ngx_uint_t
+ngx_http_onem2m_sae_ssl_listen(ngx_conf_t *cf)
+{
+    ngx_uint_t                   p, a, s;
+    ngx_http_conf_addr_t        *addr;
+    ngx_http_conf_port_t        *port;
+    ngx_http_core_srv_conf_t    *cscf, **cscfp;
+    ngx_http_core_main_conf_t   *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+    if (cmcf->ports == NULL) {
+        return 0;
+    }
+
+    port = cmcf->ports->elts;
+
+    for (p = 0; p < cmcf->ports->nelts; p++) {
+
+        addr = port[p].addrs.elts;
+
+        for (a = 0; a < port[p].addrs.nelts; a++) {
+
+            if (!addr[a].opt.ssl) {
+                continue;
+            }
+
+            cscfp = addr[a].servers.elts;
+
+            for (s = 0; s < addr[a].servers.nelts; s++) {
+                if (cscfp[s] == cscf) {
+                    return 1;
+                }
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf)
+{
+    u_char                          *uri, *dir;
+    ngx_str_t                        path;
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_onem2m_sae_diag_ctx_t   diag;
+
+    /* relative paths are relative to the configuration's directory */
+
+    path = sscf->table_uri;
+
+    if (path.len > sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1
+        && ngx_strncmp(path.data, ONEM2M_SAE_URI_SCHEME ":",
+                       sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1) == 0)
+    {
+        path.data += sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
+        path.len -= sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
+    }
+
+    if (path.data[0] != '/') {
+        if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    uri = ngx_pnalloc(cf->pool, sizeof(ONEM2M_SAE_URI_SCHEME ":") + path.len);
+    if (uri == NULL) {
+        return NGX_ERROR;
+    }
+
+    *ngx_cpymem(ngx_cpymem(uri, ONEM2M_SAE_URI_SCHEME ":",
+                           sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1),
+                path.data, path.len) = '\0';
+
+    dir = NULL;
+
+    if (smcf->provider_path.len) {
+        dir = ngx_pnalloc(cf->pool, smcf->provider_path.len + 1);
+        if (dir == NULL) {
+            return NGX_ERROR;
+        }
+
+        *ngx_cpymem(dir, smcf->provider_path.data,
+                    smcf->provider_path.len) = '\0';
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    diag.cf = cf;
+    diag.sscf = sscf;
+    diag.errors = 0;
+
+    sscf->table = ONEM2M_SAE_table_open(NULL, (char *) dir, (char *) uri,
+                                        ngx_http_onem2m_sae_diag, &diag);
+
+    if (sscf->table == NULL) {
+        if (diag.errors == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "onem2m_sae_psk_table \"%V\": cannot open "
+                          "in %s:%ui",
+                          &sscf->table_uri, sscf->table_file,
+                          sscf->table_line);
+        }
+
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_onem2m_sae_free_table;
+    cln->data = sscf->table;
+
+    ngx_log_error(NGX_LOG_INFO, cf->log, 0,
+                  "onem2m_sae_psk_table \"%V\": %uz entries",
+                  &sscf->table_uri, ONEM2M_SAE_table_count(sscf->table));
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_onem2m_sae_diag(void *arg, int severity, const char *msg)
+{
+    ngx_http_onem2m_sae_diag_ctx_t *diag = arg;
+
+    ngx_uint_t  level;
+
+    if (severity == ONEM2M_SAE_DIAG_ERROR) {
+        level = NGX_LOG_EMERG;
+        diag->errors++;
+
+    } else {
+        level = NGX_LOG_WARN;
+    }
+
+    ngx_log_error(level, diag->cf->log, 0,
+                  "onem2m_sae_psk_table \"%V\": %s in %s:%ui",
+                  &diag->sscf->table_uri, msg, diag->sscf->table_file,
+                  diag->sscf->table_line);
+}
+
+
+static void
+ngx_http_onem2m_sae_free_table(void *data)
+{
+    ONEM2M_SAE_table_free(data);
+}
+
+
+/*
+ * TLS 1.2 offers PSK suites only from the cipher list: an SAE server whose
+ * "ssl_ciphers" has none could never authenticate a TLS 1.2 client.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl)
+{
+    int                        i, kx, min, max;
+    const SSL_CIPHER          *cipher;
+    STACK_OF(SSL_CIPHER)      *ciphers;
+
+    min = SSL_CTX_get_min_proto_version(ssl->ssl.ctx);
+    max = SSL_CTX_get_max_proto_version(ssl->ssl.ctx);
+
+    if ((SSL_CTX_get_options(ssl->ssl.ctx) & SSL_OP_NO_TLSv1_2)
+        || (min != 0 && min > TLS1_2_VERSION)
+        || (max != 0 && max < TLS1_2_VERSION))
+    {
+        return NGX_OK;
+    }
+
+    ciphers = SSL_CTX_get_ciphers(ssl->ssl.ctx);
+
+    for (i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers); i++) {
+        cipher = sk_SSL_CIPHER_value(ciphers, i);
+        kx = SSL_CIPHER_get_kx_nid(cipher);
+
+        if (kx == NID_kx_psk || kx == NID_kx_ecdhe_psk
+            || kx == NID_kx_dhe_psk || kx == NID_kx_rsa_psk)
+        {
+            return NGX_OK;
+        }
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"onem2m_sae_psk_table\" needs a PSK cipher suite, "
+                  "but \"ssl_ciphers %V\" enables none while TLS 1.2 is "
+                  "enabled in %s:%ui",
+                  &ssl->ciphers, sscf->table_file, sscf->table_line);
+
+    return NGX_ERROR;
+}
