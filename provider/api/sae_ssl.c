@@ -1,0 +1,987 @@
+/*
+ * The TLS-PSK hook: TS-0003 SAE on any OpenSSL 3 server's SSL_CTX.
+ *
+ * Per context (SSL_CTX ex_data): the psk-lookup-table, the unknown-identity
+ * policy, the server's event callback and the info callback we wrap.
+ * Per connection (SSL ex_data): what the handshake offered and whether it
+ * really completed with that key.
+ *
+ * OpenSSL 3.0 facts this file is built on (ssl/statem/statem_srvr.c,
+ * extensions_srvr.c, ssl_sess.c):
+ *
+ *   - TLS 1.3: the cipher suite is chosen, then the pre_shared_key
+ *     extension is parsed (psk_find_session_cb) inside
+ *     ssl_get_prev_session(), both BEFORE the servername callback: the
+ *     lookup uses the table of the SSL_CTX the connection was created
+ *     with.  The binding remembers that table.
+ *   - TLS 1.3: a PSK session whose hash differs from the chosen suite's is
+ *     silently skipped (full handshake).  The client's binder length tells
+ *     its hash, so the client_hello callback (run before the suite is
+ *     chosen) narrows the TLS 1.3 suites to that hash.
+ *   - TLS 1.3: when psk_find_session_cb declines, the legacy
+ *     psk_server_callback is tried too (for identities <= 256 bytes); ours
+ *     declines in TLS 1.3.
+ *   - TLS 1.2: psk_server_callback runs at ClientKeyExchange, after the SNI
+ *     switch; the identity is cut at its first NUL by OpenSSL; identities
+ *     over 256 bytes are refused by OpenSSL (decode_error) before us.
+ *   - Both callbacks are copied into the SSL by SSL_new() only; the info
+ *     callback and the client_hello callback are read from the current
+ *     context at the time they fire.
+ *   - Resumption bypasses both callbacks; ticket app data travels inside
+ *     the ticket and in i2d_SSL_SESSION (shared caches), ex_data does not.
+ */
+
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/tls1.h>
+
+#include "onem2m_sae.h"
+
+
+typedef void (*sae_info_cb_fn)(const SSL *ssl, int where, int ret);
+
+typedef struct {
+    ONEM2M_SAE_TABLE     *table;
+    int                   unknown_identity;   /* ONEM2M_SAE_UNKNOWN_* */
+    int                   installed;
+    ONEM2M_SAE_EVENT_CB   event;
+    void                 *event_arg;
+    sae_info_cb_fn        next_info_cb;       /* the server's own, or NULL */
+} sae_ctx_conf;
+
+/* where a connection's handshake stands */
+#define SAE_NONE        0   /* no external PSK taken by us (yet) */
+#define SAE_TENTATIVE   1   /* we gave OpenSSL the key of entry */
+#define SAE_REJECTED    2   /* identity refused or handshake failed */
+
+typedef struct {
+    int                       state;
+    int                       settled;        /* bound/unbound decided */
+    const ONEM2M_SAE_ENTRY   *entry;          /* tentative or bound */
+    ONEM2M_SAE_TABLE         *table;          /* the table entry is from */
+    const ONEM2M_SAE_ENTRY   *binding;        /* set once settled bound */
+    unsigned int              reported;       /* bit per event sent */
+    ONEM2M_SAE_EVENT_CB       event;          /* of the lookup context */
+    void                     *event_arg;
+} sae_conn;
+
+/* ticket app data: magic, version, KpsaID and entity, length-prefixed */
+#define SAE_APPDATA_MAGIC     0x6d
+#define SAE_APPDATA_VERSION   1
+
+/* a key of plausible length for identities we hide */
+#define SAE_DUMMY_KEY_LEN     32
+
+
+static int sae_ctx_index = -1;
+static int sae_conn_index = -1;
+static CRYPTO_ONCE sae_once = CRYPTO_ONCE_STATIC_INIT;
+static int sae_once_ok;
+
+
+static void
+sae_ctx_conf_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+    OPENSSL_free(ptr);
+}
+
+
+static void
+sae_conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+    OPENSSL_free(ptr);
+}
+
+
+/* SSL_dup() must not share our per-connection state */
+static int
+sae_conn_dup(CRYPTO_EX_DATA *to, const CRYPTO_EX_DATA *from, void **from_d,
+    int idx, long argl, void *argp)
+{
+    *from_d = NULL;
+    return 1;
+}
+
+
+static void
+sae_init_indexes(void)
+{
+    sae_ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+                                             sae_ctx_conf_free);
+    sae_conn_index = SSL_get_ex_new_index(0, NULL, NULL, sae_conn_dup,
+                                          sae_conn_free);
+    sae_once_ok = sae_ctx_index >= 0 && sae_conn_index >= 0;
+}
+
+
+static int
+sae_init(void)
+{
+    return CRYPTO_THREAD_run_once(&sae_once, sae_init_indexes) && sae_once_ok;
+}
+
+
+static sae_ctx_conf *
+sae_get_conf(const SSL_CTX *ctx)
+{
+    if (ctx == NULL || !sae_once_ok) {
+        return NULL;
+    }
+
+    return SSL_CTX_get_ex_data(ctx, sae_ctx_index);
+}
+
+
+static sae_ctx_conf *
+sae_get_or_create_conf(SSL_CTX *ctx)
+{
+    sae_ctx_conf  *conf;
+
+    if (!sae_init()) {
+        return NULL;
+    }
+
+    conf = SSL_CTX_get_ex_data(ctx, sae_ctx_index);
+    if (conf != NULL) {
+        return conf;
+    }
+
+    conf = OPENSSL_zalloc(sizeof(*conf));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    if (!SSL_CTX_set_ex_data(ctx, sae_ctx_index, conf)) {
+        OPENSSL_free(conf);
+        return NULL;
+    }
+
+    return conf;
+}
+
+
+static sae_conn *
+sae_get_conn(const SSL *ssl)
+{
+    if (!sae_once_ok) {
+        return NULL;
+    }
+
+    return SSL_get_ex_data(ssl, sae_conn_index);
+}
+
+
+static sae_conn *
+sae_get_or_create_conn(SSL *ssl)
+{
+    sae_conn      *conn;
+    sae_ctx_conf  *conf;
+
+    conn = sae_get_conn(ssl);
+    if (conn != NULL || !sae_once_ok) {
+        return conn;
+    }
+
+    conn = OPENSSL_zalloc(sizeof(*conn));
+    if (conn == NULL) {
+        return NULL;
+    }
+
+    if (!SSL_set_ex_data(ssl, sae_conn_index, conn)) {
+        OPENSSL_free(conn);
+        return NULL;
+    }
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf != NULL) {
+        conn->event = conf->event;
+        conn->event_arg = conf->event_arg;
+    }
+
+    return conn;
+}
+
+
+/* each event at most once per connection */
+static void
+sae_report(SSL *ssl, sae_conn *conn, int event, const char *identity,
+    size_t identity_len, const ONEM2M_SAE_ENTRY *entry)
+{
+    sae_ctx_conf         *conf;
+    ONEM2M_SAE_EVENT_CB   cb;
+    void                 *arg;
+
+    if (conn->reported & (1u << event)) {
+        return;
+    }
+    conn->reported |= 1u << event;
+
+    /* the server of the connection now, else the one that looked it up */
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf != NULL && conf->installed && conf->event != NULL) {
+        cb = conf->event;
+        arg = conf->event_arg;
+    } else {
+        cb = conn->event;
+        arg = conn->event_arg;
+    }
+
+    if (cb != NULL) {
+        cb(ssl, arg, event, identity, identity_len, entry);
+    }
+}
+
+
+/*
+ * A KpsaID is "relative@fqdn" in visible ASCII (TS-0003 10.5); anything
+ * with bytes outside visible ASCII and space cannot be one.
+ */
+static int
+sae_is_visible(const unsigned char *id, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (id[i] < 0x21 || id[i] > 0x7e) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * TLS 1.3 identities are also session tickets (binary, from us or from
+ * another server): those are declined without an event.  Text identities
+ * are external PSK identities.
+ */
+static int
+sae_is_text(const unsigned char *id, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (id[i] < 0x20 || id[i] > 0x7e) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static int
+sae_identity_well_formed(const unsigned char *id, size_t len)
+{
+    return len > 0 && len <= ONEM2M_SAE_MAX_ID_LEN && sae_is_visible(id, len);
+}
+
+
+/*
+ * The binder length the client sent for an identity in its TLS 1.3
+ * pre_shared_key extension (the PSK's hash size), or 0.  With want NULL,
+ * the first text identity's.  The raw ClientHello is readable from the
+ * client_hello callback and, in OpenSSL 3.0, until the end of early
+ * ClientHello processing, which includes psk_find_session_cb.
+ */
+static size_t
+sae_client_binder_len(SSL *ssl, const unsigned char *want, size_t want_len)
+{
+    const unsigned char  *ext, *ids, *binders, *id;
+    size_t                ext_len, ids_len, binders_len, id_len, pos, index;
+    size_t                found, n;
+
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &ext_len)
+        || ext_len < 2)
+    {
+        return 0;
+    }
+
+    ids_len = ((size_t) ext[0] << 8) | ext[1];
+    if (ids_len + 2 > ext_len) {
+        return 0;
+    }
+    ids = ext + 2;
+
+    found = (size_t) -1;
+
+    for (pos = 0, index = 0; pos + 2 <= ids_len; index++) {
+        id_len = ((size_t) ids[pos] << 8) | ids[pos + 1];
+        if (pos + 2 + id_len + 4 > ids_len) {
+            return 0;
+        }
+        id = ids + pos + 2;
+        pos += 2 + id_len + 4;
+
+        if (want == NULL
+            ? sae_is_text(id, id_len)
+            : id_len == want_len && memcmp(id, want, id_len) == 0)
+        {
+            found = index;
+            break;
+        }
+    }
+
+    if (found == (size_t) -1 || ids_len + 4 > ext_len) {
+        return 0;
+    }
+
+    binders = ext + 2 + ids_len;
+    binders_len = ((size_t) binders[0] << 8) | binders[1];
+    if (2 + ids_len + 2 + binders_len > ext_len) {
+        return 0;
+    }
+    binders += 2;
+
+    for (pos = 0, index = 0; pos < binders_len; index++) {
+        n = binders[pos];
+        if (pos + 1 + n > binders_len) {
+            return 0;
+        }
+        if (index == found) {
+            return n;
+        }
+        pos += 1 + n;
+    }
+
+    return 0;
+}
+
+
+static size_t
+sae_cipher_hash_len(const SSL_CIPHER *cipher)
+{
+    const EVP_MD  *md;
+
+    md = SSL_CIPHER_get_handshake_digest(cipher);
+
+    return md != NULL ? (size_t) EVP_MD_get_size(md) : 0;
+}
+
+
+/*
+ * Before the TLS 1.3 suite is chosen: when the client offers an external
+ * PSK, keep only the suites of its hash, else OpenSSL would pick a suite
+ * the PSK cannot be used with (OpenSSL clients default to SHA-256 PSKs and
+ * prefer TLS_AES_256_GCM_SHA384) and fall back to a certificate handshake.
+ * Unknown identities are treated alike so that "hide" stays hidden.
+ */
+static int
+sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
+{
+    STACK_OF(SSL_CIPHER)  *ciphers;
+    const SSL_CIPHER      *cipher;
+    sae_ctx_conf          *conf;
+    size_t                 binder_len, len, used;
+    char                   list[256];
+    const char            *name;
+    int                    i, keep, drop;
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf == NULL || conf->table == NULL) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    binder_len = sae_client_binder_len(ssl, NULL, 0);
+    if (binder_len == 0) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    ciphers = SSL_get_ciphers(ssl);
+    used = 0;
+    keep = 0;
+    drop = 0;
+    list[0] = '\0';
+
+    for (i = 0; i < sk_SSL_CIPHER_num(ciphers); i++) {
+        cipher = sk_SSL_CIPHER_value(ciphers, i);
+        if (SSL_CIPHER_get_protocol_id(cipher) >> 8 != 0x13) {
+            continue;
+        }
+        if (sae_cipher_hash_len(cipher) != binder_len) {
+            drop++;
+            continue;
+        }
+        name = SSL_CIPHER_get_name(cipher);
+        len = strlen(name);
+        if (used + len + 2 > sizeof(list)) {
+            return SSL_CLIENT_HELLO_SUCCESS;
+        }
+        if (used > 0) {
+            list[used++] = ':';
+        }
+        memcpy(list + used, name, len + 1);
+        used += len;
+        keep++;
+    }
+
+    /* nothing to narrow, or nothing left: let OpenSSL decide */
+    if (drop == 0 || keep == 0) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    if (!SSL_set_ciphersuites(ssl, list)) {
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+
+/*
+ * KpsaID and entity go into the session: they travel in TLS 1.2 and 1.3
+ * tickets and in serialised sessions (nginx's shared cache).
+ */
+static int
+sae_set_appdata(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
+{
+    unsigned char *buf, *p;
+    int            ok;
+
+    if (entry->kpsa_id_len > ONEM2M_SAE_MAX_ID_LEN) {
+        return 0;
+    }
+
+    buf = OPENSSL_malloc(5 + entry->kpsa_id_len + entry->entity_len);
+    if (buf == NULL) {
+        return 0;
+    }
+
+    p = buf;
+    *p++ = SAE_APPDATA_MAGIC;
+    *p++ = SAE_APPDATA_VERSION;
+    *p++ = (unsigned char) entry->kpsa_id_len;
+    memcpy(p, entry->kpsa_id, entry->kpsa_id_len);
+    p += entry->kpsa_id_len;
+    *p++ = (unsigned char) (entry->entity_len >> 8);
+    *p++ = (unsigned char) entry->entity_len;
+    memcpy(p, entry->entity, entry->entity_len);
+    p += entry->entity_len;
+
+    ok = SSL_SESSION_set1_ticket_appdata(sess, buf, p - buf);
+    OPENSSL_free(buf);
+
+    return ok;
+}
+
+
+static int
+sae_get_appdata(SSL_SESSION *sess, const unsigned char **kpsa_id,
+    size_t *kpsa_id_len, const unsigned char **entity, size_t *entity_len)
+{
+    unsigned char  *p;
+    void           *data;
+    size_t          len, n;
+
+    if (sess == NULL || !SSL_SESSION_get0_ticket_appdata(sess, &data, &len)
+        || data == NULL || len < 3)
+    {
+        return 0;
+    }
+
+    p = data;
+    if (p[0] != SAE_APPDATA_MAGIC || p[1] != SAE_APPDATA_VERSION) {
+        return 0;
+    }
+
+    n = p[2];
+    if (3 + n + 2 > len) {
+        return 0;
+    }
+    *kpsa_id = p + 3;
+    *kpsa_id_len = n;
+
+    p += 3 + n;
+    len -= 3 + n;
+    n = ((size_t) p[0] << 8) | p[1];
+    if (2 + n != len) {
+        return 0;
+    }
+    *entity = p + 2;
+    *entity_len = n;
+
+    return 1;
+}
+
+
+static int
+sae_appdata_matches(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
+{
+    const unsigned char  *kpsa_id, *entity;
+    size_t                kpsa_id_len, entity_len;
+
+    return sae_get_appdata(sess, &kpsa_id, &kpsa_id_len, &entity,
+                           &entity_len)
+           && kpsa_id_len == entry->kpsa_id_len
+           && memcmp(kpsa_id, entry->kpsa_id, kpsa_id_len) == 0
+           && entity_len == entry->entity_len
+           && memcmp(entity, entry->entity, entity_len) == 0;
+}
+
+
+/* a TLS 1.3 PSK session, its hash matching the client's binder */
+static SSL_SESSION *
+sae_tls13_session(SSL *ssl, const unsigned char *key, size_t key_len,
+    size_t binder_len, const ONEM2M_SAE_ENTRY *entry)
+{
+    static const unsigned char  aes128gcm_sha256[] = { 0x13, 0x01 };
+    static const unsigned char  aes256gcm_sha384[] = { 0x13, 0x02 };
+    const SSL_CIPHER           *cipher;
+    SSL_SESSION                *sess;
+
+    cipher = SSL_get_pending_cipher(ssl);
+    if (cipher == NULL
+        || (binder_len != 0 && sae_cipher_hash_len(cipher) != binder_len))
+    {
+        /* OpenSSL will skip it and fall back to a full handshake */
+        cipher = SSL_CIPHER_find(ssl, binder_len == 48 ? aes256gcm_sha384
+                                                       : aes128gcm_sha256);
+    }
+
+    if (cipher == NULL) {
+        return NULL;
+    }
+
+    sess = SSL_SESSION_new();
+    if (sess == NULL) {
+        return NULL;
+    }
+
+    if (!SSL_SESSION_set1_master_key(sess, key, key_len)
+        || !SSL_SESSION_set_cipher(sess, cipher)
+        || !SSL_SESSION_set_protocol_version(sess, TLS1_3_VERSION)
+        || (entry != NULL && !sae_set_appdata(sess, entry)))
+    {
+        SSL_SESSION_free(sess);
+        return NULL;
+    }
+
+    return sess;
+}
+
+
+/*
+ * TLS 1.3: called for every identity the client offers, until one yields
+ * a session; returning 0 aborts the handshake (internal_error alert).
+ */
+static int
+sae_find_session_cb(SSL *ssl, const unsigned char *identity,
+    size_t identity_len, SSL_SESSION **sess)
+{
+    const ONEM2M_SAE_ENTRY  *entry;
+    sae_ctx_conf            *conf;
+    sae_conn                *conn;
+    unsigned char            dummy[SAE_DUMMY_KEY_LEN];
+    size_t                   binder_len;
+    int                      event;
+
+    *sess = NULL;
+
+    /* session tickets come here too: not ours to judge */
+    if (!sae_is_text(identity, identity_len)) {
+        return 1;
+    }
+
+    conn = sae_get_or_create_conn(ssl);
+    if (conn == NULL) {
+        return 0;
+    }
+
+    /* a HelloRetryRequest brings the identities again */
+    conn->state = SAE_NONE;
+    conn->entry = NULL;
+    conn->table = NULL;
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf == NULL || conf->table == NULL) {
+        sae_report(ssl, conn, ONEM2M_SAE_EV_NO_TABLE, (const char *) identity,
+                   identity_len, NULL);
+        return 1;
+    }
+
+    binder_len = sae_client_binder_len(ssl, identity, identity_len);
+
+    entry = NULL;
+    event = ONEM2M_SAE_EV_BAD_IDENTITY;
+    if (sae_identity_well_formed(identity, identity_len)) {
+        entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) identity,
+                                        identity_len);
+        event = ONEM2M_SAE_EV_UNKNOWN;
+    }
+
+    if (entry != NULL) {
+        *sess = sae_tls13_session(ssl, entry->key, entry->key_len,
+                                  binder_len, entry);
+        if (*sess == NULL) {
+            return 0;
+        }
+        conn->state = SAE_TENTATIVE;
+        conn->entry = entry;
+        conn->table = conf->table;
+        return 1;
+    }
+
+    conn->state = SAE_REJECTED;
+    sae_report(ssl, conn, event, (const char *) identity, identity_len, NULL);
+
+    if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT) {
+        /* OpenSSL 3.0 offers no unknown_psk_identity here */
+        return 0;
+    }
+
+    /* hide: a key nobody has, so the binder fails as with a wrong key */
+    if (RAND_bytes(dummy, sizeof(dummy)) != 1) {
+        return 0;
+    }
+    *sess = sae_tls13_session(ssl, dummy, sizeof(dummy), binder_len, NULL);
+    OPENSSL_cleanse(dummy, sizeof(dummy));
+
+    return *sess != NULL;
+}
+
+
+/*
+ * TLS 1.2 (and the legacy TLS 1.3 fallback, which we decline): returns the
+ * key length, 0 for an unknown_psk_identity alert.
+ */
+static unsigned int
+sae_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
+    unsigned int max_psk_len)
+{
+    const ONEM2M_SAE_ENTRY  *entry;
+    sae_ctx_conf            *conf;
+    sae_conn                *conn;
+    SSL_SESSION             *sess;
+    size_t                   identity_len;
+    unsigned int             len;
+    int                      event;
+
+    if (SSL_version(ssl) >= TLS1_3_VERSION || identity == NULL) {
+        return 0;
+    }
+
+    conn = sae_get_or_create_conn(ssl);
+    if (conn == NULL) {
+        return 0;
+    }
+
+    conn->state = SAE_REJECTED;
+    conn->entry = NULL;
+    conn->table = NULL;
+
+    identity_len = strlen(identity);
+
+    /* after the SNI switch: the table of the server the client named */
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf == NULL || conf->table == NULL) {
+        sae_report(ssl, conn, ONEM2M_SAE_EV_NO_TABLE, identity, identity_len,
+                   NULL);
+        return 0;
+    }
+
+    entry = NULL;
+    event = ONEM2M_SAE_EV_BAD_IDENTITY;
+    if (sae_identity_well_formed((const unsigned char *) identity,
+                                 identity_len))
+    {
+        entry = ONEM2M_SAE_table_lookup(conf->table, identity, identity_len);
+        event = ONEM2M_SAE_EV_UNKNOWN;
+    }
+
+    if (entry != NULL && entry->key_len <= max_psk_len) {
+        sess = SSL_get_session(ssl);
+        if (sess == NULL || !sae_set_appdata(sess, entry)) {
+            return 0;
+        }
+        memcpy(psk, entry->key, entry->key_len);
+        conn->state = SAE_TENTATIVE;
+        conn->entry = entry;
+        conn->table = conf->table;
+        return entry->key_len;
+    }
+
+    sae_report(ssl, conn, event, identity, identity_len, NULL);
+
+    if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT) {
+        return 0;
+    }
+
+    /* hide: the Finished check fails as with a wrong key */
+    len = SAE_DUMMY_KEY_LEN < max_psk_len ? SAE_DUMMY_KEY_LEN : max_psk_len;
+    if (RAND_bytes(psk, (int) len) != 1) {
+        return 0;
+    }
+
+    return len;
+}
+
+
+/* did the handshake really use the key we handed out for conn->entry? */
+static int
+sae_psk_used(SSL *ssl, sae_conn *conn)
+{
+    const SSL_CIPHER  *cipher;
+    const char        *identity;
+    int                kx;
+
+    if (SSL_version(ssl) >= TLS1_3_VERSION) {
+        /* an external PSK handshake is a "resumption" in TLS 1.3 */
+        return SSL_session_reused(ssl)
+               && sae_appdata_matches(SSL_get_session(ssl), conn->entry);
+    }
+
+    if (SSL_session_reused(ssl)) {
+        return 0;
+    }
+
+    cipher = SSL_get_current_cipher(ssl);
+    kx = cipher != NULL ? SSL_CIPHER_get_kx_nid(cipher) : NID_undef;
+    if (kx != NID_kx_psk && kx != NID_kx_ecdhe_psk && kx != NID_kx_dhe_psk
+        && kx != NID_kx_rsa_psk)
+    {
+        return 0;
+    }
+
+    identity = SSL_get_psk_identity(ssl);
+
+    return identity != NULL
+           && strlen(identity) == conn->entry->kpsa_id_len
+           && memcmp(identity, conn->entry->kpsa_id,
+                     conn->entry->kpsa_id_len) == 0;
+}
+
+
+/* a resumed session: the KpsaID must still be in the table, same entity */
+static void
+sae_settle_resumed(SSL *ssl, sae_conn *conn)
+{
+    const ONEM2M_SAE_ENTRY  *entry;
+    const unsigned char     *kpsa_id, *entity;
+    sae_ctx_conf            *conf;
+    size_t                   kpsa_id_len, entity_len;
+
+    if (!sae_get_appdata(SSL_get_session(ssl), &kpsa_id, &kpsa_id_len,
+                         &entity, &entity_len))
+    {
+        return;
+    }
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    entry = NULL;
+    if (conf != NULL && conf->table != NULL) {
+        entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) kpsa_id,
+                                        kpsa_id_len);
+    }
+
+    if (entry == NULL || entry->entity_len != entity_len
+        || memcmp(entry->entity, entity, entity_len) != 0)
+    {
+        sae_report(ssl, conn, ONEM2M_SAE_EV_RESUME_REFUSED,
+                   (const char *) kpsa_id, kpsa_id_len, NULL);
+        return;
+    }
+
+    conn->binding = entry;
+    conn->table = conf->table;
+    sae_report(ssl, conn, ONEM2M_SAE_EV_RESUMED, entry->kpsa_id,
+               entry->kpsa_id_len, entry);
+}
+
+
+/* once the handshake is complete: bound or not, for good */
+static void
+sae_settle(SSL *ssl, sae_conn *conn)
+{
+    const ONEM2M_SAE_ENTRY  *entry;
+    sae_ctx_conf            *conf;
+
+    if (conn->settled) {
+        return;
+    }
+    conn->settled = 1;
+
+    if (conn->state == SAE_TENTATIVE) {
+        entry = conn->entry;
+        if (!sae_psk_used(ssl, conn)) {
+            conn->state = SAE_REJECTED;
+            return;
+        }
+
+        conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+        if (conf == NULL || conf->table != conn->table) {
+            /* TLS 1.3 before the SNI switch: another server's table */
+            sae_report(ssl, conn, ONEM2M_SAE_EV_OTHER_TABLE, entry->kpsa_id,
+                       entry->kpsa_id_len, entry);
+            return;
+        }
+
+        conn->binding = entry;
+        sae_report(ssl, conn, ONEM2M_SAE_EV_BOUND, entry->kpsa_id,
+                   entry->kpsa_id_len, entry);
+        return;
+    }
+
+    if (SSL_session_reused(ssl)) {
+        sae_settle_resumed(ssl, conn);
+    }
+}
+
+
+/*
+ * Wraps the server's info callback (nginx: ngx_ssl_info_callback, always
+ * called first) to see the end of the handshake and fatal alerts.
+ */
+static void
+sae_info_cb(const SSL *cssl, int where, int ret)
+{
+    sae_ctx_conf  *conf;
+    sae_conn      *conn;
+    SSL           *ssl;
+
+    ssl = (SSL *) cssl;
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf != NULL && conf->next_info_cb != NULL) {
+        conf->next_info_cb(cssl, where, ret);
+    }
+
+    if (where & SSL_CB_HANDSHAKE_DONE) {
+        conn = sae_get_conn(ssl);
+        if (conn == NULL && SSL_session_reused(ssl)) {
+            conn = sae_get_or_create_conn(ssl);
+        }
+        if (conn != NULL) {
+            sae_settle(ssl, conn);
+        }
+        return;
+    }
+
+    if ((where & SSL_CB_ALERT) && (ret >> 8) == SSL3_AL_FATAL) {
+        conn = sae_get_conn(ssl);
+        if (conn != NULL && conn->state == SAE_TENTATIVE && !conn->settled) {
+            conn->state = SAE_REJECTED;
+            conn->settled = 1;
+            sae_report(ssl, conn, ONEM2M_SAE_EV_BAD_KEY,
+                       conn->entry->kpsa_id, conn->entry->kpsa_id_len,
+                       conn->entry);
+        }
+    }
+}
+
+
+int
+ONEM2M_SAE_CTX_install(SSL_CTX *ctx, ONEM2M_SAE_EVENT_CB event,
+    void *event_arg)
+{
+    sae_ctx_conf    *conf;
+    sae_info_cb_fn   info_cb;
+
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    conf = sae_get_or_create_conf(ctx);
+    if (conf == NULL) {
+        return 0;
+    }
+
+    conf->event = event;
+    conf->event_arg = event_arg;
+
+    info_cb = SSL_CTX_get_info_callback(ctx);
+    if (info_cb != sae_info_cb) {
+        conf->next_info_cb = info_cb;
+        SSL_CTX_set_info_callback(ctx, sae_info_cb);
+    }
+
+    /* TLS 1.2 PSK suites are only offered with a psk_server_callback */
+    SSL_CTX_set_psk_server_callback(ctx, sae_psk_server_cb);
+    SSL_CTX_set_psk_find_session_callback(ctx, sae_find_session_cb);
+    SSL_CTX_set_client_hello_cb(ctx, sae_client_hello_cb, NULL);
+
+    conf->installed = 1;
+
+    return 1;
+}
+
+
+int
+ONEM2M_SAE_CTX_set_table(SSL_CTX *ctx, ONEM2M_SAE_TABLE *table,
+    int unknown_identity)
+{
+    sae_ctx_conf  *conf;
+
+    if (ctx == NULL
+        || (unknown_identity != ONEM2M_SAE_UNKNOWN_HIDE
+            && unknown_identity != ONEM2M_SAE_UNKNOWN_ALERT))
+    {
+        return 0;
+    }
+
+    conf = sae_get_or_create_conf(ctx);
+    if (conf == NULL) {
+        return 0;
+    }
+
+    conf->table = table;
+    conf->unknown_identity = unknown_identity;
+
+    return 1;
+}
+
+
+const ONEM2M_SAE_ENTRY *
+ONEM2M_SAE_get_binding(SSL *ssl)
+{
+    sae_ctx_conf  *conf;
+    sae_conn      *conn;
+
+    if (ssl == NULL || !sae_once_ok || !SSL_is_init_finished(ssl)) {
+        return NULL;
+    }
+
+    /* the info callback may not have run (not installed on this ctx) */
+    conn = sae_get_conn(ssl);
+    if (conn == NULL && SSL_session_reused(ssl)) {
+        conn = sae_get_or_create_conn(ssl);
+    }
+    if (conn == NULL) {
+        return NULL;
+    }
+    sae_settle(ssl, conn);
+
+    if (conn->binding == NULL) {
+        return NULL;
+    }
+
+    /* only against the table the connection's context has now */
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf == NULL || conf->table != conn->table) {
+        return NULL;
+    }
+
+    return conn->binding;
+}
+
+
+ONEM2M_SAE_TABLE *
+ONEM2M_SAE_get_binding_table(SSL *ssl)
+{
+    sae_conn  *conn;
+
+    if (ONEM2M_SAE_get_binding(ssl) == NULL) {
+        return NULL;
+    }
+
+    conn = sae_get_conn(ssl);
+
+    return conn->table;
+}
