@@ -1,0 +1,47 @@
+/*
+ * PRIVATE: the contract between the "onem2m" provider and its client
+ * library (provider/api/sae_table.c).  Not for servers: they use
+ * onem2m_sae.h only.
+ *
+ * The provider's dispatch table (OSSL_PROVIDER_get0_dispatch()) carries
+ * the private function ids ONEM2M_SAE_FUNC_TABLE_* of onem2m_sae.h with the
+ * signatures below.  The client calls TABLE_OPEN and TABLE_FREE through it.
+ *
+ * Every table starts with an ONEM2M_SAE_TABLE_HEAD holding the same lookup
+ * functions, so that a lookup during a handshake is one indirect call on
+ * the table itself: no global state, no lock, no allocation, and tables of
+ * two provider instances (two library contexts) never get mixed up.
+ */
+
+#ifndef ONEM2M_SAE_DISPATCH_H
+#define ONEM2M_SAE_DISPATCH_H
+
+#include <stddef.h>
+#include <openssl/core.h>
+#include "onem2m_sae.h"
+
+/* ONEM2M_SAE_FUNC_TABLE_OPEN: uri is "kpsa:<path>" or a plain path */
+typedef ONEM2M_SAE_TABLE *(ONEM2M_SAE_table_open_fn)(void *provctx,
+    const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg);
+
+/* ONEM2M_SAE_FUNC_TABLE_FREE: drops one reference */
+typedef void (ONEM2M_SAE_table_free_fn)(ONEM2M_SAE_TABLE *table);
+
+/* ONEM2M_SAE_FUNC_TABLE_LOOKUP and ONEM2M_SAE_FUNC_TABLE_FIND_ENTITY */
+typedef const ONEM2M_SAE_ENTRY *(ONEM2M_SAE_table_lookup_fn)(
+    const ONEM2M_SAE_TABLE *table, const char *name, size_t len);
+
+/* ONEM2M_SAE_FUNC_TABLE_COUNT */
+typedef size_t (ONEM2M_SAE_table_count_fn)(const ONEM2M_SAE_TABLE *table);
+
+#define ONEM2M_SAE_TABLE_MAGIC  0x6d326d54u     /* "m2mT" */
+
+typedef struct {
+    unsigned int                  magic;        /* ONEM2M_SAE_TABLE_MAGIC */
+    ONEM2M_SAE_table_lookup_fn   *lookup;       /* by KpsaID */
+    ONEM2M_SAE_table_lookup_fn   *find_entity;  /* by AE-ID / CSE-ID */
+    ONEM2M_SAE_table_count_fn    *count;
+    ONEM2M_SAE_table_free_fn     *free;
+} ONEM2M_SAE_TABLE_HEAD;
+
+#endif /* ONEM2M_SAE_DISPATCH_H */

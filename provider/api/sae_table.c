@@ -1,0 +1,231 @@
+/*
+ * The client side of the fast face: servers link this (the nginx module
+ * compiles it in), the "onem2m" provider owns the tables.
+ *
+ * Opening a table loads the provider into the library context (once per
+ * context, a reference per open table) and calls its private TABLE_OPEN
+ * function, found with OSSL_PROVIDER_get0_dispatch().  Each open table
+ * holds one provider reference, released by ONEM2M_SAE_table_free(), so
+ * the provider's code stays mapped while any table of it is in use.
+ *
+ * Lookups call through the table's own head (sae_dispatch.h): one
+ * indirect call, no lock, no allocation.
+ */
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/provider.h>
+
+#include "sae_dispatch.h"
+
+#define SAE_PROVIDER_FILE  ONEM2M_SAE_PROVIDER_NAME ".so"
+
+/* which provider reference each open table holds */
+typedef struct sae_table_ref_st  SAE_TABLE_REF;
+
+struct sae_table_ref_st {
+    ONEM2M_SAE_TABLE   *table;
+    OSSL_PROVIDER      *provider;
+    SAE_TABLE_REF      *next;
+};
+
+static pthread_mutex_t   sae_refs_lock = PTHREAD_MUTEX_INITIALIZER;
+static SAE_TABLE_REF    *sae_refs;
+
+
+static void
+sae_diag(ONEM2M_SAE_DIAG_CB diag, void *arg, const char *uri,
+    const char *reason)
+{
+    char  msg[PATH_MAX + 256];
+
+    if (diag != NULL) {
+        snprintf(msg, sizeof(msg), "%s: %s", uri, reason);
+        diag(arg, ONEM2M_SAE_DIAG_ERROR, msg);
+    }
+}
+
+/*
+ * A provider already loaded under its name (openssl.cnf, an earlier call)
+ * is reused.  Otherwise provider_dir is tried by absolute file name, which
+ * OSSL_PROVIDER_try_load() accepts as a module path without touching the
+ * process-wide default search path, then the name in OpenSSL's modules
+ * directory.  Fallback providers (default) stay enabled.
+ */
+static OSSL_PROVIDER *
+sae_provider_load(OSSL_LIB_CTX *libctx, const char *provider_dir)
+{
+    OSSL_PROVIDER  *provider;
+    char            path[PATH_MAX];
+    char           *dir;
+    int             n;
+
+    if (OSSL_PROVIDER_available(libctx, ONEM2M_SAE_PROVIDER_NAME)) {
+        provider = OSSL_PROVIDER_try_load(libctx, ONEM2M_SAE_PROVIDER_NAME, 1);
+        if (provider != NULL) {
+            return provider;
+        }
+    }
+
+    if (provider_dir != NULL) {
+        dir = realpath(provider_dir, NULL);
+
+        if (dir != NULL) {
+            n = snprintf(path, sizeof(path), "%s/" SAE_PROVIDER_FILE, dir);
+            free(dir);
+
+            if (n > 0 && (size_t) n < sizeof(path) && access(path, R_OK) == 0) {
+                ERR_set_mark();
+                provider = OSSL_PROVIDER_try_load(libctx, path, 1);
+
+                if (provider != NULL) {
+                    ERR_pop_to_mark();
+                    return provider;
+                }
+
+                ERR_clear_last_mark();
+            }
+        }
+    }
+
+    return OSSL_PROVIDER_try_load(libctx, ONEM2M_SAE_PROVIDER_NAME, 1);
+}
+
+ONEM2M_SAE_TABLE *
+ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
+    const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    OSSL_PROVIDER             *provider;
+    const OSSL_DISPATCH       *fn;
+    ONEM2M_SAE_table_open_fn  *table_open = NULL;
+    ONEM2M_SAE_TABLE          *table;
+    SAE_TABLE_REF             *ref;
+
+    if (uri == NULL) {
+        sae_diag(diag, diag_arg, "(null)", "no table URI");
+        return NULL;
+    }
+
+    provider = sae_provider_load(libctx, provider_dir);
+
+    if (provider == NULL) {
+        sae_diag(diag, diag_arg, uri,
+                 "cannot load the OpenSSL provider \""
+                 ONEM2M_SAE_PROVIDER_NAME "\"");
+        return NULL;
+    }
+
+    for (fn = OSSL_PROVIDER_get0_dispatch(provider);
+         fn != NULL && fn->function_id != 0;
+         fn++)
+    {
+        if (fn->function_id == ONEM2M_SAE_FUNC_TABLE_OPEN) {
+            table_open = (ONEM2M_SAE_table_open_fn *) fn->function;
+        }
+    }
+
+    if (table_open == NULL) {
+        sae_diag(diag, diag_arg, uri,
+                 "the provider named \"" ONEM2M_SAE_PROVIDER_NAME
+                 "\" has no psk-lookup-table functions");
+        OSSL_PROVIDER_unload(provider);
+        return NULL;
+    }
+
+    ref = OPENSSL_malloc(sizeof(*ref));
+    if (ref == NULL) {
+        sae_diag(diag, diag_arg, uri, "out of memory");
+        OSSL_PROVIDER_unload(provider);
+        return NULL;
+    }
+
+    table = table_open(OSSL_PROVIDER_get0_provider_ctx(provider), uri, diag,
+                       diag_arg);
+
+    if (table == NULL) {
+        OPENSSL_free(ref);
+        OSSL_PROVIDER_unload(provider);
+        return NULL;
+    }
+
+    ref->table = table;
+    ref->provider = provider;
+
+    pthread_mutex_lock(&sae_refs_lock);
+    ref->next = sae_refs;
+    sae_refs = ref;
+    pthread_mutex_unlock(&sae_refs_lock);
+
+    return table;
+}
+
+void
+ONEM2M_SAE_table_free(ONEM2M_SAE_TABLE *table)
+{
+    SAE_TABLE_REF   **pp, *ref = NULL;
+
+    if (table == NULL) {
+        return;
+    }
+
+    pthread_mutex_lock(&sae_refs_lock);
+
+    for (pp = &sae_refs; *pp != NULL; pp = &(*pp)->next) {
+        if ((*pp)->table == table) {
+            ref = *pp;
+            *pp = ref->next;
+            break;
+        }
+    }
+
+    pthread_mutex_unlock(&sae_refs_lock);
+
+    if (ref == NULL) {
+        return;                         /* not opened here, or freed twice */
+    }
+
+    ((ONEM2M_SAE_TABLE_HEAD *) table)->free(table);
+    OSSL_PROVIDER_unload(ref->provider);
+    OPENSSL_free(ref);
+}
+
+const ONEM2M_SAE_ENTRY *
+ONEM2M_SAE_table_lookup(const ONEM2M_SAE_TABLE *table, const char *kpsa_id,
+    size_t len)
+{
+    if (table == NULL) {
+        return NULL;
+    }
+
+    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->lookup(table, kpsa_id,
+                                                           len);
+}
+
+const ONEM2M_SAE_ENTRY *
+ONEM2M_SAE_table_find_entity(const ONEM2M_SAE_TABLE *table,
+    const char *entity, size_t len)
+{
+    if (table == NULL) {
+        return NULL;
+    }
+
+    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->find_entity(table, entity,
+                                                                len);
+}
+
+size_t
+ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table)
+{
+    if (table == NULL) {
+        return 0;
+    }
+
+    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->count(table);
+}

@@ -1,0 +1,60 @@
+/*
+ * What the operations of the "onem2m" provider share: the provider
+ * context, error raising, the algorithm tables of each operation.
+ */
+
+#ifndef ONEM2M_PROV_H
+#define ONEM2M_PROV_H
+
+#include <openssl/core.h>
+#include <openssl/core_dispatch.h>
+
+#include "table.h"
+
+/* the credential object of the store and the keymgmt */
+#define ONEM2M_KPSA_NAME          "ONEM2M-KPSA"
+#define ONEM2M_KPSA_DESC          "oneM2M TLS-PSK credential (KpsaID, " \
+                                  "entity id, Kpsa)"
+#define ONEM2M_PROPS              "provider=onem2m"
+
+/* params of the credential object */
+#define ONEM2M_PARAM_KPSA_ID      "kpsa-id"
+#define ONEM2M_PARAM_ENTITY_ID    "entity-id"
+#define ONEM2M_PARAM_ENTITY_TYPE  "entity-type"     /* "AE" or "CSE" */
+#define ONEM2M_PARAM_KEY          "key"
+#define ONEM2M_PARAM_KEY_LEN      "key-length"      /* bytes */
+
+/* reason codes of our errors on the OpenSSL error queue */
+#define ONEM2M_R_BAD_URI          100
+#define ONEM2M_R_TABLE_ERROR      101
+#define ONEM2M_R_MALLOC_FAILURE   102
+#define ONEM2M_R_BAD_PARAM        103
+
+typedef struct {
+    const OSSL_CORE_HANDLE          *handle;
+    OSSL_FUNC_core_new_error_fn     *new_error;
+    OSSL_FUNC_core_set_error_debug_fn *set_error_debug;
+    OSSL_FUNC_core_vset_error_fn    *vset_error;
+} ONEM2M_PROV_CTX;
+
+void onem2m_raise(ONEM2M_PROV_CTX *ctx, int reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* a diag callback that raises every table error on the error queue */
+void onem2m_diag_to_error(void *arg, int severity, const char *msg);
+
+/*
+ * The object the keymgmt manages and the store hands out by reference:
+ * one entry of a table, holding a reference to the table.
+ */
+typedef struct {
+    ONEM2M_PROV_CTX           *provctx;
+    ONEM2M_SAE_TABLE          *table;        /* NULL: entry is a copy */
+    const ONEM2M_SAE_ENTRY    *entry;
+} ONEM2M_KPSA_KEY;
+
+extern const OSSL_DISPATCH onem2m_store_functions[];
+extern const OSSL_DISPATCH onem2m_keymgmt_functions[];
+extern const OSSL_DISPATCH onem2m_encoder_text_functions[];
+
+#endif /* ONEM2M_PROV_H */

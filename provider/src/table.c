@@ -1,0 +1,1206 @@
+/*
+ * The psk-lookup-table (TS-0003 8.2.2.1 as a file, the seed's Table
+ * 7.1.2-2): one credential per line,
+ *
+ *     <entity-id> <kpsa-hex> <kpsa-id>
+ *
+ * Memory layout, chosen for 1M entries: one array of ONEM2M_SAE_ENTRY in
+ * file order, one arena holding every string and key, and two open-
+ * addressing indexes (KpsaID, entity id) of 64-bit slots, each slot the
+ * upper hash bits and the entry number, so that a miss rarely touches an
+ * entry.  The hash is SipHash-1-3 with a random key per table: table
+ * contents come from the operator, but identities come from anybody.
+ *
+ * Tables are immutable once loaded, so lookups take no lock.  A process-
+ * wide list caches one parsed copy per file version (canonical path,
+ * device, inode, size, mtime in ns), refcounted; a changed file (nginx
+ * reload after an edit) is parsed anew.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+
+#include "table.h"
+
+#define TABLE_MAX_FILE_SIZE   ((off_t) 1 << 31)
+#define DIAG_LEN              (PATH_MAX + 512)
+
+typedef struct {
+    unsigned long   line;
+    char           *reason;
+} TABLE_WARNING;
+
+struct onem2m_sae_table_st {
+    ONEM2M_SAE_TABLE_HEAD  head;            /* first: see sae_dispatch.h */
+
+    ONEM2M_SAE_ENTRY      *entries;         /* file order */
+    size_t                 count;
+    unsigned char         *arena;           /* strings and keys */
+    size_t                 arena_len;
+
+    uint64_t              *by_kpsa_id;      /* slots: hash hi32 | entry+1 */
+    uint64_t              *by_entity;
+    size_t                 mask;            /* slots - 1 */
+    uint64_t               seed[2];
+
+    /* line warnings, replayed when a cached copy is opened again */
+    TABLE_WARNING          warnings[ONEM2M_TABLE_MAX_REPORTS];
+    size_t                 nwarnings;
+    size_t                 more_short_keys;
+
+    /* cache key and list; refs and next are guarded by cache_lock */
+    char                  *canonical_path;
+    dev_t                  dev;
+    ino_t                  ino;
+    off_t                  size;
+    struct timespec        mtime;
+    int                    refs;
+    ONEM2M_SAE_TABLE      *next;
+};
+
+typedef struct {
+    const char            *path;            /* as given, for messages */
+    ONEM2M_SAE_DIAG_CB     diag;
+    void                  *diag_arg;
+    size_t                 errors;
+    size_t                 warnings;
+} TABLE_REPORT;
+
+static CRYPTO_ONCE         cache_once = CRYPTO_ONCE_STATIC_INIT;
+static CRYPTO_RWLOCK      *cache_lock;
+static ONEM2M_SAE_TABLE   *cache;
+
+
+/* ---------------------------------------------------------------------
+ * hashing
+ */
+
+#define ROTL64(x, b)  (uint64_t) (((x) << (b)) | ((x) >> (64 - (b))))
+
+#define SIP_ROUND                                                           \
+    do {                                                                    \
+        v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);       \
+        v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;                            \
+        v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;                            \
+        v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);       \
+    } while (0)
+
+/* SipHash-1-3: keyed, so colliding identities cannot be precomputed */
+static uint64_t
+table_hash(const uint64_t seed[2], const void *data, size_t len)
+{
+    const unsigned char  *p = data;
+    const unsigned char  *end = p + (len & ~(size_t) 7);
+    uint64_t              v0 = 0x736f6d6570736575ULL ^ seed[0];
+    uint64_t              v1 = 0x646f72616e646f6dULL ^ seed[1];
+    uint64_t              v2 = 0x6c7967656e657261ULL ^ seed[0];
+    uint64_t              v3 = 0x7465646279746573ULL ^ seed[1];
+    uint64_t              m, b;
+    size_t                i;
+
+    for (; p != end; p += 8) {
+        memcpy(&m, p, 8);
+        v3 ^= m;
+        SIP_ROUND;
+        v0 ^= m;
+    }
+
+    b = (uint64_t) len << 56;
+    for (i = 0; i < (len & 7); i++) {
+        b |= (uint64_t) p[i] << (8 * i);
+    }
+
+    v3 ^= b;
+    SIP_ROUND;
+    v0 ^= b;
+    v2 ^= 0xff;
+    SIP_ROUND;
+    SIP_ROUND;
+    SIP_ROUND;
+
+    return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static void
+table_seed(uint64_t seed[2])
+{
+    struct timespec  ts;
+
+    if (getrandom(seed, 2 * sizeof(uint64_t), GRND_NONBLOCK)
+        == (ssize_t) (2 * sizeof(uint64_t)))
+    {
+        return;
+    }
+
+    /* no entropy yet (early boot): still better than a fixed key */
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    seed[0] = (uint64_t) ts.tv_nsec * 0x9e3779b97f4a7c15ULL
+              ^ (uint64_t) (uintptr_t) seed;
+    seed[1] = (uint64_t) ts.tv_sec * 0xc2b2ae3d27d4eb4fULL ^ getpid();
+}
+
+/*
+ * Returns the entry whose string (selected by which: 0 KpsaID, 1 entity)
+ * equals name, or NULL.
+ */
+static const ONEM2M_SAE_ENTRY *
+table_find(const ONEM2M_SAE_TABLE *t, const uint64_t *index, int which,
+    const char *name, size_t len)
+{
+    const ONEM2M_SAE_ENTRY  *e;
+    uint64_t                 h, slot;
+    uint32_t                 tag;
+    size_t                   i;
+
+    if (t == NULL || name == NULL || len > ONEM2M_SAE_MAX_ID_LEN
+        || t->count == 0)
+    {
+        return NULL;
+    }
+
+    h = table_hash(t->seed, name, len);
+    tag = (uint32_t) (h >> 32);
+
+    for (i = (size_t) h & t->mask; ; i = (i + 1) & t->mask) {
+        slot = index[i];
+
+        if (slot == 0) {
+            return NULL;
+        }
+
+        if ((uint32_t) (slot >> 32) != tag) {
+            continue;
+        }
+
+        e = &t->entries[(uint32_t) slot - 1];
+
+        if (which == 0) {
+            if (e->kpsa_id_len == len && memcmp(e->kpsa_id, name, len) == 0) {
+                return e;
+            }
+
+        } else if (e->entity_len == len && memcmp(e->entity, name, len) == 0) {
+            return e;
+        }
+    }
+}
+
+static void
+table_index_add(ONEM2M_SAE_TABLE *t, uint64_t *index, const char *name,
+    size_t len, size_t n)
+{
+    uint64_t  h;
+    size_t    i;
+
+    h = table_hash(t->seed, name, len);
+
+    for (i = (size_t) h & t->mask; index[i] != 0; i = (i + 1) & t->mask) {
+        /* void */
+    }
+
+    index[i] = (h & 0xffffffff00000000ULL) | (uint64_t) (n + 1);
+}
+
+
+/* ---------------------------------------------------------------------
+ * grammar
+ */
+
+static int
+is_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9');
+}
+
+/* unreserved URI characters (RFC 3986), the alphabet of oneM2M ids */
+static int
+valid_segment(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        unsigned char  c = s[i];
+
+        if (!is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+static int
+valid_stem(const char *s, size_t len, char first)
+{
+    return len >= 2 && s[0] == first && valid_segment(s + 1, len - 1);
+}
+
+/*
+ * AE-ID / CSE-ID forms (TS-0001 Table 7.2-1):
+ *   Cstem, Sstem                  AE (SP-relative AE-ID-Stem)
+ *   /cse                          CSE (SP-relative CSE-ID)
+ *   /cse/Cstem                    AE
+ *   //sp/cse/Cstem, //sp/Sstem    AE (absolute)
+ *   //sp/cse                      CSE, cse not starting with S (an S-stem)
+ */
+int
+onem2m_entity_type(const char *id, size_t len)
+{
+    const char  *end = id + len;
+    const char  *seg[3];
+    size_t       seglen[3];
+    size_t       n;
+    const char  *p, *slash;
+
+    if (len == 0 || len > ONEM2M_SAE_MAX_ID_LEN) {
+        return 0;
+    }
+
+    if (id[0] != '/') {
+        return (valid_stem(id, len, 'C') || valid_stem(id, len, 'S'))
+               ? ONEM2M_SAE_ENTITY_AE : 0;
+    }
+
+    p = (len >= 2 && id[1] == '/') ? id + 2 : id + 1;
+
+    for (n = 0; n < 3; n++) {
+        slash = memchr(p, '/', end - p);
+        seg[n] = p;
+        seglen[n] = (slash ? slash : end) - p;
+
+        if (!valid_segment(seg[n], seglen[n])) {
+            return 0;
+        }
+
+        if (slash == NULL) {
+            break;
+        }
+
+        p = slash + 1;
+    }
+
+    if (n == 3) {
+        return 0;                       /* a fourth segment */
+    }
+
+    n++;
+
+    if (id[1] != '/') {
+        /* SP-relative */
+        if (n == 1) {
+            return ONEM2M_SAE_ENTITY_CSE;
+        }
+
+        return (n == 2 && valid_stem(seg[1], seglen[1], 'C'))
+               ? ONEM2M_SAE_ENTITY_AE : 0;
+    }
+
+    /* absolute: seg[0] is the SP-ID */
+    if (n == 2) {
+        return seg[1][0] == 'S' ? ONEM2M_SAE_ENTITY_AE
+                                : ONEM2M_SAE_ENTITY_CSE;
+    }
+
+    return (n == 3 && valid_stem(seg[2], seglen[2], 'C'))
+           ? ONEM2M_SAE_ENTITY_AE : 0;
+}
+
+/* <relative>@<fqdn>, TS-0003 10.5 */
+int
+onem2m_kpsa_id_valid(const char *id, size_t len)
+{
+    const char  *at, *p, *end, *dot;
+    size_t       i, label;
+
+    if (len == 0 || len > ONEM2M_SAE_MAX_ID_LEN) {
+        return 0;
+    }
+
+    at = memchr(id, '@', len);
+
+    if (at == NULL || at == id) {
+        return 0;
+    }
+
+    for (p = id; p < at; p++) {
+        unsigned char  c = *p;
+
+        if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
+            return 0;
+        }
+    }
+
+    end = id + len;
+
+    for (p = at + 1; ; p = dot + 1) {
+        dot = memchr(p, '.', end - p);
+        label = (dot ? dot : end) - p;
+
+        if (label == 0 || label > 63 || p[0] == '-' || p[label - 1] == '-') {
+            return 0;
+        }
+
+        for (i = 0; i < label; i++) {
+            if (!is_alnum((unsigned char) p[i]) && p[i] != '-') {
+                return 0;
+            }
+        }
+
+        if (dot == NULL) {
+            return 1;
+        }
+    }
+}
+
+/* length of the valid UTF-8 prefix of s; == len when all of it is valid */
+static size_t
+utf8_valid_prefix(const unsigned char *s, size_t len)
+{
+    size_t    i = 0, n, k;
+    uint32_t  cp;
+
+    while (i < len) {
+        unsigned char  c = s[i];
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1; cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2; cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3; cp = c & 0x07;
+        } else {
+            return i;
+        }
+
+        if (i + n >= len) {
+            return i;               /* truncated sequence */
+        }
+
+        for (k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) {
+                return i;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        {
+            return i;
+        }
+
+        i += n + 1;
+    }
+
+    return i;
+}
+
+static int
+hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+
+/* ---------------------------------------------------------------------
+ * diagnostics
+ */
+
+static void
+report(TABLE_REPORT *r, int severity, unsigned long line, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+report(TABLE_REPORT *r, int severity, unsigned long line, const char *fmt,
+    ...)
+{
+    char     msg[DIAG_LEN];
+    int      n;
+    va_list  ap;
+
+    if (r->diag == NULL) {
+        return;
+    }
+
+    if (line) {
+        n = snprintf(msg, sizeof(msg), "%s:%lu: ", r->path, line);
+    } else {
+        n = snprintf(msg, sizeof(msg), "%s: ", r->path);
+    }
+
+    if (n < 0 || (size_t) n >= sizeof(msg)) {
+        n = 0;
+    }
+
+    va_start(ap, fmt);
+    vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+    va_end(ap);
+
+    r->diag(r->diag_arg, severity, msg);
+}
+
+static void
+line_error(TABLE_REPORT *r, unsigned long line, const char *reason)
+{
+    if (r->errors++ < ONEM2M_TABLE_MAX_REPORTS) {
+        report(r, ONEM2M_SAE_DIAG_ERROR, line, "%s", reason);
+    }
+}
+
+
+/* ---------------------------------------------------------------------
+ * parsing
+ */
+
+/* short keys: reported, and kept as (line, reason) for later openers */
+static void
+short_key_warning(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, unsigned long line,
+    const ONEM2M_SAE_ENTRY *e)
+{
+    char  reason[ONEM2M_SAE_MAX_ID_LEN + 128];
+
+    if (t->nwarnings == ONEM2M_TABLE_MAX_REPORTS) {
+        t->more_short_keys++;
+        return;
+    }
+
+    snprintf(reason, sizeof(reason),
+             "key of KpsaID %s is only %u bytes (%d or more recommended)",
+             e->kpsa_id, (unsigned) e->key_len, ONEM2M_SAE_SHORT_KEY_LEN);
+
+    report(r, ONEM2M_SAE_DIAG_WARNING, line, "%s", reason);
+
+    t->warnings[t->nwarnings].line = line;
+    t->warnings[t->nwarnings].reason = OPENSSL_strdup(reason);
+
+    if (t->warnings[t->nwarnings].reason != NULL) {
+        t->nwarnings++;
+    }
+}
+
+static void
+replay_warnings(const ONEM2M_SAE_TABLE *t, TABLE_REPORT *r)
+{
+    size_t  i;
+
+    for (i = 0; i < t->nwarnings; i++) {
+        report(r, ONEM2M_SAE_DIAG_WARNING, t->warnings[i].line, "%s",
+               t->warnings[i].reason);
+    }
+
+    if (t->more_short_keys) {
+        report(r, ONEM2M_SAE_DIAG_WARNING, 0,
+               "%zu more keys shorter than %d bytes", t->more_short_keys,
+               ONEM2M_SAE_SHORT_KEY_LEN);
+    }
+}
+
+/*
+ * Parses one line (without its line break) into entry number t->count.
+ * Returns 1 when the line added an entry, 0 for blank/comment lines and
+ * -1 after reporting an error.
+ */
+static int
+parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
+    unsigned long lineno, const unsigned char *line, size_t len,
+    size_t *arena_used)
+{
+    const unsigned char  *field[4];
+    size_t                flen[4];
+    size_t                nfields, i, hexlen, key_len;
+    const unsigned char  *p, *end, *hex;
+    const ONEM2M_SAE_ENTRY *dup;
+    ONEM2M_SAE_ENTRY     *e;
+    unsigned char        *dst;
+    int                   type;
+    char                  msg[ONEM2M_SAE_MAX_ID_LEN + 64];
+
+    if (len > ONEM2M_TABLE_MAX_LINE) {
+        snprintf(msg, sizeof(msg), "line longer than %d bytes",
+                 ONEM2M_TABLE_MAX_LINE);
+        line_error(r, lineno, msg);
+        return -1;
+    }
+
+    if (memchr(line, '\0', len) != NULL) {
+        line_error(r, lineno, "NUL byte in line");
+        return -1;
+    }
+
+    if (utf8_valid_prefix(line, len) != len) {
+        line_error(r, lineno, "invalid UTF-8");
+        return -1;
+    }
+
+    if (len > 0 && line[len - 1] == '\r') {
+        len--;                          /* CRLF files */
+    }
+
+    p = line;
+    end = line + len;
+    nfields = 0;
+
+    while (nfields < 4) {
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (p == end || *p == '#') {
+            break;
+        }
+
+        field[nfields] = p;
+
+        while (p < end && *p != ' ' && *p != '\t') {
+            p++;
+        }
+
+        flen[nfields] = p - field[nfields];
+        nfields++;
+    }
+
+    switch (nfields) {
+    case 0:
+        return 0;
+    case 1:
+        line_error(r, lineno, "missing key and KpsaID columns");
+        return -1;
+    case 2:
+        line_error(r, lineno, "missing KpsaID column");
+        return -1;
+    case 4:
+        line_error(r, lineno, "extra column after the KpsaID");
+        return -1;
+    }
+
+    /* entity id */
+
+    if (flen[0] > ONEM2M_SAE_MAX_ID_LEN) {
+        snprintf(msg, sizeof(msg), "entity id longer than %d bytes",
+                 ONEM2M_SAE_MAX_ID_LEN);
+        line_error(r, lineno, msg);
+        return -1;
+    }
+
+    type = onem2m_entity_type((const char *) field[0], flen[0]);
+
+    if (type == 0) {
+        line_error(r, lineno,
+                   "malformed entity id (expected an AE-ID or a CSE-ID)");
+        return -1;
+    }
+
+    /* key: never echoed, not even in part */
+
+    hex = field[1];
+    hexlen = flen[1];
+
+    if (hexlen >= 2 && hex[0] == '0' && (hex[1] | 0x20) == 'x') {
+        hex += 2;
+        hexlen -= 2;
+    }
+
+    if (hexlen == 0) {
+        line_error(r, lineno, "empty key");
+        return -1;
+    }
+
+    for (i = 0; i < hexlen; i++) {
+        if (hex_value(hex[i]) < 0) {
+            line_error(r, lineno, "key is not hexadecimal");
+            return -1;
+        }
+    }
+
+    if (hexlen % 2) {
+        line_error(r, lineno, "key has an odd number of hex digits");
+        return -1;
+    }
+
+    key_len = hexlen / 2;
+
+    if (key_len > ONEM2M_SAE_MAX_KEY_LEN) {
+        snprintf(msg, sizeof(msg), "key longer than %d bytes",
+                 ONEM2M_SAE_MAX_KEY_LEN);
+        line_error(r, lineno, msg);
+        return -1;
+    }
+
+    /* KpsaID */
+
+    if (flen[2] > ONEM2M_SAE_MAX_ID_LEN) {
+        snprintf(msg, sizeof(msg), "KpsaID longer than %d bytes",
+                 ONEM2M_SAE_MAX_ID_LEN);
+        line_error(r, lineno, msg);
+        return -1;
+    }
+
+    if (!onem2m_kpsa_id_valid((const char *) field[2], flen[2])) {
+        line_error(r, lineno,
+                   "malformed KpsaID (expected <relative-id>@<fqdn>)");
+        return -1;
+    }
+
+    dup = table_find(t, t->by_kpsa_id, 0, (const char *) field[2], flen[2]);
+
+    if (dup != NULL) {
+        snprintf(msg, sizeof(msg),
+                 "duplicate KpsaID %.*s (first defined on line %lu)",
+                 (int) flen[2], field[2],
+                 (unsigned long) first_line[dup - t->entries]);
+        line_error(r, lineno, msg);
+        return -1;
+    }
+
+    /* a valid line: copy into the arena (bounded by the file size) */
+
+    e = &t->entries[t->count];
+    dst = t->arena + *arena_used;
+
+    memcpy(dst, field[2], flen[2]);
+    dst[flen[2]] = '\0';
+    e->kpsa_id = (const char *) dst;
+    e->kpsa_id_len = (unsigned short) flen[2];
+    dst += flen[2] + 1;
+
+    memcpy(dst, field[0], flen[0]);
+    dst[flen[0]] = '\0';
+    e->entity = (const char *) dst;
+    e->entity_len = (unsigned short) flen[0];
+    dst += flen[0] + 1;
+
+    for (i = 0; i < key_len; i++) {
+        dst[i] = (unsigned char) (hex_value(hex[2 * i]) << 4
+                                  | hex_value(hex[2 * i + 1]));
+    }
+
+    e->key = dst;
+    e->key_len = (unsigned short) key_len;
+    e->entity_type = (unsigned char) type;
+    dst += key_len;
+
+    *arena_used = dst - t->arena;
+    first_line[t->count] = (uint32_t) lineno;
+
+    table_index_add(t, t->by_kpsa_id, e->kpsa_id, e->kpsa_id_len, t->count);
+
+    /* several KpsaIDs may name one entity: index its first credential */
+    if (table_find(t, t->by_entity, 1, e->entity, e->entity_len) == NULL) {
+        table_index_add(t, t->by_entity, e->entity, e->entity_len, t->count);
+    }
+
+    t->count++;
+
+    if (key_len < ONEM2M_SAE_SHORT_KEY_LEN) {
+        short_key_warning(t, r, lineno, e);
+    }
+
+    return 1;
+}
+
+static void
+table_destroy(ONEM2M_SAE_TABLE *t)
+{
+    size_t  i;
+
+    if (t == NULL) {
+        return;
+    }
+
+    if (t->arena != NULL) {
+        OPENSSL_cleanse(t->arena, t->arena_len);
+        OPENSSL_free(t->arena);
+    }
+
+    OPENSSL_free(t->entries);
+    OPENSSL_free(t->by_kpsa_id);
+    OPENSSL_free(t->by_entity);
+    OPENSSL_free(t->canonical_path);
+
+    for (i = 0; i < t->nwarnings; i++) {
+        OPENSSL_free(t->warnings[i].reason);
+    }
+
+    OPENSSL_free(t);
+}
+
+static ONEM2M_SAE_TABLE *
+table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
+{
+    ONEM2M_SAE_TABLE     *t;
+    uint32_t             *first_line = NULL;
+    size_t                nlines, slots, arena_used, i;
+    const unsigned char  *p, *end, *nl;
+    unsigned long         lineno;
+    unsigned char        *arena;
+
+    t = OPENSSL_zalloc(sizeof(*t));
+    if (t == NULL) {
+        return NULL;
+    }
+
+    t->head.magic = ONEM2M_SAE_TABLE_MAGIC;
+    t->head.lookup = onem2m_table_lookup;
+    t->head.find_entity = onem2m_table_find_entity;
+    t->head.count = onem2m_table_count;
+    t->head.free = onem2m_table_free;
+    table_seed(t->seed);
+
+    /* upper bounds: one entry per line, strings shorter than their line */
+    nlines = 1;
+    for (p = buf, end = buf + len; (nl = memchr(p, '\n', end - p)); p = nl + 1) {
+        nlines++;
+    }
+
+    for (slots = 16; slots < 2 * nlines; slots <<= 1) {
+        /* void */
+    }
+
+    t->mask = slots - 1;
+    t->arena_len = len + 1;
+    t->entries = OPENSSL_malloc(nlines * sizeof(ONEM2M_SAE_ENTRY));
+    t->by_kpsa_id = OPENSSL_zalloc(slots * sizeof(uint64_t));
+    t->by_entity = OPENSSL_zalloc(slots * sizeof(uint64_t));
+    t->arena = OPENSSL_malloc(t->arena_len);
+    first_line = OPENSSL_malloc(nlines * sizeof(uint32_t));
+
+    if (t->entries == NULL || t->by_kpsa_id == NULL || t->by_entity == NULL
+        || t->arena == NULL || first_line == NULL)
+    {
+        report(r, ONEM2M_SAE_DIAG_ERROR, 0, "out of memory");
+        r->errors++;
+        goto failed;
+    }
+
+    arena_used = 0;
+    lineno = 0;
+
+    for (p = buf, end = buf + len; p < end; p = nl + 1) {
+        lineno++;
+        nl = memchr(p, '\n', end - p);
+        if (nl == NULL) {
+            nl = end;
+        }
+
+        parse_line(t, r, first_line, lineno, p, nl - p, &arena_used);
+    }
+
+    OPENSSL_free(first_line);
+    first_line = NULL;
+
+    if (r->errors > 0) {
+        goto failed;
+    }
+
+    /* give back what the upper bounds over-reserved, fixing pointers */
+    if (arena_used > 0 && arena_used < t->arena_len) {
+        arena = OPENSSL_malloc(arena_used);
+        if (arena != NULL) {
+            memcpy(arena, t->arena, arena_used);
+            for (i = 0; i < t->count; i++) {
+                ONEM2M_SAE_ENTRY  *e = &t->entries[i];
+
+                e->kpsa_id = (char *) arena
+                             + ((unsigned char *) e->kpsa_id - t->arena);
+                e->entity = (char *) arena
+                            + ((unsigned char *) e->entity - t->arena);
+                e->key = arena + (e->key - t->arena);
+            }
+            OPENSSL_cleanse(t->arena, t->arena_len);
+            OPENSSL_free(t->arena);
+            t->arena = arena;
+            t->arena_len = arena_used;
+        }
+    }
+
+    if (t->count > 0 && t->count < nlines) {
+        ONEM2M_SAE_ENTRY  *entries;
+
+        entries = OPENSSL_realloc(t->entries,
+                                  t->count * sizeof(ONEM2M_SAE_ENTRY));
+        if (entries != NULL) {
+            t->entries = entries;
+        }
+    }
+
+    return t;
+
+failed:
+
+    OPENSSL_free(first_line);
+    table_destroy(t);
+    return NULL;
+}
+
+const char *
+onem2m_table_uri_path(const char *uri)
+{
+    if (uri == NULL) {
+        return NULL;
+    }
+
+    if (strncasecmp(uri, ONEM2M_SAE_URI_SCHEME ":",
+                    sizeof(ONEM2M_SAE_URI_SCHEME)) != 0)
+    {
+        return uri[0] != '\0' ? uri : NULL;
+    }
+
+    uri += sizeof(ONEM2M_SAE_URI_SCHEME);
+
+    if (uri[0] == '/' && uri[1] == '/') {
+        /* "kpsa:///abs/path": an empty authority only */
+        return uri[2] == '/' ? uri + 2 : NULL;
+    }
+
+    return uri[0] != '\0' ? uri : NULL;
+}
+
+
+/* ---------------------------------------------------------------------
+ * the cache and the public functions
+ */
+
+static void
+cache_init(void)
+{
+    cache_lock = CRYPTO_THREAD_lock_new();
+}
+
+/* the lock lives as long as the shared object: freed when it unloads */
+static void __attribute__((destructor))
+cache_fini(void)
+{
+    CRYPTO_THREAD_lock_free(cache_lock);
+    cache_lock = NULL;
+}
+
+static int
+same_file(const ONEM2M_SAE_TABLE *t, const char *canonical,
+    const struct stat *st)
+{
+    return t->dev == st->st_dev && t->ino == st->st_ino
+           && t->size == st->st_size
+           && t->mtime.tv_sec == st->st_mtim.tv_sec
+           && t->mtime.tv_nsec == st->st_mtim.tv_nsec
+           && strcmp(t->canonical_path, canonical) == 0;
+}
+
+static ONEM2M_SAE_TABLE *
+cache_get(const char *canonical, const struct stat *st)
+{
+    ONEM2M_SAE_TABLE  *t;
+
+    if (!CRYPTO_THREAD_write_lock(cache_lock)) {
+        return NULL;
+    }
+
+    for (t = cache; t != NULL; t = t->next) {
+        if (same_file(t, canonical, st)) {
+            t->refs++;
+            break;
+        }
+    }
+
+    CRYPTO_THREAD_unlock(cache_lock);
+
+    return t;
+}
+
+static ssize_t
+read_all(int fd, unsigned char *buf, size_t len)
+{
+    size_t   done = 0;
+    ssize_t  n;
+
+    while (done < len) {
+        n = read(fd, buf + done, len - done);
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+
+        if (n <= 0) {
+            return n < 0 ? -1 : (ssize_t) done;
+        }
+
+        done += n;
+    }
+
+    return done;
+}
+
+ONEM2M_SAE_TABLE *
+onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    TABLE_REPORT       r;
+    ONEM2M_SAE_TABLE  *t, *other;
+    const char        *path;
+    char              *canonical = NULL;
+    unsigned char     *buf = NULL;
+    struct stat        st;
+    ssize_t            n;
+    int                fd;
+
+    memset(&r, 0, sizeof(r));
+    r.diag = diag;
+    r.diag_arg = diag_arg;
+
+    path = onem2m_table_uri_path(uri);
+
+    if (path == NULL) {
+        r.path = uri != NULL ? uri : "(null)";
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0,
+               "not a \"" ONEM2M_SAE_URI_SCHEME ":<path>\" URI or a path");
+        return NULL;
+    }
+
+    r.path = path;
+
+    if (!CRYPTO_THREAD_run_once(&cache_once, cache_init)
+        || cache_lock == NULL)
+    {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "cannot create a lock");
+        return NULL;
+    }
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd == -1) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "cannot open (%s)",
+               strerror(errno));
+        return NULL;
+    }
+
+    if (fstat(fd, &st) == -1) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "cannot stat (%s)",
+               strerror(errno));
+        goto failed;
+    }
+
+    if (!S_ISREG(st.st_mode)) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "not a regular file");
+        goto failed;
+    }
+
+    if (st.st_size > TABLE_MAX_FILE_SIZE) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "larger than 2 GiB");
+        goto failed;
+    }
+
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
+               "keys readable by group or others (mode %04o, use 0600)",
+               (unsigned) (st.st_mode & 07777));
+    }
+
+    canonical = realpath(path, NULL);
+
+    if (canonical == NULL) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "cannot resolve path (%s)",
+               strerror(errno));
+        goto failed;
+    }
+
+    t = cache_get(canonical, &st);
+
+    if (t != NULL) {
+        close(fd);
+        free(canonical);
+        replay_warnings(t, &r);
+        return t;
+    }
+
+    buf = OPENSSL_malloc(st.st_size + 1);
+
+    if (buf == NULL) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "out of memory");
+        goto failed;
+    }
+
+    n = read_all(fd, buf, st.st_size);
+
+    if (n != st.st_size) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "cannot read (%s)",
+               n < 0 ? strerror(errno) : "file changed while reading");
+        goto failed;
+    }
+
+    close(fd);
+    fd = -1;
+
+    t = table_parse(&r, buf, st.st_size);
+
+    /* the buffer held every key in hex */
+    OPENSSL_cleanse(buf, st.st_size);
+    OPENSSL_free(buf);
+    buf = NULL;
+
+    if (r.errors > ONEM2M_TABLE_MAX_REPORTS) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "%zu more errors",
+               r.errors - ONEM2M_TABLE_MAX_REPORTS);
+    }
+
+    if (t == NULL) {
+        goto failed;
+    }
+
+    if (t->more_short_keys) {
+        report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
+               "%zu more keys shorter than %d bytes", t->more_short_keys,
+               ONEM2M_SAE_SHORT_KEY_LEN);
+    }
+
+    if (t->count == 0) {
+        report(&r, ONEM2M_SAE_DIAG_WARNING, 0, "no credentials");
+    }
+
+    t->canonical_path = OPENSSL_strdup(canonical);
+    free(canonical);
+    canonical = NULL;
+
+    if (t->canonical_path == NULL) {
+        table_destroy(t);
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "out of memory");
+        return NULL;
+    }
+
+    t->dev = st.st_dev;
+    t->ino = st.st_ino;
+    t->size = st.st_size;
+    t->mtime = st.st_mtim;
+    t->refs = 1;
+
+    if (!CRYPTO_THREAD_write_lock(cache_lock)) {
+        table_destroy(t);
+        return NULL;
+    }
+
+    /* another thread may have parsed the same file meanwhile */
+    for (other = cache; other != NULL; other = other->next) {
+        if (same_file(other, t->canonical_path, &st)) {
+            other->refs++;
+            break;
+        }
+    }
+
+    if (other == NULL) {
+        t->next = cache;
+        cache = t;
+    }
+
+    CRYPTO_THREAD_unlock(cache_lock);
+
+    if (other != NULL) {
+        table_destroy(t);
+        return other;
+    }
+
+    return t;
+
+failed:
+
+    if (fd != -1) {
+        close(fd);
+    }
+
+    free(canonical);
+    OPENSSL_free(buf);
+    return NULL;
+}
+
+int
+onem2m_table_up_ref(ONEM2M_SAE_TABLE *t)
+{
+    if (t == NULL || !CRYPTO_THREAD_write_lock(cache_lock)) {
+        return 0;
+    }
+
+    t->refs++;
+    CRYPTO_THREAD_unlock(cache_lock);
+
+    return 1;
+}
+
+void
+onem2m_table_free(ONEM2M_SAE_TABLE *t)
+{
+    ONEM2M_SAE_TABLE  **pp;
+    int                 last;
+
+    if (t == NULL || !CRYPTO_THREAD_write_lock(cache_lock)) {
+        return;
+    }
+
+    last = (--t->refs == 0);
+
+    if (last) {
+        for (pp = &cache; *pp != NULL; pp = &(*pp)->next) {
+            if (*pp == t) {
+                *pp = t->next;
+                break;
+            }
+        }
+    }
+
+    CRYPTO_THREAD_unlock(cache_lock);
+
+    if (last) {
+        table_destroy(t);
+    }
+}
+
+const ONEM2M_SAE_ENTRY *
+onem2m_table_lookup(const ONEM2M_SAE_TABLE *t, const char *kpsa_id,
+    size_t len)
+{
+    return t != NULL ? table_find(t, t->by_kpsa_id, 0, kpsa_id, len) : NULL;
+}
+
+const ONEM2M_SAE_ENTRY *
+onem2m_table_find_entity(const ONEM2M_SAE_TABLE *t, const char *entity,
+    size_t len)
+{
+    return t != NULL ? table_find(t, t->by_entity, 1, entity, len) : NULL;
+}
+
+size_t
+onem2m_table_count(const ONEM2M_SAE_TABLE *t)
+{
+    return t != NULL ? t->count : 0;
+}
+
+const ONEM2M_SAE_ENTRY *
+onem2m_table_entry(const ONEM2M_SAE_TABLE *t, size_t i)
+{
+    return t != NULL && i < t->count ? &t->entries[i] : NULL;
+}

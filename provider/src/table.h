@@ -1,0 +1,44 @@
+/*
+ * The psk-lookup-table: parser, hash indexes and the process-wide cache of
+ * parsed tables.  Internal to the provider.
+ */
+
+#ifndef ONEM2M_TABLE_H
+#define ONEM2M_TABLE_H
+
+#include <stddef.h>
+#include "api/sae_dispatch.h"
+
+/* longest accepted line, without its line break */
+#define ONEM2M_TABLE_MAX_LINE        2048
+/* errors (and warnings) reported one by one before a summary line */
+#define ONEM2M_TABLE_MAX_REPORTS     20
+
+/*
+ * Opens uri ("kpsa:<path>", "kpsa://<absolute path>" or a plain path),
+ * sharing the parsed copy of an unchanged file.  NULL on any error; every
+ * error and warning goes to diag (may be NULL).
+ */
+ONEM2M_SAE_TABLE *onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag,
+    void *diag_arg);
+int onem2m_table_up_ref(ONEM2M_SAE_TABLE *table);
+void onem2m_table_free(ONEM2M_SAE_TABLE *table);
+
+const ONEM2M_SAE_ENTRY *onem2m_table_lookup(const ONEM2M_SAE_TABLE *table,
+    const char *kpsa_id, size_t len);
+const ONEM2M_SAE_ENTRY *onem2m_table_find_entity(
+    const ONEM2M_SAE_TABLE *table, const char *entity, size_t len);
+size_t onem2m_table_count(const ONEM2M_SAE_TABLE *table);
+/* entries in file order, for enumeration; NULL past the end */
+const ONEM2M_SAE_ENTRY *onem2m_table_entry(const ONEM2M_SAE_TABLE *table,
+    size_t i);
+
+/* the path part of a "kpsa:" URI (or the plain path), NULL if malformed */
+const char *onem2m_table_uri_path(const char *uri);
+
+/* ONEM2M_SAE_ENTITY_AE or _CSE for a well-formed entity id, else 0 */
+int onem2m_entity_type(const char *id, size_t len);
+/* 1 if id is a well-formed KpsaID (TS-0003 10.5), else 0 */
+int onem2m_kpsa_id_valid(const char *id, size_t len);
+
+#endif /* ONEM2M_TABLE_H */

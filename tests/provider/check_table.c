@@ -1,0 +1,583 @@
+/*
+ * The psk-lookup-table through the fast face (ONEM2M_SAE_table_*), which
+ * loads the built provider from BUILD_DIR/provider: the parser with every
+ * error class and its exact message, lookups, sharing and reloading.
+ */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <check.h>
+#include <onem2m_sae.h>
+
+#include "table_util.h"
+
+START_TEST(test_example_table)
+{
+    ONEM2M_SAE_TABLE        *t;
+    const ONEM2M_SAE_ENTRY  *e;
+    static const unsigned char  key1[] = {
+        0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8b
+    };
+    static const unsigned char  key2[] = {
+        0x12, 0x34, 0x56, 0x78, 0xab, 0xcd, 0xef, 0xab
+    };
+
+    t = tu_open_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), 2);
+    ck_assert_uint_eq(tu_nerrors, 0);
+    ck_assert_uint_eq(tu_nwarnings, 2);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s:22: key of KpsaID "
+        "AE123456789012-Lock@in.provider.com is only 8 bytes "
+        "(16 or more recommended)", tu_path));
+    ck_assert_str_eq(tu_msg[1], tu_fmt("W %s:25: key of KpsaID "
+        "AE123456789015-Lock@in.provider.com is only 8 bytes "
+        "(16 or more recommended)", tu_path));
+
+    e = tu_lookup(t, "AE123456789012-Lock@in.provider.com");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->entity, "Clock-AE1");
+    ck_assert_uint_eq(e->entity_len, 9);
+    ck_assert_str_eq(e->kpsa_id, "AE123456789012-Lock@in.provider.com");
+    ck_assert_uint_eq(e->kpsa_id_len, 35);
+    ck_assert_uint_eq(e->entity_type, ONEM2M_SAE_ENTITY_AE);
+    ck_assert_uint_eq(e->key_len, sizeof(key1));
+    ck_assert(memcmp(e->key, key1, sizeof(key1)) == 0);
+
+    e = tu_lookup(t, "AE123456789015-Lock@in.provider.com");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->entity, "Clock-AE2");
+    ck_assert_uint_eq(e->key_len, sizeof(key2));
+    ck_assert(memcmp(e->key, key2, sizeof(key2)) == 0);
+
+    e = ONEM2M_SAE_table_find_entity(t, "Clock-AE2", 9);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->kpsa_id, "AE123456789015-Lock@in.provider.com");
+    ck_assert_ptr_null(ONEM2M_SAE_table_find_entity(t, "Cllock-AE2", 10));
+
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
+START_TEST(test_group_readable_warning)
+{
+    ONEM2M_SAE_TABLE  *t;
+
+    t = tu_open_copy(TOP_SRCDIR "/conf/kpsa.table", 0644);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nwarnings, 3);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys readable by group or "
+        "others (mode 0644, use 0600)", tu_path));
+    ONEM2M_SAE_table_free(t);
+
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0640);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys readable by group or "
+        "others (mode 0640, use 0600)", tu_path));
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
+START_TEST(test_misses)
+{
+    ONEM2M_SAE_TABLE  *t;
+    const char        *id = "AE123456789012-Lock@in.provider.com";
+
+    t = tu_open_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
+    ck_assert_ptr_nonnull(t);
+
+    ck_assert_ptr_null(tu_lookup(t, "AE123456789013-Lock@in.provider.com"));
+    ck_assert_ptr_null(tu_lookup(t, ""));
+    ck_assert_ptr_null(tu_lookup(t, "Clock-AE1"));
+    /* prefixes and extensions of a known identity */
+    ck_assert_ptr_null(ONEM2M_SAE_table_lookup(t, id, strlen(id) - 1));
+    ck_assert_ptr_null(ONEM2M_SAE_table_lookup(t, "AE123456789012-Lock@in"
+                                               ".provider.com.", 36));
+    ck_assert_ptr_nonnull(ONEM2M_SAE_table_lookup(t, id, strlen(id)));
+    /* identities are case-sensitive */
+    ck_assert_ptr_null(tu_lookup(t, "ae123456789012-lock@in.provider.com"));
+    /* binary junk and a NULL table */
+    ck_assert_ptr_null(ONEM2M_SAE_table_lookup(t, "\0\1\2", 3));
+    ck_assert_ptr_null(ONEM2M_SAE_table_lookup(NULL, id, strlen(id)));
+    ck_assert_ptr_null(ONEM2M_SAE_table_find_entity(NULL, "C1", 2));
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(NULL), 0);
+
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
+START_TEST(test_max_identity)
+{
+    ONEM2M_SAE_TABLE        *t;
+    const ONEM2M_SAE_ENTRY  *e;
+    char                     id[300], text[700];
+
+    /* 251 + "@b.c" = 255 bytes, the TLS identity limit */
+    memset(id, 'a', 251);
+    strcpy(id + 251, "@b.c");
+    ck_assert_uint_eq(strlen(id), 255);
+
+    snprintf(text, sizeof(text),
+             "C1 00112233445566778899aabbccddeeff %s\n", id);
+    t = tu_open_text(text, 0600);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 0);
+
+    e = tu_lookup(t, id);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->kpsa_id_len, 255);
+    ck_assert_ptr_null(ONEM2M_SAE_table_lookup(t, id, 254));
+    ONEM2M_SAE_table_free(t);
+
+    /* one more byte does not load */
+    memset(id, 'a', 252);
+    strcpy(id + 252, "@b.c");
+    snprintf(text, sizeof(text),
+             "C1 00112233445566778899aabbccddeeff %s\n", id);
+    ck_assert_ptr_null(tu_open_text(text, 0600));
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0],
+                     tu_fmt("E %s:1: KpsaID longer than 255 bytes", tu_path));
+}
+END_TEST
+
+START_TEST(test_binary_safe_keys)
+{
+    ONEM2M_SAE_TABLE        *t;
+    const ONEM2M_SAE_ENTRY  *e;
+    unsigned char            big[512];
+    char                     text[1200], *p;
+    size_t                   i;
+    static const unsigned char  zeros[] = {
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x00
+    };
+
+    for (i = 0; i < sizeof(big); i++) {
+        big[i] = (unsigned char) (i * 7);
+    }
+
+    p = text + sprintf(text, "Cbig\t");
+    for (i = 0; i < sizeof(big); i++) {
+        p += sprintf(p, "%02X", big[i]);        /* upper case hex too */
+    }
+    sprintf(p, "\tbig@x.y\n"
+            "Czero 0000010000000000000000000000ff00 zero@x.y\n"
+            "Cone  00 one@x.y\n"
+            "Cpre  0x00ff00ff00ff00ff00ff00ff00ff00ff pre@x.y\n");
+
+    t = tu_open_text(text, 0600);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), 4);
+
+    e = tu_lookup(t, "big@x.y");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->key_len, 512);
+    ck_assert(memcmp(e->key, big, sizeof(big)) == 0);
+
+    e = tu_lookup(t, "zero@x.y");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->key_len, 16);
+    ck_assert(memcmp(e->key, zeros, sizeof(zeros)) == 0);
+
+    e = tu_lookup(t, "one@x.y");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->key_len, 1);
+    ck_assert_uint_eq(e->key[0], 0);
+    ck_assert_uint_eq(tu_nwarnings, 1);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s:3: key of KpsaID one@x.y is "
+        "only 1 bytes (16 or more recommended)", tu_path));
+
+    e = tu_lookup(t, "pre@x.y");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->key_len, 16);
+    ck_assert_uint_eq(e->key[0], 0);
+    ck_assert_uint_eq(e->key[1], 0xff);
+
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
+/* one bad line, its exact message; no message may show the key */
+typedef struct {
+    const char  *text;
+    const char  *reason;            /* after "file:line: " */
+    unsigned     line;
+} BAD_LINE;
+
+static const BAD_LINE bad_lines[] = {
+    { "C1 00112233445566778899aabbccddeeXY a@b.c\n",
+      "key is not hexadecimal", 1 },
+    { "C1 001122334455667788-9aabbccddeeff a@b.c\n",
+      "key is not hexadecimal", 1 },
+    { "# ok\nC1 0011223344556677889aabbccddeeff a@b.c\n",
+      "key has an odd number of hex digits", 2 },
+    { "C1 0x a@b.c\n", "empty key", 1 },
+    { "C1 00112233445566778899aabbccddeeff noat.b.c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff @b.c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@-b.c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@b-.c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@b..c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@b.c.\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@b@c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a/b@c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@b_c\n",
+      "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
+    { "X1 00112233445566778899aabbccddeeff a@b.c\n",
+      "malformed entity id (expected an AE-ID or a CSE-ID)", 1 },
+    { "C1 00112233445566778899aabbccddeeff\n",
+      "missing KpsaID column", 1 },
+    { "\n\n  C1   # the rest is a comment\n",
+      "missing key and KpsaID columns", 3 },
+    { "C1 00112233445566778899aabbccddeeff a@b.c extra\n",
+      "extra column after the KpsaID", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@b.c\0\n",
+      "NUL byte in line", 1 },
+    { "# caf\xc3\n", "invalid UTF-8", 1 },
+    { "# \xff\xfe\n", "invalid UTF-8", 1 },
+    { "# \xc0\xaf overlong\n", "invalid UTF-8", 1 },
+    { "# \xed\xa0\x80 surrogate\n", "invalid UTF-8", 1 },
+    { "C1 00112233445566778899aabbccddeeff a@b.c\n"
+      "C2 00112233445566778899aabbccddeeff b@b.c\n"
+      "C3 00112233445566778899aabbccddeeff a@b.c\n",
+      "duplicate KpsaID a@b.c (first defined on line 1)", 3 },
+};
+
+/* texts with embedded NUL bytes need their exact length */
+static size_t
+bad_line_len(const BAD_LINE *b)
+{
+    return strstr(b->reason, "NUL") ? strlen(b->text) + 2 : strlen(b->text);
+}
+
+START_TEST(test_bad_line)
+{
+    const BAD_LINE  *b = &bad_lines[_i];
+
+    ck_assert_ptr_null(tu_open_bytes(b->text, bad_line_len(b), 0600));
+    ck_assert_uint_eq(tu_nerrors, 1);
+    ck_assert_str_eq(tu_msg[tu_nmsg - 1],
+                     tu_fmt("E %s:%u: %s", tu_path, b->line, b->reason));
+    tu_assert_no_key_in_messages("00112233445566778899aabbccddee");
+    tu_assert_no_key_in_messages("0011223344556677889aabbccddeeff");
+}
+END_TEST
+
+START_TEST(test_key_too_long)
+{
+    char    text[1200], *p;
+    size_t  i;
+
+    /* 512 bytes load, 513 do not */
+    for (i = 0; i < 2; i++) {
+        p = text + sprintf(text, "C1 ");
+        memset(p, 'a', 1024 + 2 * i);
+        p += 1024 + 2 * i;
+        strcpy(p, " a@b.c\n");
+
+        if (i == 0) {
+            ONEM2M_SAE_TABLE  *t = tu_open_text(text, 0600);
+
+            ck_assert_ptr_nonnull(t);
+            ck_assert_uint_eq(tu_lookup(t, "a@b.c")->key_len, 512);
+            ONEM2M_SAE_table_free(t);
+
+        } else {
+            ck_assert_ptr_null(tu_open_text(text, 0600));
+            ck_assert_uint_eq(tu_nmsg, 1);
+            ck_assert_str_eq(tu_msg[0], tu_fmt("E %s:1: key longer than 512 "
+                                               "bytes", tu_path));
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_line_too_long)
+{
+    char  text[2200];
+
+    /* 2048 bytes of comment load, 2049 do not */
+    memset(text, '#', 2048);
+    strcpy(text + 2048, "\n");
+    ONEM2M_SAE_table_free(tu_open_text(text, 0600));
+    ck_assert_uint_eq(tu_nerrors, 0);
+
+    memset(text, '#', 2049);
+    strcpy(text + 2049, "\nC1 00112233445566778899aabbccddeeff a@b.c\n");
+    ck_assert_ptr_null(tu_open_text(text, 0600));
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s:1: line longer than 2048 bytes",
+                                       tu_path));
+}
+END_TEST
+
+START_TEST(test_every_error_reported)
+{
+    char      text[8000], *p;
+    unsigned  i;
+
+    /* three bad lines among good ones: three messages, in order */
+    ck_assert_ptr_null(tu_open_text(
+        "C1 00112233445566778899aabbccddeeff a@b.c\n"
+        "C2 zz b@b.c\n"
+        "C3 00112233445566778899aabbccddeeff c@b.c\n"
+        "C4 000 d@b.c\n"
+        "# comment\n"
+        "C5 00112233445566778899aabbccddeeff\n", 0600));
+    ck_assert_uint_eq(tu_nerrors, 3);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s:2: key is not hexadecimal",
+                                       tu_path));
+    ck_assert_str_eq(tu_msg[1], tu_fmt("E %s:4: key has an odd number of "
+                                       "hex digits", tu_path));
+    ck_assert_str_eq(tu_msg[2], tu_fmt("E %s:6: missing KpsaID column",
+                                       tu_path));
+
+    /* 25 bad lines: 20 messages and a count of the rest */
+    p = text;
+    for (i = 0; i < 25; i++) {
+        p += sprintf(p, "C%u 0 id%u@b.c\n", i, i);
+    }
+
+    ck_assert_ptr_null(tu_open_text(text, 0600));
+    ck_assert_uint_eq(tu_nerrors, 21);
+    ck_assert_str_eq(tu_msg[19], tu_fmt("E %s:20: key has an odd number of "
+                                        "hex digits", tu_path));
+    ck_assert_str_eq(tu_msg[20], tu_fmt("E %s: 5 more errors", tu_path));
+}
+END_TEST
+
+START_TEST(test_file_errors)
+{
+    char  path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/missing.table", tu_dir());
+    ck_assert_ptr_null(tu_open_uri(path));
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: cannot open (No such file or "
+                                       "directory)", path));
+
+    ck_assert_ptr_null(tu_open_uri(tu_fmt("kpsa:%s", path)));
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: cannot open (No such file or "
+                                       "directory)", path));
+
+    ck_assert_ptr_null(tu_open_uri(tu_dir()));
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: not a regular file", tu_dir()));
+
+    ck_assert_ptr_null(tu_open_uri("kpsa:"));
+    ck_assert_str_eq(tu_msg[0], "E kpsa:: not a \"kpsa:<path>\" URI or a path");
+
+    ck_assert_ptr_null(tu_open_uri("kpsa://host/etc/kpsa.table"));
+    ck_assert_str_eq(tu_msg[0], "E kpsa://host/etc/kpsa.table: not a "
+                     "\"kpsa:<path>\" URI or a path");
+}
+END_TEST
+
+START_TEST(test_uri_forms)
+{
+    ONEM2M_SAE_TABLE  *t1, *t2, *t3;
+
+    t1 = tu_open_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
+    ck_assert_ptr_nonnull(t1);
+    t2 = tu_open_uri(tu_fmt("kpsa:%s", tu_path));
+    t3 = tu_open_uri(tu_fmt("KPSA://%s", tu_path));
+    ck_assert_ptr_eq(t1, t2);
+    ck_assert_ptr_eq(t1, t3);
+    ONEM2M_SAE_table_free(t1);
+    ONEM2M_SAE_table_free(t2);
+    ONEM2M_SAE_table_free(t3);
+}
+END_TEST
+
+START_TEST(test_shared_and_reloaded)
+{
+    ONEM2M_SAE_TABLE        *t1, *t2, *t3;
+    const ONEM2M_SAE_ENTRY  *e1;
+    struct timeval           tv[2];
+    char                     alias[PATH_MAX];
+
+    t1 = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0600);
+    ck_assert_ptr_nonnull(t1);
+    e1 = tu_lookup(t1, "a@b.c");
+
+    /* unchanged file, also through another name: the same table */
+    t2 = tu_open_uri(tu_path);
+    ck_assert_ptr_eq(t1, t2);
+    ck_assert_ptr_eq(tu_lookup(t2, "a@b.c"), e1);
+
+    snprintf(alias, sizeof(alias), "%s/./%s", tu_dir(),
+             strrchr(tu_path, '/') + 1);
+    t3 = tu_open_uri(alias);
+    ck_assert_ptr_eq(t1, t3);
+    ONEM2M_SAE_table_free(t3);
+
+    /* changed file (nginx reload): parsed anew, old copy still valid */
+    tu_write_file(tu_path, "C2 00112233445566778899aabbccddeeff a@b.c\n"
+                  "C3 00112233445566778899aabbccddeeff c@b.c\n", 0600);
+    gettimeofday(&tv[0], NULL);
+    tv[1] = tv[0];
+    tv[1].tv_usec = (tv[1].tv_usec + 1) % 1000000;
+    ck_assert_int_eq(utimes(tu_path, tv), 0);
+
+    t3 = tu_open_uri(tu_path);
+    ck_assert_ptr_nonnull(t3);
+    ck_assert_ptr_ne(t3, t1);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t3), 2);
+    ck_assert_str_eq(tu_lookup(t3, "a@b.c")->entity, "C2");
+    ck_assert_str_eq(tu_lookup(t1, "a@b.c")->entity, "C1");
+    ck_assert_ptr_null(tu_lookup(t1, "c@b.c"));
+
+    ONEM2M_SAE_table_free(t1);
+    ck_assert_str_eq(tu_lookup(t2, "a@b.c")->entity, "C1");
+    ONEM2M_SAE_table_free(t2);
+    ONEM2M_SAE_table_free(t3);
+}
+END_TEST
+
+START_TEST(test_text_format)
+{
+    ONEM2M_SAE_TABLE        *t;
+    const ONEM2M_SAE_ENTRY  *e;
+
+    t = tu_open_text(
+        "# comment line\n"
+        "   # indented comment\n"
+        "\n"
+        "\t\n"
+        "C1\t00112233445566778899aabbccddeeff\ta@b.c\t# trailing\r\n"
+        "  C2  00112233445566778899AABBCCDDEEFF   b@b.c   \r\n"
+        "C1 00112233445566778899aabbccddeeff second@b.c", 0600);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 0);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), 3);
+    ck_assert_str_eq(tu_lookup(t, "a@b.c")->entity, "C1");
+    ck_assert_str_eq(tu_lookup(t, "b@b.c")->entity, "C2");
+    ck_assert_str_eq(tu_lookup(t, "second@b.c")->entity, "C1");
+
+    /* several KpsaIDs of one entity: find_entity gives one of them */
+    e = ONEM2M_SAE_table_find_entity(t, "C1", 2);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->entity, "C1");
+    ck_assert_ptr_null(ONEM2M_SAE_table_find_entity(t, "C", 1));
+    ONEM2M_SAE_table_free(t);
+
+    /* an empty table loads, with a warning */
+    t = tu_open_text("# nothing yet\n", 0600);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), 0);
+    ck_assert_ptr_null(tu_lookup(t, "a@b.c"));
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: no credentials", tu_path));
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
+/* entity id forms, TS-0001 Table 7.2-1 */
+typedef struct {
+    const char  *id;
+    int          type;              /* 0: malformed */
+} ENTITY_FORM;
+
+static const ENTITY_FORM entity_forms[] = {
+    { "C9886", ONEM2M_SAE_ENTITY_AE },
+    { "Clock-AE1", ONEM2M_SAE_ENTITY_AE },
+    { "S98821", ONEM2M_SAE_ENTITY_AE },
+    { "Ca.b_c~d-e", ONEM2M_SAE_ENTITY_AE },
+    { "/mn-cse-123456", ONEM2M_SAE_ENTITY_CSE },
+    { "/CSE3219/C9886", ONEM2M_SAE_ENTITY_AE },
+    { "//m2m.prov.com/CSE3219/C9886", ONEM2M_SAE_ENTITY_AE },
+    { "//m2m.things.com/S98821", ONEM2M_SAE_ENTITY_AE },
+    { "//m2m.prov.com/CSE3219", ONEM2M_SAE_ENTITY_CSE },
+    { "C", 0 },
+    { "S", 0 },
+    { "c1", 0 },
+    { "X1", 0 },
+    { "C1/x", 0 },
+    { "C#1", 0 },
+    { "Cé", 0 },
+    { "/", 0 },
+    { "//", 0 },
+    { "/cse/", 0 },
+    { "/cse/S1", 0 },
+    { "/cse/C", 0 },
+    { "/a/C1/C2", 0 },
+    { "//sp", 0 },
+    { "//sp/", 0 },
+    { "//sp/cse/S1", 0 },
+    { "//sp/cse/C1/x", 0 },
+    { "///cse", 0 },
+};
+
+START_TEST(test_entity_form)
+{
+    const ENTITY_FORM       *f = &entity_forms[_i];
+    ONEM2M_SAE_TABLE        *t;
+    char                     text[300];
+
+    snprintf(text, sizeof(text), "%s 00112233445566778899aabbccddeeff "
+             "a@b.c\n", f->id);
+    t = tu_open_text(text, 0600);
+
+    if (f->type == 0) {
+        ck_assert_msg(t == NULL, "%s accepted", f->id);
+        ck_assert_str_eq(tu_msg[0], tu_fmt("E %s:1: malformed entity id "
+            "(expected an AE-ID or a CSE-ID)", tu_path));
+        return;
+    }
+
+    ck_assert_msg(t != NULL, "%s refused", f->id);
+    ck_assert_uint_eq(tu_lookup(t, "a@b.c")->entity_type, f->type);
+    ck_assert_ptr_nonnull(ONEM2M_SAE_table_find_entity(t, f->id,
+                                                       strlen(f->id)));
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
+Suite *table_suite(void)
+{
+    Suite  *s;
+    TCase  *tc;
+
+    s = suite_create("table");
+
+    tc = tcase_create("load");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_add_test(tc, test_example_table);
+    tcase_add_test(tc, test_group_readable_warning);
+    tcase_add_test(tc, test_misses);
+    tcase_add_test(tc, test_max_identity);
+    tcase_add_test(tc, test_binary_safe_keys);
+    tcase_add_test(tc, test_text_format);
+    tcase_add_test(tc, test_uri_forms);
+    tcase_add_test(tc, test_shared_and_reloaded);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
+    tcase_add_loop_test(tc, test_bad_line, 0,
+                        sizeof(bad_lines) / sizeof(bad_lines[0]));
+    tcase_add_test(tc, test_key_too_long);
+    tcase_add_test(tc, test_line_too_long);
+    tcase_add_test(tc, test_every_error_reported);
+    tcase_add_test(tc, test_file_errors);
+    tcase_add_loop_test(tc, test_entity_form, 0,
+                        sizeof(entity_forms) / sizeof(entity_forms[0]));
+    suite_add_tcase(s, tc);
+
+    return s;
+}

@@ -1,0 +1,41 @@
+/*
+ * Helpers of the provider suites: tables written to a private temporary
+ * directory, opened through the fast face with the built provider, and
+ * every diagnostic captured as "E <msg>" or "W <msg>".
+ */
+
+#ifndef TESTS_PROVIDER_TABLE_UTIL_H
+#define TESTS_PROVIDER_TABLE_UTIL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <onem2m_sae.h>
+
+#define TU_PROVIDER_DIR  BUILD_DIR "/provider"
+#define TU_MAX_MSG       64
+
+extern char      tu_msg[TU_MAX_MSG][PATH_MAX + 600];
+extern unsigned  tu_nmsg, tu_nerrors, tu_nwarnings;
+extern char      tu_path[PATH_MAX + 64];  /* the last table written */
+
+void tu_setup(void);
+void tu_teardown(void);
+const char *tu_dir(void);
+const char *tu_fmt(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+void tu_reset_messages(void);
+void tu_diag(void *arg, int severity, const char *msg);
+void tu_write_file(const char *path, const char *text, int mode);
+/* writes a new table file (tu_path) with the given mode and opens it */
+ONEM2M_SAE_TABLE *tu_open_bytes(const char *bytes, size_t len, int mode);
+ONEM2M_SAE_TABLE *tu_open_text(const char *text, int mode);
+ONEM2M_SAE_TABLE *tu_open_copy(const char *src, int mode);
+/* writes a copy of src into the temporary directory; returns its path */
+const char *tu_copy(const char *src, int mode);
+ONEM2M_SAE_TABLE *tu_open_uri(const char *uri);
+const ONEM2M_SAE_ENTRY *tu_lookup(const ONEM2M_SAE_TABLE *t, const char *id);
+/* fails (without printing it) if any captured message contains hex */
+void tu_assert_no_key_in_messages(const char *hex);
+
+#endif /* TESTS_PROVIDER_TABLE_UTIL_H */
