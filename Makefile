@@ -121,8 +121,14 @@ valgrind: all
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
-run: all
-	@conf/run-demo $(if $(CSE),--cse $(CSE))
+# the demo's upstream stand-in (answers with what a CSE would receive)
+$(BUILD)/tools/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+run: all $(BUILD)/tools/cse-stand-in
+	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' \
+	    conf/run-demo $(if $(CSE),--cse $(CSE))
 
 install: provider
 	install -d $(DESTDIR)$(OSSL_MODULES_DIR)

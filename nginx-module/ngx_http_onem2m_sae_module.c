@@ -406,6 +406,8 @@ ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
                   "onem2m sae: %ui client \"%V\" header(s) removed",
                   found, &sscf->header);
 
+    /* room for all the other headers and the injected one in one part */
+
     if (ngx_list_init(&headers, r->pool, n - found + 1,
                       sizeof(ngx_table_elt_t))
         != NGX_OK)
@@ -431,7 +433,10 @@ ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
         }
     }
 
+    /* the copy's single part is its last one, not the local list's */
+
     r->headers_in.headers = headers;
+    r->headers_in.headers.last = &r->headers_in.headers.part;
 
     return NGX_OK;
 }
