@@ -1,0 +1,194 @@
+/*
+ * What the SAE integration suites share: the seed's credentials, the
+ * server block of a TLS-PSK SAE server and helpers that start nginx with
+ * it.  Header-only (static functions): each suite file includes it.
+ */
+
+#ifndef ONEM2M_TEST_SAE_FIXTURE_H
+#define ONEM2M_TEST_SAE_FIXTURE_H
+
+#include <stdio.h>
+#include <string.h>
+#include <check.h>
+
+#include "common/harness.h"
+
+/* exactly the TS-0003 TLS 1.2 PSK suites, nothing RSA-PSK/DHE-PSK */
+#define SAE_PSK_CIPHERS \
+    "PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:PSK-AES128-GCM-SHA256:" \
+    "PSK-AES256-GCM-SHA384"
+
+#define SAE_ENTITY_HEADER  "X-Onem2m-Sae-Entity"
+
+/* the TLS part of an SAE server listening on {{PORT}} */
+#define SAE_TLS \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers " SAE_PSK_CIPHERS ";\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+
+/* an SAE server proxying everything to the in-test upstream */
+#define SAE_SERVER \
+    "server {\n" \
+    SAE_TLS \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    "}\n"
+
+static const unsigned char SAE_LOCK1_KEY[8] __attribute__((unused)) = {
+    0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8b
+};
+static const unsigned char SAE_LOCK2_KEY[8] __attribute__((unused)) = {
+    0x12, 0x34, 0x56, 0x78, 0xab, 0xcd, 0xef, 0xab
+};
+/* lock 1's key with the last bit flipped */
+static const unsigned char SAE_WRONG_KEY[8] __attribute__((unused)) = {
+    0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8a
+};
+
+/* Check's default 4 s is too short for nginx under valgrind */
+#define SAE_TCASE(s, name, ...) \
+    do { \
+        TCase  *tc_ = tcase_create(name); \
+        tcase_set_timeout(tc_, harness_timeout_ms(30000) / 1000.0); \
+        __VA_ARGS__; \
+        suite_add_tcase((s), tc_); \
+    } while (0)
+#define SAE_TEST(fn) tcase_add_test(tc_, fn)
+
+static inline harness_tls_opts
+sae_psk(int version, const char *identity, const unsigned char *key)
+{
+    harness_tls_opts  o;
+
+    memset(&o, 0, sizeof(o));
+    o.version = version;
+    o.identity = identity;
+    o.key = key;
+    o.key_len = key != NULL ? 8 : 0;
+    return o;
+}
+
+static inline harness_tls_opts
+sae_lock1(int version)
+{
+    return sae_psk(version, HARNESS_LOCK1_KPSA_ID, SAE_LOCK1_KEY);
+}
+
+static inline harness_tls_opts
+sae_lock2(int version)
+{
+    return sae_psk(version, HARNESS_LOCK2_KPSA_ID, SAE_LOCK2_KEY);
+}
+
+/* a client with no PSK at all: certificate handshake only */
+static inline harness_tls_opts
+sae_cert_only(int version)
+{
+    harness_tls_opts  o;
+
+    memset(&o, 0, sizeof(o));
+    o.version = version;
+    if (version != TLS1_3_VERSION) {
+        o.ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
+    }
+    return o;
+}
+
+/*
+ * nginx with the seed table (mode 0600) and the given http-level template,
+ * started; the upstream (may be NULL) is wired to {{UPSTREAM}}.
+ */
+static inline harness_nginx *
+sae_start_with(const char *table, harness_upstream *up, const char *http)
+{
+    harness_nginx  *ng = harness_nginx_new();
+    int             rc;
+
+    ck_assert_ptr_nonnull(ng);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table", table, 0600),
+                     0);
+    harness_nginx_set_upstream(ng, up);
+    ck_assert_int_eq(harness_nginx_config(ng, http), 0);
+    rc = harness_nginx_start(ng);
+    ck_assert_msg(rc == 0, "nginx did not start; error log:\n%s",
+                  harness_log(ng));
+    return ng;
+}
+
+static inline harness_nginx *
+sae_start(harness_upstream *up, const char *http)
+{
+    return sae_start_with(HARNESS_SEED_TABLE, up, http);
+}
+
+static inline void
+sae_stop(harness_nginx *ng)
+{
+    int  rc = harness_nginx_stop(ng);
+
+    ck_assert_msg(rc == 0, "nginx did not stop cleanly; error log:\n%s",
+                  harness_log(ng));
+    harness_nginx_free(ng);
+}
+
+/* the 4107 answer of the SAE module, checked to the byte */
+#define SAE_4107_BODY  "{\"m2m:dbg\": \"security association required\"}"
+
+static inline void
+sae_assert_4107(const harness_response *resp)
+{
+    const char  *v;
+
+    ck_assert_int_eq(resp->status, 403);
+    v = harness_resp_header(resp, "X-M2M-RSC");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v, "4107");
+    v = harness_resp_header(resp, "Content-Type");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v, "application/json");
+    ck_assert_str_eq(resp->body, SAE_4107_BODY);
+}
+
+/* the identity header the upstream saw: exactly one copy, this value */
+/* "Name: value | ..." of a recorded request, for failure messages */
+static inline const char *
+sae_dump_headers(const harness_request *req)
+{
+    static char  out[4096];
+    size_t       i, n = 0;
+
+    out[0] = '\0';
+    for (i = 0; req != NULL && i < req->nheaders && n < sizeof(out); i++) {
+        n += (size_t) snprintf(out + n, sizeof(out) - n, "%s: %s | ",
+                               req->headers[i].name, req->headers[i].value);
+    }
+    return out;
+}
+
+static inline void
+sae_assert_upstream_entity(const harness_request *req, const char *entity)
+{
+    const char  *v;
+
+    ck_assert_ptr_nonnull(req);
+    ck_assert_msg(harness_header_count(req->headers, req->nheaders,
+                                       SAE_ENTITY_HEADER) == 1,
+                  "expected one %s: %s, upstream saw: %s",
+                  SAE_ENTITY_HEADER, entity, sae_dump_headers(req));
+    v = harness_req_header(req, SAE_ENTITY_HEADER);
+    ck_assert_msg(strcmp(v, entity) == 0, "expected %s: %s, saw %s",
+                  SAE_ENTITY_HEADER, entity, v);
+}
+
+static inline void
+sae_assert_upstream_no_entity(const harness_request *req)
+{
+    ck_assert_ptr_nonnull(req);
+    ck_assert_msg(harness_header_count(req->headers, req->nheaders,
+                                       SAE_ENTITY_HEADER) == 0,
+                  "expected no %s, upstream saw: %s", SAE_ENTITY_HEADER,
+                  sae_dump_headers(req));
+}
+
+#endif /* ONEM2M_TEST_SAE_FIXTURE_H */
