@@ -20,6 +20,8 @@
 
 #define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
 
+#define NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER  "X-Onem2m-Sae-Entity"
+
 
 typedef struct {
     ngx_str_t                  provider_path;
@@ -227,9 +229,6 @@ static ngx_http_variable_t  ngx_http_onem2m_sae_vars[] = {
       ngx_http_null_variable
 };
 
-
-static ngx_str_t  ngx_http_onem2m_sae_default_header =
-    ngx_string("X-Onem2m-Sae-Entity");
 
 static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
     ngx_null_string,
@@ -822,7 +821,7 @@ ngx_http_onem2m_sae_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
                               ONEM2M_SAE_UNKNOWN_HIDE);
 
     ngx_conf_merge_str_value(conf->header, prev->header,
-                             ngx_http_onem2m_sae_default_header.data);
+                             NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER);
 
     conf->header_lowcase = ngx_pnalloc(cf->pool, conf->header.len);
     if (conf->header_lowcase == NULL) {
