@@ -35,6 +35,7 @@ typedef struct {
     OSSL_FUNC_core_new_error_fn     *new_error;
     OSSL_FUNC_core_set_error_debug_fn *set_error_debug;
     OSSL_FUNC_core_vset_error_fn    *vset_error;
+    OSSL_FUNC_BIO_write_ex_fn       *bio_write_ex;
 } ONEM2M_PROV_CTX;
 
 void onem2m_raise(ONEM2M_PROV_CTX *ctx, int reason, const char *fmt, ...)
@@ -44,13 +45,21 @@ void onem2m_raise(ONEM2M_PROV_CTX *ctx, int reason, const char *fmt, ...)
 void onem2m_diag_to_error(void *arg, int severity, const char *msg);
 
 /*
- * The object the keymgmt manages and the store hands out by reference:
- * one entry of a table, holding a reference to the table.
+ * What the store passes to the keymgmt's load() as an object reference:
+ * valid during the store's object callback only (no ownership moves).
  */
 typedef struct {
-    ONEM2M_PROV_CTX           *provctx;
-    ONEM2M_SAE_TABLE          *table;        /* NULL: entry is a copy */
+    ONEM2M_SAE_TABLE          *table;
     const ONEM2M_SAE_ENTRY    *entry;
+} ONEM2M_KPSA_REF;
+
+/*
+ * The key object of the keymgmt: one credential, pointing into the shared
+ * table it holds a reference to (zero copies; the table cleanses keys).
+ */
+typedef struct {
+    ONEM2M_SAE_TABLE          *table;
+    const ONEM2M_SAE_ENTRY    *entry;        /* NULL: an empty key */
 } ONEM2M_KPSA_KEY;
 
 extern const OSSL_DISPATCH onem2m_store_functions[];

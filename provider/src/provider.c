@@ -23,7 +23,6 @@ static OSSL_FUNC_provider_get_reason_strings_fn onem2m_reason_strings;
 
 static ONEM2M_SAE_table_open_fn             onem2m_fast_open;
 
-#ifdef ONEM2M_STANDARD_FACE
 static const OSSL_ALGORITHM onem2m_stores[] = {
     { ONEM2M_SAE_URI_SCHEME, ONEM2M_PROPS, onem2m_store_functions,
       "psk-lookup-table of oneM2M TLS-PSK credentials (kpsa:<path>)" },
@@ -41,7 +40,6 @@ static const OSSL_ALGORITHM onem2m_encoders[] = {
       onem2m_encoder_text_functions, "ONEM2M-KPSA to text, without the key" },
     { NULL, NULL, NULL, NULL }
 };
-#endif
 
 static const OSSL_ITEM onem2m_reasons[] = {
     { ONEM2M_R_BAD_URI, "bad kpsa URI" },
@@ -130,14 +128,12 @@ onem2m_query(void *provctx, int operation_id, int *no_cache)
     *no_cache = 0;
 
     switch (operation_id) {
-#ifdef ONEM2M_STANDARD_FACE
     case OSSL_OP_STORE:
         return onem2m_stores;
     case OSSL_OP_KEYMGMT:
         return onem2m_keymgmts;
     case OSSL_OP_ENCODER:
         return onem2m_encoders;
-#endif
     }
 
     return NULL;
@@ -214,6 +210,9 @@ OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
             break;
         case OSSL_FUNC_CORE_VSET_ERROR:
             ctx->vset_error = OSSL_FUNC_core_vset_error(in);
+            break;
+        case OSSL_FUNC_BIO_WRITE_EX:
+            ctx->bio_write_ex = OSSL_FUNC_BIO_write_ex(in);
             break;
         }
     }
