@@ -1,0 +1,1274 @@
+
+/*
+ * oneM2M SAE for nginx: originator checks at the edge.
+ *
+ * TS-0003 7.2.1 and TS-0004 7.3.2.1 ask the receiving CSE to check that
+ * the From parameter (X-M2M-Origin) of a request matches the entity its
+ * security association authenticated.  The CSEs people run take
+ * X-M2M-Origin as it comes, so this module does the check in nginx, in
+ * front of them, using the binding the SAE module made at handshake time:
+ *
+ *   session bound to an AE:  From must be its AE-ID-Stem (4106, 4000);
+ *                            an AE registration may ask for an ID ("C",
+ *                            "S" or no From): refused ("check") or given
+ *                            the provisioned AE-ID ("assign");
+ *   session bound to a CSE:  it forwards for others, but cannot claim
+ *                            another CSE of the table or this gateway;
+ *   no binding:              a credential's entity must come through its
+ *                            own association (4106), a CSE-ID needs one
+ *                            (4107).
+ *
+ * The handler runs in the PREACCESS phase after the SAE module's handler
+ * (which answers 4107 where SAE is required): nginx runs the handlers of
+ * a phase in the reverse order of their registration, so this one takes
+ * the first place of the phase's array, whatever the order of the modules.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_onem2m_sae.h"
+
+
+#define NGX_HTTP_ONEM2M_ORIGINATOR_OFF      0
+#define NGX_HTTP_ONEM2M_ORIGINATOR_CHECK    1
+#define NGX_HTTP_ONEM2M_ORIGINATOR_ASSIGN   2
+
+/*
+ * The longest X-M2M-Origin accepted: the longest entity a table can hold
+ * (ONEM2M_SAE_MAX_ID_LEN), so every form of a provisioned stem fits.
+ */
+#define NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN  ONEM2M_SAE_MAX_ID_LEN
+
+/* no X-M2M-Origin, or an empty one */
+#define ngx_http_onem2m_origin_absent(h)  ((h) == NULL || (h)->value.len == 0)
+
+#define ngx_http_onem2m_isalnum(c)                                            \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z')                 \
+     || ((c) >= '0' && (c) <= '9'))
+
+/* what an identifier is, once the gateway's CSE-ID and SP-ID are known */
+#define NGX_HTTP_ONEM2M_ID_OTHER            0
+#define NGX_HTTP_ONEM2M_ID_AE               1
+#define NGX_HTTP_ONEM2M_ID_CSE              2
+
+
+typedef struct {
+    ngx_str_t                  cse_id;    /* without the leading "/" */
+    ngx_str_t                  sp_id;     /* without the leading "//" */
+} ngx_http_onem2m_originator_srv_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                 mode;
+    u_char                    *file;      /* where "mode" was set */
+    ngx_uint_t                 line;
+} ngx_http_onem2m_originator_loc_conf_t;
+
+
+/* a location to verify once every module has merged its configuration */
+typedef struct {
+    void                     **srv_conf;
+    void                     **loc_conf;
+    ngx_http_onem2m_originator_loc_conf_t  *olcf;
+} ngx_http_onem2m_originator_site_t;
+
+
+typedef struct {
+    ngx_array_t                sites;  /* ngx_http_onem2m_originator_site_t */
+} ngx_http_onem2m_originator_main_conf_t;
+
+
+/*
+ * An identifier reduced to one canonical string per entity, so that the
+ * forms of TS-0001 Table 7.2-1 compare equal:
+ *
+ *   AE of this CSE or SP ("local"):  its AE-ID-Stem   "Clock-AE1"
+ *   AE of another CSE of this SP:    SP-relative      "/cse-2/C123"
+ *   CSE of this SP:                  SP-relative      "/in-cse-7"
+ *   anything of another SP:          as written       "//sp.example/..."
+ *
+ * canonical always points into the identifier itself.
+ */
+typedef struct {
+    ngx_uint_t                 kind;      /* NGX_HTTP_ONEM2M_ID_* */
+    ngx_str_t                  canonical;
+    unsigned                   local:1;
+    unsigned                   stem_form:1;  /* written as the bare stem */
+    unsigned                   s_stem:1;
+} ngx_http_onem2m_id_t;
+
+
+static ngx_int_t ngx_http_onem2m_originator_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_onem2m_originator_ae(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_uint_t mode,
+    ngx_http_onem2m_sae_binding_t *binding, ngx_table_elt_t *origin,
+    ngx_uint_t registration);
+static ngx_int_t ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf,
+    ngx_http_onem2m_sae_binding_t *binding, ngx_table_elt_t *origin,
+    ngx_uint_t registration);
+static ngx_int_t ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_table_elt_t *origin,
+    ngx_uint_t registration);
+static ngx_int_t ngx_http_onem2m_originator_assign(ngx_http_request_t *r,
+    ngx_table_elt_t *origin, ngx_str_t *entity, ngx_str_t *id);
+static ngx_int_t ngx_http_onem2m_originator_refuse(ngx_http_request_t *r,
+    ngx_uint_t rsc, ngx_str_t *entity, ngx_table_elt_t *origin,
+    const char *reason, ngx_str_t *expected);
+static ngx_uint_t ngx_http_onem2m_originator_is_registration(
+    ngx_http_request_t *r);
+static const ONEM2M_SAE_ENTRY *ngx_http_onem2m_originator_find(
+    ngx_http_request_t *r, ngx_http_onem2m_originator_srv_conf_t *oscf,
+    ngx_str_t *claim, ngx_http_onem2m_id_t *id);
+
+static void ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id,
+    ngx_str_t *sp_id, ngx_http_onem2m_id_t *id);
+static ngx_uint_t ngx_http_onem2m_id_equal(ngx_http_onem2m_id_t *a,
+    ngx_http_onem2m_id_t *b);
+static ngx_uint_t ngx_http_onem2m_id_printable(ngx_str_t *id);
+static ngx_uint_t ngx_http_onem2m_id_is_request_for_id(ngx_str_t *id);
+static size_t ngx_http_onem2m_id_sanitise(u_char *dst, ngx_str_t *src,
+    size_t max);
+
+static char *ngx_http_onem2m_originator(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_onem2m_originator_cse_id(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static void *ngx_http_onem2m_originator_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static void *ngx_http_onem2m_originator_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_onem2m_originator_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static ngx_int_t ngx_http_onem2m_originator_init(ngx_conf_t *cf);
+
+
+static ngx_conf_enum_t  ngx_http_onem2m_originator_modes[] = {
+    { ngx_string("off"), NGX_HTTP_ONEM2M_ORIGINATOR_OFF },
+    { ngx_string("check"), NGX_HTTP_ONEM2M_ORIGINATOR_CHECK },
+    { ngx_string("assign"), NGX_HTTP_ONEM2M_ORIGINATOR_ASSIGN },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_onem2m_originator_commands[] = {
+
+    { ngx_string("onem2m_sae_originator"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_originator,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_originator_loc_conf_t, mode),
+      &ngx_http_onem2m_originator_modes },
+
+    { ngx_string("onem2m_sae_cse_id"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_originator_cse_id,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onem2m_sae_sp_id"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_originator_sp_id,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_onem2m_originator_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_onem2m_originator_init,       /* postconfiguration */
+
+    ngx_http_onem2m_originator_create_main_conf, /* create main conf */
+    NULL,                                  /* init main configuration */
+
+    ngx_http_onem2m_originator_create_srv_conf,  /* create server conf */
+    ngx_http_onem2m_originator_merge_srv_conf,   /* merge server conf */
+
+    ngx_http_onem2m_originator_create_loc_conf,  /* create location conf */
+    ngx_http_onem2m_originator_merge_loc_conf    /* merge location conf */
+};
+
+
+ngx_module_t  ngx_http_onem2m_originator_module = {
+    NGX_MODULE_V1,
+    &ngx_http_onem2m_originator_module_ctx, /* module context */
+    ngx_http_onem2m_originator_commands,   /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+extern ngx_module_t  ngx_http_onem2m_sae_module;
+
+
+static ngx_str_t  ngx_http_onem2m_origin_key = ngx_string("X-M2M-Origin");
+static ngx_str_t  ngx_http_onem2m_origin_lowcase = ngx_string("x-m2m-origin");
+static ngx_str_t  ngx_http_onem2m_unbound = ngx_string("-");
+
+
+static ngx_int_t
+ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
+{
+    ngx_uint_t                              i, n, registration;
+    ngx_list_part_t                        *part;
+    ngx_table_elt_t                        *h, *origin;
+    ngx_http_onem2m_sae_binding_t          *binding;
+    ngx_http_onem2m_originator_srv_conf_t  *oscf;
+    ngx_http_onem2m_originator_loc_conf_t  *olcf;
+
+    olcf = ngx_http_get_module_loc_conf(r, ngx_http_onem2m_originator_module);
+
+    if (olcf->mode == NGX_HTTP_ONEM2M_ORIGINATOR_OFF || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    oscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_originator_module);
+
+    if (ngx_http_onem2m_sae_table(r) == NULL) {
+        /* "nginx -t" refuses this; never let a request through unchecked */
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "onem2m originator: no psk table on this server");
+        return ngx_http_onem2m_send_error(r,
+                                   NGX_HTTP_ONEM2M_INTERNAL_SERVER_ERROR,
+                                   "originator check without security "
+                                   "association");
+    }
+
+    binding = ngx_http_onem2m_sae_binding(r);
+
+    /* every copy of the header, whatever the case of its name */
+
+    origin = NULL;
+    n = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == ngx_http_onem2m_origin_key.len
+            && ngx_strncasecmp(h[i].key.data, ngx_http_onem2m_origin_key.data,
+                               h[i].key.len)
+               == 0)
+        {
+            origin = &h[i];
+            n++;
+        }
+    }
+
+    if (n > 1) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST,
+                   binding ? &binding->entity : NULL, origin,
+                   "more than one X-M2M-Origin header", NULL);
+    }
+
+    if (origin != NULL) {
+
+        if (origin->value.len > NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN) {
+            return ngx_http_onem2m_originator_refuse(r,
+                       NGX_HTTP_ONEM2M_BAD_REQUEST,
+                       binding ? &binding->entity : NULL, origin,
+                       "X-M2M-Origin longer than 255 bytes", NULL);
+        }
+
+        if (!ngx_http_onem2m_id_printable(&origin->value)) {
+            return ngx_http_onem2m_originator_refuse(r,
+                       NGX_HTTP_ONEM2M_BAD_REQUEST,
+                       binding ? &binding->entity : NULL, origin,
+                       "X-M2M-Origin with a character that is not "
+                       "printable ASCII", NULL);
+        }
+    }
+
+    registration = ngx_http_onem2m_originator_is_registration(r);
+
+    if (binding == NULL) {
+        return ngx_http_onem2m_originator_unbound(r, oscf, origin,
+                                                  registration);
+    }
+
+    if (binding->entity_type == ONEM2M_SAE_ENTITY_CSE) {
+        return ngx_http_onem2m_originator_cse(r, oscf, binding, origin,
+                                              registration);
+    }
+
+    return ngx_http_onem2m_originator_ae(r, oscf, olcf->mode, binding, origin,
+                                         registration);
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_originator_ae(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_uint_t mode,
+    ngx_http_onem2m_sae_binding_t *binding, ngx_table_elt_t *origin,
+    ngx_uint_t registration)
+{
+    ngx_str_t             *expected;
+    ngx_http_onem2m_id_t   claim, bound;
+
+    ngx_http_onem2m_id_parse(&binding->entity, &oscf->cse_id, &oscf->sp_id,
+                             &bound);
+
+    /* a registree AE of this CSE must use its AE-ID-Stem */
+    expected = bound.local ? &bound.canonical : &binding->entity;
+
+    if (ngx_http_onem2m_origin_absent(origin)
+        || ngx_http_onem2m_id_is_request_for_id(&origin->value))
+    {
+        if (!registration) {
+            if (ngx_http_onem2m_origin_absent(origin)) {
+                return ngx_http_onem2m_originator_refuse(r,
+                           NGX_HTTP_ONEM2M_BAD_REQUEST, &binding->entity,
+                           NULL, "X-M2M-Origin missing", NULL);
+            }
+
+            return ngx_http_onem2m_originator_refuse(r,
+                       NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
+                       &binding->entity, origin,
+                       "originator is not the authenticated AE", expected);
+        }
+
+        if (mode == NGX_HTTP_ONEM2M_ORIGINATOR_CHECK) {
+            return ngx_http_onem2m_originator_refuse(r,
+                       NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
+                       &binding->entity, origin,
+                       "AE registration must use the provisioned AE-ID",
+                       expected);
+        }
+
+        return ngx_http_onem2m_originator_assign(r, origin, &binding->entity,
+                                                 expected);
+    }
+
+    ngx_http_onem2m_id_parse(&origin->value, &oscf->cse_id, &oscf->sp_id,
+                             &claim);
+
+    if (!ngx_http_onem2m_id_equal(&claim, &bound)) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
+                   &binding->entity, origin,
+                   "originator is not the authenticated AE", expected);
+    }
+
+    if (bound.local && !claim.stem_form) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST, &binding->entity, origin,
+                   "a registree AE must use its AE-ID-Stem", expected);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf,
+    ngx_http_onem2m_sae_binding_t *binding, ngx_table_elt_t *origin,
+    ngx_uint_t registration)
+{
+    ngx_str_t                 entity;
+    ngx_http_onem2m_id_t      claim, bound, other;
+    const ONEM2M_SAE_ENTRY   *entry;
+
+    if (ngx_http_onem2m_origin_absent(origin)) {
+        if (registration) {
+            return NGX_DECLINED;
+        }
+
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST, &binding->entity, NULL,
+                   "X-M2M-Origin missing", NULL);
+    }
+
+    ngx_http_onem2m_id_parse(&origin->value, &oscf->cse_id, &oscf->sp_id,
+                             &claim);
+    ngx_http_onem2m_id_parse(&binding->entity, &oscf->cse_id, &oscf->sp_id,
+                             &bound);
+
+    if (ngx_http_onem2m_id_equal(&claim, &bound)) {
+        return NGX_DECLINED;
+    }
+
+    /* a CSE forwards for others, but is neither this gateway ... */
+
+    if (claim.kind == NGX_HTTP_ONEM2M_ID_CSE
+        && claim.canonical.len == oscf->cse_id.len + 1
+        && ngx_strncmp(claim.canonical.data + 1, oscf->cse_id.data,
+                       oscf->cse_id.len)
+           == 0)
+    {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
+                   &binding->entity, origin,
+                   "originator is the CSE-ID of this gateway", NULL);
+    }
+
+    /* ... nor another CSE that has credentials of its own */
+
+    entry = ngx_http_onem2m_originator_find(r, oscf, &origin->value, &claim);
+
+    if (entry != NULL && entry->entity_type == ONEM2M_SAE_ENTITY_CSE) {
+
+        entity.data = (u_char *) entry->entity;
+        entity.len = entry->entity_len;
+
+        ngx_http_onem2m_id_parse(&entity, &oscf->cse_id, &oscf->sp_id,
+                                 &other);
+
+        if (!ngx_http_onem2m_id_equal(&other, &bound)) {
+            return ngx_http_onem2m_originator_refuse(r,
+                       NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
+                       &binding->entity, origin,
+                       "originator is another CSE with its own "
+                       "security association", NULL);
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_table_elt_t *origin,
+    ngx_uint_t registration)
+{
+    ngx_http_onem2m_id_t      claim;
+    const ONEM2M_SAE_ENTRY   *entry;
+
+    if (ngx_http_onem2m_origin_absent(origin)) {
+        if (registration) {
+            return NGX_DECLINED;
+        }
+
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST, NULL, NULL,
+                   "X-M2M-Origin missing", NULL);
+    }
+
+    if (registration && ngx_http_onem2m_id_is_request_for_id(&origin->value)) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_onem2m_id_parse(&origin->value, &oscf->cse_id, &oscf->sp_id,
+                             &claim);
+
+    entry = ngx_http_onem2m_originator_find(r, oscf, &origin->value, &claim);
+
+    if (claim.kind == NGX_HTTP_ONEM2M_ID_CSE
+        || (entry != NULL && entry->entity_type == ONEM2M_SAE_ENTITY_CSE))
+    {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED, NULL,
+                   origin, "a CSE-ID needs a security association", NULL);
+    }
+
+    if (entry != NULL) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED, NULL,
+                   origin, "originator has credentials and must use "
+                   "its own security association", NULL);
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * "assign": the AE registration carries the provisioned AE-ID to the CSE,
+ * in the header list that proxy_pass, fastcgi_pass, ... forward.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_originator_assign(ngx_http_request_t *r,
+    ngx_table_elt_t *origin, ngx_str_t *entity, ngx_str_t *id)
+{
+    u_char  *value;
+
+    value = ngx_pnalloc(r->pool, id->len + 1);
+    if (value == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(value, id->data, id->len);
+    value[id->len] = '\0';
+
+    if (origin == NULL) {
+
+        origin = ngx_list_push(&r->headers_in.headers);
+        if (origin == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        origin->key = ngx_http_onem2m_origin_key;
+        origin->lowcase_key = ngx_http_onem2m_origin_lowcase.data;
+        origin->hash = ngx_hash_key(ngx_http_onem2m_origin_lowcase.data,
+                                    ngx_http_onem2m_origin_lowcase.len);
+    }
+
+    origin->value.data = value;
+    origin->value.len = id->len;
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "onem2m originator: AE registration of \"%V\" "
+                  "assigned X-M2M-Origin \"%V\"", entity, id);
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_originator_refuse(ngx_http_request_t *r, ngx_uint_t rsc,
+    ngx_str_t *entity, ngx_table_elt_t *origin, const char *reason,
+    ngx_str_t *expected)
+{
+    u_char  *dbg, *p, *last, claim[NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN * 4 + 4];
+    size_t   len, size;
+
+    len = 0;
+
+    if (origin != NULL) {
+        len = ngx_http_onem2m_id_sanitise(claim, &origin->value,
+                                          NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "onem2m originator: entity \"%V\" originator \"%*s\" "
+                  "refused with %ui: %s",
+                  entity ? entity : &ngx_http_onem2m_unbound,
+                  len, claim, rsc, reason);
+
+    /*
+     * The debug text names the expected originator (the client's own,
+     * authenticated identity), never the claim: nothing the client sent
+     * is reflected.
+     */
+
+    if (expected == NULL) {
+        return ngx_http_onem2m_send_error(r, rsc, reason);
+    }
+
+    size = ngx_strlen(reason) + sizeof(", expected ") - 1
+           + expected->len + 1;
+
+    dbg = ngx_pnalloc(r->pool, size);
+    if (dbg == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    last = dbg + size;
+    p = ngx_slprintf(dbg, last - 1, "%s, expected %V", reason, expected);
+    *p = '\0';
+
+    return ngx_http_onem2m_send_error(r, rsc, (const char *) dbg);
+}
+
+
+/* CREATE <AE>: POST with "ty=2" among the parameters of Content-Type */
+
+static ngx_uint_t
+ngx_http_onem2m_originator_is_registration(ngx_http_request_t *r)
+{
+    u_char  *p, *last;
+
+    if (r->method != NGX_HTTP_POST || r->headers_in.content_type == NULL) {
+        return 0;
+    }
+
+    p = r->headers_in.content_type->value.data;
+    last = p + r->headers_in.content_type->value.len;
+
+    for ( ;; ) {
+
+        while (p < last && *p != ';') {
+            p++;
+        }
+
+        if (p == last) {
+            return 0;
+        }
+
+        p++;
+
+        while (p < last && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (last - p < 2 || ngx_strncasecmp(p, (u_char *) "ty", 2) != 0) {
+            continue;
+        }
+
+        p += 2;
+
+        while (p < last && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (p == last || *p != '=') {
+            continue;
+        }
+
+        p++;
+
+        while (p < last && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (p == last || *p != '2') {
+            continue;
+        }
+
+        p++;
+
+        if (p == last || *p == ';' || *p == ' ' || *p == '\t') {
+            return 1;
+        }
+    }
+}
+
+
+/*
+ * The table entry whose entity is the claimed originator, in whichever
+ * form the table stores it: the claim as written, and the stem,
+ * SP-relative and absolute forms of the same entity.
+ */
+
+static const ONEM2M_SAE_ENTRY *
+ngx_http_onem2m_originator_find(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
+    ngx_http_onem2m_id_t *id)
+{
+    u_char                   *p, *last;
+    u_char                    buf[3 * NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN + 8];
+    ngx_str_t                *cse, *sp, *c;
+    ngx_uint_t                i, n;
+    ONEM2M_SAE_TABLE         *table;
+    const ONEM2M_SAE_ENTRY   *entry;
+    ngx_str_t                 form[4];
+
+    table = ngx_http_onem2m_sae_table(r);
+    if (table == NULL) {
+        return NULL;
+    }
+
+    entry = ONEM2M_SAE_table_find_entity(table, (const char *) claim->data,
+                                         claim->len);
+
+    c = &id->canonical;
+
+    if (entry != NULL || id->kind == NGX_HTTP_ONEM2M_ID_OTHER
+        || (c->len > 1 && c->data[0] == '/' && c->data[1] == '/'))
+    {
+        /* another SP's identifier means it only as written */
+        return entry;
+    }
+
+    cse = &oscf->cse_id;
+    sp = &oscf->sp_id;
+
+    p = buf;
+    last = buf + sizeof(buf);
+    n = 0;
+
+    form[n].data = p;
+    p = ngx_slprintf(p, last, "%V", c);
+    form[n].len = p - form[n].data;
+    n++;
+
+    if (id->local && id->s_stem) {
+        form[n].data = p;
+        p = ngx_slprintf(p, last, "/%V", c);
+        form[n].len = p - form[n].data;
+        n++;
+
+        if (sp->len) {
+            form[n].data = p;
+            p = ngx_slprintf(p, last, "//%V/%V", sp, c);
+            form[n].len = p - form[n].data;
+            n++;
+        }
+
+    } else if (id->local) {
+        form[n].data = p;
+        p = ngx_slprintf(p, last, "/%V/%V", cse, c);
+        form[n].len = p - form[n].data;
+        n++;
+
+        if (sp->len) {
+            form[n].data = p;
+            p = ngx_slprintf(p, last, "//%V/%V/%V", sp, cse, c);
+            form[n].len = p - form[n].data;
+            n++;
+        }
+
+    } else if (sp->len) {
+
+        /* SP-relative: an AE of another CSE, or a CSE */
+
+        form[n].data = p;
+        p = ngx_slprintf(p, last, "//%V%V", sp, c);
+        form[n].len = p - form[n].data;
+        n++;
+    }
+
+    for (i = 0; i < n; i++) {
+        entry = ONEM2M_SAE_table_find_entity(table,
+                                             (const char *) form[i].data,
+                                             form[i].len);
+        if (entry != NULL) {
+            return entry;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Identifier forms (TS-0001 Table 7.2-1), pure functions of the strings:
+ *
+ *   "<stem>"                     AE-ID-Stem: C-stem registered here, or
+ *                                S-stem of this SP
+ *   "/<CSE-ID>/<stem>"           SP-relative AE-ID (C-stem)
+ *   "//<SP-ID>/<CSE-ID>/<stem>"  absolute AE-ID (C-stem)
+ *   "//<SP-ID>/<S-stem>"         absolute AE-ID (S-stem)
+ *   "/<CSE-ID>"                  SP-relative CSE-ID
+ *   "//<SP-ID>/<CSE-ID>"         absolute CSE-ID
+ *
+ * An empty sp_id (no "onem2m_sae_sp_id") takes every SP-ID as this one,
+ * which makes more claims match a credential, never fewer.  "//<SP-ID>/S..."
+ * is read as an S-stem AE-ID: the two forms cannot be told apart by syntax.
+ */
+
+static void
+ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
+    ngx_http_onem2m_id_t *id)
+{
+    u_char  *p, *last, *slash, *rest;
+
+    ngx_memzero(id, sizeof(ngx_http_onem2m_id_t));
+
+    id->kind = NGX_HTTP_ONEM2M_ID_OTHER;
+    id->canonical = *in;
+
+    p = in->data;
+    last = p + in->len;
+    rest = p;
+
+    if (in->len == 0) {
+        return;
+    }
+
+    if (in->len > 2 && p[0] == '/' && p[1] == '/') {
+
+        slash = ngx_strlchr(p + 2, last, '/');
+
+        if (slash == NULL || slash == p + 2 || slash + 1 == last) {
+            return;
+        }
+
+        rest = slash;
+
+        if (sp_id->len != 0
+            && ((size_t) (slash - p - 2) != sp_id->len
+                || ngx_strncasecmp(p + 2, sp_id->data, sp_id->len) != 0))
+        {
+            /* another SP: canonical as written, kind by its shape */
+
+            slash = ngx_strlchr(rest + 1, last, '/');
+
+            if (slash == NULL) {
+                id->kind = (rest[1] == 'S') ? NGX_HTTP_ONEM2M_ID_AE
+                                            : NGX_HTTP_ONEM2M_ID_CSE;
+
+            } else if (slash + 1 < last && slash > rest + 1
+                       && ngx_strlchr(slash + 1, last, '/') == NULL)
+            {
+                id->kind = NGX_HTTP_ONEM2M_ID_AE;
+            }
+
+            return;
+        }
+
+        if (rest[1] == 'S' && ngx_strlchr(rest + 1, last, '/') == NULL) {
+            id->kind = NGX_HTTP_ONEM2M_ID_AE;
+            id->canonical.data = rest + 1;
+            id->canonical.len = last - rest - 1;
+            id->local = 1;
+            id->s_stem = 1;
+            return;
+        }
+    }
+
+    if (rest[0] == '/') {
+
+        /* SP-relative: "/<CSE-ID>" or "/<CSE-ID>/<stem>" */
+
+        if (rest + 1 == last || rest[1] == '/') {
+            return;
+        }
+
+        slash = ngx_strlchr(rest + 1, last, '/');
+
+        if (slash == NULL) {
+            id->kind = NGX_HTTP_ONEM2M_ID_CSE;
+            id->canonical.data = rest;
+            id->canonical.len = last - rest;
+            return;
+        }
+
+        if (slash + 1 == last || ngx_strlchr(slash + 1, last, '/') != NULL) {
+            return;
+        }
+
+        id->kind = NGX_HTTP_ONEM2M_ID_AE;
+
+        if ((size_t) (slash - rest - 1) == cse_id->len
+            && ngx_strncmp(rest + 1, cse_id->data, cse_id->len) == 0)
+        {
+            id->canonical.data = slash + 1;
+            id->canonical.len = last - slash - 1;
+            id->local = 1;
+            id->s_stem = (slash[1] == 'S');
+            return;
+        }
+
+        id->canonical.data = rest;
+        id->canonical.len = last - rest;
+        return;
+    }
+
+    if (ngx_strlchr(p, last, '/') != NULL) {
+        return;
+    }
+
+    id->kind = NGX_HTTP_ONEM2M_ID_AE;
+    id->local = 1;
+    id->stem_form = 1;
+    id->s_stem = (p[0] == 'S');
+}
+
+
+static ngx_uint_t
+ngx_http_onem2m_id_equal(ngx_http_onem2m_id_t *a, ngx_http_onem2m_id_t *b)
+{
+    return a->kind == b->kind
+           && a->kind != NGX_HTTP_ONEM2M_ID_OTHER
+           && a->canonical.len == b->canonical.len
+           && ngx_strncmp(a->canonical.data, b->canonical.data,
+                          a->canonical.len)
+              == 0;
+}
+
+
+/* visible ASCII only: no space, no control character, no 8-bit byte */
+
+static ngx_uint_t
+ngx_http_onem2m_id_printable(ngx_str_t *id)
+{
+    size_t  i;
+
+    for (i = 0; i < id->len; i++) {
+        if (id->data[i] < 0x21 || id->data[i] > 0x7e) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* "C" or "S": an AE registration asking the registrar for an AE-ID */
+
+static ngx_uint_t
+ngx_http_onem2m_id_is_request_for_id(ngx_str_t *id)
+{
+    return id->len == 1 && (id->data[0] == 'C' || id->data[0] == 'S');
+}
+
+
+/* for logs: bytes other than visible ASCII as \xHH, cut at max bytes */
+
+static size_t
+ngx_http_onem2m_id_sanitise(u_char *dst, ngx_str_t *src, size_t max)
+{
+    u_char  *p;
+    size_t   i;
+
+    p = dst;
+
+    for (i = 0; i < src->len && i < max; i++) {
+        if (src->data[i] < 0x20 || src->data[i] > 0x7e
+            || src->data[i] == '"' || src->data[i] == '\\')
+        {
+            p = ngx_sprintf(p, "\\x%02xd", src->data[i]);
+
+        } else {
+            *p++ = src->data[i];
+        }
+    }
+
+    if (src->len > max) {
+        p = ngx_cpymem(p, "...", 3);
+    }
+
+    return p - dst;
+}
+
+
+static char *
+ngx_http_onem2m_originator(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onem2m_originator_loc_conf_t *olcf = conf;
+
+    char  *rv;
+
+    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    olcf->file = cf->conf_file->file.name.data;
+    olcf->line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * CSE-ID: the characters of an unreserved URI segment (RFC 3986), as
+ * "mn-cse-123456" or "/mn-cse-123456".
+ */
+
+static char *
+ngx_http_onem2m_originator_cse_id(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_onem2m_originator_srv_conf_t *oscf = conf;
+
+    u_char     *p;
+    size_t      i;
+    ngx_str_t  *value, id;
+
+    if (oscf->cse_id.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    id = value[1];
+
+    if (id.len > 0 && id.data[0] == '/') {
+        id.data++;
+        id.len--;
+    }
+
+    if (id.len == 0 || id.len > NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN - 2) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid CSE-ID \"%V\" in \"%V\": empty or "
+                           "too long", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < id.len; i++) {
+        p = &id.data[i];
+
+        if (!(ngx_http_onem2m_isalnum(*p) || *p == '-' || *p == '.' || *p == '_'
+              || *p == '~'))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid CSE-ID \"%V\" in \"%V\": "
+                               "character '%c' is not allowed",
+                               &value[1], &cmd->name, *p);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    oscf->cse_id = id;
+
+    return NGX_CONF_OK;
+}
+
+
+/* SP-ID: a domain name, as "in.provider.com" or "//in.provider.com" */
+
+static char *
+ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_onem2m_originator_srv_conf_t *oscf = conf;
+
+    size_t      i;
+    ngx_str_t  *value, id;
+
+    if (oscf->sp_id.data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    id = value[1];
+
+    if (id.len > 1 && id.data[0] == '/' && id.data[1] == '/') {
+        id.data += 2;
+        id.len -= 2;
+    }
+
+    if (id.len == 0 || id.len > 253) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid SP-ID \"%V\" in \"%V\": empty or "
+                           "too long", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < id.len; i++) {
+
+        if (ngx_http_onem2m_isalnum(id.data[i]) || id.data[i] == '-') {
+            continue;
+        }
+
+        if (id.data[i] == '.' && i > 0 && i + 1 < id.len
+            && id.data[i - 1] != '.')
+        {
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid SP-ID \"%V\" in \"%V\": not a domain name",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    oscf->sp_id = id;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_onem2m_originator_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_originator_main_conf_t  *omcf;
+
+    omcf = ngx_pcalloc(cf->pool,
+                       sizeof(ngx_http_onem2m_originator_main_conf_t));
+    if (omcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&omcf->sites, cf->pool, 4,
+                       sizeof(ngx_http_onem2m_originator_site_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return omcf;
+}
+
+
+static void *
+ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_originator_srv_conf_t  *oscf;
+
+    oscf = ngx_pcalloc(cf->pool,
+                       sizeof(ngx_http_onem2m_originator_srv_conf_t));
+    if (oscf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     oscf->cse_id = { 0, NULL };
+     *     oscf->sp_id = { 0, NULL };
+     */
+
+    return oscf;
+}
+
+
+static char *
+ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_onem2m_originator_srv_conf_t *prev = parent;
+    ngx_http_onem2m_originator_srv_conf_t *conf = child;
+
+    ngx_conf_merge_str_value(conf->cse_id, prev->cse_id, "");
+    ngx_conf_merge_str_value(conf->sp_id, prev->sp_id, "");
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_onem2m_originator_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_originator_loc_conf_t  *olcf;
+
+    olcf = ngx_pcalloc(cf->pool,
+                       sizeof(ngx_http_onem2m_originator_loc_conf_t));
+    if (olcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     olcf->file = NULL;
+     *     olcf->line = 0;
+     */
+
+    olcf->mode = NGX_CONF_UNSET_UINT;
+
+    return olcf;
+}
+
+
+static char *
+ngx_http_onem2m_originator_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_onem2m_originator_loc_conf_t *prev = parent;
+    ngx_http_onem2m_originator_loc_conf_t *conf = child;
+
+    ngx_http_conf_ctx_t                     *ctx;
+    ngx_http_onem2m_originator_site_t       *site;
+    ngx_http_onem2m_originator_main_conf_t  *omcf;
+
+    if (conf->mode == NGX_CONF_UNSET_UINT) {
+        conf->file = prev->file;
+        conf->line = prev->line;
+    }
+
+    ngx_conf_merge_uint_value(conf->mode, prev->mode,
+                              NGX_HTTP_ONEM2M_ORIGINATOR_OFF);
+
+    if (conf->mode == NGX_HTTP_ONEM2M_ORIGINATOR_OFF) {
+        return NGX_CONF_OK;
+    }
+
+    /*
+     * Whether the server has SAE is known once every module has merged its
+     * server configurations (the SAE module opens its tables then), which
+     * is not yet the case for a module placed before it: remember the
+     * location and look in postconfiguration.
+     */
+
+    ctx = cf->ctx;
+    omcf = ngx_http_conf_get_module_main_conf(cf,
+                                         ngx_http_onem2m_originator_module);
+
+    site = ngx_array_push(&omcf->sites);
+    if (site == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    site->srv_conf = ctx->srv_conf;
+    site->loc_conf = ctx->loc_conf;
+    site->olcf = conf;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_originator_init(ngx_conf_t *cf)
+{
+    ngx_uint_t                               i;
+    ngx_array_t                             *handlers;
+    ngx_http_request_t                       stub;
+    ngx_http_handler_pt                     *h;
+    ngx_http_core_main_conf_t               *cmcf;
+    ngx_http_onem2m_originator_site_t       *site;
+    ngx_http_onem2m_originator_srv_conf_t   *oscf;
+    ngx_http_onem2m_originator_main_conf_t  *omcf;
+
+    omcf = ngx_http_conf_get_module_main_conf(cf,
+                                         ngx_http_onem2m_originator_module);
+
+    site = omcf->sites.elts;
+
+    for (i = 0; i < omcf->sites.nelts; i++) {
+
+        oscf = site[i].srv_conf[ngx_http_onem2m_originator_module.ctx_index];
+
+        /* the SAE module answers configuration questions from confs */
+
+        ngx_memzero(&stub, sizeof(ngx_http_request_t));
+        stub.main_conf = ((ngx_http_conf_ctx_t *) cf->ctx)->main_conf;
+        stub.srv_conf = site[i].srv_conf;
+        stub.loc_conf = site[i].loc_conf;
+
+        if (ngx_http_onem2m_sae_table(&stub) == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"onem2m_sae_originator\" needs a security "
+                          "association on its server "
+                          "(\"onem2m_sae_psk_table\") in %s:%ui",
+                          site[i].olcf->file, site[i].olcf->line);
+            return NGX_ERROR;
+        }
+
+        if (oscf->cse_id.len == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"onem2m_sae_originator\" needs "
+                          "\"onem2m_sae_cse_id\" in its server in %s:%ui",
+                          site[i].olcf->file, site[i].olcf->line);
+            return NGX_ERROR;
+        }
+    }
+
+    if (omcf->sites.nelts == 0) {
+        return NGX_OK;
+    }
+
+    /*
+     * nginx runs the handlers of a phase from the last registered to the
+     * first: the first place of the array makes this handler run after
+     * every other PREACCESS handler (the SAE module's 4107, limit_req,
+     * limit_conn), whatever the order of the modules.
+     */
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    handlers = &cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers;
+
+    h = ngx_array_push(handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = handlers->elts;
+    ngx_memmove(&h[1], &h[0],
+                (handlers->nelts - 1) * sizeof(ngx_http_handler_pt));
+    h[0] = ngx_http_onem2m_originator_handler;
+
+    return NGX_OK;
+}

@@ -1,0 +1,1038 @@
+/*
+ * Originator checks at the edge (issue 4): a real /usr/sbin/nginx with the
+ * module, real TLS-PSK sessions of the seed's two locks and of a CSE, and
+ * an in-test upstream that shows what reached the CSE and what did not.
+ *
+ * The gateway is the seed's MN-CSE "mn-cse-123456" of SP "in.provider.com";
+ * its table holds the two locks and two CSEs with credentials of their own.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <check.h>
+
+#include "common/harness.h"
+
+#define CSE7_ENTITY   "/in-cse-7"
+#define CSE7_KPSA_ID  "in-cse-7@in.provider.com"
+#define CSE7_KEY_HEX  "00112233445566778899aabbccddeeff"
+#define CSE8_ENTITY   "/in-cse-8"
+#define CSE8_KPSA_ID  "in-cse-8@in.provider.com"
+#define CSE8_KEY_HEX  "ffeeddccbbaa99887766554433221100"
+
+#define GW_TABLE                                                              \
+    HARNESS_SEED_TABLE                                                        \
+    CSE7_ENTITY " " CSE7_KEY_HEX " " CSE7_KPSA_ID "\n"                        \
+    CSE8_ENTITY " " CSE8_KEY_HEX " " CSE8_KPSA_ID "\n"
+
+#define GW_RI         "req-4106"
+#define GW_RVI        "3"
+#define GW_ENTITY_HDR "X-Onem2m-Sae-Entity"
+
+#define REG_CT        "Content-Type: application/json;ty=2\r\n"
+#define AE_BODY       "{\"m2m:ae\": {\"api\": \"Nlock\", \"rr\": true}}"
+
+/*
+ * "/" checks, "/assign/" assigns, "/required/" needs SAE (the SAE module's
+ * 4107 comes first), "/off/" does not check, "/fcgi/" assigns for FastCGI.
+ */
+static const char *gw_server =
+    "server {\n"
+    "    listen 127.0.0.1:{{PORT}} ssl;\n"
+    "    {{CERT}}\n"
+    "    ssl_ciphers PSK-AES128-CBC-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+    "    onem2m_sae optional;\n"
+    "    onem2m_sae_cse_id mn-cse-123456;\n"
+    "    onem2m_sae_sp_id in.provider.com;\n"
+    "    onem2m_sae_originator check;\n"
+    "    location / {\n"
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+    "    }\n"
+    "    location /assign/ {\n"
+    "        onem2m_sae_originator assign;\n"
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+    "    }\n"
+    "    location /required/ {\n"
+    "        onem2m_sae required;\n"
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+    "    }\n"
+    "    location /off/ {\n"
+    "        onem2m_sae_originator off;\n"
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+    "    }\n"
+    "    location /fcgi/ {\n"
+    "        onem2m_sae_originator assign;\n"
+    "        fastcgi_param REQUEST_METHOD $request_method;\n"
+    "        fastcgi_param REQUEST_URI $request_uri;\n"
+    "        fastcgi_pass 127.0.0.1:%d;\n"
+    "    }\n"
+    "}\n";
+
+typedef struct {
+    harness_upstream  *up;
+    harness_upstream  *fcgi;
+    harness_nginx     *ng;
+    int                port;
+} gateway;
+
+static gateway  gw;
+
+typedef enum { UNBOUND, LOCK1, LOCK2, CSE7, CSE8 } who;
+
+
+static void
+gw_setup(void)
+{
+    char  conf[4096];
+
+    gw.up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(gw.up);
+    gw.fcgi = harness_upstream_start(HARNESS_UPSTREAM_FASTCGI);
+    ck_assert_ptr_nonnull(gw.fcgi);
+
+    gw.ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(gw.ng);
+    ck_assert_int_eq(harness_nginx_write_file(gw.ng, "kpsa.table", GW_TABLE,
+                                              0600), 0);
+    harness_nginx_set_upstream(gw.ng, gw.up);
+
+    snprintf(conf, sizeof(conf), gw_server, harness_upstream_port(gw.fcgi));
+    ck_assert_int_eq(harness_nginx_config(gw.ng, conf), 0);
+    ck_assert_int_eq(harness_nginx_start(gw.ng), 0);
+
+    gw.port = harness_nginx_port(gw.ng, 0);
+}
+
+
+static void
+gw_teardown(void)
+{
+    harness_nginx_free(gw.ng);
+    harness_upstream_stop(gw.fcgi);
+    harness_upstream_stop(gw.up);
+    memset(&gw, 0, sizeof(gw));
+}
+
+
+/* nginx stops cleanly: no worker died on the way */
+static void
+gw_stop(void)
+{
+    ck_assert_int_eq(harness_nginx_stop(gw.ng), 0);
+}
+
+
+/*
+ * One request on a fresh TLS session of `as' (UNBOUND: certificate-only
+ * handshake, no PSK), with X-M2M-RI and X-M2M-RVI to be echoed.
+ */
+static void
+gw_request(who as, const char *method, const char *uri,
+    const char *headers, const char *body, harness_response *resp)
+{
+    harness_tls_opts     opts;
+    harness_tls_result   result;
+    unsigned char        key[64];
+    const char          *id, *hex;
+    char                 all[4096];
+    int                  len;
+
+    memset(&opts, 0, sizeof(opts));
+    id = NULL;
+    hex = NULL;
+
+    switch (as) {
+    case LOCK1: id = HARNESS_LOCK1_KPSA_ID; hex = HARNESS_LOCK1_KEY_HEX; break;
+    case LOCK2: id = HARNESS_LOCK2_KPSA_ID; hex = HARNESS_LOCK2_KEY_HEX; break;
+    case CSE7:  id = CSE7_KPSA_ID; hex = CSE7_KEY_HEX; break;
+    case CSE8:  id = CSE8_KPSA_ID; hex = CSE8_KEY_HEX; break;
+    case UNBOUND: break;
+    }
+
+    if (id != NULL) {
+        len = harness_unhex(hex, key, sizeof(key));
+        ck_assert_int_gt(len, 0);
+        opts.identity = id;
+        opts.key = key;
+        opts.key_len = (size_t) len;
+    }
+
+    snprintf(all, sizeof(all), "X-M2M-RI: " GW_RI "\r\nX-M2M-RVI: " GW_RVI
+             "\r\n%s", headers ? headers : "");
+
+    memset(&result, 0, sizeof(result));
+    ck_assert_msg(harness_tls_request(gw.port, &opts, method, uri, all, body,
+                                      &result, resp) == 0,
+                  "no response to %s %s", method, uri);
+    ck_assert_int_eq(result.handshake_ok, 1);
+    harness_tls_result_free(&result);
+}
+
+
+/* a oneM2M refusal: status, X-M2M-RSC, RI/RVI echoed, JSON debug text */
+static void
+assert_refused(harness_response *resp, int status, const char *rsc,
+    const char *dbg)
+{
+    const char  *v;
+
+    ck_assert_int_eq(resp->status, status);
+
+    v = harness_resp_header(resp, "X-M2M-RSC");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v, rsc);
+
+    v = harness_resp_header(resp, "X-M2M-RI");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v, GW_RI);
+
+    v = harness_resp_header(resp, "X-M2M-RVI");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v, GW_RVI);
+
+    v = harness_resp_header(resp, "Content-Type");
+    ck_assert_ptr_nonnull(v);
+    ck_assert_str_eq(v, "application/json");
+
+    ck_assert_msg(strncmp(resp->body, "{\"m2m:dbg\": \"", 13) == 0,
+                  "body: %s", resp->body);
+    ck_assert_msg(strstr(resp->body, dbg) != NULL,
+                  "body \"%s\" lacks \"%s\"", resp->body, dbg);
+}
+
+
+/*
+ * Sends the request and checks it was refused and never reached the CSE.
+ */
+static void
+expect_refused(who as, const char *method, const char *uri,
+    const char *headers, const char *body, int status, const char *rsc,
+    const char *dbg)
+{
+    harness_response  resp;
+    size_t            before;
+
+    before = harness_upstream_count(gw.up);
+
+    gw_request(as, method, uri, headers, body, &resp);
+    assert_refused(&resp, status, rsc, dbg);
+    harness_response_free(&resp);
+
+    ck_assert_msg(harness_upstream_count(gw.up) == before,
+                  "%s %s with %s reached the upstream", method, uri,
+                  headers ? headers : "(no header)");
+}
+
+
+/*
+ * Sends the request and checks the CSE got it with exactly one
+ * X-M2M-Origin, of value origin (NULL: none), and the bound entity.
+ */
+static void
+expect_forwarded(who as, const char *method, const char *uri,
+    const char *headers, const char *body, const char *origin,
+    const char *entity)
+{
+    harness_response        resp;
+    const harness_request  *req;
+    size_t                  before;
+    const char             *v;
+
+    before = harness_upstream_count(gw.up);
+
+    gw_request(as, method, uri, headers, body, &resp);
+    ck_assert_msg(resp.status == 200, "%s %s with %s: %d %s", method, uri,
+                  headers ? headers : "(no header)", resp.status, resp.body);
+    ck_assert_ptr_nonnull(strstr(resp.body, "\"upstream\""));
+    harness_response_free(&resp);
+
+    ck_assert_uint_eq(harness_upstream_count(gw.up), before + 1);
+    req = harness_upstream_last(gw.up);
+    ck_assert_ptr_nonnull(req);
+    ck_assert_str_eq(req->method, method);
+
+    ck_assert_uint_eq(harness_header_count(req->headers, req->nheaders,
+                                           "X-M2M-Origin"),
+                      origin ? 1 : 0);
+    if (origin != NULL) {
+        v = harness_req_header(req, "X-M2M-Origin");
+        ck_assert_str_eq(v, origin);
+    }
+
+    v = harness_req_header(req, GW_ENTITY_HDR);
+    if (entity == NULL) {
+        ck_assert_ptr_null(v);
+    } else {
+        ck_assert_ptr_nonnull(v);
+        ck_assert_str_eq(v, entity);
+    }
+}
+
+
+static void
+assert_log(const char *needle)
+{
+    ck_assert_msg(harness_log_wait(gw.ng, needle, harness_timeout_ms(2000)),
+                  "error log lacks: %s", needle);
+}
+
+
+/* ------------------------------------------------------------------ */
+/* a session bound to an AE                                           */
+
+START_TEST(ae_own_stem_passes)
+{
+    gw_setup();
+
+    expect_forwarded(LOCK1, "GET", "/cse/lock1",
+                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                     "Clock-AE1", "Clock-AE1");
+    expect_forwarded(LOCK2, "GET", "/cse/lock2",
+                     "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                     "Clock-AE2", "Clock-AE2");
+
+    /* not a refusal: nothing logged by the originator module */
+    ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(ae_lock1_claims_lock2)
+{
+    gw_setup();
+
+    expect_refused(LOCK1, "GET", "/cse/lock2",
+                   "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                   403, "4106", "expected Clock-AE1");
+    assert_log("onem2m originator: entity \"Clock-AE1\" originator "
+               "\"Clock-AE2\" refused with 4106: originator is not the "
+               "authenticated AE");
+    ck_assert_uint_eq(harness_log_count(gw.ng, "onem2m originator:"), 1);
+
+    /* a write too: the body never reaches the CSE */
+    expect_refused(LOCK1, "PUT", "/cse/lock2",
+                   "X-M2M-Origin: Clock-AE2\r\n"
+                   "Content-Type: application/json\r\n",
+                   "{\"m2m:cin\": {\"con\": \"open\"}}",
+                   403, "4106", "expected Clock-AE1");
+
+    /* the same lock, then, is still itself */
+    expect_forwarded(LOCK1, "GET", "/cse/lock1",
+                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                     "Clock-AE1", "Clock-AE1");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(ae_other_forms)
+{
+    gw_setup();
+
+    /* the other lock, written SP-relative or absolute */
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: /mn-cse-123456/Clock-AE2\r\n", NULL,
+                   403, "4106", "expected Clock-AE1");
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
+                   "\r\n", NULL, 403, "4106", "expected Clock-AE1");
+
+    /* its own AE-ID, but not as the AE-ID-Stem a registree must use */
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n", NULL,
+                   400, "4000", "AE-ID-Stem, expected Clock-AE1");
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE1"
+                   "\r\n", NULL, 400, "4000", "AE-ID-Stem");
+    assert_log("originator \"/mn-cse-123456/Clock-AE1\" refused with 4000");
+
+    /* the same stem under another CSE or SP is another AE */
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: /mn-cse-999/Clock-AE1\r\n", NULL,
+                   403, "4106", "not the authenticated AE");
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: //other.sp/mn-cse-123456/Clock-AE1\r\n",
+                   NULL, 403, "4106", "not the authenticated AE");
+
+    /* CSE-IDs: a table CSE, this gateway, an unknown one */
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/some-cse\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+
+    /* case matters in oneM2M identifiers */
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: clock-ae1\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+
+    /* "C" outside a registration is not the AE either */
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: C\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(ae_missing_origin)
+{
+    gw_setup();
+
+    expect_refused(LOCK1, "GET", "/cse", NULL, NULL,
+                   400, "4000", "X-M2M-Origin missing");
+    assert_log("onem2m originator: entity \"Clock-AE1\" originator \"\" "
+               "refused with 4000: X-M2M-Origin missing");
+
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: \r\n", NULL,
+                   400, "4000", "X-M2M-Origin missing");
+
+    /* "assign" assigns on AE registrations only */
+    expect_refused(LOCK1, "GET", "/assign/cse", NULL, NULL,
+                   400, "4000", "X-M2M-Origin missing");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+/* ------------------------------------------------------------------ */
+/* AE registration                                                    */
+
+START_TEST(registration_check_mode)
+{
+    gw_setup();
+
+    expect_refused(LOCK2, "POST", "/cse",
+                   "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                   403, "4106", "AE registration must use the provisioned "
+                   "AE-ID, expected Clock-AE2");
+    assert_log("onem2m originator: entity \"Clock-AE2\" originator \"C\" "
+               "refused with 4106");
+
+    expect_refused(LOCK2, "POST", "/cse",
+                   "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
+                   403, "4106", "expected Clock-AE2");
+    expect_refused(LOCK2, "POST", "/cse", REG_CT, AE_BODY,
+                   403, "4106", "expected Clock-AE2");
+
+    /* a pre-provisioned registration with its own stem goes through */
+    expect_forwarded(LOCK2, "POST", "/cse",
+                     "X-M2M-Origin: Clock-AE2\r\n" REG_CT, AE_BODY,
+                     "Clock-AE2", "Clock-AE2");
+
+    /* registering as the other lock does not */
+    expect_refused(LOCK2, "POST", "/cse",
+                   "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
+                   403, "4106", "expected Clock-AE2");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(registration_assign_mode)
+{
+    const harness_request  *req;
+
+    gw_setup();
+
+    /* "C" becomes the provisioned AE-ID, and the body is forwarded */
+    expect_forwarded(LOCK2, "POST", "/assign/cse",
+                     "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                     "Clock-AE2", "Clock-AE2");
+    req = harness_upstream_last(gw.up);
+    ck_assert_str_eq(req->body, AE_BODY);
+    assert_log("onem2m originator: AE registration of \"Clock-AE2\" "
+               "assigned X-M2M-Origin \"Clock-AE2\"");
+
+    expect_forwarded(LOCK2, "POST", "/assign/cse",
+                     "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
+                     "Clock-AE2", "Clock-AE2");
+
+    /* no From at all, or an empty one: one X-M2M-Origin upstream */
+    expect_forwarded(LOCK2, "POST", "/assign/cse", REG_CT, AE_BODY,
+                     "Clock-AE2", "Clock-AE2");
+    expect_forwarded(LOCK2, "POST", "/assign/cse",
+                     "X-M2M-Origin: \r\n" REG_CT, AE_BODY,
+                     "Clock-AE2", "Clock-AE2");
+
+    /* other spellings of the resource type parameter */
+    expect_forwarded(LOCK1, "POST", "/assign/cse",
+                     "X-M2M-Origin: C\r\n"
+                     "Content-Type: application/vnd.onem2m-res+json; "
+                     "TY = 2 ; charset=utf-8\r\n", AE_BODY,
+                     "Clock-AE1", "Clock-AE1");
+
+    /* assign never rewrites a different originator */
+    expect_refused(LOCK2, "POST", "/assign/cse",
+                   "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
+                   403, "4106", "expected Clock-AE2");
+
+    /* ty=23 (subscription), ty=2 on GET: not a registration */
+    expect_refused(LOCK2, "POST", "/assign/cse",
+                   "X-M2M-Origin: C\r\n"
+                   "Content-Type: application/json;ty=23\r\n", "{}",
+                   403, "4106", "not the authenticated AE");
+    expect_refused(LOCK2, "GET", "/assign/cse",
+                   "X-M2M-Origin: C\r\n" REG_CT, NULL,
+                   403, "4106", "not the authenticated AE");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(registration_assign_fastcgi)
+{
+    harness_response        resp;
+    const harness_request  *req;
+
+    gw_setup();
+
+    gw_request(LOCK2, "POST", "/fcgi/cse", "X-M2M-Origin: C\r\n" REG_CT,
+               AE_BODY, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+
+    ck_assert_uint_eq(harness_upstream_count(gw.fcgi), 1);
+    req = harness_upstream_last(gw.fcgi);
+    ck_assert_uint_eq(harness_header_count(req->headers, req->nheaders,
+                                           "HTTP_X_M2M_ORIGIN"), 1);
+    ck_assert_str_eq(harness_req_header(req, "HTTP_X_M2M_ORIGIN"),
+                     "Clock-AE2");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+/* ------------------------------------------------------------------ */
+/* a session bound to a CSE                                           */
+
+START_TEST(cse_forwards_for_others)
+{
+    gw_setup();
+
+    /* itself, in every form */
+    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
+                     NULL, "/in-cse-7", CSE7_ENTITY);
+    expect_forwarded(CSE7, "GET", "/cse",
+                     "X-M2M-Origin: //in.provider.com/in-cse-7\r\n",
+                     NULL, "//in.provider.com/in-cse-7", CSE7_ENTITY);
+
+    /* an AE it forwards for, even one of the table, and a foreign one */
+    expect_forwarded(CSE7, "GET", "/cse",
+                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                     "Clock-AE1", CSE7_ENTITY);
+    expect_forwarded(CSE7, "GET", "/cse",
+                     "X-M2M-Origin: /in-cse-7/Csmartphone\r\n", NULL,
+                     "/in-cse-7/Csmartphone", CSE7_ENTITY);
+    expect_forwarded(CSE7, "GET", "/cse",
+                     "X-M2M-Origin: //m2m.other.com/S98821\r\n", NULL,
+                     "//m2m.other.com/S98821", CSE7_ENTITY);
+
+    /* a CSE without credentials here */
+    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /asn-cse-1\r\n",
+                     NULL, "/asn-cse-1", CSE7_ENTITY);
+
+    /* AE registrations it forwards keep their "C" */
+    expect_forwarded(CSE7, "POST", "/assign/cse",
+                     "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                     "C", CSE7_ENTITY);
+
+    ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(cse_claims_other_cse)
+{
+    gw_setup();
+
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
+                   NULL, 403, "4106", "another CSE");
+    assert_log("onem2m originator: entity \"/in-cse-7\" originator "
+               "\"/in-cse-8\" refused with 4106: originator is another CSE "
+               "with its own security association");
+
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/in-cse-8\r\n",
+                   NULL, 403, "4106", "another CSE");
+
+    /* nor this gateway */
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
+                   NULL, 403, "4106", "CSE-ID of this gateway");
+
+    /* and the other CSE can be itself */
+    expect_forwarded(CSE8, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
+                     NULL, "/in-cse-8", CSE8_ENTITY);
+
+    expect_refused(CSE7, "GET", "/cse", NULL, NULL,
+                   400, "4000", "X-M2M-Origin missing");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+/* ------------------------------------------------------------------ */
+/* no binding, where SAE is optional                                  */
+
+START_TEST(unbound_claims)
+{
+    gw_setup();
+
+    /* an entity with credentials must come through them */
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
+                   NULL, 403, "4106", "its own security association");
+    assert_log("onem2m originator: entity \"-\" originator \"Clock-AE1\" "
+               "refused with 4106");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
+                   "\r\n", NULL, 403, "4106", "its own security association");
+
+    /* a CSE-ID needs a security association */
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
+                   NULL, 403, "4107", "a CSE-ID needs a security association");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: /mn-cse-123456\r\n",
+                   NULL, 403, "4107", "a CSE-ID needs");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: //other.sp/cse-x\r\n",
+                   NULL, 403, "4107", "a CSE-ID needs");
+
+    /* anyone else passes, unbound: no identity header upstream */
+    expect_forwarded(UNBOUND, "GET", "/cse",
+                     "X-M2M-Origin: Cvisitor\r\n", NULL, "Cvisitor", NULL);
+    expect_forwarded(UNBOUND, "POST", "/cse",
+                     "X-M2M-Origin: C\r\n" REG_CT, AE_BODY, "C", NULL);
+    expect_forwarded(UNBOUND, "POST", "/assign/cse", REG_CT, AE_BODY,
+                     NULL, NULL);
+
+    expect_refused(UNBOUND, "GET", "/cse", NULL, NULL,
+                   400, "4000", "X-M2M-Origin missing");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+/*
+ * Where SAE is required, the SAE module's 4107 comes first: proves the
+ * order of the two PREACCESS handlers (the other order would say 4106).
+ */
+START_TEST(required_answers_before_originator)
+{
+    gw_setup();
+
+    expect_refused(UNBOUND, "GET", "/required/cse",
+                   "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                   403, "4107", "security association required");
+    ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
+
+    /* bound: the originator module still checks there */
+    expect_refused(LOCK1, "GET", "/required/cse",
+                   "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                   403, "4106", "expected Clock-AE1");
+    expect_forwarded(LOCK1, "GET", "/required/cse",
+                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                     "Clock-AE1", "Clock-AE1");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(off_location_not_checked)
+{
+    gw_setup();
+
+    expect_forwarded(LOCK1, "GET", "/off/cse",
+                     "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                     "Clock-AE2", "Clock-AE1");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+/* ------------------------------------------------------------------ */
+/* the header itself                                                  */
+
+START_TEST(header_name_any_case)
+{
+    gw_setup();
+
+    expect_refused(LOCK1, "GET", "/cse", "x-m2m-origin: Clock-AE2\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+    expect_refused(LOCK1, "GET", "/cse", "X-m2M-oRiGiN: Clock-AE2\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+    expect_forwarded(LOCK1, "GET", "/cse", "X-M2M-ORIGIN: Clock-AE1\r\n",
+                     NULL, "Clock-AE1", "Clock-AE1");
+
+    /* assign replaces the client's header, whatever its case */
+    expect_forwarded(LOCK2, "POST", "/assign/cse",
+                     "x-m2m-origin: C\r\n" REG_CT, AE_BODY,
+                     "Clock-AE2", "Clock-AE2");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(header_duplicates)
+{
+    gw_setup();
+
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE2\r\n",
+                   NULL, 400, "4000", "more than one X-M2M-Origin header");
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: Clock-AE2\r\nx-m2m-origin: Clock-AE1\r\n",
+                   NULL, 400, "4000", "more than one X-M2M-Origin header");
+
+    /* even two equal copies: the CSE might read either */
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE1\r\n",
+                   NULL, 400, "4000", "more than one");
+
+    /* and an empty one next to the real one */
+    expect_refused(LOCK2, "POST", "/assign/cse",
+                   "X-M2M-Origin: \r\nX-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                   400, "4000", "more than one");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: Cvisitor\r\nX-M2M-Origin: Cvisitor\r\n",
+                   NULL, 400, "4000", "more than one");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(header_overlong)
+{
+    char  hdr[600], id[300];
+
+    gw_setup();
+
+    /* 255 bytes is the limit (the longest entity a table can hold) */
+    memset(id, 'a', sizeof(id));
+    id[0] = 'C';
+    id[255] = '\0';
+    snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", id);
+    expect_refused(LOCK1, "GET", "/cse", hdr, NULL,
+                   403, "4106", "expected Clock-AE1");
+    expect_forwarded(UNBOUND, "GET", "/cse", hdr, NULL, id, NULL);
+
+    id[255] = 'a';
+    id[256] = '\0';
+    snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", id);
+    expect_refused(LOCK1, "GET", "/cse", hdr, NULL,
+                   400, "4000", "X-M2M-Origin longer than 255 bytes");
+    expect_refused(UNBOUND, "GET", "/cse", hdr, NULL,
+                   400, "4000", "longer than 255 bytes");
+
+    /* the log line is cut, not the log */
+    id[255] = '\0';
+    snprintf(hdr, sizeof(hdr), "originator \"%s...\" refused with 4000", id);
+    assert_log(hdr);
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+START_TEST(header_not_printable)
+{
+    gw_setup();
+
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock\x01-AE1\r\n",
+                   NULL, 400, "4000", "not printable ASCII");
+    assert_log("onem2m originator: entity \"Clock-AE1\" originator "
+               "\"Clock\\x01-AE1\" refused with 4000");
+
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-AE1\x7f\r\n",
+                   NULL, 400, "4000", "not printable ASCII");
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-\xc3\xa9\r\n",
+                   NULL, 400, "4000", "not printable ASCII");
+    assert_log("originator \"Clock-\\xc3\\xa9\" refused with 4000");
+    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock AE1\r\n",
+                   NULL, 400, "4000", "not printable ASCII");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: C\tx\r\n",
+                   NULL, 400, "4000", "not printable ASCII");
+
+    /* quotes do not break the log line */
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: Clock\"-AE2\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
+    assert_log("originator \"Clock\\x22-AE2\" refused with 4106");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+/* ------------------------------------------------------------------ */
+/* nginx -t                                                           */
+
+/*
+ * nginx -t on one server block; checks the exit status and that stderr
+ * has the message and "<nginx.conf>:<line of the needle>".
+ */
+static void
+expect_conf_error(const char *server, const char *message,
+    const char *line_needle)
+{
+    harness_nginx  *ng;
+    const char     *out;
+    char            where[1024];
+    int             line;
+
+    ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(ng);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table", GW_TABLE,
+                                              0600), 0);
+    ck_assert_int_eq(harness_nginx_config(ng, server), 0);
+
+    out = NULL;
+    ck_assert_int_ne(harness_nginx_test(ng, &out), 0);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_msg(strstr(out, message) != NULL, "nginx -t said: %s", out);
+
+    if (line_needle != NULL) {
+        line = harness_nginx_conf_line(ng, line_needle);
+        ck_assert_int_gt(line, 0);
+        snprintf(where, sizeof(where), "%s:%d", harness_nginx_conf_path(ng),
+                 line);
+        ck_assert_msg(strstr(out, where) != NULL,
+                      "nginx -t said: %s, not at %s", out, where);
+    }
+
+    harness_nginx_free(ng);
+}
+
+
+#define CONF_HEAD                                                             \
+    "server {\n"                                                              \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n"                                    \
+    "    {{CERT}}\n"                                                          \
+    "    ssl_ciphers PSK-AES128-CBC-SHA256;\n"                                \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+
+START_TEST(conf_needs_sae)
+{
+    /* a server without a table, next to one with a table */
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_originator check;\n"
+        "}\n"
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT1}};\n"
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    location / {\n"
+        "        onem2m_sae_originator assign;   # plain\n"
+        "    }\n"
+        "}\n",
+        "[emerg] \"onem2m_sae_originator\" needs a security association on "
+        "its server (\"onem2m_sae_psk_table\")",
+        "# plain");
+}
+END_TEST
+
+
+START_TEST(conf_needs_cse_id)
+{
+    expect_conf_error(
+        CONF_HEAD
+        "    location / {\n"
+        "        onem2m_sae_originator check;\n"
+        "    }\n"
+        "}\n",
+        "[emerg] \"onem2m_sae_originator\" needs \"onem2m_sae_cse_id\" in "
+        "its server",
+        "onem2m_sae_originator check;");
+}
+END_TEST
+
+
+START_TEST(conf_bad_values)
+{
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse/123456;\n"
+        "}\n",
+        "[emerg] invalid CSE-ID \"mn-cse/123456\" in "
+        "\"onem2m_sae_cse_id\": character '/' is not allowed",
+        "onem2m_sae_cse_id");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id /;\n"
+        "}\n",
+        "[emerg] invalid CSE-ID \"/\" in \"onem2m_sae_cse_id\": empty",
+        "onem2m_sae_cse_id");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_sp_id in..provider.com;\n"
+        "}\n",
+        "[emerg] invalid SP-ID \"in..provider.com\" in \"onem2m_sae_sp_id\": "
+        "not a domain name",
+        "onem2m_sae_sp_id");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_sp_id //in.provider.com/x;\n"
+        "}\n",
+        "not a domain name", "onem2m_sae_sp_id");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_originator strict;\n"
+        "}\n",
+        "[emerg] invalid value \"strict\"",
+        "strict");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_cse_id mn-cse-7;\n"
+        "}\n",
+        "[emerg] \"onem2m_sae_cse_id\" directive is duplicate",
+        "mn-cse-7");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    location / {\n"
+        "        onem2m_sae_originator check;\n"
+        "        onem2m_sae_originator off;\n"
+        "    }\n"
+        "}\n",
+        "[emerg] \"onem2m_sae_originator\" directive is duplicate",
+        "onem2m_sae_originator off");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    location / {\n"
+        "        onem2m_sae_cse_id mn-cse-123456;\n"
+        "    }\n"
+        "}\n",
+        "[emerg] \"onem2m_sae_cse_id\" directive is not allowed here",
+        "onem2m_sae_cse_id");
+}
+END_TEST
+
+
+/* the accepted forms of the two identifiers, and "off" anywhere */
+START_TEST(conf_accepted)
+{
+    harness_nginx  *ng;
+    const char     *out;
+
+    ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(ng);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table", GW_TABLE,
+                                              0600), 0);
+    ck_assert_int_eq(harness_nginx_config(ng,
+        CONF_HEAD
+        "    onem2m_sae_cse_id /mn-cse-123456;\n"
+        "    onem2m_sae_sp_id //in.provider.com;\n"
+        "    onem2m_sae_originator assign;\n"
+        "}\n"
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT1}};\n"
+        "    onem2m_sae_originator off;\n"
+        "}\n"), 0);
+
+    out = NULL;
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "nginx -t said: %s",
+                  out ? out : "");
+    harness_nginx_free(ng);
+}
+END_TEST
+
+
+Suite *originator_suite(void)
+{
+    Suite  *s;
+    TCase  *tc;
+
+    s = suite_create("originator");
+
+    tc = tcase_create("ae");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, ae_own_stem_passes);
+    tcase_add_test(tc, ae_lock1_claims_lock2);
+    tcase_add_test(tc, ae_other_forms);
+    tcase_add_test(tc, ae_missing_origin);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("registration");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, registration_check_mode);
+    tcase_add_test(tc, registration_assign_mode);
+    tcase_add_test(tc, registration_assign_fastcgi);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("cse");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, cse_forwards_for_others);
+    tcase_add_test(tc, cse_claims_other_cse);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("unbound");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, unbound_claims);
+    tcase_add_test(tc, required_answers_before_originator);
+    tcase_add_test(tc, off_location_not_checked);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("header");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, header_name_any_case);
+    tcase_add_test(tc, header_duplicates);
+    tcase_add_test(tc, header_overlong);
+    tcase_add_test(tc, header_not_printable);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("conf");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, conf_needs_sae);
+    tcase_add_test(tc, conf_needs_cse_id);
+    tcase_add_test(tc, conf_bad_values);
+    tcase_add_test(tc, conf_accepted);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
