@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <openssl/err.h>
+#include <openssl/provider.h>
+#include <sys/wait.h>
 
 #include "table_util.h"
 
@@ -177,4 +180,84 @@ tu_assert_no_key_in_messages(const char *hex)
         ck_assert_msg(strstr(tu_msg[i], hex) == NULL,
                       "message %u shows key material", i);
     }
+}
+
+OSSL_LIB_CTX            *tu_libctx;
+static OSSL_PROVIDER    *tu_onem2m, *tu_default;
+
+void
+tu_libctx_setup(void)
+{
+    tu_setup();
+
+    tu_libctx = OSSL_LIB_CTX_new();
+    ck_assert_ptr_nonnull(tu_libctx);
+    ck_assert_int_eq(OSSL_PROVIDER_set_default_search_path(tu_libctx,
+                                                           TU_PROVIDER_DIR),
+                     1);
+    tu_onem2m = OSSL_PROVIDER_load(tu_libctx, ONEM2M_SAE_PROVIDER_NAME);
+    ck_assert_ptr_nonnull(tu_onem2m);
+    tu_default = OSSL_PROVIDER_load(tu_libctx, "default");
+    ck_assert_ptr_nonnull(tu_default);
+    ERR_clear_error();
+}
+
+void
+tu_libctx_teardown(void)
+{
+    OSSL_PROVIDER_unload(tu_onem2m);
+    OSSL_PROVIDER_unload(tu_default);
+    OSSL_LIB_CTX_free(tu_libctx);
+    tu_libctx = NULL;
+    ERR_clear_error();
+    tu_teardown();
+}
+
+OSSL_STORE_CTX *
+tu_store_open(const char *uri)
+{
+    return OSSL_STORE_open_ex(uri, tu_libctx, NULL, NULL, NULL, NULL, NULL,
+                              NULL);
+}
+
+const char *
+tu_last_error_data(unsigned long *code)
+{
+    static char    last[PATH_MAX + 600];
+    const char    *data;
+    unsigned long  err;
+    int            flags;
+
+    last[0] = '\0';
+    *code = 0;
+
+    while ((err = ERR_get_error_all(NULL, NULL, NULL, &data, &flags)) != 0) {
+        *code = err;
+        snprintf(last, sizeof(last), "%s",
+                 (flags & ERR_TXT_STRING) && data != NULL ? data : "");
+    }
+
+    return last;
+}
+
+int
+tu_run(const char *cmd, char *out, size_t outlen)
+{
+    FILE    *p;
+    size_t   n = 0, r;
+    int      status;
+    char     full[PATH_MAX * 2];
+
+    snprintf(full, sizeof(full), "%s 2>&1", cmd);
+    p = popen(full, "r");
+    ck_assert_ptr_nonnull(p);
+
+    while (n + 1 < outlen && (r = fread(out + n, 1, outlen - n - 1, p)) > 0) {
+        n += r;
+    }
+
+    out[n] = '\0';
+    status = pclose(p);
+
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

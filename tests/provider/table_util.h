@@ -38,4 +38,21 @@ const ONEM2M_SAE_ENTRY *tu_lookup(const ONEM2M_SAE_TABLE *t, const char *id);
 /* fails (without printing it) if any captured message contains hex */
 void tu_assert_no_key_in_messages(const char *hex);
 
+/*
+ * A private library context with the built "onem2m" provider and the
+ * default provider loaded, as a server would set it up.
+ */
+#include <openssl/crypto.h>
+#include <openssl/store.h>
+
+extern OSSL_LIB_CTX  *tu_libctx;
+
+void tu_libctx_setup(void);             /* tu_setup() + the library context */
+void tu_libctx_teardown(void);
+OSSL_STORE_CTX *tu_store_open(const char *uri);
+/* the data string of the last error on the queue, "" if none; clears it */
+const char *tu_last_error_data(unsigned long *code);
+/* runs a shell command, captures stdout+stderr; returns the exit status */
+int tu_run(const char *cmd, char *out, size_t outlen);
+
 #endif /* TESTS_PROVIDER_TABLE_UTIL_H */
