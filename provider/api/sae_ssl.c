@@ -53,6 +53,9 @@ typedef struct {
     sae_info_cb_fn        next_info_cb;       /* the server's own, or NULL */
 } sae_ctx_conf;
 
+/* identities of one ClientHello whose binder length we keep */
+#define SAE_MAX_OFFERED       8
+
 /* where a connection's handshake stands */
 #define SAE_NONE        0   /* no external PSK taken by us (yet) */
 #define SAE_TENTATIVE   1   /* we gave OpenSSL the key of entry */
@@ -67,6 +70,12 @@ typedef struct {
     unsigned int              reported;       /* bit per event sent */
     ONEM2M_SAE_EVENT_CB       event;          /* of the lookup context */
     void                     *event_arg;
+
+    /* the pre_shared_key extension of the last ClientHello */
+    unsigned int              offered;        /* identities recorded */
+    unsigned int              next_offered;   /* psk_find_session calls */
+    unsigned short            offered_len[SAE_MAX_OFFERED];
+    unsigned char             binder_len[SAE_MAX_OFFERED];
 } sae_conn;
 
 /* ticket app data: magic, version, KpsaID and entity, length-prefixed */
@@ -285,18 +294,22 @@ sae_identity_well_formed(const unsigned char *id, size_t len)
 
 
 /*
- * The binder length the client sent for an identity in its TLS 1.3
- * pre_shared_key extension (the PSK's hash size), or 0.  With want NULL,
- * the first text identity's.  The raw ClientHello is readable from the
- * client_hello callback and, in OpenSSL 3.0, until the end of early
- * ClientHello processing, which includes psk_find_session_cb.
+ * Records the length of each identity of the ClientHello's TLS 1.3
+ * pre_shared_key extension and of its binder (the PSK's hash size).
+ * Returns the binder length of the first text identity, or 0.  The raw
+ * extension must be read here: OpenSSL consumes it while parsing, before
+ * psk_find_session_cb runs.
  */
 static size_t
-sae_client_binder_len(SSL *ssl, const unsigned char *want, size_t want_len)
+sae_record_offered(SSL *ssl, sae_conn *conn)
 {
     const unsigned char  *ext, *ids, *binders, *id;
-    size_t                ext_len, ids_len, binders_len, id_len, pos, index;
-    size_t                found, n;
+    size_t                ext_len, ids_len, binders_len, id_len, pos, n;
+    size_t                first_text;
+    unsigned int          index;
+
+    conn->offered = 0;
+    conn->next_offered = 0;
 
     if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &ext_len)
         || ext_len < 2)
@@ -305,12 +318,11 @@ sae_client_binder_len(SSL *ssl, const unsigned char *want, size_t want_len)
     }
 
     ids_len = ((size_t) ext[0] << 8) | ext[1];
-    if (ids_len + 2 > ext_len) {
+    if (2 + ids_len + 2 > ext_len) {
         return 0;
     }
     ids = ext + 2;
-
-    found = (size_t) -1;
+    first_text = SAE_MAX_OFFERED;
 
     for (pos = 0, index = 0; pos + 2 <= ids_len; index++) {
         id_len = ((size_t) ids[pos] << 8) | ids[pos + 1];
@@ -320,17 +332,12 @@ sae_client_binder_len(SSL *ssl, const unsigned char *want, size_t want_len)
         id = ids + pos + 2;
         pos += 2 + id_len + 4;
 
-        if (want == NULL
-            ? sae_is_text(id, id_len)
-            : id_len == want_len && memcmp(id, want, id_len) == 0)
-        {
-            found = index;
-            break;
+        if (index < SAE_MAX_OFFERED) {
+            conn->offered_len[index] = (unsigned short) id_len;
+            if (first_text == SAE_MAX_OFFERED && sae_is_text(id, id_len)) {
+                first_text = index;
+            }
         }
-    }
-
-    if (found == (size_t) -1 || ids_len + 4 > ext_len) {
-        return 0;
     }
 
     binders = ext + 2 + ids_len;
@@ -343,12 +350,33 @@ sae_client_binder_len(SSL *ssl, const unsigned char *want, size_t want_len)
     for (pos = 0, index = 0; pos < binders_len; index++) {
         n = binders[pos];
         if (pos + 1 + n > binders_len) {
+            conn->offered = 0;
             return 0;
         }
-        if (index == found) {
-            return n;
+        if (index < SAE_MAX_OFFERED) {
+            conn->binder_len[index] = (unsigned char) n;
+            conn->offered = index + 1;
         }
         pos += 1 + n;
+    }
+
+    return first_text < conn->offered ? conn->binder_len[first_text] : 0;
+}
+
+
+/*
+ * The binder length of the identity psk_find_session_cb is called for:
+ * OpenSSL calls it for the offered identities in order.
+ */
+static size_t
+sae_offered_binder_len(sae_conn *conn, size_t identity_len)
+{
+    unsigned int  index;
+
+    index = conn->next_offered++;
+
+    if (index < conn->offered && conn->offered_len[index] == identity_len) {
+        return conn->binder_len[index];
     }
 
     return 0;
@@ -379,18 +407,26 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
     STACK_OF(SSL_CIPHER)  *ciphers;
     const SSL_CIPHER      *cipher;
     sae_ctx_conf          *conf;
+    sae_conn              *conn;
     size_t                 binder_len, len, used;
     char                   list[256];
     const char            *name;
     int                    i, keep, drop;
 
-    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
-    if (conf == NULL || conf->table == NULL) {
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, NULL, NULL)) {
         return SSL_CLIENT_HELLO_SUCCESS;
     }
 
-    binder_len = sae_client_binder_len(ssl, NULL, 0);
-    if (binder_len == 0) {
+    conn = sae_get_or_create_conn(ssl);
+    if (conn == NULL) {
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+
+    binder_len = sae_record_offered(ssl, conn);
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (binder_len == 0 || conf == NULL || conf->table == NULL) {
         return SSL_CLIENT_HELLO_SUCCESS;
     }
 
@@ -585,14 +621,16 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
 
     *sess = NULL;
 
-    /* session tickets come here too: not ours to judge */
-    if (!sae_is_text(identity, identity_len)) {
-        return 1;
-    }
-
     conn = sae_get_or_create_conn(ssl);
     if (conn == NULL) {
         return 0;
+    }
+
+    binder_len = sae_offered_binder_len(conn, identity_len);
+
+    /* session tickets come here too: not ours to judge */
+    if (!sae_is_text(identity, identity_len)) {
+        return 1;
     }
 
     /* a HelloRetryRequest brings the identities again */
@@ -606,8 +644,6 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
                    identity_len, NULL);
         return 1;
     }
-
-    binder_len = sae_client_binder_len(ssl, identity, identity_len);
 
     entry = NULL;
     event = ONEM2M_SAE_EV_BAD_IDENTITY;

@@ -1,0 +1,1310 @@
+/*
+ * The TLS-PSK hook (provider/api/sae_ssl.c) through real OpenSSL
+ * handshakes in memory: an OpenSSL server SSL_CTX with the hook installed
+ * and tables opened through the provider, an OpenSSL client with
+ * SSL_set_psk_client_callback (TLS 1.2) or SSL_set_psk_use_session_callback
+ * (TLS 1.3), connected by a BIO pair.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <check.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <onem2m_sae.h>
+
+
+#define LOCK1_ID      "AE123456789012-Lock@in.provider.com"
+#define LOCK1_ENTITY  "Clock-AE1"
+#define LOCK2_ID      "AE123456789015-Lock@in.provider.com"
+#define ZERO_ID       "zero-key@in.provider.com"
+#define B1_ID         "B1-Lock@b.provider.com"
+#define B1_ENTITY     "Cdoor-B1"
+#define UNKNOWN_ID    "AE999999999999-Lock@in.provider.com"
+
+#define SHA256_SUITES "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"
+#define SHA384_SUITES "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"
+
+#define MAX_EVENTS    16
+
+
+/* what the server's event callback saw */
+typedef struct {
+    int                       n;
+    int                       event[MAX_EVENTS];
+    char                      identity[MAX_EVENTS][300];
+    size_t                    identity_len[MAX_EVENTS];
+    const ONEM2M_SAE_ENTRY   *entry[MAX_EVENTS];
+} event_log;
+
+/* the client's credential */
+typedef struct {
+    char            identity[400];
+    size_t          identity_len;
+    unsigned char   key[64];
+    size_t          key_len;
+    int             sha384;           /* hash of the TLS 1.3 PSK */
+    int             alert;            /* last alert received, -1 none */
+} client_psk;
+
+
+static char               tmpdir[64];
+static ONEM2M_SAE_TABLE  *table_a;
+static ONEM2M_SAE_TABLE  *table_b;
+static ONEM2M_SAE_TABLE  *table_a2;   /* table_a after a "reload" */
+static event_log          events;
+static int                nginx_info_calls;
+static int                nginx_handshake_done;
+static int                client_psk_index = -1;
+static char               long_id[256];
+
+static const unsigned char  lock1_key[] = {
+    0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8b,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
+};
+static const unsigned char  zero_key[] = {
+    0x00, 0x00, 0x00, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e,
+    0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16
+};
+static const unsigned char  long_key[] = {
+    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+    0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00,
+    0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+    0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x01
+};
+static const unsigned char  b1_key[] = {
+    0xb1, 0xb1, 0xb1, 0xb1, 0x01, 0x02, 0x03, 0x04,
+    0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c
+};
+
+
+static void
+table_diag(void *arg, int severity, const char *msg)
+{
+    if (severity == ONEM2M_SAE_DIAG_ERROR) {
+        fprintf(stderr, "table: %s\n", msg);
+    }
+}
+
+
+static ONEM2M_SAE_TABLE *
+open_table(const char *name, const char *text)
+{
+    char  path[128];
+    int   fd;
+
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    close(fd);
+
+    return ONEM2M_SAE_table_open(NULL, BUILD_DIR "/provider", path,
+                                 table_diag, NULL);
+}
+
+
+static void
+setup(void)
+{
+    char  text[2048];
+
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_hook.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+
+    /* 191 + "@" + 63 = the longest identity, 255 bytes */
+    memset(long_id, 'a', 191);
+    long_id[191] = '@';
+    memset(long_id + 192, 'b', 63);
+    long_id[255] = '\0';
+
+    snprintf(text, sizeof(text),
+             "# entity key KpsaID\n"
+             LOCK1_ENTITY " 1a2b3c4d5e6f7a8b0102030405060708 " LOCK1_ID "\n"
+             "Clock-AE2 12345678abcdefab0102030405060708 " LOCK2_ID "\n"
+             "Czero 0000000a0b0c0d0e0f10111213141516 " ZERO_ID "\n"
+             "Clong 112233445566778899aabbccddeeff00"
+             "112233445566778899aabbccddeeff01 %s\n", long_id);
+    table_a = open_table("a.table", text);
+    ck_assert_ptr_nonnull(table_a);
+
+    table_b = open_table("b.table",
+             B1_ENTITY " b1b1b1b10102030405060708090a0b0c " B1_ID "\n");
+    ck_assert_ptr_nonnull(table_b);
+
+    /* after a reload: lock 1 removed, lock 2 now another entity */
+    table_a2 = open_table("a2.table",
+             "Cother 12345678abcdefab0102030405060708 " LOCK2_ID "\n");
+    ck_assert_ptr_nonnull(table_a2);
+
+    memset(&events, 0, sizeof(events));
+    nginx_info_calls = 0;
+    nginx_handshake_done = 0;
+
+    if (client_psk_index < 0) {
+        client_psk_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    }
+}
+
+
+static void
+teardown(void)
+{
+    char  cmd[128];
+
+    ONEM2M_SAE_table_free(table_a);
+    ONEM2M_SAE_table_free(table_b);
+    ONEM2M_SAE_table_free(table_a2);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+
+static void
+record_event(SSL *ssl, void *arg, int event, const char *identity,
+    size_t identity_len, const ONEM2M_SAE_ENTRY *entry)
+{
+    int  i;
+
+    ck_assert_ptr_eq(arg, &events);
+    ck_assert_int_lt(events.n, MAX_EVENTS);
+    ck_assert_uint_le(identity_len, sizeof(events.identity[0]));
+
+    if (getenv("HOOK_DEBUG") != NULL) {
+        fprintf(stderr, "event %d\n", event);
+    }
+    i = events.n++;
+    events.event[i] = event;
+    memcpy(events.identity[i], identity, identity_len);
+    events.identity_len[i] = identity_len;
+    events.entry[i] = entry;
+}
+
+
+/* stands for nginx's ngx_ssl_info_callback, which must keep running */
+static void
+nginx_info_cb(const SSL *ssl, int where, int ret)
+{
+    nginx_info_calls++;
+    if ((where & SSL_CB_ALERT) && getenv("HOOK_DEBUG") != NULL) {
+        fprintf(stderr, "server %s alert %s\n",
+                (where & SSL_CB_READ) ? "read" : "wrote",
+                SSL_alert_desc_string_long(ret));
+    }
+    if (where & SSL_CB_HANDSHAKE_DONE) {
+        nginx_handshake_done++;
+    }
+}
+
+
+static void
+make_cert(SSL_CTX *ctx)
+{
+    EVP_PKEY   *pkey;
+    X509       *x;
+    X509_NAME  *name;
+
+    pkey = EVP_EC_gen("P-256");
+    ck_assert_ptr_nonnull(pkey);
+    x = X509_new();
+    ck_assert_ptr_nonnull(x);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, pkey);
+    name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               (const unsigned char *) "mn-cse", -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    ck_assert_int_gt(X509_sign(x, pkey, EVP_sha256()), 0);
+    ck_assert_int_eq(SSL_CTX_use_certificate(ctx, x), 1);
+    ck_assert_int_eq(SSL_CTX_use_PrivateKey(ctx, pkey), 1);
+    X509_free(x);
+    EVP_PKEY_free(pkey);
+}
+
+
+/* a server context as nginx builds one, then the hook */
+static SSL_CTX *
+server_ctx(ONEM2M_SAE_TABLE *table, int unknown, int cert)
+{
+    SSL_CTX  *ctx;
+
+    ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx,
+        "PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:PSK-AES128-GCM-SHA256:"
+        "PSK-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256"), 1);
+    SSL_CTX_set_info_callback(ctx, nginx_info_cb);
+    SSL_CTX_set_session_id_context(ctx, (const unsigned char *) "t", 1);
+    if (cert) {
+        make_cert(ctx);
+    }
+
+    ck_assert_int_eq(ONEM2M_SAE_CTX_install(ctx, record_event, &events), 1);
+    if (table != NULL) {
+        ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(ctx, table, unknown), 1);
+    }
+
+    return ctx;
+}
+
+
+static unsigned int
+client_psk_cb(SSL *ssl, const char *hint, char *identity,
+    unsigned int max_identity_len, unsigned char *psk,
+    unsigned int max_psk_len)
+{
+    client_psk  *cp;
+
+    cp = SSL_get_ex_data(ssl, client_psk_index);
+    /* the buffer holds max_identity_len bytes plus the NUL */
+    if (cp->identity_len > max_identity_len || cp->key_len > max_psk_len) {
+        return 0;
+    }
+    memcpy(identity, cp->identity, cp->identity_len + 1);
+    memcpy(psk, cp->key, cp->key_len);
+
+    return cp->key_len;
+}
+
+
+static int
+client_use_session_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
+    size_t *idlen, SSL_SESSION **sess)
+{
+    static const unsigned char  sha256[] = { 0x13, 0x01 };
+    static const unsigned char  sha384[] = { 0x13, 0x02 };
+    const SSL_CIPHER           *cipher;
+    client_psk                 *cp;
+    SSL_SESSION                *s;
+
+    cp = SSL_get_ex_data(ssl, client_psk_index);
+    cipher = SSL_CIPHER_find(ssl, cp->sha384 ? sha384 : sha256);
+    /* after a HelloRetryRequest: the suite's hash (compare by type, the
+     * EVP_MD objects differ) */
+    if (md != NULL && EVP_MD_get_type(SSL_CIPHER_get_handshake_digest(cipher))
+                      != EVP_MD_get_type(md))
+    {
+        *id = NULL;
+        *idlen = 0;
+        *sess = NULL;
+        return 1;
+    }
+
+    s = SSL_SESSION_new();
+    if (s == NULL
+        || !SSL_SESSION_set1_master_key(s, cp->key, cp->key_len)
+        || !SSL_SESSION_set_cipher(s, cipher)
+        || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION))
+    {
+        SSL_SESSION_free(s);
+        return 0;
+    }
+
+    *id = (const unsigned char *) cp->identity;
+    *idlen = cp->identity_len;
+    *sess = s;
+
+    return 1;
+}
+
+
+static void
+client_info_cb(const SSL *ssl, int where, int ret)
+{
+    client_psk  *cp;
+
+    if ((where & SSL_CB_ALERT) && (where & SSL_CB_READ)) {
+        cp = SSL_get_ex_data(ssl, client_psk_index);
+        if (cp != NULL) {
+            cp->alert = ret & 0xff;
+        }
+    }
+}
+
+
+static void
+set_psk(client_psk *cp, const char *identity, size_t identity_len,
+    const unsigned char *key, size_t key_len, int sha384)
+{
+    memset(cp, 0, sizeof(*cp));
+    memcpy(cp->identity, identity, identity_len);
+    cp->identity_len = identity_len;
+    memcpy(cp->key, key, key_len);
+    cp->key_len = key_len;
+    cp->sha384 = sha384;
+    cp->alert = -1;
+}
+
+
+/*
+ * A client for one protocol version; cp NULL: no PSK at all.
+ * cipher12 / suites13 select what it offers.
+ */
+static SSL *
+client_ssl(int version, const char *cipher12, const char *suites13,
+    client_psk *cp)
+{
+    SSL_CTX  *ctx;
+    SSL      *ssl;
+
+    ctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(SSL_CTX_set_min_proto_version(ctx, version), 1);
+    ck_assert_int_eq(SSL_CTX_set_max_proto_version(ctx, version), 1);
+    if (cipher12 != NULL) {
+        ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx, cipher12), 1);
+    }
+    if (suites13 != NULL) {
+        ck_assert_int_eq(SSL_CTX_set_ciphersuites(ctx, suites13), 1);
+    }
+    SSL_CTX_set_info_callback(ctx, client_info_cb);
+
+    ssl = SSL_new(ctx);
+    SSL_CTX_free(ctx);
+    ck_assert_ptr_nonnull(ssl);
+
+    if (cp != NULL) {
+        SSL_set_ex_data(ssl, client_psk_index, cp);
+        if (version == TLS1_3_VERSION) {
+            SSL_set_psk_use_session_callback(ssl, client_use_session_cb);
+        } else {
+            SSL_set_psk_client_callback(ssl, client_psk_cb);
+        }
+    }
+
+    return ssl;
+}
+
+
+/*
+ * Runs the handshake over a BIO pair, then one message each way (which
+ * delivers TLS 1.3 tickets to the client).  Returns 1 when both sides
+ * completed.
+ */
+static int
+run(SSL *client, SSL *server)
+{
+    BIO            *cb, *sb;
+    int             i, r, cdone, sdone, cfail, sfail, e;
+    char            buf[8];
+
+    ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+    SSL_set_bio(client, cb, cb);
+    SSL_set_bio(server, sb, sb);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+
+    cdone = sdone = cfail = sfail = 0;
+
+    for (i = 0; i < 100 && !((cdone || cfail) && (sdone || sfail)); i++) {
+        if (!cdone && !cfail) {
+            r = SSL_do_handshake(client);
+            if (r == 1) {
+                cdone = 1;
+            } else {
+                e = SSL_get_error(client, r);
+                cfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+            }
+        }
+        if (!sdone && !sfail) {
+            r = SSL_do_handshake(server);
+            if (r == 1) {
+                sdone = 1;
+            } else {
+                e = SSL_get_error(server, r);
+                sfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+            }
+        }
+        /* a failed side's alert must still reach the other one */
+        if ((cfail && !sdone && !sfail) || (sfail && !cdone && !cfail)) {
+            continue;
+        }
+    }
+    if (getenv("HOOK_DEBUG") != NULL) {
+        fprintf(stderr, "run: client %s, server %s\n",
+                cdone ? "done" : "failed", sdone ? "done" : "failed");
+        ERR_print_errors_fp(stderr);
+    }
+    ERR_clear_error();
+
+    if (!(cdone && sdone)) {
+        return 0;
+    }
+
+    ck_assert_int_eq(SSL_write(server, "ping", 4), 4);
+    ck_assert_int_eq(SSL_read(client, buf, sizeof(buf)), 4);
+    ck_assert_int_eq(SSL_write(client, "pong", 4), 4);
+    ck_assert_int_eq(SSL_read(server, buf, sizeof(buf)), 4);
+
+    return 1;
+}
+
+
+/* as after a clean SSL_shutdown(): SSL_free() keeps the session resumable */
+static void
+free_pair(SSL *client, SSL *server)
+{
+    SSL_set_shutdown(client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(client);
+    SSL_free(server);
+}
+
+
+static void
+assert_bound(SSL *server, const char *kpsa_id, const char *entity,
+    ONEM2M_SAE_TABLE *table)
+{
+    const ONEM2M_SAE_ENTRY  *e;
+
+    e = ONEM2M_SAE_get_binding(server);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_uint_eq(e->kpsa_id_len, strlen(kpsa_id));
+    ck_assert_int_eq(memcmp(e->kpsa_id, kpsa_id, e->kpsa_id_len), 0);
+    ck_assert_uint_eq(e->entity_len, strlen(entity));
+    ck_assert_int_eq(memcmp(e->entity, entity, e->entity_len), 0);
+    ck_assert_ptr_eq(ONEM2M_SAE_get_binding_table(server), table);
+    /* stable */
+    ck_assert_ptr_eq(ONEM2M_SAE_get_binding(server), e);
+}
+
+
+static void
+assert_unbound(SSL *server)
+{
+    ck_assert_ptr_null(ONEM2M_SAE_get_binding(server));
+    ck_assert_ptr_null(ONEM2M_SAE_get_binding_table(server));
+}
+
+
+static void
+assert_only_event(int event, const char *identity, size_t identity_len)
+{
+    ck_assert_int_eq(events.n, 1);
+    ck_assert_int_eq(events.event[0], event);
+    ck_assert_uint_eq(events.identity_len[0], identity_len);
+    ck_assert_int_eq(memcmp(events.identity[0], identity, identity_len), 0);
+}
+
+
+/* TLS 1.2 with each TS-0003 PSK suite */
+static const char  *tls12_suites[] = {
+    "PSK-AES128-CBC-SHA256", "PSK-AES128-CCM8", "PSK-AES128-GCM-SHA256",
+    "PSK-AES256-GCM-SHA384"
+};
+
+START_TEST(test_tls12_suites)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 0);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_ssl(TLS1_2_VERSION, tls12_suites[_i], NULL, &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_str_eq(SSL_get_cipher_name(s), tls12_suites[_i]);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+    assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+    ck_assert_ptr_eq(events.entry[0], ONEM2M_SAE_get_binding(s));
+    /* the server's own info callback still runs */
+    ck_assert_int_gt(nginx_info_calls, 0);
+    ck_assert_int_eq(nginx_handshake_done, 1);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/*
+ * TLS 1.3 psk_dhe_ke: {client suite preference, PSK hash}; the last one is
+ * what OpenSSL clients do by default (s_client -psk): SHA-384 suite first,
+ * SHA-256 PSK.
+ */
+static const struct {
+    const char  *suites;
+    int          sha384;
+    const char  *expect;
+} tls13_cases[] = {
+    { SHA256_SUITES, 0, "TLS_AES_128_GCM_SHA256" },
+    { SHA384_SUITES, 1, "TLS_AES_256_GCM_SHA384" },
+    { SHA384_SUITES, 0, "TLS_AES_128_GCM_SHA256" },
+    { SHA256_SUITES, 1, "TLS_AES_256_GCM_SHA384" },
+};
+
+START_TEST(test_tls13_psk_dhe_ke)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    /* with a certificate, as nginx always has: no SHA-256 preference */
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key),
+            tls13_cases[_i].sha384);
+    c = client_ssl(TLS1_3_VERSION, NULL, tls13_cases[_i].suites, &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_str_eq(SSL_get_cipher_name(s), tls13_cases[_i].expect);
+    ck_assert_int_eq(SSL_version(s), TLS1_3_VERSION);
+    /* a key exchange took place: psk_dhe_ke */
+    ck_assert_int_ne(SSL_get_negotiated_group(s), 0);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+    assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+    ck_assert_int_eq(nginx_handshake_done, 1);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/*
+ * psk_ke: an OpenSSL 3.0 client offers psk_ke only alongside psk_dhe_ke
+ * and the server prefers DHE, so the client's groups are made disjoint
+ * from the server's: only psk_ke remains.  _i: 0 without, 1 with
+ * AllowNoDHEKEX on the server; _i / 2 picks the suite preference.
+ */
+START_TEST(test_tls13_psk_ke)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+    int          allow, sha384;
+
+    allow = _i % 2;
+    sha384 = _i / 2;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    ck_assert_int_eq(SSL_CTX_set1_groups_list(sctx, "P-256"), 1);
+    if (allow) {
+        SSL_CTX_set_options(sctx, SSL_OP_ALLOW_NO_DHE_KEX);
+    }
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key),
+            sha384);
+    c = client_ssl(TLS1_3_VERSION, NULL,
+                   sha384 ? SHA384_SUITES : SHA256_SUITES, &cp);
+    ck_assert_int_eq(SSL_set1_groups_list(c, "P-384"), 1);
+    SSL_set_options(c, SSL_OP_ALLOW_NO_DHE_KEX);
+    s = SSL_new(sctx);
+
+    if (allow) {
+        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(SSL_get_negotiated_group(s), 0);
+        ck_assert_str_eq(SSL_get_cipher_name(s), sha384
+                         ? "TLS_AES_256_GCM_SHA384" : "TLS_AES_128_GCM_SHA256");
+        assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+        assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+
+    } else {
+        /* no common group and no psk_ke: handshake_failure */
+        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(cp.alert, SSL_AD_HANDSHAKE_FAILURE);
+        assert_unbound(s);
+        /* the identity was known, the handshake failed */
+        assert_only_event(ONEM2M_SAE_EV_BAD_KEY, LOCK1_ID, strlen(LOCK1_ID));
+    }
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* HelloRetryRequest: the identities come twice, events once */
+START_TEST(test_tls13_hello_retry)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    ck_assert_int_eq(SSL_CTX_set1_groups_list(sctx, "P-384"), 1);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_ssl(TLS1_3_VERSION, NULL, SHA384_SUITES, &cp);
+    /* key share for P-256 only: the server asks again for P-384 */
+    ck_assert_int_eq(SSL_set1_groups_list(c, "P-256:P-384"), 1);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(SSL_get_negotiated_group(s), NID_secp384r1);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+    assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* _i: 0 TLS 1.2, 1 TLS 1.3 */
+static int
+version_of(int i)
+{
+    return i == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
+}
+
+
+static SSL *
+client_for(int version, client_psk *cp)
+{
+    return client_ssl(version, "PSK-AES128-CBC-SHA256", SHA384_SUITES, cp);
+}
+
+
+/*
+ * The alert a wrong key gets, per version: TLS 1.2 fails to decrypt the
+ * client's Finished, TLS 1.3 fails the binder ("binder does not verify").
+ */
+static int
+wrong_key_alert(int version)
+{
+    return version == TLS1_2_VERSION ? SSL_AD_BAD_RECORD_MAC
+                                     : SSL_AD_ILLEGAL_PARAMETER;
+}
+
+
+START_TEST(test_wrong_key)
+{
+    SSL_CTX        *sctx;
+    SSL            *c, *s;
+    client_psk      cp;
+    unsigned char   key[sizeof(lock1_key)];
+
+    memcpy(key, lock1_key, sizeof(key));
+    key[sizeof(key) - 1] ^= 1;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), key, sizeof(key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 0);
+    ck_assert_int_eq(cp.alert, wrong_key_alert(version_of(_i)));
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_BAD_KEY, LOCK1_ID, strlen(LOCK1_ID));
+    ck_assert_ptr_nonnull(events.entry[0]);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* hide: exactly the wrong-key failure */
+START_TEST(test_unknown_hide)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, UNKNOWN_ID, strlen(UNKNOWN_ID), lock1_key,
+            sizeof(lock1_key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 0);
+    ck_assert_int_eq(cp.alert, wrong_key_alert(version_of(_i)));
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_UNKNOWN, UNKNOWN_ID, strlen(UNKNOWN_ID));
+    ck_assert_ptr_null(events.entry[0]);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/*
+ * alert: TLS 1.2 unknown_psk_identity (RFC 4279 2); TLS 1.3 in OpenSSL
+ * 3.0 can only abort from psk_find_session_cb: internal_error.
+ */
+START_TEST(test_unknown_alert)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_ALERT, 1);
+    set_psk(&cp, UNKNOWN_ID, strlen(UNKNOWN_ID), lock1_key,
+            sizeof(lock1_key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 0);
+    if (_i == 0) {
+        ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
+        ck_assert_str_eq(SSL_alert_desc_string_long(cp.alert),
+                         "unknown PSK identity");
+    } else {
+        ck_assert_int_eq(cp.alert, SSL_AD_INTERNAL_ERROR);
+    }
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_UNKNOWN, UNKNOWN_ID, strlen(UNKNOWN_ID));
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+START_TEST(test_identity_255)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, long_id, 255, long_key, sizeof(long_key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 1);
+    assert_bound(s, long_id, "Clong", table_a);
+    assert_only_event(ONEM2M_SAE_EV_BOUND, long_id, 255);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* 256 bytes: the TLS 1.2 maximum OpenSSL accepts, one over ours */
+START_TEST(test_identity_256)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+    char         id[257];
+
+    memcpy(id, long_id, 255);
+    id[255] = 'b';
+    id[256] = '\0';
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, id, 256, long_key, sizeof(long_key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 0);
+    ck_assert_int_eq(cp.alert, wrong_key_alert(version_of(_i)));
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_BAD_IDENTITY, id, 256);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/*
+ * Non-printable identities: TLS 1.2 reports them; in TLS 1.3 binary
+ * identities are what session tickets look like: declined quietly, the
+ * handshake goes on with the certificate and stays unbound.
+ */
+START_TEST(test_identity_binary)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+    static const char  id[] = "AE123\x01\xff-Lock@in.provider.com";
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, id, sizeof(id) - 1, lock1_key, sizeof(lock1_key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    if (_i == 0) {
+        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(cp.alert, SSL_AD_BAD_RECORD_MAC);
+        assert_only_event(ONEM2M_SAE_EV_BAD_IDENTITY, id, sizeof(id) - 1);
+    } else {
+        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(events.n, 0);
+    }
+    assert_unbound(s);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+START_TEST(test_key_leading_zeros)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, ZERO_ID, strlen(ZERO_ID), zero_key, sizeof(zero_key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 1);
+    assert_bound(s, ZERO_ID, "Czero", table_a);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* nginx's shared session cache: sessions stored as i2d bytes, by id */
+#define CACHE_SLOTS  8
+
+static struct {
+    unsigned char  id[SSL_MAX_SSL_SESSION_ID_LENGTH];
+    unsigned int   id_len;
+    unsigned char  der[4096];
+    int            der_len;
+} cache[CACHE_SLOTS];
+static int  cache_used;
+
+static int
+cache_new_cb(SSL *ssl, SSL_SESSION *sess)
+{
+    const unsigned char  *id;
+    unsigned char        *p;
+    unsigned int          id_len;
+    int                   i;
+
+    ck_assert_int_lt(cache_used, CACHE_SLOTS);
+    ck_assert_int_le(i2d_SSL_SESSION(sess, NULL), (int) sizeof(cache[0].der));
+    i = cache_used++;
+    id = SSL_SESSION_get_id(sess, &id_len);
+    memcpy(cache[i].id, id, id_len);
+    cache[i].id_len = id_len;
+    p = cache[i].der;
+    cache[i].der_len = i2d_SSL_SESSION(sess, &p);
+
+    return 0;
+}
+
+
+static SSL_SESSION *
+cache_get_cb(SSL *ssl, const unsigned char *id, int len, int *copy)
+{
+    const unsigned char  *p;
+    int                   i;
+
+    *copy = 0;
+    for (i = 0; i < cache_used; i++) {
+        if (cache[i].id_len == (unsigned int) len
+            && memcmp(cache[i].id, id, len) == 0)
+        {
+            p = cache[i].der;
+            return d2i_SSL_SESSION(NULL, &p, cache[i].der_len);
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Resumption modes: 0 TLS 1.2 session id (internal cache), 1 TLS 1.2
+ * ticket, 2 TLS 1.3 ticket, 3 TLS 1.2 external cache (i2d/d2i),
+ * 4 TLS 1.3 stateful with the external cache (new session objects, i2d).
+ */
+static SSL_CTX *
+resumption_ctx(int mode)
+{
+    SSL_CTX  *sctx;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    cache_used = 0;
+
+    switch (mode) {
+    case 0:
+        SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+        break;
+    case 1:
+    case 2:
+        SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
+        break;
+    default:
+        SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+        SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_SERVER
+                                       | SSL_SESS_CACHE_NO_INTERNAL);
+        SSL_CTX_sess_set_new_cb(sctx, cache_new_cb);
+        SSL_CTX_sess_set_get_cb(sctx, cache_get_cb);
+        break;
+    }
+
+    return sctx;
+}
+
+
+static int
+resumption_version(int mode)
+{
+    return mode == 2 || mode == 4 ? TLS1_3_VERSION : TLS1_2_VERSION;
+}
+
+
+/*
+ * A resumed connection: the client keeps its PSK (OpenSSL clients offer
+ * TLS 1.2 PSK suites only with a PSK callback; in TLS 1.3 they offer the
+ * ticket first, then the external PSK).
+ */
+static int
+resume(SSL_CTX *sctx, SSL_SESSION *sess, int version, client_psk *cp,
+    SSL **server)
+{
+    SSL  *c;
+    int   ok;
+
+    c = client_ssl(version, "PSK-AES128-CBC-SHA256", SHA384_SUITES, cp);
+    ck_assert_int_eq(SSL_set_session(c, sess), 1);
+    *server = SSL_new(sctx);
+    ok = run(c, *server);
+    ck_assert_int_eq(ok, 1);
+    ok = SSL_session_reused(c);
+    SSL_set_shutdown(c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(*server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(c);
+
+    return ok;
+}
+
+
+START_TEST(test_resumption)
+{
+    SSL_CTX      *sctx;
+    SSL          *c, *s;
+    SSL_SESSION  *sess;
+    client_psk    cp;
+    int           version;
+
+    version = resumption_version(_i);
+    sctx = resumption_ctx(_i);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_for(version, &cp);
+    s = SSL_new(sctx);
+    ck_assert_int_eq(run(c, s), 1);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+    sess = SSL_get1_session(c);
+    ck_assert_ptr_nonnull(sess);
+    free_pair(c, s);
+    if (_i >= 3) {
+        ck_assert_int_gt(cache_used, 0);
+    }
+
+    /* resumed: bound again without the PSK callbacks */
+    memset(&events, 0, sizeof(events));
+    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+    assert_only_event(ONEM2M_SAE_EV_RESUMED, LOCK1_ID, strlen(LOCK1_ID));
+    SSL_free(s);
+
+    /* reload: lock 1 gone from the table, the session is not bound */
+    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_a2,
+                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
+    memset(&events, 0, sizeof(events));
+    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK1_ID,
+                      strlen(LOCK1_ID));
+    SSL_free(s);
+
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* same KpsaID, now provisioned for another entity: refused */
+START_TEST(test_resumption_entity_changed)
+{
+    SSL_CTX      *sctx;
+    SSL          *c, *s;
+    SSL_SESSION  *sess;
+    client_psk    cp;
+    static const unsigned char  lock2_key[] = {
+        0x12, 0x34, 0x56, 0x78, 0xab, 0xcd, 0xef, 0xab,
+        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
+    };
+
+    sctx = resumption_ctx(2);
+    set_psk(&cp, LOCK2_ID, strlen(LOCK2_ID), lock2_key, sizeof(lock2_key), 0);
+    c = client_for(TLS1_3_VERSION, &cp);
+    s = SSL_new(sctx);
+    ck_assert_int_eq(run(c, s), 1);
+    assert_bound(s, LOCK2_ID, "Clock-AE2", table_a);
+    sess = SSL_get1_session(c);
+    free_pair(c, s);
+
+    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_a2,
+                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
+    memset(&events, 0, sizeof(events));
+    ck_assert_int_eq(resume(sctx, sess, TLS1_3_VERSION, &cp, &s), 1);
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK2_ID,
+                      strlen(LOCK2_ID));
+    SSL_free(s);
+
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* a certificate session resumed is no PSK binding */
+START_TEST(test_resumption_cert)
+{
+    SSL_CTX      *sctx;
+    SSL          *c, *s;
+    SSL_SESSION  *sess;
+
+    sctx = resumption_ctx(2);
+    c = client_ssl(TLS1_3_VERSION, NULL, NULL, NULL);
+    s = SSL_new(sctx);
+    ck_assert_int_eq(run(c, s), 1);
+    assert_unbound(s);
+    sess = SSL_get1_session(c);
+    free_pair(c, s);
+
+    ck_assert_int_eq(resume(sctx, sess, TLS1_3_VERSION, NULL, &s), 1);
+    assert_unbound(s);
+    ck_assert_int_eq(events.n, 0);
+    SSL_free(s);
+
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* SNI like nginx's ngx_http_ssl_servername: switch SSL_CTX by name */
+static SSL_CTX  *sni_b;
+
+static int
+servername_cb(SSL *ssl, int *ad, void *arg)
+{
+    const char  *name;
+
+    name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (name != NULL && strcmp(name, "b.example") == 0) {
+        SSL_set_SSL_CTX(ssl, sni_b);
+    }
+
+    return SSL_TLSEXT_ERR_OK;
+}
+
+
+/*
+ * Two servers on one listener.  _i: 0 TLS 1.2, 1 TLS 1.3.
+ * TLS 1.2 looks the identity up after the switch (server B's table);
+ * TLS 1.3 before it (server A's, the default), and such a binding is
+ * refused once the connection belongs to B.
+ */
+START_TEST(test_sni_two_tables)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+    int          version;
+
+    version = version_of(_i);
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    SSL_CTX_set_tlsext_servername_callback(sctx, servername_cb);
+    sni_b = server_ctx(table_b, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+
+    /* B's lock naming server B */
+    set_psk(&cp, B1_ID, strlen(B1_ID), b1_key, sizeof(b1_key), 0);
+    c = client_for(version, &cp);
+    SSL_set_tlsext_host_name(c, "b.example");
+    s = SSL_new(sctx);
+    if (version == TLS1_2_VERSION) {
+        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
+        assert_bound(s, B1_ID, B1_ENTITY, table_b);
+        assert_only_event(ONEM2M_SAE_EV_BOUND, B1_ID, strlen(B1_ID));
+    } else {
+        /* looked up in A's table: unknown there */
+        ck_assert_int_eq(run(c, s), 0);
+        assert_unbound(s);
+        assert_only_event(ONEM2M_SAE_EV_UNKNOWN, B1_ID, strlen(B1_ID));
+    }
+    free_pair(c, s);
+
+    /* A's lock naming server B */
+    memset(&events, 0, sizeof(events));
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_for(version, &cp);
+    SSL_set_tlsext_host_name(c, "b.example");
+    s = SSL_new(sctx);
+    if (version == TLS1_2_VERSION) {
+        ck_assert_int_eq(run(c, s), 0);
+        assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID, strlen(LOCK1_ID));
+    } else {
+        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
+        assert_only_event(ONEM2M_SAE_EV_OTHER_TABLE, LOCK1_ID,
+                          strlen(LOCK1_ID));
+    }
+    assert_unbound(s);
+    free_pair(c, s);
+
+    /* A's lock naming server A */
+    memset(&events, 0, sizeof(events));
+    c = client_for(version, &cp);
+    SSL_set_tlsext_host_name(c, "a.example");
+    s = SSL_new(sctx);
+    ck_assert_int_eq(run(c, s), 1);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+    free_pair(c, s);
+
+    SSL_CTX_free(sni_b);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* certificate-only TLS 1.3 (and 1.2) handshakes on an SAE context */
+START_TEST(test_certificate_unbound)
+{
+    SSL_CTX  *sctx;
+    SSL      *c, *s;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    c = client_ssl(version_of(_i), "ECDHE-ECDSA-AES128-GCM-SHA256", NULL,
+                   NULL);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 1);
+    assert_unbound(s);
+    ck_assert_int_eq(events.n, 0);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/*
+ * A known identity offered, the PSK not usable (the server allows only
+ * SHA-256 suites, the client's PSK is SHA-384): OpenSSL falls back to the
+ * certificate; the connection must stay unbound.
+ */
+START_TEST(test_psk_offered_cert_used)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    ck_assert_int_eq(SSL_CTX_set_ciphersuites(sctx, "TLS_AES_128_GCM_SHA256"),
+                     1);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 1);
+    c = client_ssl(TLS1_3_VERSION, NULL, SHA384_SUITES, &cp);
+    s = SSL_new(sctx);
+
+    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_ptr_nonnull(SSL_get_peer_certificate(c));
+    X509_free(SSL_get_peer_certificate(c));
+    assert_unbound(s);
+    ck_assert_int_eq(events.n, 0);
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/* a context without a table declines PSK; TLS 1.3 falls back to the cert */
+START_TEST(test_no_table)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(NULL, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_for(version_of(_i), &cp);
+    s = SSL_new(sctx);
+
+    if (_i == 0) {
+        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
+    } else {
+        ck_assert_int_eq(run(c, s), 1);
+    }
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_NO_TABLE, LOCK1_ID, strlen(LOCK1_ID));
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+START_TEST(test_api_errors)
+{
+    SSL_CTX  *ctx;
+
+    ck_assert_int_eq(ONEM2M_SAE_CTX_install(NULL, NULL, NULL), 0);
+    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(NULL, table_a,
+                                              ONEM2M_SAE_UNKNOWN_HIDE), 0);
+    ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(ctx, table_a, 2), 0);
+    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(ctx, table_a, -1), 0);
+    /* installing twice does not wrap our own info callback */
+    ck_assert_int_eq(ONEM2M_SAE_CTX_install(ctx, NULL, NULL), 1);
+    ck_assert_int_eq(ONEM2M_SAE_CTX_install(ctx, record_event, &events), 1);
+    ck_assert_ptr_null(ONEM2M_SAE_get_binding(NULL));
+    ck_assert_ptr_null(ONEM2M_SAE_get_binding_table(NULL));
+    SSL_CTX_free(ctx);
+}
+END_TEST
+
+
+Suite *hook_suite(void)
+{
+    Suite  *s;
+    TCase  *tc;
+
+    s = suite_create("hook");
+
+    tc = tcase_create("handshakes");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_tls12_suites, 0, 4);
+    tcase_add_loop_test(tc, test_tls13_psk_dhe_ke, 0, 4);
+    tcase_add_loop_test(tc, test_tls13_psk_ke, 0, 4);
+    tcase_add_test(tc, test_tls13_hello_retry);
+    tcase_add_loop_test(tc, test_wrong_key, 0, 2);
+    tcase_add_loop_test(tc, test_unknown_hide, 0, 2);
+    tcase_add_loop_test(tc, test_unknown_alert, 0, 2);
+    tcase_add_loop_test(tc, test_identity_255, 0, 2);
+    tcase_add_loop_test(tc, test_identity_256, 0, 2);
+    tcase_add_loop_test(tc, test_identity_binary, 0, 2);
+    tcase_add_loop_test(tc, test_key_leading_zeros, 0, 2);
+    tcase_add_loop_test(tc, test_resumption, 0, 5);
+    tcase_add_test(tc, test_resumption_entity_changed);
+    tcase_add_test(tc, test_resumption_cert);
+    tcase_add_loop_test(tc, test_sni_two_tables, 0, 2);
+    tcase_add_loop_test(tc, test_certificate_unbound, 0, 2);
+    tcase_add_test(tc, test_psk_offered_cert_used);
+    tcase_add_loop_test(tc, test_no_table, 0, 2);
+    tcase_add_test(tc, test_api_errors);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
