@@ -118,6 +118,7 @@ static ngx_int_t ngx_http_onem2m_originator_assign(ngx_http_request_t *r,
 static ngx_int_t ngx_http_onem2m_originator_refuse(ngx_http_request_t *r,
     ngx_uint_t rsc, ngx_str_t *entity, ngx_table_elt_t *origin,
     const char *reason, ngx_str_t *expected);
+static ngx_uint_t ngx_http_onem2m_originator_is_origin(ngx_str_t *name);
 static ngx_uint_t ngx_http_onem2m_originator_is_registration(
     ngx_http_request_t *r);
 static const ONEM2M_SAE_ENTRY *ngx_http_onem2m_originator_find(
@@ -273,11 +274,7 @@ ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (h[i].key.len == ngx_http_onem2m_origin_key.len
-            && ngx_strncasecmp(h[i].key.data, ngx_http_onem2m_origin_key.data,
-                               h[i].key.len)
-               == 0)
-        {
+        if (ngx_http_onem2m_originator_is_origin(&h[i].key)) {
             origin = &h[i];
             n++;
         }
@@ -474,10 +471,6 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
                    "X-M2M-Origin missing", NULL);
     }
 
-    if (registration && ngx_http_onem2m_id_is_request_for_id(&origin->value)) {
-        return NGX_DECLINED;
-    }
-
     ngx_http_onem2m_id_parse(&origin->value, &oscf->cse_id, &oscf->sp_id,
                              &claim);
 
@@ -589,6 +582,38 @@ ngx_http_onem2m_originator_refuse(ngx_http_request_t *r, ngx_uint_t rsc,
     *p = '\0';
 
     return ngx_http_onem2m_send_error(r, rsc, (const char *) dbg);
+}
+
+
+/*
+ * "X-M2M-Origin" in any case, and with "_" for "-": with
+ * "underscores_in_headers on", FastCGI, uwsgi and SCGI turn both spellings
+ * into the same HTTP_X_M2M_ORIGIN, so "X_M2M_Origin" is a copy too.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_originator_is_origin(ngx_str_t *name)
+{
+    u_char      c;
+    ngx_uint_t  i;
+
+    if (name->len != ngx_http_onem2m_origin_lowcase.len) {
+        return 0;
+    }
+
+    for (i = 0; i < name->len; i++) {
+        c = ngx_tolower(name->data[i]);
+
+        if (c == '_') {
+            c = '-';
+        }
+
+        if (c != ngx_http_onem2m_origin_lowcase.data[i]) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

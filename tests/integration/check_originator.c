@@ -47,6 +47,7 @@ static const char *gw_server =
     "    onem2m_sae_cse_id mn-cse-123456;\n"
     "    onem2m_sae_sp_id in.provider.com;\n"
     "    onem2m_sae_originator check;\n"
+    "    underscores_in_headers on;\n"
     "    location / {\n"
     "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
     "    }\n"
@@ -728,6 +729,16 @@ START_TEST(header_duplicates)
     expect_refused(UNBOUND, "GET", "/cse",
                    "X-M2M-Origin: Cvisitor\r\nX-M2M-Origin: Cvisitor\r\n",
                    NULL, 400, "4000", "more than one");
+
+    /*
+     * With underscores_in_headers on, "X_M2M_Origin" reaches FastCGI as
+     * the same HTTP_X_M2M_ORIGIN: a copy, and an originator on its own.
+     */
+    expect_refused(LOCK1, "GET", "/cse",
+                   "X-M2M-Origin: Clock-AE1\r\nX_M2M_Origin: Clock-AE2\r\n",
+                   NULL, 400, "4000", "more than one");
+    expect_refused(LOCK1, "GET", "/fcgi/cse", "x_m2m_origin: Clock-AE2\r\n",
+                   NULL, 403, "4106", "expected Clock-AE1");
 
     gw_stop();
     gw_teardown();
