@@ -231,7 +231,7 @@ static ngx_http_variable_t  ngx_http_onem2m_sae_vars[] = {
 
 
 static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
-    ngx_null_string,
+    ngx_string(""),
     ngx_string("psk"),
     ngx_string("cert")
 };
@@ -710,28 +710,30 @@ ngx_http_onem2m_sae_variable(ngx_http_request_t *r,
 
     binding = ngx_http_onem2m_sae_binding(r);
 
+    /* unbound: empty strings, as documented */
+
     if (binding == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
+        s = &ngx_http_onem2m_sae_methods[NGX_HTTP_ONEM2M_SAE_UNBOUND];
 
-    switch (data) {
+    } else {
+        switch (data) {
 
-    case NGX_HTTP_ONEM2M_SAE_VAR_ENTITY:
-        s = &binding->entity;
-        break;
+        case NGX_HTTP_ONEM2M_SAE_VAR_ENTITY:
+            s = &binding->entity;
+            break;
 
-    case NGX_HTTP_ONEM2M_SAE_VAR_KPSA_ID:
-        s = &binding->kpsa_id;
-        break;
+        case NGX_HTTP_ONEM2M_SAE_VAR_KPSA_ID:
+            s = &binding->kpsa_id;
+            break;
 
-    case NGX_HTTP_ONEM2M_SAE_VAR_CREDENTIAL_ID:
-        s = &binding->credential_id;
-        break;
+        case NGX_HTTP_ONEM2M_SAE_VAR_CREDENTIAL_ID:
+            s = &binding->credential_id;
+            break;
 
-    default: /* NGX_HTTP_ONEM2M_SAE_VAR_METHOD */
-        s = &ngx_http_onem2m_sae_methods[binding->method];
-        break;
+        default: /* NGX_HTTP_ONEM2M_SAE_VAR_METHOD */
+            s = &ngx_http_onem2m_sae_methods[binding->method];
+            break;
+        }
     }
 
     v->len = s->len;
