@@ -1834,7 +1834,13 @@ harness_http(harness_conn *c, const char *method, const char *uri,
     int    rc;
 
     buf_add(&b, "", 0);
-    buf_fmt(&b, "%s %s HTTP/1.1\r\nHost: localhost\r\n", method, uri);
+    buf_fmt(&b, "%s %s HTTP/1.1\r\n", method, uri);
+    if (extra_headers == NULL
+        || (strncasecmp(extra_headers, "Host:", 5) != 0
+            && strcasestr(extra_headers, "\nHost:") == NULL))
+    {
+        buf_str(&b, "Host: localhost\r\n");
+    }
     if (extra_headers != NULL) {
         buf_str(&b, extra_headers);
     }

@@ -272,7 +272,8 @@ harness_conn *harness_tls_connect(int port, const harness_tls_opts *opts,
     harness_tls_result *result);
 
 /*
- * Sends "<method> <uri> HTTP/1.1", Host, the raw extra header lines
+ * Sends "<method> <uri> HTTP/1.1", "Host: localhost" (unless the extra
+ * lines have a Host), the raw extra header lines
  * ("Name: value\r\n"..., may be NULL), Content-Length when body is not
  * NULL, Connection: close unless keep_alive, then reads one response.
  * 0 when a response was parsed.

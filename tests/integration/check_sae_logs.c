@@ -1,0 +1,160 @@
+/*
+ * The error log: one info line per bound handshake, one per failure with
+ * its reason; the keys (right or wrong) never appear, in any spelling.
+ */
+
+#include <ctype.h>
+#include <stdio.h>
+#include <check.h>
+
+#include "integration/sae_fixture.h"
+
+static harness_upstream  *up;
+static harness_nginx     *ng;
+
+static void
+setup(void)
+{
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    ng = sae_start(up, SAE_SERVER);
+}
+
+static void
+teardown(void)
+{
+    sae_stop(ng);
+    harness_upstream_stop(up);
+}
+
+static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+
+static void
+connect_once(const harness_tls_opts *o)
+{
+    harness_tls_result  r;
+    harness_response    resp;
+
+    harness_tls_request(harness_nginx_port(ng, 0), o, "GET", "/", NULL,
+                        NULL, &r, &resp);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+}
+
+/* the key in hex (both cases) and raw must not be in the text */
+static void
+assert_no_key(const char *text, const unsigned char *key, size_t len)
+{
+    char    lower[2 * 64 + 1], upper[2 * 64 + 1], raw[65];
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        snprintf(lower + 2 * i, 3, "%02x", key[i]);
+        snprintf(upper + 2 * i, 3, "%02X", key[i]);
+    }
+    memcpy(raw, key, len);
+    raw[len] = '\0';
+    /* never print the key itself: only say which test found it */
+    ck_assert_msg(strstr(text, lower) == NULL, "key (hex) found in the log");
+    ck_assert_msg(strstr(text, upper) == NULL, "key (HEX) found in the log");
+    ck_assert_msg(strstr(text, raw) == NULL, "key (raw) found in the log");
+}
+
+static void
+assert_no_keys(const char *text)
+{
+    assert_no_key(text, SAE_LOCK1_KEY, 8);
+    assert_no_key(text, SAE_LOCK2_KEY, 8);
+    assert_no_key(text, SAE_WRONG_KEY, 8);
+}
+
+START_TEST(bound_handshake_logged_once_at_info)
+{
+    harness_tls_opts  o = sae_lock1(versions[_i]);
+    const char       *line = "[info] ";
+
+    connect_once(&o);
+    ck_assert(harness_log_wait(ng, "onem2m sae: psk identity \""
+                               HARNESS_LOCK1_KPSA_ID "\" bound to \""
+                               HARNESS_LOCK1_ENTITY "\"", 2000));
+    ck_assert_uint_eq(harness_log_count(ng, "\" bound to \""), 1);
+    /* the line is at info level */
+    {
+        const char  *log = harness_log(ng);
+        const char  *hit = strstr(log, "\" bound to \"");
+        const char  *bol = hit;
+
+        while (bol > log && bol[-1] != '\n') {
+            bol--;
+        }
+        ck_assert_ptr_nonnull(strstr(bol, line));
+        ck_assert(strstr(bol, line) < hit);
+    }
+    assert_no_keys(harness_log(ng));
+}
+END_TEST
+
+START_TEST(wrong_key_logged_with_reason)
+{
+    harness_tls_opts  o;
+
+    o = sae_psk(versions[_i], HARNESS_LOCK2_KPSA_ID, SAE_WRONG_KEY);
+    if (versions[_i] == TLS1_2_VERSION) {
+        o.ciphers = "PSK-AES128-GCM-SHA256";
+    }
+    connect_once(&o);
+    ck_assert(harness_log_wait(ng, "onem2m sae: wrong key for psk identity \""
+                               HARNESS_LOCK2_KPSA_ID "\"", 2000));
+    ck_assert(!harness_log_contains(ng, "\" bound to \""));
+    assert_no_keys(harness_log(ng));
+}
+END_TEST
+
+START_TEST(unknown_identity_logged_with_reason)
+{
+    harness_tls_opts  o;
+
+    o = sae_psk(versions[_i], "nobody@in.provider.com", SAE_LOCK1_KEY);
+    connect_once(&o);
+    ck_assert(harness_log_wait(ng, "onem2m sae: unknown psk identity "
+                               "\"nobody@in.provider.com\"", 2000));
+    assert_no_keys(harness_log(ng));
+}
+END_TEST
+
+START_TEST(nginx_t_and_table_errors_never_show_keys)
+{
+    harness_nginx  *n = harness_nginx_new();
+    const char     *out;
+
+    /* a duplicate KpsaID, a bad hex key, a missing column */
+    harness_nginx_write_file(n, "kpsa.table",
+        "Clock-AE1 1a2b3c4d5e6f7a8b AE123456789012-Lock@in.provider.com\n"
+        "Clock-AE2 12345678abcdefab AE123456789012-Lock@in.provider.com\n"
+        "Clock-AE3 1a2b3c4d5e6f7a8x AE3@in.provider.com\n"
+        "Clock-AE4 1a2b3c4d5e6f7a8a\n", 0600);
+    harness_nginx_config(n, SAE_SERVER);
+    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "[emerg]"));
+    assert_no_keys(out);
+    ck_assert_msg(strstr(out, "1a2b3c4d5e6f7a8x") == NULL,
+                  "a bad key is echoed");
+    harness_nginx_free(n);
+}
+END_TEST
+
+Suite *sae_logs_suite(void)
+{
+    Suite  *s = suite_create("sae_logs");
+
+    SAE_TCASE(s, "logs",
+              tcase_add_checked_fixture(tc_, setup, teardown);
+              tcase_add_loop_test(tc_, bound_handshake_logged_once_at_info,
+                                  0, 2);
+              tcase_add_loop_test(tc_, wrong_key_logged_with_reason, 0, 2);
+              tcase_add_loop_test(tc_, unknown_identity_logged_with_reason,
+                                  0, 2));
+    SAE_TCASE(s, "config",
+              SAE_TEST(nginx_t_and_table_errors_never_show_keys));
+    return s;
+}

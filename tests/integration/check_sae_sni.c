@@ -1,0 +1,261 @@
+/*
+ * Two SAE servers on one listen address, each with its own table, chosen
+ * by SNI: each lock is bound only by its own server's table, and a binding
+ * made with one server's table is never used by the other server (no
+ * silent use of the wrong table).  A non-SAE default server does not keep
+ * the SAE server behind it from working.
+ */
+
+#include <stdio.h>
+#include <check.h>
+
+#include "integration/sae_fixture.h"
+
+static harness_upstream  *up;
+static harness_nginx     *ng;
+
+#define TABLE_A \
+    HARNESS_LOCK1_ENTITY " " HARNESS_LOCK1_KEY_HEX " " \
+    HARNESS_LOCK1_KPSA_ID "\n"
+#define TABLE_B \
+    HARNESS_LOCK2_ENTITY " " HARNESS_LOCK2_KEY_HEX " " \
+    HARNESS_LOCK2_KPSA_ID "\n"
+
+#define SNI_SERVER(name, table) \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    server_name " name ";\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers " SAE_PSK_CIPHERS ";\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/" table ";\n" \
+    "    add_header X-Server " name " always;\n" \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    "}\n"
+
+static void
+setup(void)
+{
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(ng);
+    harness_nginx_write_file(ng, "a.table", TABLE_A, 0600);
+    harness_nginx_write_file(ng, "b.table", TABLE_B, 0600);
+    harness_nginx_set_upstream(ng, up);
+    harness_nginx_config(ng,
+                         SNI_SERVER("a.example", "a.table")
+                         SNI_SERVER("b.example", "b.table"));
+    ck_assert_msg(harness_nginx_start(ng) == 0, "%s", harness_log(ng));
+}
+
+static void
+teardown(void)
+{
+    sae_stop(ng);
+    harness_upstream_stop(up);
+}
+
+static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+
+/* status of one request; the server that answered in *server */
+static int
+ask(harness_nginx *n, harness_tls_opts *o, const char *sni,
+    const char *host, char *server, size_t len)
+{
+    harness_tls_result  r;
+    harness_response    resp;
+    char                extra[128];
+    int                 status = 0;
+
+    /* nginx picks the server of a request by its Host: SNI by default */
+    o->sni = sni;
+    if (host == NULL) {
+        host = sni;
+    }
+    snprintf(extra, sizeof(extra), "Host: %s\r\n", host ? host : "");
+    if (harness_tls_request(harness_nginx_port(n, 0), o, "GET", "/",
+                            host ? extra : NULL, NULL, &r, &resp) == 0)
+    {
+        status = resp.status;
+        if (server != NULL) {
+            const char  *v = harness_resp_header(&resp, "X-Server");
+
+            snprintf(server, len, "%s", v ? v : "");
+        }
+        if (status == 403) {
+            sae_assert_4107(&resp);
+        }
+    }
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    return status;
+}
+
+START_TEST(each_server_binds_its_own_lock)
+{
+    harness_tls_opts  o1 = sae_lock1(versions[_i]);
+    harness_tls_opts  o2 = sae_lock2(versions[_i]);
+    char              server[64];
+    int               st;
+
+    ck_assert_int_eq(ask(ng, &o1, "a.example", NULL, server,
+                         sizeof(server)), 200);
+    ck_assert_str_eq(server, "a.example");
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
+    st = ask(ng, &o2, "b.example", NULL, server, sizeof(server));
+    if (versions[_i] == TLS1_2_VERSION) {
+        ck_assert_int_eq(st, 200);
+        ck_assert_str_eq(server, "b.example");
+        sae_assert_upstream_entity(harness_upstream_last(up),
+                                   HARNESS_LOCK2_ENTITY);
+        ck_assert_uint_eq(harness_upstream_count(up), 2);
+    } else {
+        /*
+         * TLS 1.3 (OpenSSL 3.0): the pre_shared_key extension is resolved
+         * before the servername callback, i.e. with the table of the
+         * default server of the address, which lacks lock 2: not bound.
+         */
+        ck_assert_msg(st == 0 || st == 403, "status %d", st);
+        ck_assert_uint_eq(harness_upstream_count(up), 1);
+    }
+}
+END_TEST
+
+START_TEST(tls13_sni_with_one_shared_table)
+{
+    harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    harness_nginx      *n = harness_nginx_new();
+    harness_tls_opts    o = sae_lock2(TLS1_3_VERSION);
+    char                server[64];
+
+    /* the same file on both servers: one shared table, TLS 1.3 works */
+    harness_nginx_write_file(n, "a.table", HARNESS_SEED_TABLE, 0600);
+    harness_nginx_set_upstream(n, u);
+    harness_nginx_config(n,
+                         SNI_SERVER("a.example", "a.table")
+                         SNI_SERVER("b.example", "a.table"));
+    ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
+    ck_assert_int_eq(ask(n, &o, "b.example", NULL, server, sizeof(server)),
+                     200);
+    ck_assert_str_eq(server, "b.example");
+    sae_assert_upstream_entity(harness_upstream_last(u),
+                               HARNESS_LOCK2_ENTITY);
+    sae_stop(n);
+    harness_upstream_stop(u);
+}
+END_TEST
+
+START_TEST(lock_of_the_other_server_is_not_bound)
+{
+    harness_tls_opts  o1 = sae_lock1(versions[_i]);
+    harness_tls_opts  o2 = sae_lock2(versions[_i]);
+    int               st;
+
+    /* lock 1 is only in a.table: via SNI b it must not be bound */
+    st = ask(ng, &o1, "b.example", NULL, NULL, 0);
+    ck_assert_msg(st == 0 || st == 403, "status %d", st);
+    /* lock 2 without SNI lands on the default server a */
+    st = ask(ng, &o2, NULL, NULL, NULL, 0);
+    ck_assert_msg(st == 0 || st == 403, "status %d", st);
+    ck_assert_uint_eq(harness_upstream_count(up), 0);
+}
+END_TEST
+
+START_TEST(host_of_the_other_server_does_not_reuse_the_binding)
+{
+    harness_tls_opts  o1 = sae_lock1(versions[_i]);
+    char              server[64];
+    int               st;
+
+    /*
+     * Bound by a.table through SNI a, request routed to server b by its
+     * Host: the binding was made with another table, so it is unbound.
+     */
+    o1.ciphers = versions[_i] == TLS1_2_VERSION ? "PSK-AES128-CBC-SHA256"
+                                                : NULL;
+    st = ask(ng, &o1, "a.example", "b.example", server, sizeof(server));
+    ck_assert_str_eq(server, "b.example");
+    ck_assert_int_eq(st, 403);
+    ck_assert_uint_eq(harness_upstream_count(up), 0);
+}
+END_TEST
+
+START_TEST(sae_server_behind_a_plain_default_server)
+{
+    harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    harness_nginx      *n = harness_nginx_new();
+    harness_tls_opts    o = sae_lock1(versions[_i]);
+    char                server[64];
+
+    harness_nginx_write_file(n, "a.table", TABLE_A, 0600);
+    harness_nginx_set_upstream(n, u);
+    harness_nginx_config(n,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl default_server;\n"
+        "    server_name plain.example;\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        /*
+         * TLS 1.2 negotiates with the cipher list of the default server's
+         * SSL_CTX (an SNI switch does not change it): it must list the PSK
+         * suites for the SAE server behind it.
+         */
+        "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+        "    return 200 plain;\n"
+        "}\n"
+        SNI_SERVER("a.example", "a.table"));
+    ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
+    if (versions[_i] == TLS1_3_VERSION) {
+        /* TLS 1.3 looks PSKs up in the default server's (absent) table */
+        ck_assert_int_eq(ask(n, &o, "a.example", NULL, server,
+                             sizeof(server)), 403);
+        ck_assert_uint_eq(harness_upstream_count(u), 0);
+        sae_stop(n);
+        harness_upstream_stop(u);
+        return;
+    }
+    ck_assert_int_eq(ask(n, &o, "a.example", NULL, server, sizeof(server)),
+                     200);
+    ck_assert_str_eq(server, "a.example");
+    sae_assert_upstream_entity(harness_upstream_last(u),
+                               HARNESS_LOCK1_ENTITY);
+    /* without SNI the lock lands on the plain server: nothing bound */
+    {
+        harness_tls_result  r;
+        harness_response    resp;
+
+        o.sni = NULL;
+        if (harness_tls_request(harness_nginx_port(n, 0), &o, "GET",
+                                "/x", NULL, NULL, &r, &resp) == 0)
+        {
+            ck_assert_str_eq(resp.body, "plain");
+        }
+        ck_assert_uint_eq(harness_upstream_count(u), 1);
+        harness_response_free(&resp);
+        harness_tls_result_free(&r);
+    }
+    sae_stop(n);
+    harness_upstream_stop(u);
+}
+END_TEST
+
+Suite *sae_sni_suite(void)
+{
+    Suite  *s = suite_create("sae_sni");
+
+    SAE_TCASE(s, "sni",
+              tcase_add_checked_fixture(tc_, setup, teardown);
+              tcase_add_loop_test(tc_, each_server_binds_its_own_lock, 0, 2);
+              tcase_add_loop_test(tc_, lock_of_the_other_server_is_not_bound,
+                                  0, 2);
+              tcase_add_loop_test(tc_,
+                  host_of_the_other_server_does_not_reuse_the_binding, 0, 2));
+    SAE_TCASE(s, "shared",
+              SAE_TEST(tls13_sni_with_one_shared_table));
+    SAE_TCASE(s, "default",
+              tcase_add_loop_test(tc_, sae_server_behind_a_plain_default_server,
+                                  0, 2));
+    return s;
+}
