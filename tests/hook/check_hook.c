@@ -1217,8 +1217,7 @@ START_TEST(test_psk_offered_cert_used)
     s = SSL_new(sctx);
 
     ck_assert_int_eq(run(c, s), 1);
-    ck_assert_ptr_nonnull(SSL_get_peer_certificate(c));
-    X509_free(SSL_get_peer_certificate(c));
+    ck_assert_ptr_nonnull(SSL_get0_peer_certificate(c));
     assert_unbound(s);
     ck_assert_int_eq(events.n, 0);
 
