@@ -978,7 +978,8 @@ expand(harness_nginx *ng, buf_t *b, const char *t)
         } else if (strncmp(p, "{{PORT1}}", 9) == 0) {
             buf_fmt(b, "%d", ng->port[1]);
         } else if (strncmp(p, "{{UPSTREAM}}", 12) == 0) {
-            buf_fmt(b, "%d", ng->upstream_port);
+            /* no upstream given: the discard port keeps the config valid */
+            buf_fmt(b, "%d", ng->upstream_port ? ng->upstream_port : 9);
         } else if (strncmp(p, "{{CERT}}", 8) == 0) {
             buf_fmt(b, "ssl_certificate %s/cert.pem; "
                     "ssl_certificate_key %s/cert.key;",

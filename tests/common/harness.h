@@ -35,6 +35,7 @@
  *     {{PORT}}      first free loopback port (also {{PORT0}})
  *     {{PORT1}}     second free loopback port
  *     {{UPSTREAM}}  the port of the upstream given to _set_upstream()
+ *                   (9 when none was given)
  *     {{CERT}}      "ssl_certificate <prefix>/cert.pem;
  *                    ssl_certificate_key <prefix>/cert.key;"
  *                   (a throwaway self-signed P-256 certificate, written

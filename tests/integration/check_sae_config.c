@@ -1,0 +1,352 @@
+/*
+ * Misconfiguration is refused by "nginx -t" with the directive, the file
+ * and the line; table diagnostics carry the provider's file:line reason;
+ * warnings do not fail the test.
+ */
+
+#include <stdio.h>
+#include <check.h>
+
+#include "integration/sae_fixture.h"
+
+static harness_nginx  *ng;
+
+static void
+setup(void)
+{
+    ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(ng);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table",
+                                              HARNESS_SEED_TABLE, 0600), 0);
+}
+
+static void
+teardown(void)
+{
+    harness_nginx_free(ng);
+}
+
+/* nginx -t of the template must fail; returns its output */
+static const char *
+refused(const char *http)
+{
+    const char  *out;
+    int          rc;
+
+    ck_assert_int_eq(harness_nginx_config(ng, http), 0);
+    rc = harness_nginx_test(ng, &out);
+    ck_assert_msg(rc == 1, "nginx -t exit %d, output:\n%s", rc, out);
+    ck_assert_msg(strstr(out, "[emerg]") != NULL, "no [emerg]:\n%s", out);
+    ck_assert_msg(strstr(out, "test failed") != NULL, "%s", out);
+    return out;
+}
+
+/* the output names the nginx.conf line that holds needle */
+static void
+assert_at_line_of(const char *out, const char *needle)
+{
+    char  where[256];
+    int   line = harness_nginx_conf_line(ng, needle);
+
+    ck_assert_int_gt(line, 0);
+    snprintf(where, sizeof(where), " in %s:%d", harness_nginx_conf_path(ng),
+             line);
+    ck_assert_msg(strstr(out, where) != NULL, "expected \"%s\" in:\n%s",
+                  where, out);
+}
+
+static void
+assert_has(const char *out, const char *needle)
+{
+    ck_assert_msg(strstr(out, needle) != NULL, "expected \"%s\" in:\n%s",
+                  needle, out);
+}
+
+START_TEST(valid_configuration_passes)
+{
+    const char  *out;
+
+    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    assert_has(out, "test is successful");
+    /* the seed's 8-byte keys load with a warning, one per key */
+    assert_has(out, "[warn]");
+    assert_has(out, "kpsa.table:1:");
+    assert_has(out, "kpsa.table:2:");
+}
+END_TEST
+
+START_TEST(missing_table_file)
+{
+    const char  *out;
+    char         want[512];
+
+    out = refused(
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/nowhere.table;\n"
+        "}\n");
+    snprintf(want, sizeof(want),
+             "[emerg] onem2m_sae_psk_table \"kpsa:%s/nowhere.table\": ",
+             harness_nginx_prefix(ng));
+    assert_has(out, want);
+    assert_at_line_of(out, "nowhere.table");
+}
+END_TEST
+
+START_TEST(malformed_table_line)
+{
+    const char  *out;
+    char         want[512];
+
+    harness_nginx_write_file(ng, "bad.table",
+        "# a comment\n"
+        HARNESS_LOCK1_ENTITY " " HARNESS_LOCK1_KEY_HEX " "
+        HARNESS_LOCK1_KPSA_ID "\n"
+        "Clock-AE3 12zz AE3@in.provider.com\n", 0600);
+    out = refused(
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/bad.table;\n"
+        "}\n");
+    /* "<uri>": <file>:<line>: reason in nginx.conf:<line> */
+    snprintf(want, sizeof(want),
+             "[emerg] onem2m_sae_psk_table \"kpsa:%s/bad.table\": "
+             "%s/bad.table:3: ", harness_nginx_prefix(ng),
+             harness_nginx_prefix(ng));
+    assert_has(out, want);
+    assert_at_line_of(out, "bad.table");
+}
+END_TEST
+
+START_TEST(plain_path_table_works)
+{
+    const char  *out;
+
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    onem2m_sae_psk_table {{PREFIX}}/kpsa.table;\n"
+        "}\n"), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+}
+END_TEST
+
+START_TEST(table_without_ssl_listen)
+{
+    const char  *out;
+
+    out = refused(
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}};\n"
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+        "}\n");
+    assert_has(out, "onem2m_sae_psk_table");
+    assert_has(out, "ssl");
+    assert_at_line_of(out, "onem2m_sae_psk_table");
+}
+END_TEST
+
+START_TEST(sae_mode_without_table)
+{
+    static const char *const modes[] = { "required", "optional" };
+    const char  *out;
+    char         conf[1024], want[64];
+
+    snprintf(conf, sizeof(conf),
+             "server {\n"
+             "    listen 127.0.0.1:{{PORT}} ssl;\n"
+             "    {{CERT}}\n"
+             "    onem2m_sae %s;\n"
+             "}\n", modes[_i]);
+    out = refused(conf);
+    snprintf(want, sizeof(want), "onem2m_sae %s", modes[_i]);
+    assert_has(out, want);
+    assert_has(out, "onem2m_sae_psk_table");
+}
+END_TEST
+
+START_TEST(sae_off_without_table_passes)
+{
+    const char  *out;
+
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    onem2m_sae off;\n"
+        "}\n"), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+}
+END_TEST
+
+START_TEST(ciphers_without_psk_while_tls12)
+{
+    const char  *out;
+
+    out = refused(
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+        "}\n");
+    assert_has(out, "onem2m_sae_psk_table");
+    assert_has(out, "ECDHE-ECDSA-AES128-GCM-SHA256");
+}
+END_TEST
+
+START_TEST(ciphers_without_psk_tls13_only_passes)
+{
+    const char  *out;
+
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.3;\n"
+        "    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+        "}\n"), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+}
+END_TEST
+
+START_TEST(invalid_header_names)
+{
+    static const char *const bad[] = {
+        "\"X Entity\"", "X-Entity:", "\"\"", "X(Entity)", "\"X-Ent\\x01\""
+    };
+    const char  *out;
+    char         conf[1024];
+
+    snprintf(conf, sizeof(conf),
+             "onem2m_sae_identity_header %s;\n" SAE_SERVER, bad[_i]);
+    out = refused(conf);
+    assert_has(out, "onem2m_sae_identity_header");
+    assert_at_line_of(out, "onem2m_sae_identity_header");
+}
+END_TEST
+
+START_TEST(duplicate_directives)
+{
+    static const char *const dup[] = {
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n",
+        "    onem2m_sae_unknown_identity hide;\n"
+        "    onem2m_sae_unknown_identity alert;\n",
+        "    onem2m_sae_identity_header X-A;\n"
+        "    onem2m_sae_identity_header X-B;\n",
+        "    location / { onem2m_sae off; onem2m_sae required; }\n",
+    };
+    const char  *out;
+    char         conf[2048];
+
+    snprintf(conf, sizeof(conf),
+             "server {\n" SAE_TLS "%s}\n", dup[_i]);
+    out = refused(conf);
+    assert_has(out, "is duplicate");
+}
+END_TEST
+
+START_TEST(bad_values)
+{
+    static const char *const bad[] = {
+        "    onem2m_sae maybe;\n",
+        "    onem2m_sae_unknown_identity shout;\n",
+        "    onem2m_sae_psk_table;\n",
+        "    onem2m_sae_psk_table \"\";\n",
+    };
+    const char  *out;
+    char         conf[2048];
+
+    snprintf(conf, sizeof(conf),
+             "server {\n"
+             "    listen 127.0.0.1:{{PORT}} ssl;\n"
+             "    {{CERT}}\n"
+             "%s}\n", bad[_i]);
+    out = refused(conf);
+    /* stock nginx names the line only for an enum's invalid value */
+    assert_at_line_of(out, bad[_i] + 4);
+}
+END_TEST
+
+START_TEST(table_not_allowed_in_http_or_location)
+{
+    const char  *out;
+
+    out = refused("onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+                  SAE_SERVER);
+    assert_has(out, "\"onem2m_sae_psk_table\" directive is not allowed here");
+    out = refused(
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    location / {\n"
+        "        onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+        "    }\n"
+        "}\n");
+    assert_has(out, "\"onem2m_sae_psk_table\" directive is not allowed here");
+}
+END_TEST
+
+START_TEST(world_readable_table_warns)
+{
+    const char  *out;
+
+    harness_nginx_write_file(ng, "kpsa.table", HARNESS_SEED_TABLE, 0644);
+    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    assert_has(out, "[warn] onem2m_sae_psk_table");
+    assert_has(out, "readable by group or others");
+}
+
+START_TEST(private_table_does_not_warn_about_mode)
+{
+    const char  *out;
+
+    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "readable by group or others") == NULL, "%s",
+                  out);
+}
+END_TEST
+
+START_TEST(broken_table_never_starts)
+{
+    harness_nginx_write_file(ng, "kpsa.table", "garbage\n", 0600);
+    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
+    ck_assert_int_ne(harness_nginx_start(ng), 0);
+    ck_assert(harness_log_contains(ng, "[emerg] "));
+    ck_assert(harness_log_contains(ng, "onem2m_sae_psk_table \"kpsa:"));
+    ck_assert(harness_log_contains(ng, "kpsa.table:1: "));
+}
+END_TEST
+
+Suite *sae_config_suite(void)
+{
+    Suite  *s = suite_create("sae_config");
+
+    SAE_TCASE(s, "nginx_t",
+              tcase_add_checked_fixture(tc_, setup, teardown);
+              SAE_TEST(valid_configuration_passes);
+              SAE_TEST(missing_table_file);
+              SAE_TEST(malformed_table_line);
+              SAE_TEST(plain_path_table_works);
+              SAE_TEST(table_without_ssl_listen);
+              tcase_add_loop_test(tc_, sae_mode_without_table, 0, 2);
+              SAE_TEST(sae_off_without_table_passes);
+              SAE_TEST(ciphers_without_psk_while_tls12);
+              SAE_TEST(ciphers_without_psk_tls13_only_passes);
+              tcase_add_loop_test(tc_, invalid_header_names, 0, 5);
+              tcase_add_loop_test(tc_, duplicate_directives, 0, 4);
+              tcase_add_loop_test(tc_, bad_values, 0, 4);
+              SAE_TEST(table_not_allowed_in_http_or_location);
+              SAE_TEST(world_readable_table_warns);
+              SAE_TEST(private_table_does_not_warn_about_mode);
+              SAE_TEST(broken_table_never_starts));
+    return s;
+}
