@@ -53,6 +53,10 @@ typedef struct {
     sae_info_cb_fn        next_info_cb;       /* the server's own, or NULL */
 } sae_ctx_conf;
 
+/* psk_key_exchange_modes, RFC 8446 4.2.9 */
+#define SAE_PSK_KE            0
+#define SAE_PSK_DHE_KE        1
+
 /* identities of one ClientHello whose binder length we keep */
 #define SAE_MAX_OFFERED       8
 
@@ -301,7 +305,8 @@ sae_identity_well_formed(const unsigned char *id, size_t len)
  * psk_find_session_cb runs.
  */
 static size_t
-sae_record_offered(SSL *ssl, sae_conn *conn)
+sae_record_offered(SSL *ssl, sae_conn *conn, const unsigned char **first,
+    size_t *first_len)
 {
     const unsigned char  *ext, *ids, *binders, *id;
     size_t                ext_len, ids_len, binders_len, id_len, pos, n;
@@ -310,6 +315,8 @@ sae_record_offered(SSL *ssl, sae_conn *conn)
 
     conn->offered = 0;
     conn->next_offered = 0;
+    *first = NULL;
+    *first_len = 0;
 
     if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &ext_len)
         || ext_len < 2)
@@ -331,6 +338,11 @@ sae_record_offered(SSL *ssl, sae_conn *conn)
         }
         id = ids + pos + 2;
         pos += 2 + id_len + 4;
+
+        if (index == 0) {
+            *first = id;
+            *first_len = id_len;
+        }
 
         if (index < SAE_MAX_OFFERED) {
             conn->offered_len[index] = (unsigned short) id_len;
@@ -402,33 +414,14 @@ sae_cipher_hash_len(const SSL_CIPHER *cipher)
  * Unknown identities are treated alike so that "hide" stays hidden.
  */
 static int
-sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
+sae_narrow_suites(SSL *ssl, size_t binder_len)
 {
     STACK_OF(SSL_CIPHER)  *ciphers;
     const SSL_CIPHER      *cipher;
-    sae_ctx_conf          *conf;
-    sae_conn              *conn;
-    size_t                 binder_len, len, used;
+    size_t                 len, used;
     char                   list[256];
     const char            *name;
     int                    i, keep, drop;
-
-    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, NULL, NULL)) {
-        return SSL_CLIENT_HELLO_SUCCESS;
-    }
-
-    conn = sae_get_or_create_conn(ssl);
-    if (conn == NULL) {
-        *alert = SSL_AD_INTERNAL_ERROR;
-        return SSL_CLIENT_HELLO_ERROR;
-    }
-
-    binder_len = sae_record_offered(ssl, conn);
-
-    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
-    if (binder_len == 0 || conf == NULL || conf->table == NULL) {
-        return SSL_CLIENT_HELLO_SUCCESS;
-    }
 
     ciphers = SSL_get_ciphers(ssl);
     used = 0;
@@ -448,7 +441,7 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
         name = SSL_CIPHER_get_name(cipher);
         len = strlen(name);
         if (used + len + 2 > sizeof(list)) {
-            return SSL_CLIENT_HELLO_SUCCESS;
+            return 1;
         }
         if (used > 0) {
             list[used++] = ':';
@@ -460,10 +453,123 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
 
     /* nothing to narrow, or nothing left: let OpenSSL decide */
     if (drop == 0 || keep == 0) {
+        return 1;
+    }
+
+    return SSL_set_ciphersuites(ssl, list);
+}
+
+
+/*
+ * Whether OpenSSL will negotiate TLS 1.3 and use the pre_shared_key
+ * extension: both sides allow TLS 1.3, and one of the client's
+ * psk_key_exchange_modes is acceptable (psk_ke needs AllowNoDHEKEX).
+ */
+static int
+sae_tls13_psk_possible(SSL *ssl)
+{
+    const unsigned char  *p;
+    size_t                len, i;
+    long                  max;
+    int                   tls13;
+
+    max = SSL_get_max_proto_version(ssl);
+    if ((max != 0 && max < TLS1_3_VERSION)
+        || (SSL_get_options(ssl) & SSL_OP_NO_TLSv1_3))
+    {
+        return 0;
+    }
+
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_supported_versions, &p,
+                                   &len)
+        || len < 1 || (size_t) p[0] + 1 > len)
+    {
+        return 0;
+    }
+
+    tls13 = 0;
+    for (i = 1; i + 1 < (size_t) p[0] + 1; i += 2) {
+        if (p[i] == 0x03 && p[i + 1] == 0x04) {
+            tls13 = 1;
+        }
+    }
+
+    if (!tls13
+        || !SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk_kex_modes, &p,
+                                      &len)
+        || len < 1 || (size_t) p[0] + 1 > len)
+    {
+        return 0;
+    }
+
+    for (i = 1; i < (size_t) p[0] + 1; i++) {
+        if (p[i] == SAE_PSK_DHE_KE
+            || (p[i] == SAE_PSK_KE
+                && (SSL_get_options(ssl) & SSL_OP_ALLOW_NO_DHE_KEX)))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Runs before OpenSSL parses the ClientHello's extensions (and before
+ * the SNI switch, like the TLS 1.3 PSK lookup): records the offered
+ * identities, narrows the TLS 1.3 suites, and with "alert" refuses an
+ * unknown first identity with unknown_psk_identity, which OpenSSL 3.0
+ * offers no other way to send in TLS 1.3.
+ */
+static int
+sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
+{
+    const ONEM2M_SAE_ENTRY  *entry;
+    const unsigned char     *first;
+    sae_ctx_conf            *conf;
+    sae_conn                *conn;
+    size_t                   binder_len, first_len;
+    int                      event;
+
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, NULL, NULL)) {
         return SSL_CLIENT_HELLO_SUCCESS;
     }
 
-    if (!SSL_set_ciphersuites(ssl, list)) {
+    conn = sae_get_or_create_conn(ssl);
+    if (conn == NULL) {
+        *alert = SSL_AD_INTERNAL_ERROR;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+
+    binder_len = sae_record_offered(ssl, conn, &first, &first_len);
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    if (conf == NULL || conf->table == NULL) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT && first != NULL
+        && sae_is_text(first, first_len) && sae_tls13_psk_possible(ssl))
+    {
+        entry = NULL;
+        event = ONEM2M_SAE_EV_BAD_IDENTITY;
+        if (sae_identity_well_formed(first, first_len)) {
+            entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) first,
+                                            first_len);
+            event = ONEM2M_SAE_EV_UNKNOWN;
+        }
+
+        if (entry == NULL) {
+            conn->state = SAE_REJECTED;
+            sae_report(ssl, conn, event, (const char *) first, first_len,
+                       NULL);
+            *alert = SSL_AD_UNKNOWN_PSK_IDENTITY;
+            return SSL_CLIENT_HELLO_ERROR;
+        }
+    }
+
+    if (binder_len != 0 && !sae_narrow_suites(ssl, binder_len)) {
         *alert = SSL_AD_INTERNAL_ERROR;
         return SSL_CLIENT_HELLO_ERROR;
     }
@@ -669,7 +775,11 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
     sae_report(ssl, conn, event, (const char *) identity, identity_len, NULL);
 
     if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT) {
-        /* OpenSSL 3.0 offers no unknown_psk_identity here */
+        /*
+         * Not the first identity (the client_hello callback refuses that
+         * one with unknown_psk_identity): OpenSSL 3.0 can only abort here,
+         * with internal_error.
+         */
         return 0;
     }
 

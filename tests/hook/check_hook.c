@@ -347,8 +347,8 @@ set_psk(client_psk *cp, const char *identity, size_t identity_len,
 
 
 /*
- * A client for one protocol version; cp NULL: no PSK at all.
- * cipher12 / suites13 select what it offers.
+ * A client for one protocol version, 0 for TLS 1.2 and 1.3; cp NULL: no
+ * PSK at all.  cipher12 / suites13 select what it offers.
  */
 static SSL *
 client_ssl(int version, const char *cipher12, const char *suites13,
@@ -359,8 +359,10 @@ client_ssl(int version, const char *cipher12, const char *suites13,
 
     ctx = SSL_CTX_new(TLS_client_method());
     ck_assert_ptr_nonnull(ctx);
-    ck_assert_int_eq(SSL_CTX_set_min_proto_version(ctx, version), 1);
-    ck_assert_int_eq(SSL_CTX_set_max_proto_version(ctx, version), 1);
+    ck_assert_int_eq(SSL_CTX_set_min_proto_version(ctx,
+                     version != 0 ? version : TLS1_2_VERSION), 1);
+    ck_assert_int_eq(SSL_CTX_set_max_proto_version(ctx,
+                     version != 0 ? version : TLS1_3_VERSION), 1);
     if (cipher12 != NULL) {
         ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx, cipher12), 1);
     }
@@ -375,9 +377,10 @@ client_ssl(int version, const char *cipher12, const char *suites13,
 
     if (cp != NULL) {
         SSL_set_ex_data(ssl, client_psk_index, cp);
-        if (version == TLS1_3_VERSION) {
+        if (version != TLS1_2_VERSION) {
             SSL_set_psk_use_session_callback(ssl, client_use_session_cb);
-        } else {
+        }
+        if (version != TLS1_3_VERSION) {
             SSL_set_psk_client_callback(ssl, client_psk_cb);
         }
     }
@@ -731,8 +734,8 @@ END_TEST
 
 
 /*
- * alert: TLS 1.2 unknown_psk_identity (RFC 4279 2); TLS 1.3 in OpenSSL
- * 3.0 can only abort from psk_find_session_cb: internal_error.
+ * alert: unknown_psk_identity (RFC 4279 2, RFC 8446 4.2.11); in TLS 1.3
+ * sent from the client_hello callback.
  */
 START_TEST(test_unknown_alert)
 {
@@ -747,15 +750,49 @@ START_TEST(test_unknown_alert)
     s = SSL_new(sctx);
 
     ck_assert_int_eq(run(c, s), 0);
-    if (_i == 0) {
-        ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
-        ck_assert_str_eq(SSL_alert_desc_string_long(cp.alert),
-                         "unknown PSK identity");
-    } else {
-        ck_assert_int_eq(cp.alert, SSL_AD_INTERNAL_ERROR);
-    }
+    ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
+    ck_assert_str_eq(SSL_alert_desc_string_long(cp.alert),
+                     "unknown PSK identity");
     assert_unbound(s);
     assert_only_event(ONEM2M_SAE_EV_UNKNOWN, UNKNOWN_ID, strlen(UNKNOWN_ID));
+
+    free_pair(c, s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+/*
+ * A TLS 1.2-only server with "alert" and a client offering TLS 1.3 too:
+ * its pre_shared_key extension will be ignored, so it must not be refused
+ * at ClientHello time.  _i: 0 known identity, 1 unknown.
+ */
+START_TEST(test_alert_tls12_server)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_ALERT, 1);
+    ck_assert_int_eq(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION), 1);
+    set_psk(&cp, _i ? UNKNOWN_ID : LOCK1_ID,
+            strlen(_i ? UNKNOWN_ID : LOCK1_ID), lock1_key, sizeof(lock1_key),
+            0);
+    c = client_ssl(0, "PSK-AES128-CBC-SHA256", SHA384_SUITES, &cp);
+    s = SSL_new(sctx);
+
+    if (_i == 0) {
+        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(SSL_version(s), TLS1_2_VERSION);
+        assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+        assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+    } else {
+        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
+        assert_unbound(s);
+        assert_only_event(ONEM2M_SAE_EV_UNKNOWN, UNKNOWN_ID,
+                          strlen(UNKNOWN_ID));
+    }
 
     free_pair(c, s);
     SSL_CTX_free(sctx);
@@ -1291,6 +1328,7 @@ Suite *hook_suite(void)
     tcase_add_loop_test(tc, test_wrong_key, 0, 2);
     tcase_add_loop_test(tc, test_unknown_hide, 0, 2);
     tcase_add_loop_test(tc, test_unknown_alert, 0, 2);
+    tcase_add_loop_test(tc, test_alert_tls12_server, 0, 2);
     tcase_add_loop_test(tc, test_identity_255, 0, 2);
     tcase_add_loop_test(tc, test_identity_256, 0, 2);
     tcase_add_loop_test(tc, test_identity_binary, 0, 2);
