@@ -4,12 +4,15 @@
  *
  *     <entity-id> <kpsa-hex> <kpsa-id>
  *
- * Memory layout, chosen for 1M entries: one array of ONEM2M_SAE_ENTRY in
- * file order, one arena holding every string and key, and two open-
- * addressing indexes (KpsaID, entity id) of 64-bit slots, each slot the
- * upper hash bits and the entry number, so that a miss rarely touches an
- * entry.  The hash is SipHash-1-3 with a random key per table: table
- * contents come from the operator, but identities come from anybody.
+ * Memory layout, chosen for 1M entries and a cache miss or two per lookup:
+ * one arena of records, each an ONEM2M_SAE_ENTRY directly followed by its
+ * KpsaID, entity id and key (so a hit reads one place), an array of record
+ * offsets in file order (enumeration), and two open-addressing indexes
+ * (KpsaID, entity id) of 64-bit slots, each the upper hash bits and the
+ * record offset, so that a miss rarely touches a record.  Large areas are
+ * mapped with transparent huge pages (fewer TLB misses) and the arena is
+ * kept out of core dumps.  The hash is SipHash-1-3 with a random key per
+ * table: table contents come from the operator, identities from anybody.
  *
  * Tables are immutable once loaded, so lookups take no lock.  A process-
  * wide list caches one parsed copy per file version (canonical path,
@@ -28,6 +31,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -38,6 +42,12 @@
 #define TABLE_MAX_FILE_SIZE   ((off_t) 1 << 31)
 #define DIAG_LEN              (PATH_MAX + 512)
 
+/* records are 8-byte aligned; slots and order[] count in those units */
+#define RECORD_ALIGN          8
+#define RECORD(t, unit)       ((ONEM2M_SAE_ENTRY *) \
+                               ((t)->arena + (size_t) (unit) * RECORD_ALIGN))
+#define HUGE_PAGE_SIZE        ((size_t) 2 << 20)
+
 typedef struct {
     unsigned long   line;
     char           *reason;
@@ -46,12 +56,13 @@ typedef struct {
 struct onem2m_sae_table_st {
     ONEM2M_SAE_TABLE_HEAD  head;            /* first: see sae_dispatch.h */
 
-    ONEM2M_SAE_ENTRY      *entries;         /* file order */
+    unsigned char         *arena;           /* records: entry, strings, key */
+    size_t                 arena_len;       /* mapped */
+    uint32_t              *order;           /* record offsets, file order */
+    size_t                 order_len;       /* mapped */
     size_t                 count;
-    unsigned char         *arena;           /* strings and keys */
-    size_t                 arena_len;
 
-    uint64_t              *by_kpsa_id;      /* slots: hash hi32 | entry+1 */
+    uint64_t              *by_kpsa_id;      /* slots: hash hi32 | offset */
     uint64_t              *by_entity;
     size_t                 mask;            /* slots - 1 */
     uint64_t               seed[2];
@@ -153,17 +164,47 @@ table_seed(uint64_t seed[2])
 }
 
 /*
- * Returns the entry whose string (selected by which: 0 KpsaID, 1 entity)
- * equals name, or NULL.
+ * The slot of the record whose string (which: 0 KpsaID, 1 entity id)
+ * equals name, or the empty slot where it would go.
  */
-static const ONEM2M_SAE_ENTRY *
-table_find(const ONEM2M_SAE_TABLE *t, const uint64_t *index, int which,
-    const char *name, size_t len)
+static uint64_t *
+table_probe(const ONEM2M_SAE_TABLE *t, uint64_t *index, int which,
+    uint64_t h, const char *name, size_t len)
 {
     const ONEM2M_SAE_ENTRY  *e;
-    uint64_t                 h, slot;
-    uint32_t                 tag;
+    uint64_t                 slot;
+    uint32_t                 tag = (uint32_t) (h >> 32);
     size_t                   i;
+
+    for (i = (size_t) h & t->mask; ; i = (i + 1) & t->mask) {
+        slot = index[i];
+
+        if (slot == 0) {
+            return &index[i];
+        }
+
+        if ((uint32_t) (slot >> 32) != tag) {
+            continue;
+        }
+
+        e = RECORD(t, (uint32_t) slot - 1);
+
+        if (which == 0) {
+            if (e->kpsa_id_len == len && memcmp(e->kpsa_id, name, len) == 0) {
+                return &index[i];
+            }
+
+        } else if (e->entity_len == len && memcmp(e->entity, name, len) == 0) {
+            return &index[i];
+        }
+    }
+}
+
+static const ONEM2M_SAE_ENTRY *
+table_find(const ONEM2M_SAE_TABLE *t, uint64_t *index, int which,
+    const char *name, size_t len)
+{
+    uint64_t  *slot;
 
     if (t == NULL || name == NULL || len > ONEM2M_SAE_MAX_ID_LEN
         || t->count == 0)
@@ -171,47 +212,53 @@ table_find(const ONEM2M_SAE_TABLE *t, const uint64_t *index, int which,
         return NULL;
     }
 
-    h = table_hash(t->seed, name, len);
-    tag = (uint32_t) (h >> 32);
+    slot = table_probe(t, index, which, table_hash(t->seed, name, len), name,
+                       len);
 
-    for (i = (size_t) h & t->mask; ; i = (i + 1) & t->mask) {
-        slot = index[i];
-
-        if (slot == 0) {
-            return NULL;
-        }
-
-        if ((uint32_t) (slot >> 32) != tag) {
-            continue;
-        }
-
-        e = &t->entries[(uint32_t) slot - 1];
-
-        if (which == 0) {
-            if (e->kpsa_id_len == len && memcmp(e->kpsa_id, name, len) == 0) {
-                return e;
-            }
-
-        } else if (e->entity_len == len && memcmp(e->entity, name, len) == 0) {
-            return e;
-        }
-    }
+    return *slot ? RECORD(t, (uint32_t) *slot - 1) : NULL;
 }
 
-static void
-table_index_add(ONEM2M_SAE_TABLE *t, uint64_t *index, const char *name,
-    size_t len, size_t n)
+/* whole pages from the kernel: huge pages for big areas, trimmable */
+static void *
+map_alloc(size_t len)
 {
-    uint64_t  h;
-    size_t    i;
+    void  *p;
 
-    h = table_hash(t->seed, name, len);
-
-    for (i = (size_t) h & t->mask; index[i] != 0; i = (i + 1) & t->mask) {
-        /* void */
+    p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+             -1, 0);
+    if (p == MAP_FAILED) {
+        return NULL;
     }
 
-    index[i] = (h & 0xffffffff00000000ULL) | (uint64_t) (n + 1);
+#ifdef MADV_HUGEPAGE
+    if (len >= HUGE_PAGE_SIZE) {
+        (void) madvise(p, len, MADV_HUGEPAGE);
+    }
+#endif
+
+    return p;
+}
+
+static size_t
+page_round(size_t len)
+{
+    size_t  page = (size_t) sysconf(_SC_PAGESIZE);
+
+    return (len + page - 1) & ~(page - 1);
+}
+
+/* gives back the pages beyond used; returns the length still mapped */
+static size_t
+map_trim(void *p, size_t len, size_t used)
+{
+    size_t  keep = page_round(used > 0 ? used : 1);
+
+    if (keep < len) {
+        munmap((char *) p + keep, len - keep);
+        return keep;
+    }
+
+    return len;
 }
 
 
@@ -525,10 +572,29 @@ replay_warnings(const ONEM2M_SAE_TABLE *t, TABLE_REPORT *r)
     }
 }
 
+/* the file-order number of the record at unit (order[] is ascending) */
+static size_t
+record_number(const ONEM2M_SAE_TABLE *t, uint32_t unit)
+{
+    size_t  lo = 0, hi = t->count, mid;
+
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+
+        if (t->order[mid] <= unit) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+
+    return lo;
+}
+
 /*
- * Parses one line (without its line break) into entry number t->count.
- * Returns 1 when the line added an entry, 0 for blank/comment lines and
- * -1 after reporting an error.
+ * Parses one line (without its line break) into a record at *arena_used.
+ * Returns 1 when the line added a credential, 0 for blank and comment
+ * lines, -1 after reporting an error.
  */
 static int
 parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
@@ -537,11 +603,11 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
 {
     const unsigned char  *field[4];
     size_t                flen[4];
-    size_t                nfields, i, hexlen, key_len;
+    size_t                nfields, i, hexlen, key_len, unit;
     const unsigned char  *p, *end, *hex;
-    const ONEM2M_SAE_ENTRY *dup;
     ONEM2M_SAE_ENTRY     *e;
     unsigned char        *dst;
+    uint64_t             *id_slot, *entity_slot, h_id, h_entity;
     int                   type;
     char                  msg[ONEM2M_SAE_MAX_ID_LEN + 64];
 
@@ -601,6 +667,17 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     case 4:
         line_error(r, lineno, "extra column after the KpsaID");
         return -1;
+    }
+
+    /* start fetching both index slots while the line is checked */
+    if (flen[0] <= ONEM2M_SAE_MAX_ID_LEN && flen[2] <= ONEM2M_SAE_MAX_ID_LEN) {
+        h_id = table_hash(t->seed, field[2], flen[2]);
+        h_entity = table_hash(t->seed, field[0], flen[0]);
+        __builtin_prefetch(&t->by_kpsa_id[h_id & t->mask]);
+        __builtin_prefetch(&t->by_entity[h_entity & t->mask]);
+
+    } else {
+        h_id = h_entity = 0;
     }
 
     /* entity id */
@@ -671,21 +748,24 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
         return -1;
     }
 
-    dup = table_find(t, t->by_kpsa_id, 0, (const char *) field[2], flen[2]);
+    id_slot = table_probe(t, t->by_kpsa_id, 0, h_id, (const char *) field[2],
+                          flen[2]);
 
-    if (dup != NULL) {
+    if (*id_slot != 0) {
         snprintf(msg, sizeof(msg),
                  "duplicate KpsaID %.*s (first defined on line %lu)",
                  (int) flen[2], field[2],
-                 (unsigned long) first_line[dup - t->entries]);
+                 (unsigned long) first_line[record_number(t,
+                                                 (uint32_t) *id_slot - 1)]);
         line_error(r, lineno, msg);
         return -1;
     }
 
-    /* a valid line: copy into the arena (bounded by the file size) */
+    /* a valid line: its record (the arena was sized for every line) */
 
-    e = &t->entries[t->count];
-    dst = t->arena + *arena_used;
+    unit = *arena_used / RECORD_ALIGN;
+    e = RECORD(t, unit);
+    dst = (unsigned char *) (e + 1);
 
     memcpy(dst, field[2], flen[2]);
     dst[flen[2]] = '\0';
@@ -709,17 +789,22 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     e->entity_type = (unsigned char) type;
     dst += key_len;
 
-    *arena_used = dst - t->arena;
-    first_line[t->count] = (uint32_t) lineno;
+    *arena_used = ((dst - t->arena) + RECORD_ALIGN - 1)
+                  & ~(size_t) (RECORD_ALIGN - 1);
 
-    table_index_add(t, t->by_kpsa_id, e->kpsa_id, e->kpsa_id_len, t->count);
+    first_line[t->count] = (uint32_t) lineno;
+    t->order[t->count++] = (uint32_t) unit;
+
+    *id_slot = (h_id & 0xffffffff00000000ULL) | (uint64_t) (unit + 1);
 
     /* several KpsaIDs may name one entity: index its first credential */
-    if (table_find(t, t->by_entity, 1, e->entity, e->entity_len) == NULL) {
-        table_index_add(t, t->by_entity, e->entity, e->entity_len, t->count);
-    }
+    entity_slot = table_probe(t, t->by_entity, 1, h_entity, e->entity,
+                              e->entity_len);
 
-    t->count++;
+    if (*entity_slot == 0) {
+        *entity_slot = (h_entity & 0xffffffff00000000ULL)
+                       | (uint64_t) (unit + 1);
+    }
 
     if (key_len < ONEM2M_SAE_SHORT_KEY_LEN) {
         short_key_warning(t, r, lineno, e);
@@ -739,12 +824,21 @@ table_destroy(ONEM2M_SAE_TABLE *t)
 
     if (t->arena != NULL) {
         OPENSSL_cleanse(t->arena, t->arena_len);
-        OPENSSL_free(t->arena);
+        munmap(t->arena, t->arena_len);
     }
 
-    OPENSSL_free(t->entries);
-    OPENSSL_free(t->by_kpsa_id);
-    OPENSSL_free(t->by_entity);
+    if (t->order != NULL) {
+        munmap(t->order, t->order_len);
+    }
+
+    if (t->by_kpsa_id != NULL) {
+        munmap(t->by_kpsa_id, (t->mask + 1) * sizeof(uint64_t));
+    }
+
+    if (t->by_entity != NULL) {
+        munmap(t->by_entity, (t->mask + 1) * sizeof(uint64_t));
+    }
+
     OPENSSL_free(t->canonical_path);
 
     for (i = 0; i < t->nwarnings; i++) {
@@ -759,10 +853,9 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
 {
     ONEM2M_SAE_TABLE     *t;
     uint32_t             *first_line = NULL;
-    size_t                nlines, slots, arena_used, i;
+    size_t                nlines, slots, arena_used, first_line_len = 0;
     const unsigned char  *p, *end, *nl;
     unsigned long         lineno;
-    unsigned char        *arena;
 
     t = OPENSSL_zalloc(sizeof(*t));
     if (t == NULL) {
@@ -776,7 +869,10 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
     t->head.free = onem2m_table_free;
     table_seed(t->seed);
 
-    /* upper bounds: one entry per line, strings shorter than their line */
+    /*
+     * Upper bounds: one credential per line; a record holds less than its
+     * line (hex halves) plus the entry and alignment.
+     */
     nlines = 1;
     for (p = buf, end = buf + len; (nl = memchr(p, '\n', end - p)); p = nl + 1) {
         nlines++;
@@ -787,20 +883,35 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
     }
 
     t->mask = slots - 1;
-    t->arena_len = len + 1;
-    t->entries = OPENSSL_malloc(nlines * sizeof(ONEM2M_SAE_ENTRY));
-    t->by_kpsa_id = OPENSSL_zalloc(slots * sizeof(uint64_t));
-    t->by_entity = OPENSSL_zalloc(slots * sizeof(uint64_t));
-    t->arena = OPENSSL_malloc(t->arena_len);
-    first_line = OPENSSL_malloc(nlines * sizeof(uint32_t));
+    t->arena_len = page_round(len + 1 + nlines * (sizeof(ONEM2M_SAE_ENTRY)
+                                                  + RECORD_ALIGN));
+    t->order_len = page_round(nlines * sizeof(uint32_t));
+    first_line_len = page_round(nlines * sizeof(uint32_t));
 
-    if (t->entries == NULL || t->by_kpsa_id == NULL || t->by_entity == NULL
-        || t->arena == NULL || first_line == NULL)
+    t->arena = map_alloc(t->arena_len);
+    t->order = map_alloc(t->order_len);
+    t->by_kpsa_id = map_alloc(slots * sizeof(uint64_t));
+    t->by_entity = map_alloc(slots * sizeof(uint64_t));
+    first_line = map_alloc(first_line_len);
+
+    if (t->arena == NULL || t->order == NULL || t->by_kpsa_id == NULL
+        || t->by_entity == NULL || first_line == NULL)
     {
+        if (t->arena == NULL) {
+            t->arena_len = 0;
+        }
+        if (t->order == NULL) {
+            t->order_len = 0;
+        }
         report(r, ONEM2M_SAE_DIAG_ERROR, 0, "out of memory");
         r->errors++;
         goto failed;
     }
+
+#ifdef MADV_DONTDUMP
+    /* keys stay out of core dumps */
+    (void) madvise(t->arena, t->arena_len, MADV_DONTDUMP);
+#endif
 
     arena_used = 0;
     lineno = 0;
@@ -815,49 +926,26 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
         parse_line(t, r, first_line, lineno, p, nl - p, &arena_used);
     }
 
-    OPENSSL_free(first_line);
+    munmap(first_line, first_line_len);
     first_line = NULL;
 
     if (r->errors > 0) {
         goto failed;
     }
 
-    /* give back what the upper bounds over-reserved, fixing pointers */
-    if (arena_used > 0 && arena_used < t->arena_len) {
-        arena = OPENSSL_malloc(arena_used);
-        if (arena != NULL) {
-            memcpy(arena, t->arena, arena_used);
-            for (i = 0; i < t->count; i++) {
-                ONEM2M_SAE_ENTRY  *e = &t->entries[i];
-
-                e->kpsa_id = (char *) arena
-                             + ((unsigned char *) e->kpsa_id - t->arena);
-                e->entity = (char *) arena
-                            + ((unsigned char *) e->entity - t->arena);
-                e->key = arena + (e->key - t->arena);
-            }
-            OPENSSL_cleanse(t->arena, t->arena_len);
-            OPENSSL_free(t->arena);
-            t->arena = arena;
-            t->arena_len = arena_used;
-        }
-    }
-
-    if (t->count > 0 && t->count < nlines) {
-        ONEM2M_SAE_ENTRY  *entries;
-
-        entries = OPENSSL_realloc(t->entries,
-                                  t->count * sizeof(ONEM2M_SAE_ENTRY));
-        if (entries != NULL) {
-            t->entries = entries;
-        }
-    }
+    /* give back what the upper bounds over-reserved; nothing moves */
+    t->arena_len = map_trim(t->arena, t->arena_len, arena_used);
+    t->order_len = map_trim(t->order, t->order_len,
+                            t->count * sizeof(uint32_t));
 
     return t;
 
 failed:
 
-    OPENSSL_free(first_line);
+    if (first_line != NULL) {
+        munmap(first_line, first_line_len);
+    }
+
     table_destroy(t);
     return NULL;
 }
@@ -1202,5 +1290,5 @@ onem2m_table_count(const ONEM2M_SAE_TABLE *t)
 const ONEM2M_SAE_ENTRY *
 onem2m_table_entry(const ONEM2M_SAE_TABLE *t, size_t i)
 {
-    return t != NULL && i < t->count ? &t->entries[i] : NULL;
+    return t != NULL && i < t->count ? RECORD(t, t->order[i]) : NULL;
 }
