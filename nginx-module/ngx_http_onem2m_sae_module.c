@@ -230,6 +230,21 @@ static ngx_http_variable_t  ngx_http_onem2m_sae_vars[] = {
 };
 
 
+/* "off" first: see ngx_http_onem2m_sae_identity_header() */
+static ngx_str_t  ngx_http_onem2m_sae_reserved_headers[] = {
+    ngx_string("off"),
+    ngx_string("Host"),
+    ngx_string("Connection"),
+    ngx_string("Content-Length"),
+    ngx_string("Transfer-Encoding"),
+    ngx_string("TE"),
+    ngx_string("Upgrade"),
+    ngx_string("Expect"),
+    ngx_string("Keep-Alive"),
+    ngx_string("Proxy-Connection"),
+    ngx_null_string
+};
+
 static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
     ngx_string(""),
     ngx_string("psk"),
@@ -947,7 +962,7 @@ ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
 
     u_char      c;
-    ngx_str_t  *value;
+    ngx_str_t  *value, *name;
     ngx_uint_t  i;
 
     if (sscf->header.data) {
@@ -978,6 +993,27 @@ ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
                            "invalid header name \"%V\" in \"%V\"",
                            &value[1], &cmd->name);
         return NGX_CONF_ERROR;
+    }
+
+    /*
+     * "off" would only rename the header (and so stop stripping the real
+     * one): the header cannot be disabled.  Framing and hop-by-hop headers
+     * cannot carry an identity.
+     */
+
+    for (name = ngx_http_onem2m_sae_reserved_headers; name->len; name++) {
+        if (name->len == value[1].len
+            && ngx_strncasecmp(name->data, value[1].data, name->len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" cannot be the identity header "
+                               "in \"%V\"%s",
+                               &value[1], &cmd->name,
+                               name == ngx_http_onem2m_sae_reserved_headers
+                               ? ": the identity header cannot be disabled"
+                               : "");
+            return NGX_CONF_ERROR;
+        }
     }
 
     sscf->header = value[1];
