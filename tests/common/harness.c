@@ -867,6 +867,8 @@ struct harness_nginx {
     int                 upstream_port;
     int                 master;
     pid_t               pid;
+    pid_t               old[16];     /* workers before a reload */
+    size_t              nold;
     char               *log;
     char               *test_out;
 };
@@ -1308,17 +1310,16 @@ pid_alive(pid_t pid)
 }
 
 int
-harness_nginx_reload(harness_nginx *ng)
+harness_nginx_reload_start(harness_nginx *ng)
 {
-    pid_t       old[16];
-    size_t      nold, i, off;
+    size_t      off;
     long long   deadline;
     const char *log, *tail;
 
     if (ng->pid <= 0) {
         return -2;
     }
-    nold = children_of(ng->pid, old, 16);
+    ng->nold = children_of(ng->pid, ng->old, 16);
     off = strlen(harness_log(ng));
     kill(ng->pid, SIGHUP);
     deadline = now_ms() + harness_timeout_ms(START_TIMEOUT_MS);
@@ -1326,26 +1327,44 @@ harness_nginx_reload(harness_nginx *ng)
         log = harness_log(ng);
         tail = strlen(log) >= off ? log + off : log;
         if (strstr(tail, "[emerg]") != NULL) {
+            ng->nold = 0;
             return -1;
         }
         if (strstr(tail, "start worker process") != NULL) {
-            break;
+            return 0;
         }
         if (now_ms() > deadline) {
             return -2;
         }
         nap_ms(5);
     }
+}
+
+int
+harness_nginx_reload_wait_old(harness_nginx *ng)
+{
+    long long  deadline = now_ms() + harness_timeout_ms(STOP_TIMEOUT_MS);
+    size_t     i;
+
     /* the old workers stop accepting only when they exit */
-    for (i = 0; i < nold; i++) {
-        while (pid_alive(old[i])) {
+    for (i = 0; i < ng->nold; i++) {
+        while (pid_alive(ng->old[i])) {
             if (now_ms() > deadline) {
                 return -2;
             }
             nap_ms(5);
         }
     }
+    ng->nold = 0;
     return 0;
+}
+
+int
+harness_nginx_reload(harness_nginx *ng)
+{
+    int  rc = harness_nginx_reload_start(ng);
+
+    return rc != 0 ? rc : harness_nginx_reload_wait_old(ng);
 }
 
 int
@@ -1704,7 +1723,11 @@ harness_tls_connect(int port, const harness_tls_opts *opts,
         SSL_set_tlsext_host_name(c->ssl, opts->sni);
     }
     if (opts->resume != NULL) {
-        SSL_set_session(c->ssl, opts->resume);
+        /* a copy: SSL_free() without shutdown spoils the session it holds */
+        SSL_SESSION  *copy = SSL_SESSION_dup(opts->resume);
+
+        SSL_set_session(c->ssl, copy);
+        SSL_SESSION_free(copy);
     }
 
     rc = ssl_io(c, op_connect, NULL, 0);
@@ -1811,6 +1834,14 @@ read_response(harness_conn *c, harness_response *resp)
         return -1;
     }
     return 0;
+}
+
+int
+harness_conn_write(harness_conn *c, const char *data, size_t len)
+{
+    c->deadline = now_ms() + harness_timeout_ms(IO_TIMEOUT_MS);
+    return ssl_io(c, op_write, (void *) data, (int) len) == (int) len
+           ? 0 : -1;
 }
 
 int

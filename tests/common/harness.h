@@ -217,6 +217,14 @@ pid_t harness_nginx_pid(const harness_nginx *ng);
 int harness_nginx_reload(harness_nginx *ng);
 
 /*
+ * The two halves of harness_nginx_reload(), for requests in flight:
+ * _start returns once the new workers run (0), or -1/-2 as above; the old
+ * workers may still be finishing requests until _wait_old returns 0.
+ */
+int harness_nginx_reload_start(harness_nginx *ng);
+int harness_nginx_reload_wait_old(harness_nginx *ng);
+
+/*
  * SIGQUIT, waits (SIGKILL after the timeout).  Returns 0 when the master
  * exited with 0 and the log shows no worker that exited with a non-zero
  * code or on a signal; otherwise non-zero.
@@ -282,6 +290,9 @@ harness_conn *harness_tls_connect(int port, const harness_tls_opts *opts,
 int harness_http(harness_conn *c, const char *method, const char *uri,
     const char *extra_headers, const char *body, int keep_alive,
     harness_response *resp);
+
+/* writes raw bytes, reads nothing; 0 or -1 */
+int harness_conn_write(harness_conn *c, const char *data, size_t len);
 
 /* sends raw bytes as they are, then reads one response */
 int harness_http_raw(harness_conn *c, const char *raw, size_t len,

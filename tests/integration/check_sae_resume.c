@@ -1,0 +1,270 @@
+/*
+ * Resumption bypasses the PSK callbacks: the binding must survive it (TLS
+ * 1.2 session cache, TLS 1.2 tickets, TLS 1.3 tickets), and a resumed
+ * session whose identity was removed from the table (reload) must not be
+ * bound.  The resuming TLS 1.3 client offers no external PSK at all, so a
+ * binding can only come from the resumed session; the TLS 1.2 client must
+ * keep its PSK callback (OpenSSL), so "resumed" is checked as well.
+ */
+
+#include <stdio.h>
+#include <check.h>
+
+#include "integration/sae_fixture.h"
+
+/* 80 bytes: an AES-256 ticket key that survives reloads */
+#define TICKET_KEY \
+    "0123456789abcdef0123456789abcdef0123456789abcdef" \
+    "0123456789abcdef0123456789abcdef"
+
+#define RESUME_SERVER(session) \
+    "server {\n" \
+    SAE_TLS \
+    session \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    "}\n"
+
+#define CACHE_ONLY \
+    "    ssl_session_cache shared:SAE:1m;\n" \
+    "    ssl_session_tickets off;\n"
+#define TICKETS_ONLY \
+    "    ssl_session_tickets on;\n" \
+    "    ssl_session_ticket_key {{PREFIX}}/ticket.key;\n"
+#define BOTH \
+    "    ssl_session_cache shared:SAE:1m;\n" \
+    "    ssl_session_tickets on;\n" \
+    "    ssl_session_ticket_key {{PREFIX}}/ticket.key;\n"
+
+static harness_upstream  *up;
+
+static void
+setup(void)
+{
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+}
+
+static void
+teardown(void)
+{
+    harness_upstream_stop(up);
+}
+
+static harness_nginx *
+start(const char *http, const char *table)
+{
+    harness_nginx  *ng = harness_nginx_new();
+    int             rc;
+
+    ck_assert_ptr_nonnull(ng);
+    harness_nginx_write_file(ng, "kpsa.table", table, 0600);
+    harness_nginx_write_file(ng, "ticket.key", TICKET_KEY, 0600);
+    harness_nginx_set_upstream(ng, up);
+    harness_nginx_config(ng, http);
+    rc = harness_nginx_start(ng);
+    ck_assert_msg(rc == 0, "%s", harness_log(ng));
+    return ng;
+}
+
+/* a full handshake of lock 1; returns its session */
+static SSL_SESSION *
+first(harness_nginx *ng, int version, int no_ticket)
+{
+    harness_tls_opts    o = sae_lock1(version);
+    harness_tls_result  r;
+    harness_response    resp;
+    SSL_SESSION        *sess;
+
+    o.no_ticket = no_ticket;
+    if (version == TLS1_2_VERSION) {
+        o.ciphers = "PSK-AES128-GCM-SHA256";
+    }
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
+                                         "GET", "/first", NULL, NULL, &r,
+                                         &resp), 0);
+    /* TLS 1.3 reports an external PSK handshake as a reuse */
+    ck_assert_int_eq(r.resumed, version == TLS1_3_VERSION);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
+    harness_response_free(&resp);
+    sess = r.session;
+    ck_assert_ptr_nonnull(sess);
+    ck_assert(SSL_SESSION_is_resumable(sess));
+    return sess;
+}
+
+/* a client with no PSK of its own, only the session */
+static void
+resume(harness_nginx *ng, int version, SSL_SESSION *sess, int no_ticket,
+    harness_tls_result *r, harness_response *resp)
+{
+    harness_tls_opts  o;
+
+    if (version == TLS1_2_VERSION) {
+        /*
+         * An OpenSSL client offers no PSK suite without a PSK callback, so
+         * the TLS 1.2 client keeps its key; r->resumed tells the cases.
+         */
+        o = sae_lock1(version);
+        o.ciphers = "PSK-AES128-GCM-SHA256";
+    } else {
+        memset(&o, 0, sizeof(o));
+        o.version = version;
+    }
+    o.resume = sess;
+    o.no_ticket = no_ticket;
+    harness_tls_request(harness_nginx_port(ng, 0), &o, "GET", "/again",
+                        NULL, NULL, r, resp);
+}
+
+static void
+assert_resumed_and_bound(harness_nginx *ng, int version, SSL_SESSION *sess,
+    int no_ticket)
+{
+    harness_tls_result  r;
+    harness_response    resp;
+
+    resume(ng, version, sess, no_ticket, &r, &resp);
+    ck_assert_int_eq(r.handshake_ok, 1);
+    ck_assert_int_eq(r.resumed, 1);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_str_eq(harness_upstream_last(up)->uri, "/again");
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+}
+
+START_TEST(tls12_session_cache)
+{
+    harness_nginx  *ng = start(RESUME_SERVER(CACHE_ONLY), HARNESS_SEED_TABLE);
+    SSL_SESSION    *sess = first(ng, TLS1_2_VERSION, 1);
+
+    assert_resumed_and_bound(ng, TLS1_2_VERSION, sess, 1);
+    assert_resumed_and_bound(ng, TLS1_2_VERSION, sess, 1);
+    SSL_SESSION_free(sess);
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(tls12_session_ticket)
+{
+    harness_nginx  *ng = start(RESUME_SERVER(TICKETS_ONLY),
+                               HARNESS_SEED_TABLE);
+    SSL_SESSION    *sess = first(ng, TLS1_2_VERSION, 0);
+
+    ck_assert(SSL_SESSION_has_ticket(sess));
+    assert_resumed_and_bound(ng, TLS1_2_VERSION, sess, 0);
+    SSL_SESSION_free(sess);
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(tls13_session_ticket)
+{
+    harness_nginx  *ng = start(RESUME_SERVER(TICKETS_ONLY),
+                               HARNESS_SEED_TABLE);
+    SSL_SESSION    *sess = first(ng, TLS1_3_VERSION, 0);
+
+    assert_resumed_and_bound(ng, TLS1_3_VERSION, sess, 0);
+    SSL_SESSION_free(sess);
+    sae_stop(ng);
+}
+END_TEST
+
+static const struct {
+    int   version;
+    int   no_ticket;
+} removal[] = {
+    { TLS1_2_VERSION, 1 },      /* shared session cache */
+    { TLS1_2_VERSION, 0 },      /* TLS 1.2 ticket */
+    { TLS1_3_VERSION, 0 },      /* TLS 1.3 ticket */
+};
+
+START_TEST(session_survives_an_unchanged_reload)
+{
+    harness_nginx  *ng = start(RESUME_SERVER(BOTH), HARNESS_SEED_TABLE);
+    SSL_SESSION    *sess = first(ng, removal[_i].version,
+                                 removal[_i].no_ticket);
+
+    /* the control case of the removal test: resumption across a reload */
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    assert_resumed_and_bound(ng, removal[_i].version, sess,
+                             removal[_i].no_ticket);
+    SSL_SESSION_free(sess);
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(removed_identity_is_not_bound_on_resumption)
+{
+    harness_nginx      *ng = start(RESUME_SERVER(BOTH), HARNESS_SEED_TABLE);
+    SSL_SESSION        *sess;
+    harness_tls_result  r;
+    harness_response    resp;
+    size_t              before;
+
+    sess = first(ng, removal[_i].version, removal[_i].no_ticket);
+    before = harness_upstream_count(up);
+    /* lock 1 leaves the table */
+    harness_nginx_write_file(ng, "kpsa.table",
+                             HARNESS_LOCK2_ENTITY " " HARNESS_LOCK2_KEY_HEX
+                             " " HARNESS_LOCK2_KPSA_ID "\n", 0600);
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    resume(ng, removal[_i].version, sess, removal[_i].no_ticket, &r, &resp);
+    if (r.handshake_ok) {
+        sae_assert_4107(&resp);
+    }
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    SSL_SESSION_free(sess);
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(rebound_identity_is_not_resumed_as_the_old_entity)
+{
+    harness_nginx      *ng = start(RESUME_SERVER(BOTH), HARNESS_SEED_TABLE);
+    SSL_SESSION        *sess;
+    harness_tls_result  r;
+    harness_response    resp;
+    size_t              before;
+
+    sess = first(ng, TLS1_3_VERSION, 0);
+    before = harness_upstream_count(up);
+    /* the same KpsaID now belongs to another entity */
+    harness_nginx_write_file(ng, "kpsa.table",
+                             "Clock-AE9 " HARNESS_LOCK1_KEY_HEX " "
+                             HARNESS_LOCK1_KPSA_ID "\n", 0600);
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    resume(ng, TLS1_3_VERSION, sess, 0, &r, &resp);
+    if (r.handshake_ok && resp.status == 200) {
+        sae_assert_upstream_entity(harness_upstream_last(up), "Clock-AE9");
+    } else {
+        ck_assert_uint_eq(harness_upstream_count(up), before);
+    }
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    SSL_SESSION_free(sess);
+    sae_stop(ng);
+}
+END_TEST
+
+Suite *sae_resume_suite(void)
+{
+    Suite  *s = suite_create("sae_resume");
+
+    SAE_TCASE(s, "resume",
+              tcase_add_checked_fixture(tc_, setup, teardown);
+              SAE_TEST(tls12_session_cache);
+              SAE_TEST(tls12_session_ticket);
+              SAE_TEST(tls13_session_ticket);
+              tcase_add_loop_test(tc_, session_survives_an_unchanged_reload,
+                                  0, 3);
+              tcase_add_loop_test(tc_,
+                  removed_identity_is_not_bound_on_resumption, 0, 3);
+              SAE_TEST(rebound_identity_is_not_resumed_as_the_old_entity));
+    return s;
+}
