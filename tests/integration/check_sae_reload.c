@@ -1,0 +1,214 @@
+/*
+ * nginx -s reload (SIGHUP) with a changed table: added identities work,
+ * removed ones fail, a request in flight completes; a broken table makes
+ * the reload fail with the table error logged and the old configuration
+ * keeps serving.
+ */
+
+#include <stdio.h>
+#include <unistd.h>
+#include <check.h>
+
+#include "integration/sae_fixture.h"
+
+#define LOCK1_LINE \
+    HARNESS_LOCK1_ENTITY " " HARNESS_LOCK1_KEY_HEX " " \
+    HARNESS_LOCK1_KPSA_ID "\n"
+#define LOCK2_LINE \
+    HARNESS_LOCK2_ENTITY " " HARNESS_LOCK2_KEY_HEX " " \
+    HARNESS_LOCK2_KPSA_ID "\n"
+
+static harness_upstream  *up;
+
+static void
+setup(void)
+{
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+}
+
+static void
+teardown(void)
+{
+    harness_upstream_stop(up);
+}
+
+static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+
+/* 1 when the lock's request reached the upstream bound to entity */
+static int
+bound(harness_nginx *ng, harness_tls_opts o, const char *entity)
+{
+    harness_tls_result  r;
+    harness_response    resp;
+    size_t              before = harness_upstream_count(up);
+    int                 ok = 0;
+
+    if (harness_tls_request(harness_nginx_port(ng, 0), &o, "GET", "/", NULL,
+                            NULL, &r, &resp) == 0)
+    {
+        if (resp.status == 200) {
+            sae_assert_upstream_entity(harness_upstream_last(up), entity);
+            ok = 1;
+        } else {
+            sae_assert_4107(&resp);
+        }
+    }
+    if (!ok) {
+        ck_assert_uint_eq(harness_upstream_count(up), before);
+    }
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    return ok;
+}
+
+START_TEST(added_identity_works_after_reload)
+{
+    harness_nginx  *ng = sae_start_with(LOCK1_LINE, up, SAE_SERVER);
+    int             v = versions[_i];
+
+    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(!bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
+    harness_nginx_write_file(ng, "kpsa.table", LOCK1_LINE LOCK2_LINE, 0600);
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    ck_assert(bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
+    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(removed_identity_fails_after_reload)
+{
+    harness_nginx  *ng = sae_start(up, SAE_SERVER);
+    int             v = versions[_i];
+
+    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    harness_nginx_write_file(ng, "kpsa.table", LOCK2_LINE, 0600);
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(changed_key_takes_effect)
+{
+    harness_nginx  *ng = sae_start(up, SAE_SERVER);
+    int             v = versions[_i];
+    char            table[512];
+
+    /* lock 1 gets SAE_WRONG_KEY (last bit flipped) as its new key */
+    snprintf(table, sizeof(table), "%s 1a2b3c4d5e6f7a8a %s\n" LOCK2_LINE,
+             HARNESS_LOCK1_ENTITY, HARNESS_LOCK1_KPSA_ID);
+    harness_nginx_write_file(ng, "kpsa.table", table, 0600);
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
+                    HARNESS_LOCK1_ENTITY));
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(broken_table_keeps_the_old_configuration)
+{
+    harness_nginx  *ng = sae_start(up, SAE_SERVER);
+    int             v = versions[_i];
+
+    harness_nginx_write_file(ng, "kpsa.table",
+                             LOCK2_LINE "Clock-AE3 zz AE3@in.provider.com\n",
+                             0600);
+    ck_assert_int_eq(harness_nginx_reload(ng), -1);
+    ck_assert(harness_log_contains(ng, "onem2m_sae_psk_table \"kpsa:"));
+    ck_assert(harness_log_contains(ng, "kpsa.table:2: "));
+    /* the old table still serves: lock 1 is bound, the master alive */
+    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
+    /* fixed, the next reload goes through */
+    harness_nginx_write_file(ng, "kpsa.table", LOCK2_LINE, 0600);
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(missing_table_keeps_the_old_configuration)
+{
+    harness_nginx  *ng = sae_start(up, SAE_SERVER);
+    char            path[256];
+
+    snprintf(path, sizeof(path), "%s/kpsa.table", harness_nginx_prefix(ng));
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(harness_nginx_reload(ng), -1);
+    ck_assert(bound(ng, sae_lock1(TLS1_3_VERSION), HARNESS_LOCK1_ENTITY));
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(request_in_flight_completes)
+{
+    harness_nginx      *ng = sae_start(up, SAE_SERVER);
+    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_result  r;
+    harness_response    resp;
+    harness_conn       *c;
+    static const char   head[] = "GET /inflight HTTP/1.1\r\nHost: x\r\n";
+
+    c = harness_tls_connect(harness_nginx_port(ng, 0), &o, &r);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(harness_conn_write(c, head, sizeof(head) - 1), 0);
+    /* lock 1 leaves the table while its request is half sent */
+    harness_nginx_write_file(ng, "kpsa.table", LOCK2_LINE, 0600);
+    ck_assert_int_eq(harness_nginx_reload_start(ng), 0);
+    ck_assert_int_eq(harness_http_raw(c, "Connection: close\r\n\r\n", 21,
+                                      &resp), 0);
+    /* authenticated under the old table: served as such */
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_str_eq(harness_upstream_last(up)->uri, "/inflight");
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
+    harness_response_free(&resp);
+    harness_conn_close(c);
+    harness_tls_result_free(&r);
+    ck_assert_int_eq(harness_nginx_reload_wait_old(ng), 0);
+    ck_assert(!bound(ng, sae_lock1(versions[_i]), HARNESS_LOCK1_ENTITY));
+    sae_stop(ng);
+}
+END_TEST
+
+START_TEST(many_reloads_stay_clean)
+{
+    harness_nginx  *ng = sae_start(up, SAE_SERVER);
+    int             i;
+
+    for (i = 0; i < 5; i++) {
+        harness_nginx_write_file(ng, "kpsa.table",
+                                 (i % 2) ? LOCK2_LINE : LOCK1_LINE, 0600);
+        ck_assert_int_eq(harness_nginx_reload(ng), 0);
+        ck_assert_int_eq(bound(ng, sae_lock1(TLS1_3_VERSION),
+                               HARNESS_LOCK1_ENTITY), !(i % 2));
+        ck_assert_int_eq(bound(ng, sae_lock2(TLS1_2_VERSION),
+                               HARNESS_LOCK2_ENTITY), i % 2);
+    }
+    sae_stop(ng);
+}
+END_TEST
+
+Suite *sae_reload_suite(void)
+{
+    Suite  *s = suite_create("sae_reload");
+
+    SAE_TCASE(s, "reload",
+              tcase_add_checked_fixture(tc_, setup, teardown);
+              tcase_add_loop_test(tc_, added_identity_works_after_reload, 0,
+                                  2);
+              tcase_add_loop_test(tc_, removed_identity_fails_after_reload,
+                                  0, 2);
+              tcase_add_loop_test(tc_, changed_key_takes_effect, 0, 2);
+              tcase_add_loop_test(tc_,
+                                  broken_table_keeps_the_old_configuration,
+                                  0, 2);
+              SAE_TEST(missing_table_keeps_the_old_configuration);
+              tcase_add_loop_test(tc_, request_in_flight_completes, 0, 2);
+              SAE_TEST(many_reloads_stay_clean));
+    return s;
+}
