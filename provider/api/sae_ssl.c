@@ -18,6 +18,14 @@
  *     silently skipped (full handshake).  The client's binder length tells
  *     its hash, so the client_hello callback (run before the suite is
  *     chosen) narrows the TLS 1.3 suites to that hash.
+ *   - TLS 1.3: the raw pre_shared_key extension is consumed while OpenSSL
+ *     parses it; the binders are read in the client_hello callback, which
+ *     is also the only place that can send unknown_psk_identity
+ *     (psk_find_session_cb can only abort with internal_error).
+ *   - TLS 1.3: a wrong binder is illegal_parameter ("binder does not
+ *     verify"); a hidden unknown identity gets a random key and fails the
+ *     same way.  TLS 1.2: a wrong key fails the client's Finished,
+ *     bad_record_mac; a hidden unknown identity gets a random key.
  *   - TLS 1.3: when psk_find_session_cb declines, the legacy
  *     psk_server_callback is tried too (for identities <= 256 bytes); ours
  *     declines in TLS 1.3.

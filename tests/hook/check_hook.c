@@ -11,7 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <check.h>
 #include <openssl/err.h>
@@ -1291,6 +1296,121 @@ START_TEST(test_no_table)
 END_TEST
 
 
+/*
+ * An independent TLS stack: gnutls-cli connects over loopback TCP to a
+ * server SSL made from sctx.  Returns the server SSL after the handshake
+ * attempt (NULL if gnutls-cli never connected) and the client's exit
+ * status.
+ */
+static SSL *
+gnutls_connect(SSL_CTX *sctx, const char *priority, const char *identity,
+    const char *hex_key, int *status)
+{
+    struct sockaddr_in   sin;
+    struct pollfd        pfd;
+    socklen_t            len;
+    char                 port[16], buf[64];
+    pid_t                pid;
+    SSL                 *s;
+    int                  lfd, fd, null;
+
+    lfd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(lfd, 0);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *) &sin, sizeof(sin)), 0);
+    ck_assert_int_eq(listen(lfd, 1), 0);
+    len = sizeof(sin);
+    ck_assert_int_eq(getsockname(lfd, (struct sockaddr *) &sin, &len), 0);
+    snprintf(port, sizeof(port), "%d", ntohs(sin.sin_port));
+
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        execlp("gnutls-cli", "gnutls-cli", "--pskusername", identity,
+               "--pskkey", hex_key, "--priority", priority, "-p", port,
+               "127.0.0.1", (char *) NULL);
+        _exit(127);
+    }
+
+    s = NULL;
+    pfd.fd = lfd;
+    pfd.events = POLLIN;
+    if (poll(&pfd, 1, 20000) == 1) {
+        fd = accept(lfd, NULL, NULL);
+        ck_assert_int_ge(fd, 0);
+        s = SSL_new(sctx);
+        SSL_set_fd(s, fd);
+        if (SSL_accept(s) == 1) {
+            /* until gnutls-cli, reading an empty stdin, says goodbye */
+            while (SSL_read(s, buf, sizeof(buf)) > 0) {
+                /* void */
+            }
+        }
+        ERR_clear_error();
+        close(fd);
+    }
+    close(lfd);
+
+    ck_assert_int_eq(waitpid(pid, status, 0), pid);
+
+    return s;
+}
+
+
+/* psk_ke from a client that offers nothing else; gnutls' TLS 1.2 PSK */
+START_TEST(test_gnutls_interop)
+{
+    SSL_CTX     *sctx;
+    SSL         *s;
+    int          status;
+    static const char  *priority[] = {
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+PSK",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+PSK",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK",
+    };
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    if (_i != 1) {
+        SSL_CTX_set_options(sctx, SSL_OP_ALLOW_NO_DHE_KEX);
+    }
+
+    s = gnutls_connect(sctx, priority[_i], ZERO_ID,
+                       "0000000a0b0c0d0e0f10111213141516", &status);
+    ck_assert_ptr_nonnull(s);
+
+    if (_i == 1) {
+        /* psk_ke refused: OpenSSL ignores the PSK, nothing is reported */
+        ck_assert_int_ne(WEXITSTATUS(status), 0);
+        assert_unbound(s);
+        ck_assert_int_eq(events.n, 0);
+
+    } else {
+        ck_assert_int_eq(WIFEXITED(status) && WEXITSTATUS(status) == 0, 1);
+        ck_assert_int_eq(SSL_version(s), _i == 3 ? TLS1_2_VERSION
+                                                 : TLS1_3_VERSION);
+        if (_i == 0) {
+            ck_assert_int_eq(SSL_get_negotiated_group(s), 0);
+        }
+        if (_i == 2) {
+            ck_assert_int_ne(SSL_get_negotiated_group(s), 0);
+        }
+        assert_bound(s, ZERO_ID, "Czero", table_a);
+        assert_only_event(ONEM2M_SAE_EV_BOUND, ZERO_ID, strlen(ZERO_ID));
+    }
+
+    SSL_free(s);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
 START_TEST(test_api_errors)
 {
     SSL_CTX  *ctx;
@@ -1340,6 +1460,7 @@ Suite *hook_suite(void)
     tcase_add_loop_test(tc, test_certificate_unbound, 0, 2);
     tcase_add_test(tc, test_psk_offered_cert_used);
     tcase_add_loop_test(tc, test_no_table, 0, 2);
+    tcase_add_loop_test(tc, test_gnutls_interop, 0, 4);
     tcase_add_test(tc, test_api_errors);
     suite_add_tcase(s, tc);
 
