@@ -12,7 +12,11 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <pthread.h>
+
 #include <check.h>
+#include <openssl/evp.h>
+#include <openssl/provider.h>
 #include <onem2m_sae.h>
 
 #include "table_util.h"
@@ -487,6 +491,142 @@ START_TEST(test_text_format)
 }
 END_TEST
 
+START_TEST(test_warnings_replayed)
+{
+    ONEM2M_SAE_TABLE  *t1, *t2;
+    char               first[2][PATH_MAX + 600];
+
+    /* a second opener (nginx reload, another server) sees them too */
+    t1 = tu_open_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
+    ck_assert_uint_eq(tu_nwarnings, 2);
+    memcpy(first, tu_msg, sizeof(first));
+
+    t2 = tu_open_uri(tu_path);
+    ck_assert_ptr_eq(t1, t2);
+    ck_assert_uint_eq(tu_nwarnings, 2);
+    ck_assert_str_eq(tu_msg[0], first[0]);
+    ck_assert_str_eq(tu_msg[1], first[1]);
+
+    ONEM2M_SAE_table_free(t1);
+    ONEM2M_SAE_table_free(t2);
+}
+END_TEST
+
+START_TEST(test_replaced_file)
+{
+    ONEM2M_SAE_TABLE  *t1, *t2;
+    char               tmp[PATH_MAX + 128];
+    struct stat        st;
+    struct timeval     tv[2];
+
+    /* same size, same mtime, new inode (an editor's rename): reparsed */
+    t1 = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0600);
+    ck_assert_ptr_nonnull(t1);
+    ck_assert_int_eq(stat(tu_path, &st), 0);
+
+    snprintf(tmp, sizeof(tmp), "%s.new", tu_path);
+    tu_write_file(tmp, "C2 00112233445566778899aabbccddeeff a@b.c\n", 0600);
+    tv[0].tv_sec = tv[1].tv_sec = st.st_mtim.tv_sec;
+    tv[0].tv_usec = tv[1].tv_usec = st.st_mtim.tv_nsec / 1000;
+    ck_assert_int_eq(utimes(tmp, tv), 0);
+    ck_assert_int_eq(rename(tmp, tu_path), 0);
+
+    t2 = tu_open_uri(tu_path);
+    ck_assert_ptr_nonnull(t2);
+    ck_assert_ptr_ne(t1, t2);
+    ck_assert_str_eq(tu_lookup(t2, "a@b.c")->entity, "C2");
+    ck_assert_str_eq(tu_lookup(t1, "a@b.c")->entity, "C1");
+
+    ONEM2M_SAE_table_free(t1);
+    ONEM2M_SAE_table_free(t2);
+}
+END_TEST
+
+#define OPENERS  8
+
+static void *
+open_in_thread(void *arg)
+{
+    return ONEM2M_SAE_table_open(NULL, TU_PROVIDER_DIR, arg, NULL, NULL);
+}
+
+START_TEST(test_concurrent_opens)
+{
+    pthread_t          tid[OPENERS];
+    void              *t[OPENERS];
+    char               text[200 * 80], *p = text;
+    char               path[PATH_MAX + 64];
+    unsigned           i;
+
+    for (i = 0; i < 200; i++) {
+        p += sprintf(p, "C%u 00112233445566778899aabbccddeeff id%u@b.c\n",
+                     i, i);
+    }
+
+    tu_write_file(tu_fmt("%s/shared.table", tu_dir()), text, 0600);
+    snprintf(path, sizeof(path), "%s/shared.table", tu_dir());
+
+    for (i = 0; i < OPENERS; i++) {
+        ck_assert_int_eq(pthread_create(&tid[i], NULL, open_in_thread, path),
+                         0);
+    }
+
+    for (i = 0; i < OPENERS; i++) {
+        ck_assert_int_eq(pthread_join(tid[i], &t[i]), 0);
+        ck_assert_ptr_nonnull(t[i]);
+        ck_assert_ptr_eq(t[i], t[0]);
+    }
+
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t[0]), 200);
+
+    for (i = 0; i < OPENERS; i++) {
+        ONEM2M_SAE_table_free(t[i]);
+    }
+}
+END_TEST
+
+START_TEST(test_provider_loading)
+{
+    ONEM2M_SAE_TABLE  *t;
+    OSSL_LIB_CTX      *libctx;
+    EVP_MD            *md;
+    const char        *path;
+
+    path = tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
+
+    /* in the default context the implicit default provider stays */
+    t = tu_open_uri(path);
+    ck_assert_ptr_nonnull(t);
+    md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    ck_assert_ptr_nonnull(md);
+    EVP_MD_free(md);
+    ONEM2M_SAE_table_free(t);
+
+    /* provider_dir is used by file name, not as a process-wide setting */
+    libctx = OSSL_LIB_CTX_new();
+    ck_assert_ptr_nonnull(libctx);
+    ck_assert_int_eq(OSSL_PROVIDER_set_default_search_path(libctx,
+                                                           tu_dir()), 1);
+    tu_reset_messages();
+    t = ONEM2M_SAE_table_open(libctx, TU_PROVIDER_DIR, path, tu_diag, NULL);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nerrors, 0);
+    md = EVP_MD_fetch(libctx, "SHA256", NULL);
+    ck_assert_ptr_nonnull(md);
+    EVP_MD_free(md);
+    ONEM2M_SAE_table_free(t);
+
+    /* no provider in provider_dir nor in the search path: a clear error */
+    tu_reset_messages();
+    t = ONEM2M_SAE_table_open(libctx, tu_dir(), path, tu_diag, NULL);
+    ck_assert_ptr_null(t);
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: cannot load the OpenSSL "
+                                       "provider \"onem2m\"", path));
+    OSSL_LIB_CTX_free(libctx);
+}
+END_TEST
+
 /* entity id forms, TS-0001 Table 7.2-1 */
 typedef struct {
     const char  *id;
@@ -565,6 +705,10 @@ Suite *table_suite(void)
     tcase_add_test(tc, test_text_format);
     tcase_add_test(tc, test_uri_forms);
     tcase_add_test(tc, test_shared_and_reloaded);
+    tcase_add_test(tc, test_warnings_replayed);
+    tcase_add_test(tc, test_replaced_file);
+    tcase_add_test(tc, test_concurrent_opens);
+    tcase_add_test(tc, test_provider_loading);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");
