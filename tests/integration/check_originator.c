@@ -21,10 +21,20 @@
 #define CSE8_KPSA_ID  "in-cse-8@in.provider.com"
 #define CSE8_KEY_HEX  "ffeeddccbbaa99887766554433221100"
 
+/* two more locks, provisioned in the table's other forms */
+#define LOCK3_ENTITY  "/mn-cse-123456/Clock-AE3"
+#define LOCK3_KPSA_ID "AE123456789013-Lock@in.provider.com"
+#define LOCK3_KEY_HEX "0123456789abcdef0123456789abcdef"
+#define LOCK4_ENTITY  "//in.provider.com/Slock-AE4"
+#define LOCK4_KPSA_ID "AE123456789014-Lock@in.provider.com"
+#define LOCK4_KEY_HEX "fedcba9876543210fedcba9876543210"
+
 #define GW_TABLE                                                              \
     HARNESS_SEED_TABLE                                                        \
     CSE7_ENTITY " " CSE7_KEY_HEX " " CSE7_KPSA_ID "\n"                        \
-    CSE8_ENTITY " " CSE8_KEY_HEX " " CSE8_KPSA_ID "\n"
+    CSE8_ENTITY " " CSE8_KEY_HEX " " CSE8_KPSA_ID "\n"                        \
+    LOCK3_ENTITY " " LOCK3_KEY_HEX " " LOCK3_KPSA_ID "\n"                     \
+    LOCK4_ENTITY " " LOCK4_KEY_HEX " " LOCK4_KPSA_ID "\n"
 
 #define GW_RI         "req-4106"
 #define GW_RVI        "3"
@@ -80,7 +90,7 @@ typedef struct {
 
 static gateway  gw;
 
-typedef enum { UNBOUND, LOCK1, LOCK2, CSE7, CSE8 } who;
+typedef enum { UNBOUND, LOCK1, LOCK2, LOCK3, LOCK4, CSE7, CSE8 } who;
 
 
 static void
@@ -147,6 +157,8 @@ gw_request(who as, const char *method, const char *uri,
     switch (as) {
     case LOCK1: id = HARNESS_LOCK1_KPSA_ID; hex = HARNESS_LOCK1_KEY_HEX; break;
     case LOCK2: id = HARNESS_LOCK2_KPSA_ID; hex = HARNESS_LOCK2_KEY_HEX; break;
+    case LOCK3: id = LOCK3_KPSA_ID; hex = LOCK3_KEY_HEX; break;
+    case LOCK4: id = LOCK4_KPSA_ID; hex = LOCK4_KEY_HEX; break;
     case CSE7:  id = CSE7_KPSA_ID; hex = CSE7_KEY_HEX; break;
     case CSE8:  id = CSE8_KPSA_ID; hex = CSE8_KEY_HEX; break;
     case UNBOUND: break;
@@ -400,6 +412,58 @@ START_TEST(ae_missing_origin)
     /* "assign" assigns on AE registrations only */
     expect_refused(LOCK1, "GET", "/assign/cse", NULL, NULL,
                    400, "4000", "X-M2M-Origin missing");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
+/*
+ * Entities the table holds SP-relative or absolute: the stem is what the
+ * AE must send, what "assign" puts in, and what an unbound claim matches.
+ */
+START_TEST(ae_table_forms)
+{
+    gw_setup();
+
+    expect_forwarded(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
+                     NULL, "Clock-AE3", LOCK3_ENTITY);
+    expect_refused(LOCK3, "GET", "/cse",
+                   "X-M2M-Origin: " LOCK3_ENTITY "\r\n", NULL,
+                   400, "4000", "AE-ID-Stem, expected Clock-AE3");
+    expect_refused(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
+                   NULL, 403, "4106", "expected Clock-AE3");
+    expect_forwarded(LOCK3, "POST", "/assign/cse",
+                     "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                     "Clock-AE3", LOCK3_ENTITY);
+
+    /* an S-stem is unique in the SP: its SP-relative form is the stem */
+    expect_forwarded(LOCK4, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
+                     NULL, "Slock-AE4", LOCK4_ENTITY);
+    expect_refused(LOCK4, "GET", "/cse",
+                   "X-M2M-Origin: " LOCK4_ENTITY "\r\n", NULL,
+                   400, "4000", "AE-ID-Stem, expected Slock-AE4");
+    expect_forwarded(LOCK4, "POST", "/assign/cse",
+                     "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
+                     "Slock-AE4", LOCK4_ENTITY);
+
+    /* unbound claims find them in whichever form they are written */
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE3"
+                   "\r\n", NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/Slock-AE4\r\n",
+                   NULL, 403, "4106", "its own security association");
+
+    /* another SP's S-stem of the same name is someone else */
+    expect_forwarded(UNBOUND, "GET", "/cse",
+                     "X-M2M-Origin: //other.sp/Slock-AE4\r\n", NULL,
+                     "//other.sp/Slock-AE4", NULL);
 
     gw_stop();
     gw_teardown();
@@ -1007,6 +1071,7 @@ Suite *originator_suite(void)
     tcase_add_test(tc, ae_lock1_claims_lock2);
     tcase_add_test(tc, ae_other_forms);
     tcase_add_test(tc, ae_missing_origin);
+    tcase_add_test(tc, ae_table_forms);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("registration");
