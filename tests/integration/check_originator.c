@@ -419,6 +419,68 @@ START_TEST(ae_missing_origin)
 END_TEST
 
 
+/* every request of a TLS session is checked, not only its first */
+START_TEST(ae_keepalive_each_request)
+{
+    harness_tls_opts     opts;
+    harness_tls_result   result;
+    harness_response     resp;
+    harness_conn        *c;
+    unsigned char        key[16];
+    int                  len;
+
+    gw_setup();
+
+    memset(&opts, 0, sizeof(opts));
+    len = harness_unhex(HARNESS_LOCK1_KEY_HEX, key, sizeof(key));
+    ck_assert_int_gt(len, 0);
+    opts.identity = HARNESS_LOCK1_KPSA_ID;
+    opts.key = key;
+    opts.key_len = (size_t) len;
+
+    memset(&result, 0, sizeof(result));
+    c = harness_tls_connect(gw.port, &opts, &result);
+    ck_assert_ptr_nonnull(c);
+
+    ck_assert_int_eq(harness_http(c, "GET", "/cse",
+                                  "X-M2M-RI: " GW_RI "\r\n"
+                                  "X-M2M-RVI: " GW_RVI "\r\n"
+                                  "X-M2M-Origin: Clock-AE1\r\n",
+                                  NULL, 1, &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+
+    ck_assert_int_eq(harness_http(c, "PUT", "/cse",
+                                  "X-M2M-RI: " GW_RI "\r\n"
+                                  "X-M2M-RVI: " GW_RVI "\r\n"
+                                  "X-M2M-Origin: Clock-AE2\r\n",
+                                  "{\"m2m:cin\": {\"con\": \"open\"}}", 1,
+                                  &resp), 0);
+    assert_refused(&resp, 403, "4106", "expected Clock-AE1");
+    harness_response_free(&resp);
+
+    /* the refusal read the body: the connection goes on */
+    ck_assert_int_eq(harness_http(c, "GET", "/cse",
+                                  "X-M2M-RI: " GW_RI "\r\n"
+                                  "X-M2M-RVI: " GW_RVI "\r\n"
+                                  "X-M2M-Origin: Clock-AE1\r\n",
+                                  NULL, 0, &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+
+    harness_conn_close(c);
+    harness_tls_result_free(&result);
+
+    ck_assert_uint_eq(harness_upstream_count(gw.up), 2);
+    ck_assert_str_eq(harness_upstream_request(gw.up, 0)->method, "GET");
+    ck_assert_str_eq(harness_upstream_request(gw.up, 1)->method, "GET");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
 /*
  * Entities the table holds SP-relative or absolute: the stem is what the
  * AE must send, what "assign" puts in, and what an unbound claim matches.
@@ -1072,6 +1134,7 @@ Suite *originator_suite(void)
     tcase_add_test(tc, ae_other_forms);
     tcase_add_test(tc, ae_missing_origin);
     tcase_add_test(tc, ae_table_forms);
+    tcase_add_test(tc, ae_keepalive_each_request);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("registration");
