@@ -466,16 +466,47 @@ utf8_valid_prefix(const unsigned char *s, size_t len)
     return i;
 }
 
+/* hex digit values plus one; 0 marks a non-digit */
+static const unsigned char  hex_table[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+    ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16
+};
+
 static int
 hex_value(unsigned char c)
 {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
+    return (int) hex_table[c] - 1;
+}
+
+/*
+ * 1 when the line is ASCII without NUL bytes (nearly every line): then
+ * the byte-wise NUL and UTF-8 checks can be skipped.  Eight bytes a step.
+ */
+static int
+plain_ascii(const unsigned char *s, size_t len)
+{
+    const uint64_t  high = 0x8080808080808080ULL;
+    const uint64_t  ones = 0x0101010101010101ULL;
+    uint64_t        w;
+    size_t          i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&w, s + i, 8);
+
+        if ((w & high) || ((w - ones) & ~w & high)) {
+            return 0;
+        }
     }
 
-    c |= 0x20;
+    for (; i < len; i++) {
+        if (s[i] == 0 || s[i] >= 0x80) {
+            return 0;
+        }
+    }
 
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+    return 1;
 }
 
 
@@ -618,14 +649,16 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
         return -1;
     }
 
-    if (memchr(line, '\0', len) != NULL) {
-        line_error(r, lineno, "NUL byte in line");
-        return -1;
-    }
+    if (!plain_ascii(line, len)) {
+        if (memchr(line, '\0', len) != NULL) {
+            line_error(r, lineno, "NUL byte in line");
+            return -1;
+        }
 
-    if (utf8_valid_prefix(line, len) != len) {
-        line_error(r, lineno, "invalid UTF-8");
-        return -1;
+        if (utf8_valid_prefix(line, len) != len) {
+            line_error(r, lineno, "invalid UTF-8");
+            return -1;
+        }
     }
 
     if (len > 0 && line[len - 1] == '\r') {
@@ -713,7 +746,7 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     }
 
     for (i = 0; i < hexlen; i++) {
-        if (hex_value(hex[i]) < 0) {
+        if (hex_table[hex[i]] == 0) {
             line_error(r, lineno, "key is not hexadecimal");
             return -1;
         }
