@@ -42,6 +42,10 @@
  */
 #define NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN  ONEM2M_SAE_MAX_ID_LEN
 
+/* the longest form "//<SP-ID>/<CSE-ID>/<stem>" of a stem (4 forms at most) */
+#define NGX_HTTP_ONEM2M_FORM_LEN                                              \
+    (3 * NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN + 8)
+
 /* no X-M2M-Origin, or an empty one */
 #define ngx_http_onem2m_origin_absent(h)  ((h) == NULL || (h)->value.len == 0)
 
@@ -692,7 +696,7 @@ ngx_http_onem2m_originator_find(ngx_http_request_t *r,
     ngx_http_onem2m_id_t *id)
 {
     u_char                   *p, *last;
-    u_char                    buf[3 * NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN + 8];
+    u_char                    buf[4 * NGX_HTTP_ONEM2M_FORM_LEN];
     ngx_str_t                *cse, *sp, *c;
     ngx_uint_t                i, n;
     ONEM2M_SAE_TABLE         *table;
