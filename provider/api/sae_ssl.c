@@ -43,6 +43,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/tls1.h>
@@ -90,9 +91,11 @@ typedef struct {
     unsigned char             binder_len[SAE_MAX_OFFERED];
 } sae_conn;
 
-/* ticket app data: magic, version, KpsaID and entity, length-prefixed */
+/* ticket app data: magic, version, KpsaID and entity length-prefixed,
+ * key tag */
 #define SAE_APPDATA_MAGIC     0x6d
 #define SAE_APPDATA_VERSION   1
+#define SAE_KEY_TAG_LEN       16
 
 /* a key of plausible length for identities we hide */
 #define SAE_DUMMY_KEY_LEN     32
@@ -587,8 +590,43 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
 
 
 /*
- * KpsaID and entity go into the session: they travel in TLS 1.2 and 1.3
- * tickets and in serialised sessions (nginx's shared cache).
+ * A tag of the key a session was authenticated with, so that a session
+ * made with a key since replaced is not resumed as bound.  A MAC keyed
+ * with the PSK itself: it tells no more about the key than the Finished
+ * messages of the handshake do, and needs no secret of our own.
+ */
+static int
+sae_key_tag(const ONEM2M_SAE_ENTRY *entry, unsigned char *tag)
+{
+    static const char  label[] = "onem2m-sae resumption";
+    unsigned char      data[sizeof(label) - 1 + ONEM2M_SAE_MAX_ID_LEN];
+    unsigned char      mac[EVP_MAX_MD_SIZE];
+    unsigned int       mac_len;
+
+    if (entry->kpsa_id_len > ONEM2M_SAE_MAX_ID_LEN) {
+        return 0;
+    }
+
+    memcpy(data, label, sizeof(label) - 1);
+    memcpy(data + sizeof(label) - 1, entry->kpsa_id, entry->kpsa_id_len);
+
+    if (HMAC(EVP_sha256(), entry->key, entry->key_len, data,
+             sizeof(label) - 1 + entry->kpsa_id_len, mac, &mac_len)
+        == NULL)
+    {
+        return 0;
+    }
+
+    memcpy(tag, mac, SAE_KEY_TAG_LEN);
+    OPENSSL_cleanse(mac, sizeof(mac));
+
+    return 1;
+}
+
+
+/*
+ * KpsaID, entity and key tag go into the session: they travel in TLS 1.2
+ * and 1.3 tickets and in serialised sessions (nginx's shared cache).
  */
 static int
 sae_set_appdata(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
@@ -600,7 +638,8 @@ sae_set_appdata(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
         return 0;
     }
 
-    buf = OPENSSL_malloc(5 + entry->kpsa_id_len + entry->entity_len);
+    buf = OPENSSL_malloc(5 + entry->kpsa_id_len + entry->entity_len
+                         + SAE_KEY_TAG_LEN);
     if (buf == NULL) {
         return 0;
     }
@@ -616,7 +655,9 @@ sae_set_appdata(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
     memcpy(p, entry->entity, entry->entity_len);
     p += entry->entity_len;
 
-    ok = SSL_SESSION_set1_ticket_appdata(sess, buf, p - buf);
+    ok = sae_key_tag(entry, p)
+         && SSL_SESSION_set1_ticket_appdata(sess, buf,
+                                            p + SAE_KEY_TAG_LEN - buf);
     OPENSSL_free(buf);
 
     return ok;
@@ -625,7 +666,8 @@ sae_set_appdata(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
 
 static int
 sae_get_appdata(SSL_SESSION *sess, const unsigned char **kpsa_id,
-    size_t *kpsa_id_len, const unsigned char **entity, size_t *entity_len)
+    size_t *kpsa_id_len, const unsigned char **entity, size_t *entity_len,
+    const unsigned char **tag)
 {
     unsigned char  *p;
     void           *data;
@@ -652,28 +694,33 @@ sae_get_appdata(SSL_SESSION *sess, const unsigned char **kpsa_id,
     p += 3 + n;
     len -= 3 + n;
     n = ((size_t) p[0] << 8) | p[1];
-    if (2 + n != len) {
+    if (2 + n + SAE_KEY_TAG_LEN != len) {
         return 0;
     }
     *entity = p + 2;
     *entity_len = n;
+    *tag = p + 2 + n;
 
     return 1;
 }
 
 
+/* the session was made with this entry: same KpsaID, entity and key */
 static int
 sae_appdata_matches(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
 {
-    const unsigned char  *kpsa_id, *entity;
+    const unsigned char  *kpsa_id, *entity, *tag;
+    unsigned char         expect[SAE_KEY_TAG_LEN];
     size_t                kpsa_id_len, entity_len;
 
     return sae_get_appdata(sess, &kpsa_id, &kpsa_id_len, &entity,
-                           &entity_len)
+                           &entity_len, &tag)
            && kpsa_id_len == entry->kpsa_id_len
            && memcmp(kpsa_id, entry->kpsa_id, kpsa_id_len) == 0
            && entity_len == entry->entity_len
-           && memcmp(entity, entry->entity, entity_len) == 0;
+           && memcmp(entity, entry->entity, entity_len) == 0
+           && sae_key_tag(entry, expect)
+           && CRYPTO_memcmp(tag, expect, SAE_KEY_TAG_LEN) == 0;
 }
 
 
@@ -918,12 +965,12 @@ static void
 sae_settle_resumed(SSL *ssl, sae_conn *conn)
 {
     const ONEM2M_SAE_ENTRY  *entry;
-    const unsigned char     *kpsa_id, *entity;
+    const unsigned char     *kpsa_id, *entity, *tag;
     sae_ctx_conf            *conf;
     size_t                   kpsa_id_len, entity_len;
 
     if (!sae_get_appdata(SSL_get_session(ssl), &kpsa_id, &kpsa_id_len,
-                         &entity, &entity_len))
+                         &entity, &entity_len, &tag))
     {
         return;
     }
@@ -935,9 +982,8 @@ sae_settle_resumed(SSL *ssl, sae_conn *conn)
                                         kpsa_id_len);
     }
 
-    if (entry == NULL || entry->entity_len != entity_len
-        || memcmp(entry->entity, entity, entity_len) != 0)
-    {
+    /* removed, provisioned for another entity, or re-keyed since */
+    if (entry == NULL || !sae_appdata_matches(SSL_get_session(ssl), entry)) {
         sae_report(ssl, conn, ONEM2M_SAE_EV_RESUME_REFUSED,
                    (const char *) kpsa_id, kpsa_id_len, NULL);
         return;

@@ -65,6 +65,8 @@ static char               tmpdir[64];
 static ONEM2M_SAE_TABLE  *table_a;
 static ONEM2M_SAE_TABLE  *table_b;
 static ONEM2M_SAE_TABLE  *table_a2;   /* table_a after a "reload" */
+static ONEM2M_SAE_TABLE  *table_same; /* table_a's lock 1, another file */
+static ONEM2M_SAE_TABLE  *table_rekey;   /* lock 1 with another key */
 static event_log          events;
 static int                nginx_info_calls;
 static int                nginx_handshake_done;
@@ -150,6 +152,14 @@ setup(void)
              "Cother 12345678abcdefab0102030405060708 " LOCK2_ID "\n");
     ck_assert_ptr_nonnull(table_a2);
 
+    table_same = open_table("same.table",
+             LOCK1_ENTITY " 1a2b3c4d5e6f7a8b0102030405060708 " LOCK1_ID "\n");
+    ck_assert_ptr_nonnull(table_same);
+    ck_assert_ptr_ne(table_same, table_a);
+    table_rekey = open_table("rekey.table",
+             LOCK1_ENTITY " 1a2b3c4d5e6f7a8b0102030405060709 " LOCK1_ID "\n");
+    ck_assert_ptr_nonnull(table_rekey);
+
     memset(&events, 0, sizeof(events));
     nginx_info_calls = 0;
     nginx_handshake_done = 0;
@@ -168,6 +178,8 @@ teardown(void)
     ONEM2M_SAE_table_free(table_a);
     ONEM2M_SAE_table_free(table_b);
     ONEM2M_SAE_table_free(table_a2);
+    ONEM2M_SAE_table_free(table_same);
+    ONEM2M_SAE_table_free(table_rekey);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
     ck_assert_int_eq(system(cmd), 0);
 }
@@ -1071,6 +1083,50 @@ START_TEST(test_resumption)
 END_TEST
 
 
+/*
+ * Reloads that keep lock 1 (another table object, same line): resumed and
+ * bound; that re-key lock 1: refused, the old key no longer authenticates.
+ */
+START_TEST(test_resumption_rekeyed)
+{
+    SSL_CTX      *sctx;
+    SSL          *c, *s;
+    SSL_SESSION  *sess;
+    client_psk    cp;
+    int           version;
+
+    version = resumption_version(_i);
+    sctx = resumption_ctx(_i);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_for(version, &cp);
+    s = SSL_new(sctx);
+    ck_assert_int_eq(run(c, s), 1);
+    sess = SSL_get1_session(c);
+    free_pair(c, s);
+
+    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_same,
+                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
+    memset(&events, 0, sizeof(events));
+    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_same);
+    assert_only_event(ONEM2M_SAE_EV_RESUMED, LOCK1_ID, strlen(LOCK1_ID));
+    SSL_free(s);
+
+    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_rekey,
+                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
+    memset(&events, 0, sizeof(events));
+    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK1_ID,
+                      strlen(LOCK1_ID));
+    SSL_free(s);
+
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
 /* same KpsaID, now provisioned for another entity: refused */
 START_TEST(test_resumption_entity_changed)
 {
@@ -1454,6 +1510,7 @@ Suite *hook_suite(void)
     tcase_add_loop_test(tc, test_identity_binary, 0, 2);
     tcase_add_loop_test(tc, test_key_leading_zeros, 0, 2);
     tcase_add_loop_test(tc, test_resumption, 0, 5);
+    tcase_add_loop_test(tc, test_resumption_rekeyed, 0, 5);
     tcase_add_test(tc, test_resumption_entity_changed);
     tcase_add_test(tc, test_resumption_cert);
     tcase_add_loop_test(tc, test_sni_two_tables, 0, 2);
