@@ -886,7 +886,8 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
 {
     ONEM2M_SAE_TABLE     *t;
     uint32_t             *first_line = NULL;
-    size_t                nlines, slots, arena_used, first_line_len = 0;
+    size_t                nlines, records, slots, arena_used;
+    size_t                first_line_len = 0;
     const unsigned char  *p, *end, *nl;
     unsigned long         lineno;
 
@@ -903,23 +904,29 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
     table_seed(t->seed);
 
     /*
-     * Upper bounds: one credential per line; a record holds less than its
-     * line (hex halves) plus the entry and alignment.
+     * Upper bounds: at most one credential per line, and per 9 bytes (the
+     * shortest line, "C1 00 a@b"); a record holds less than its line (hex
+     * halves) plus the entry and alignment.
      */
     nlines = 1;
     for (p = buf, end = buf + len; (nl = memchr(p, '\n', end - p)); p = nl + 1) {
         nlines++;
     }
 
-    for (slots = 16; slots < 2 * nlines; slots <<= 1) {
+    records = len / 9 + 1;
+    if (records > nlines) {
+        records = nlines;
+    }
+
+    for (slots = 16; slots < 2 * records; slots <<= 1) {
         /* void */
     }
 
     t->mask = slots - 1;
-    t->arena_len = page_round(len + 1 + nlines * (sizeof(ONEM2M_SAE_ENTRY)
-                                                  + RECORD_ALIGN));
-    t->order_len = page_round(nlines * sizeof(uint32_t));
-    first_line_len = page_round(nlines * sizeof(uint32_t));
+    t->arena_len = page_round(len + 1 + records * (sizeof(ONEM2M_SAE_ENTRY)
+                                                   + RECORD_ALIGN));
+    t->order_len = page_round(records * sizeof(uint32_t));
+    first_line_len = page_round(records * sizeof(uint32_t));
 
     t->arena = map_alloc(t->arena_len);
     t->order = map_alloc(t->order_len);

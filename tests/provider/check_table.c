@@ -627,6 +627,36 @@ START_TEST(test_provider_loading)
 }
 END_TEST
 
+START_TEST(test_densest_table)
+{
+    static const char  alnum[] = "abcdefghijklmnopqrstuvwxyz"
+                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    ONEM2M_SAE_TABLE  *t;
+    char              *text, *p;
+    size_t             i, j, n = 0;
+
+    /* the shortest lines there are ("C1 00 a@b"): the memory bounds hold */
+    text = malloc(62 * 62 * 10 + 1);
+    ck_assert_ptr_nonnull(text);
+    p = text;
+
+    for (i = 0; i < 62; i++) {
+        for (j = 0; j < 62; j++) {
+            p += sprintf(p, "%sC1 00 %c@%c", n++ ? "\n" : "", alnum[i],
+                         alnum[j]);
+        }
+    }
+
+    t = tu_open_bytes(text, p - text, 0600);
+    free(text);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), 62 * 62);
+    ck_assert_str_eq(tu_lookup(t, "9@9")->entity, "C1");
+    ck_assert_uint_eq(tu_lookup(t, "a@Z")->key_len, 1);
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
 /* entity id forms, TS-0001 Table 7.2-1 */
 typedef struct {
     const char  *id;
@@ -709,6 +739,7 @@ Suite *table_suite(void)
     tcase_add_test(tc, test_replaced_file);
     tcase_add_test(tc, test_concurrent_opens);
     tcase_add_test(tc, test_provider_loading);
+    tcase_add_test(tc, test_densest_table);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");
