@@ -8,6 +8,7 @@
 
 #include <openssl/core.h>
 #include <openssl/core_dispatch.h>
+#include <openssl/crypto.h>
 
 #include "table.h"
 
@@ -38,8 +39,14 @@ typedef struct {
     OSSL_FUNC_BIO_write_ex_fn       *bio_write_ex;
 } ONEM2M_PROV_CTX;
 
-void onem2m_raise(ONEM2M_PROV_CTX *ctx, int reason, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* puts an error on the OpenSSL error queue, located at the caller */
+#define onem2m_raise(ctx, reason, ...)                                      \
+    onem2m_raise_at(ctx, OPENSSL_FILE, OPENSSL_LINE, OPENSSL_FUNC, reason,  \
+                    __VA_ARGS__)
+
+void onem2m_raise_at(ONEM2M_PROV_CTX *ctx, const char *file, int line,
+    const char *func, int reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
 /* a diag callback that raises every table error on the error queue */
 void onem2m_diag_to_error(void *arg, int severity, const char *msg);

@@ -158,7 +158,8 @@ onem2m_teardown(void *provctx)
 }
 
 void
-onem2m_raise(ONEM2M_PROV_CTX *ctx, int reason, const char *fmt, ...)
+onem2m_raise_at(ONEM2M_PROV_CTX *ctx, const char *file, int line,
+    const char *func, int reason, const char *fmt, ...)
 {
     va_list  ap;
 
@@ -169,8 +170,7 @@ onem2m_raise(ONEM2M_PROV_CTX *ctx, int reason, const char *fmt, ...)
     ctx->new_error(ctx->handle);
 
     if (ctx->set_error_debug != NULL) {
-        ctx->set_error_debug(ctx->handle, OPENSSL_FILE, OPENSSL_LINE,
-                             OPENSSL_FUNC);
+        ctx->set_error_debug(ctx->handle, file, line, func);
     }
 
     va_start(ap, fmt);
