@@ -1,0 +1,221 @@
+/*
+ * Interoperability with TLS stacks that are not our test client:
+ * gnutls-cli (GnuTLS, Debian gnutls-bin) with TLS 1.2 PSK and TLS 1.3 PSK,
+ * and the seed's exact openssl s_client command line as a regression test.
+ * Each sends an HTTP request on stdin; the upstream must see the identity.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <check.h>
+
+#include "integration/sae_fixture.h"
+
+#define REQUEST \
+    "GET /base/lock HTTP/1.1\r\nHost: mn-cse\r\n" \
+    "X-M2M-Origin: Clock-AE1\r\nX-M2M-RI: interop-1\r\n" \
+    SAE_ENTITY_HEADER ": forged\r\nConnection: close\r\n\r\n"
+
+static harness_upstream  *up;
+static harness_nginx     *ng;
+
+static void
+setup(void)
+{
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    ng = sae_start(up,
+        "server {\n"
+        SAE_TLS
+        "    add_header X-Sae-Entity $onem2m_sae_entity always;\n"
+        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
+        "}\n");
+}
+
+static void
+teardown(void)
+{
+    sae_stop(ng);
+    harness_upstream_stop(up);
+}
+
+static int
+run(char *const argv[], char **out)
+{
+    return harness_run(argv, REQUEST, harness_timeout_ms(10000), out);
+}
+
+static void
+assert_served(const char *out, const char *entity)
+{
+    char  want[128];
+
+    snprintf(want, sizeof(want), "X-Sae-Entity: %s", entity);
+    ck_assert_msg(strstr(out, "HTTP/1.1 200") != NULL, "output:\n%s", out);
+    ck_assert_msg(strstr(out, want) != NULL, "output:\n%s", out);
+    ck_assert_uint_eq(harness_upstream_count(up), 1);
+    ck_assert_str_eq(harness_upstream_last(up)->uri, "/base/lock");
+    sae_assert_upstream_entity(harness_upstream_last(up), entity);
+}
+
+static const char *const gnutls12[] = {
+    /* PSK-AES128-CBC-SHA256, the TS-0003 mandatory suite */
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:"
+    "-MAC-ALL:+SHA256",
+    /* PSK-AES128-GCM-SHA256 */
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-GCM",
+    /* PSK-AES128-CCM8 */
+    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CCM-8:"
+    "-MAC-ALL:+AEAD",
+};
+
+START_TEST(gnutls_tls12_psk)
+{
+    char  port[16], prio[256], *out = NULL;
+    char *argv[] = {
+        "gnutls-cli", "--port", port, "--priority", prio,
+        "--pskusername", HARNESS_LOCK2_KPSA_ID,
+        "--pskkey", HARNESS_LOCK2_KEY_HEX, "--insecure", "127.0.0.1", NULL
+    };
+
+    snprintf(port, sizeof(port), "%d", harness_nginx_port(ng, 0));
+    snprintf(prio, sizeof(prio), "%s", gnutls12[_i]);
+    run(argv, &out);
+    ck_assert_msg(strstr(out, "(TLS1.2-X.509)-(PSK)-") != NULL, "output:\n%s",
+                  out);
+    assert_served(out, HARNESS_LOCK2_ENTITY);
+    free(out);
+}
+END_TEST
+
+static const char *const gnutls13[] = {
+    /* psk_dhe_ke */
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK",
+    /* AES-128-GCM (GnuTLS's external PSKs are SHA-256 ones) */
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:-CIPHER-ALL:"
+    "+AES-128-GCM",
+};
+
+START_TEST(gnutls_tls13_psk)
+{
+    char  port[16], prio[256], *out = NULL;
+    char *argv[] = {
+        "gnutls-cli", "--port", port, "--priority", prio,
+        "--pskusername", HARNESS_LOCK1_KPSA_ID,
+        "--pskkey", HARNESS_LOCK1_KEY_HEX, "--insecure", "127.0.0.1", NULL
+    };
+
+    snprintf(port, sizeof(port), "%d", harness_nginx_port(ng, 0));
+    snprintf(prio, sizeof(prio), "%s", gnutls13[_i]);
+    run(argv, &out);
+    /* GnuTLS 3.7 describes it as (TLS1.3-X.509)--(...): the response
+     * and the upstream tell whether the PSK was used */
+    ck_assert_msg(strstr(out, "(TLS1.3-") != NULL, "output:\n%s", out);
+    assert_served(out, HARNESS_LOCK1_ENTITY);
+    free(out);
+}
+END_TEST
+
+START_TEST(gnutls_tls13_psk_ke)
+{
+    harness_upstream  *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    harness_nginx     *n;
+    char               port[16], *out = NULL;
+    char *argv[] = {
+        "gnutls-cli", "--port", port, "--priority",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+PSK",
+        "--pskusername", HARNESS_LOCK1_KPSA_ID,
+        "--pskkey", HARNESS_LOCK1_KEY_HEX, "--insecure", "127.0.0.1", NULL
+    };
+
+    /* psk_ke only: no (EC)DHE at all, with AllowNoDHEKEX */
+    n = sae_start(u,
+        "server {\n"
+        SAE_TLS
+        "    ssl_conf_command Options AllowNoDHEKEX;\n"
+        "    add_header X-Sae-Entity $onem2m_sae_entity always;\n"
+        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
+        "}\n");
+    snprintf(port, sizeof(port), "%d", harness_nginx_port(n, 0));
+    run(argv, &out);
+    ck_assert_msg(strstr(out, "HTTP/1.1 200") != NULL, "output:\n%s", out);
+    ck_assert_msg(strstr(out, "X-Sae-Entity: Clock-AE1") != NULL,
+                  "output:\n%s", out);
+    sae_assert_upstream_entity(harness_upstream_last(u),
+                               HARNESS_LOCK1_ENTITY);
+    free(out);
+    sae_stop(n);
+    harness_upstream_stop(u);
+}
+END_TEST
+
+START_TEST(gnutls_wrong_key_is_refused)
+{
+    char  port[16], *out = NULL;
+    char *argv[] = {
+        "gnutls-cli", "--port", port, "--priority",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK",
+        "--pskusername", HARNESS_LOCK1_KPSA_ID,
+        "--pskkey", "1a2b3c4d5e6f7a8a", "--insecure", "127.0.0.1", NULL
+    };
+
+    snprintf(port, sizeof(port), "%d", harness_nginx_port(ng, 0));
+    ck_assert_int_ne(run(argv, &out), 0);
+    ck_assert_msg(strstr(out, "HTTP/1.1") == NULL, "output:\n%s", out);
+    ck_assert_uint_eq(harness_upstream_count(up), 0);
+    free(out);
+}
+END_TEST
+
+START_TEST(seed_openssl_s_client_command)
+{
+    char  target[32], *out = NULL;
+    /* the seed's command, word for word, only the port differs */
+    char *argv[] = {
+        "openssl", "s_client", "-connect", target,
+        "-psk_identity", "AE123456789012-Lock@in.provider.com",
+        "-psk", "1a2b3c4d5e6f7a8b", "-cipher", "PSK-AES128-CBC-SHA256", NULL
+    };
+
+    snprintf(target, sizeof(target), "127.0.0.1:%d",
+             harness_nginx_port(ng, 0));
+    run(argv, &out);
+    assert_served(out, "Clock-AE1");
+    free(out);
+}
+END_TEST
+
+START_TEST(seed_openssl_s_client_command_tls12)
+{
+    char  target[32], *out = NULL;
+    char *argv[] = {
+        "openssl", "s_client", "-connect", target,
+        "-psk_identity", "AE123456789012-Lock@in.provider.com",
+        "-psk", "1a2b3c4d5e6f7a8b", "-cipher", "PSK-AES128-CBC-SHA256",
+        "-tls1_2", NULL
+    };
+
+    snprintf(target, sizeof(target), "127.0.0.1:%d",
+             harness_nginx_port(ng, 0));
+    run(argv, &out);
+    ck_assert_msg(strstr(out, "Cipher is PSK-AES128-CBC-SHA256") != NULL,
+                  "output:\n%s", out);
+    assert_served(out, "Clock-AE1");
+    free(out);
+}
+END_TEST
+
+Suite *interop_suite(void)
+{
+    Suite  *s = suite_create("interop");
+
+    SAE_TCASE(s, "interop",
+              tcase_add_checked_fixture(tc_, setup, teardown);
+              tcase_add_loop_test(tc_, gnutls_tls12_psk, 0, 3);
+              tcase_add_loop_test(tc_, gnutls_tls13_psk, 0, 2);
+              SAE_TEST(gnutls_tls13_psk_ke);
+              SAE_TEST(gnutls_wrong_key_is_refused);
+              SAE_TEST(seed_openssl_s_client_command);
+              SAE_TEST(seed_openssl_s_client_command_tls12));
+    return s;
+}
