@@ -724,6 +724,52 @@ sae_appdata_matches(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
 }
 
 
+/*
+ * A ticket (TLS 1.2, TLS 1.3 stateless) decrypted before the SNI switch:
+ * when the table of the context holds its KpsaID with another entity or
+ * another key, ignore it, so that the client's current key gets a full
+ * handshake instead of a resumption that could only be refused.  An
+ * identity absent from this table is left to the check after the switch
+ * (it may belong to another server's table).
+ */
+static SSL_TICKET_RETURN
+sae_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *sess,
+    const unsigned char *keyname, size_t keyname_len,
+    SSL_TICKET_STATUS status, void *arg)
+{
+    const ONEM2M_SAE_ENTRY  *entry;
+    const unsigned char     *kpsa_id, *entity, *tag;
+    sae_ctx_conf            *conf;
+    sae_conn                *conn;
+    size_t                   kpsa_id_len, entity_len;
+
+    if (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW) {
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    }
+
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+
+    if (conf != NULL && conf->table != NULL
+        && sae_get_appdata(sess, &kpsa_id, &kpsa_id_len, &entity,
+                           &entity_len, &tag))
+    {
+        entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) kpsa_id,
+                                        kpsa_id_len);
+        if (entry != NULL && !sae_appdata_matches(sess, entry)) {
+            conn = sae_get_or_create_conn(ssl);
+            if (conn != NULL) {
+                sae_report(ssl, conn, ONEM2M_SAE_EV_RESUME_REFUSED,
+                           (const char *) kpsa_id, kpsa_id_len, NULL);
+            }
+            return SSL_TICKET_RETURN_IGNORE_RENEW;
+        }
+    }
+
+    return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE
+                                        : SSL_TICKET_RETURN_USE_RENEW;
+}
+
+
 /* a TLS 1.3 PSK session, its hash matching the client's binder */
 static SSL_SESSION *
 sae_tls13_session(SSL *ssl, const unsigned char *key, size_t key_len,
@@ -1106,6 +1152,11 @@ ONEM2M_SAE_CTX_install(SSL_CTX *ctx, ONEM2M_SAE_EVENT_CB event,
     SSL_CTX_set_psk_server_callback(ctx, sae_psk_server_cb);
     SSL_CTX_set_psk_find_session_callback(ctx, sae_find_session_cb);
     SSL_CTX_set_client_hello_cb(ctx, sae_client_hello_cb, NULL);
+    if (!SSL_CTX_set_session_ticket_cb(ctx, NULL, sae_ticket_decrypted_cb,
+                                       NULL))
+    {
+        return 0;
+    }
 
     conf->installed = 1;
 

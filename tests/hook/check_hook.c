@@ -1085,7 +1085,9 @@ END_TEST
 
 /*
  * Reloads that keep lock 1 (another table object, same line): resumed and
- * bound; that re-key lock 1: refused, the old key no longer authenticates.
+ * bound; that re-key lock 1: the old session no longer authenticates.  A
+ * ticket is then ignored (full handshake with the lock's new key), a
+ * session from the cache is resumed unbound.
  */
 START_TEST(test_resumption_rekeyed)
 {
@@ -1093,7 +1095,7 @@ START_TEST(test_resumption_rekeyed)
     SSL          *c, *s;
     SSL_SESSION  *sess;
     client_psk    cp;
-    int           version;
+    int           version, reused;
 
     version = resumption_version(_i);
     sctx = resumption_ctx(_i);
@@ -1112,13 +1114,30 @@ START_TEST(test_resumption_rekeyed)
     assert_only_event(ONEM2M_SAE_EV_RESUMED, LOCK1_ID, strlen(LOCK1_ID));
     SSL_free(s);
 
+    /* the lock got its new key too */
     ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_rekey,
                                               ONEM2M_SAE_UNKNOWN_HIDE), 1);
+    cp.key[cp.key_len - 1] = 0x09;
     memset(&events, 0, sizeof(events));
-    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
-    assert_unbound(s);
-    assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK1_ID,
-                      strlen(LOCK1_ID));
+    reused = resume(sctx, sess, version, &cp, &s);
+
+    if (_i == 1 || _i == 2) {
+        /* a ticket: ignored, a full handshake with the new key instead */
+        if (version == TLS1_2_VERSION) {
+            ck_assert_int_eq(reused, 0);
+        }
+        assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_rekey);
+        ck_assert_int_eq(events.n, 2);
+        ck_assert_int_eq(events.event[0], ONEM2M_SAE_EV_RESUME_REFUSED);
+        ck_assert_int_eq(events.event[1], ONEM2M_SAE_EV_BOUND);
+
+    } else {
+        /* the session cache: resumed, and refused */
+        ck_assert_int_eq(reused, 1);
+        assert_unbound(s);
+        assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK1_ID,
+                          strlen(LOCK1_ID));
+    }
     SSL_free(s);
 
     SSL_SESSION_free(sess);
@@ -1127,7 +1146,12 @@ START_TEST(test_resumption_rekeyed)
 END_TEST
 
 
-/* same KpsaID, now provisioned for another entity: refused */
+/*
+ * Same KpsaID and key, now provisioned for another entity: the old
+ * session is not resumed as the old entity.  _i 0: TLS 1.3 ticket
+ * (resumption mode 2: ignored, the external PSK binds the new entity);
+ * _i 1: TLS 1.3 session cache (mode 4: resumed unbound).
+ */
 START_TEST(test_resumption_entity_changed)
 {
     SSL_CTX      *sctx;
@@ -1139,7 +1163,7 @@ START_TEST(test_resumption_entity_changed)
         0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
     };
 
-    sctx = resumption_ctx(2);
+    sctx = resumption_ctx(_i == 0 ? 2 : 4);
     set_psk(&cp, LOCK2_ID, strlen(LOCK2_ID), lock2_key, sizeof(lock2_key), 0);
     c = client_for(TLS1_3_VERSION, &cp);
     s = SSL_new(sctx);
@@ -1152,9 +1176,16 @@ START_TEST(test_resumption_entity_changed)
                                               ONEM2M_SAE_UNKNOWN_HIDE), 1);
     memset(&events, 0, sizeof(events));
     ck_assert_int_eq(resume(sctx, sess, TLS1_3_VERSION, &cp, &s), 1);
-    assert_unbound(s);
-    assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK2_ID,
-                      strlen(LOCK2_ID));
+    if (_i == 0) {
+        assert_bound(s, LOCK2_ID, "Cother", table_a2);
+        ck_assert_int_eq(events.n, 2);
+        ck_assert_int_eq(events.event[0], ONEM2M_SAE_EV_RESUME_REFUSED);
+        ck_assert_int_eq(events.event[1], ONEM2M_SAE_EV_BOUND);
+    } else {
+        assert_unbound(s);
+        assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK2_ID,
+                          strlen(LOCK2_ID));
+    }
     SSL_free(s);
 
     SSL_SESSION_free(sess);
@@ -1511,7 +1542,7 @@ Suite *hook_suite(void)
     tcase_add_loop_test(tc, test_key_leading_zeros, 0, 2);
     tcase_add_loop_test(tc, test_resumption, 0, 5);
     tcase_add_loop_test(tc, test_resumption_rekeyed, 0, 5);
-    tcase_add_test(tc, test_resumption_entity_changed);
+    tcase_add_loop_test(tc, test_resumption_entity_changed, 0, 2);
     tcase_add_test(tc, test_resumption_cert);
     tcase_add_loop_test(tc, test_sni_two_tables, 0, 2);
     tcase_add_loop_test(tc, test_certificate_unbound, 0, 2);
