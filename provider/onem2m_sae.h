@@ -103,6 +103,10 @@ size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
  * (SSL_get_SSL_CTX(), i.e. after an SNI switch), so a server can install
  * the hook on every context and attach tables per virtual server with
  * ONEM2M_SAE_CTX_set_table().  A context without a table declines PSK.
+ * The context takes no reference: the table must stay open as long as the
+ * context and its connections.  Install after the server's own info
+ * callback is set (it is wrapped and still called); install also sets the
+ * context's client_hello and session ticket (decrypt) callbacks.
  */
 #define ONEM2M_SAE_UNKNOWN_HIDE      0   /* fail as with a wrong key */
 #define ONEM2M_SAE_UNKNOWN_ALERT     1   /* unknown_psk_identity alert */
