@@ -240,7 +240,12 @@ ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
 
     olcf = ngx_http_get_module_loc_conf(r, ngx_http_onem2m_originator_module);
 
-    if (olcf->mode == NGX_HTTP_ONEM2M_ORIGINATOR_OFF || r != r->main) {
+    /*
+     * Subrequests too (SSI, auth_request): they carry the main request's
+     * headers to a location whose mode may differ from the main one's.
+     */
+
+    if (olcf->mode == NGX_HTTP_ONEM2M_ORIGINATOR_OFF) {
         return NGX_DECLINED;
     }
 

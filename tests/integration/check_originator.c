@@ -73,6 +73,11 @@ static const char *gw_server =
     "        onem2m_sae_originator off;\n"
     "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
     "    }\n"
+    "    location = /page.html {\n"
+    "        onem2m_sae_originator off;\n"
+    "        root {{PREFIX}};\n"
+    "        ssi on;\n"
+    "    }\n"
     "    location /fcgi/ {\n"
     "        onem2m_sae_originator assign;\n"
     "        fastcgi_param REQUEST_METHOD $request_method;\n"
@@ -105,6 +110,10 @@ gw_setup(void)
 
     gw.ng = harness_nginx_new();
     ck_assert_ptr_nonnull(gw.ng);
+    ck_assert_int_eq(harness_nginx_write_file(gw.ng, "page.html",
+                                              "<p><!--# include virtual="
+                                              "\"/cse/ssi\" --></p>\n",
+                                              0644), 0);
     ck_assert_int_eq(harness_nginx_write_file(gw.ng, "kpsa.table", GW_TABLE,
                                               0600), 0);
     harness_nginx_set_upstream(gw.ng, gw.up);
@@ -793,6 +802,40 @@ START_TEST(required_answers_before_originator)
 END_TEST
 
 
+/*
+ * A subrequest to a checking location is checked, even when the main
+ * request's location does not check: SSI includes "/cse/ssi" here.
+ */
+START_TEST(subrequest_checked)
+{
+    harness_response  resp;
+
+    gw_setup();
+
+    gw_request(LOCK1, "GET", "/page.html", "X-M2M-Origin: Clock-AE2\r\n",
+               NULL, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_msg(strstr(resp.body, "expected Clock-AE1") != NULL,
+                  "body: %s", resp.body);
+    harness_response_free(&resp);
+    ck_assert_uint_eq(harness_upstream_count(gw.up), 0);
+    assert_log("originator \"Clock-AE2\" refused with 4106");
+
+    gw_request(LOCK1, "GET", "/page.html", "X-M2M-Origin: Clock-AE1\r\n",
+               NULL, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_msg(strstr(resp.body, "<p>{\"upstream\"") != NULL,
+                  "body: %s", resp.body);
+    harness_response_free(&resp);
+    ck_assert_uint_eq(harness_upstream_count(gw.up), 1);
+    ck_assert_str_eq(harness_upstream_last(gw.up)->uri, "/cse/ssi");
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
 START_TEST(off_location_not_checked)
 {
     gw_setup();
@@ -1155,6 +1198,7 @@ Suite *originator_suite(void)
     tcase_add_test(tc, unbound_claims);
     tcase_add_test(tc, required_answers_before_originator);
     tcase_add_test(tc, off_location_not_checked);
+    tcase_add_test(tc, subrequest_checked);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("header");
