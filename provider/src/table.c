@@ -909,7 +909,9 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
      * halves) plus the entry and alignment.
      */
     nlines = 1;
-    for (p = buf, end = buf + len; (nl = memchr(p, '\n', end - p)); p = nl + 1) {
+    end = buf + len;
+
+    for (p = buf; (nl = memchr(p, '\n', end - p)) != NULL; p = nl + 1) {
         nlines++;
     }
 
@@ -1121,7 +1123,8 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
         return NULL;
     }
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO put there must not hang the server */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
     if (fd == -1) {
         report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "cannot open (%s)",
@@ -1145,9 +1148,14 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
         goto failed;
     }
 
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    if (st.st_mode & (S_IRGRP | S_IROTH)) {
         report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
                "keys readable by group or others (mode %04o, use 0600)",
+               (unsigned) (st.st_mode & 07777));
+
+    } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
+               "writable by group or others (mode %04o, use 0600)",
                (unsigned) (st.st_mode & 07777));
     }
 

@@ -86,6 +86,19 @@ START_TEST(test_group_readable_warning)
     ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys readable by group or "
         "others (mode 0640, use 0600)", tu_path));
     ONEM2M_SAE_table_free(t);
+
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0602);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: writable by group or others "
+        "(mode 0602, use 0600)", tu_path));
+    ONEM2M_SAE_table_free(t);
+
+    /* owner-only modes are quiet */
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0400);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 0);
+    ONEM2M_SAE_table_free(t);
 }
 END_TEST
 
@@ -383,6 +396,12 @@ START_TEST(test_file_errors)
 
     ck_assert_ptr_null(tu_open_uri(tu_dir()));
     ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: not a regular file", tu_dir()));
+
+    /* a FIFO is refused at once, not waited on */
+    ck_assert_int_eq(mkfifo(tu_fmt("%s/fifo.table", tu_dir()), 0600), 0);
+    ck_assert_ptr_null(tu_open_uri(tu_fmt("%s/fifo.table", tu_dir())));
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s/fifo.table: not a regular file",
+                                       tu_dir()));
 
     ck_assert_ptr_null(tu_open_uri("kpsa:"));
     ck_assert_str_eq(tu_msg[0], "E kpsa:: not a \"kpsa:<path>\" URI or a path");
