@@ -32,6 +32,10 @@
 
 #include "common/harness.h"
 
+#ifndef TOP_SRCDIR
+#define TOP_SRCDIR "."
+#endif
+
 #define IO_TIMEOUT_MS     5000
 #define START_TIMEOUT_MS  5000
 #define STOP_TIMEOUT_MS   5000
@@ -1078,6 +1082,11 @@ nginx_argv(harness_nginx *ng, const char *extra)
              tok = strtok_r(NULL, " \t", &save))
         {
             argv[n++] = strdup(tok);
+            if (n == 1 && strcmp(tok, "valgrind") == 0) {
+                /* nginx core's own by-design leaks */
+                argv[n++] = strdup("--suppressions=" TOP_SRCDIR
+                                   "/tests/integration/valgrind-nginx.supp");
+            }
         }
         free(copy);
     }
