@@ -524,18 +524,18 @@ ngx_http_onem2m_originator_assign(ngx_http_request_t *r,
     value[id->len] = '\0';
 
     if (origin == NULL) {
-
         origin = ngx_list_push(&r->headers_in.headers);
         if (origin == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        origin->key = ngx_http_onem2m_origin_key;
-        origin->lowcase_key = ngx_http_onem2m_origin_lowcase.data;
-        origin->hash = ngx_hash_key(ngx_http_onem2m_origin_lowcase.data,
-                                    ngx_http_onem2m_origin_lowcase.len);
     }
 
+    /* the name too: a CSE may not know "X_M2M_Origin" */
+
+    origin->key = ngx_http_onem2m_origin_key;
+    origin->lowcase_key = ngx_http_onem2m_origin_lowcase.data;
+    origin->hash = ngx_hash_key(ngx_http_onem2m_origin_lowcase.data,
+                                ngx_http_onem2m_origin_lowcase.len);
     origin->value.data = value;
     origin->value.len = id->len;
 

@@ -877,6 +877,8 @@ END_TEST
 
 START_TEST(header_duplicates)
 {
+    const harness_request  *req;
+
     gw_setup();
 
     expect_refused(LOCK1, "GET", "/cse",
@@ -908,6 +910,14 @@ START_TEST(header_duplicates)
                    NULL, 400, "4000", "more than one");
     expect_refused(LOCK1, "GET", "/fcgi/cse", "x_m2m_origin: Clock-AE2\r\n",
                    NULL, 403, "4106", "expected Clock-AE1");
+
+    /* assign gives the CSE the name it knows */
+    expect_forwarded(LOCK2, "POST", "/assign/cse",
+                     "X_M2M_Origin: C\r\n" REG_CT, AE_BODY,
+                     "Clock-AE2", "Clock-AE2");
+    req = harness_upstream_last(gw.up);
+    ck_assert_uint_eq(harness_header_count(req->headers, req->nheaders,
+                                           "X_M2M_Origin"), 0);
 
     gw_stop();
     gw_teardown();
