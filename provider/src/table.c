@@ -623,14 +623,79 @@ record_number(const ONEM2M_SAE_TABLE *t, uint32_t unit)
 }
 
 /*
- * Parses one line (without its line break) into a record at *arena_used.
- * Returns 1 when the line added a credential, 0 for blank and comment
- * lines, -1 after reporting an error.
+ * A record written but not indexed yet: its index slots are being
+ * prefetched while the next line is parsed (random index accesses are
+ * what a large load waits for).
+ */
+typedef struct {
+    uint64_t        h_id;
+    uint64_t        h_entity;
+    uint32_t        unit;
+    unsigned long   line;
+    int             set;
+} TABLE_PENDING;
+
+static void
+table_insert(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, const uint32_t *first_line,
+    TABLE_PENDING *pending)
+{
+    ONEM2M_SAE_ENTRY  *e;
+    uint64_t          *id_slot, *entity_slot;
+    char               msg[ONEM2M_SAE_MAX_ID_LEN + 64];
+
+    if (!pending->set) {
+        return;
+    }
+
+    pending->set = 0;
+    e = RECORD(t, pending->unit);
+
+    id_slot = table_probe(t, t->by_kpsa_id, 0, pending->h_id, e->kpsa_id,
+                          e->kpsa_id_len);
+
+    if (*id_slot != 0) {
+        /* the table will not load: the record is simply left unindexed */
+        snprintf(msg, sizeof(msg),
+                 "duplicate KpsaID %s (first defined on line %lu)",
+                 e->kpsa_id,
+                 (unsigned long) first_line[record_number(t,
+                                                 (uint32_t) *id_slot - 1)]);
+        line_error(r, pending->line, msg);
+        return;
+    }
+
+    *id_slot = (pending->h_id & 0xffffffff00000000ULL)
+               | (uint64_t) (pending->unit + 1);
+
+    /* several KpsaIDs may name one entity: index its first credential */
+    entity_slot = table_probe(t, t->by_entity, 1, pending->h_entity,
+                              e->entity, e->entity_len);
+
+    if (*entity_slot == 0) {
+        *entity_slot = (pending->h_entity & 0xffffffff00000000ULL)
+                       | (uint64_t) (pending->unit + 1);
+    }
+}
+
+/* reports an error of this line, after any of the line before */
+static void
+line_fail(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, const uint32_t *first_line,
+    TABLE_PENDING *pending, unsigned long lineno, const char *reason)
+{
+    table_insert(t, r, first_line, pending);
+    line_error(r, lineno, reason);
+}
+
+/*
+ * Parses one line (without its line break) into a record at *arena_used,
+ * indexes the pending record of the previous line and leaves this one
+ * pending.  Returns 1 when the line added a credential, 0 for blank and
+ * comment lines, -1 after reporting an error.
  */
 static int
 parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
-    unsigned long lineno, const unsigned char *line, size_t len,
-    size_t *arena_used)
+    TABLE_PENDING *pending, unsigned long lineno, const unsigned char *line,
+    size_t len, size_t *arena_used)
 {
     const unsigned char  *field[4];
     size_t                flen[4];
@@ -638,25 +703,25 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     const unsigned char  *p, *end, *hex;
     ONEM2M_SAE_ENTRY     *e;
     unsigned char        *dst;
-    uint64_t             *id_slot, *entity_slot, h_id, h_entity;
+    uint64_t              h_id, h_entity;
     int                   type;
     char                  msg[ONEM2M_SAE_MAX_ID_LEN + 64];
 
     if (len > ONEM2M_TABLE_MAX_LINE) {
         snprintf(msg, sizeof(msg), "line longer than %d bytes",
                  ONEM2M_TABLE_MAX_LINE);
-        line_error(r, lineno, msg);
+        line_fail(t, r, first_line, pending, lineno, msg);
         return -1;
     }
 
     if (!plain_ascii(line, len)) {
         if (memchr(line, '\0', len) != NULL) {
-            line_error(r, lineno, "NUL byte in line");
+            line_fail(t, r, first_line, pending, lineno, "NUL byte in line");
             return -1;
         }
 
         if (utf8_valid_prefix(line, len) != len) {
-            line_error(r, lineno, "invalid UTF-8");
+            line_fail(t, r, first_line, pending, lineno, "invalid UTF-8");
             return -1;
         }
     }
@@ -692,17 +757,17 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     case 0:
         return 0;
     case 1:
-        line_error(r, lineno, "missing key and KpsaID columns");
+        line_fail(t, r, first_line, pending, lineno, "missing key and KpsaID columns");
         return -1;
     case 2:
-        line_error(r, lineno, "missing KpsaID column");
+        line_fail(t, r, first_line, pending, lineno, "missing KpsaID column");
         return -1;
     case 4:
-        line_error(r, lineno, "extra column after the KpsaID");
+        line_fail(t, r, first_line, pending, lineno, "extra column after the KpsaID");
         return -1;
     }
 
-    /* start fetching both index slots while the line is checked */
+    /* start fetching both index slots: they are probed a line later */
     if (flen[0] <= ONEM2M_SAE_MAX_ID_LEN && flen[2] <= ONEM2M_SAE_MAX_ID_LEN) {
         h_id = table_hash(t->seed, field[2], flen[2]);
         h_entity = table_hash(t->seed, field[0], flen[0]);
@@ -718,14 +783,14 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     if (flen[0] > ONEM2M_SAE_MAX_ID_LEN) {
         snprintf(msg, sizeof(msg), "entity id longer than %d bytes",
                  ONEM2M_SAE_MAX_ID_LEN);
-        line_error(r, lineno, msg);
+        line_fail(t, r, first_line, pending, lineno, msg);
         return -1;
     }
 
     type = onem2m_entity_type((const char *) field[0], flen[0]);
 
     if (type == 0) {
-        line_error(r, lineno,
+        line_fail(t, r, first_line, pending, lineno,
                    "malformed entity id (expected an AE-ID or a CSE-ID)");
         return -1;
     }
@@ -741,19 +806,19 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     }
 
     if (hexlen == 0) {
-        line_error(r, lineno, "empty key");
+        line_fail(t, r, first_line, pending, lineno, "empty key");
         return -1;
     }
 
     for (i = 0; i < hexlen; i++) {
         if (hex_table[hex[i]] == 0) {
-            line_error(r, lineno, "key is not hexadecimal");
+            line_fail(t, r, first_line, pending, lineno, "key is not hexadecimal");
             return -1;
         }
     }
 
     if (hexlen % 2) {
-        line_error(r, lineno, "key has an odd number of hex digits");
+        line_fail(t, r, first_line, pending, lineno, "key has an odd number of hex digits");
         return -1;
     }
 
@@ -762,7 +827,7 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     if (key_len > ONEM2M_SAE_MAX_KEY_LEN) {
         snprintf(msg, sizeof(msg), "key longer than %d bytes",
                  ONEM2M_SAE_MAX_KEY_LEN);
-        line_error(r, lineno, msg);
+        line_fail(t, r, first_line, pending, lineno, msg);
         return -1;
     }
 
@@ -771,26 +836,13 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     if (flen[2] > ONEM2M_SAE_MAX_ID_LEN) {
         snprintf(msg, sizeof(msg), "KpsaID longer than %d bytes",
                  ONEM2M_SAE_MAX_ID_LEN);
-        line_error(r, lineno, msg);
+        line_fail(t, r, first_line, pending, lineno, msg);
         return -1;
     }
 
     if (!onem2m_kpsa_id_valid((const char *) field[2], flen[2])) {
-        line_error(r, lineno,
+        line_fail(t, r, first_line, pending, lineno,
                    "malformed KpsaID (expected <relative-id>@<fqdn>)");
-        return -1;
-    }
-
-    id_slot = table_probe(t, t->by_kpsa_id, 0, h_id, (const char *) field[2],
-                          flen[2]);
-
-    if (*id_slot != 0) {
-        snprintf(msg, sizeof(msg),
-                 "duplicate KpsaID %.*s (first defined on line %lu)",
-                 (int) flen[2], field[2],
-                 (unsigned long) first_line[record_number(t,
-                                                 (uint32_t) *id_slot - 1)]);
-        line_error(r, lineno, msg);
         return -1;
     }
 
@@ -828,16 +880,13 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     first_line[t->count] = (uint32_t) lineno;
     t->order[t->count++] = (uint32_t) unit;
 
-    *id_slot = (h_id & 0xffffffff00000000ULL) | (uint64_t) (unit + 1);
+    table_insert(t, r, first_line, pending);
 
-    /* several KpsaIDs may name one entity: index its first credential */
-    entity_slot = table_probe(t, t->by_entity, 1, h_entity, e->entity,
-                              e->entity_len);
-
-    if (*entity_slot == 0) {
-        *entity_slot = (h_entity & 0xffffffff00000000ULL)
-                       | (uint64_t) (unit + 1);
-    }
+    pending->h_id = h_id;
+    pending->h_entity = h_entity;
+    pending->unit = (uint32_t) unit;
+    pending->line = lineno;
+    pending->set = 1;
 
     if (key_len < ONEM2M_SAE_SHORT_KEY_LEN) {
         short_key_warning(t, r, lineno, e);
@@ -888,6 +937,7 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
     uint32_t             *first_line = NULL;
     size_t                nlines, records, slots, arena_used;
     size_t                first_line_len = 0;
+    TABLE_PENDING         pending = { 0, 0, 0, 0, 0 };
     const unsigned char  *p, *end, *nl;
     unsigned long         lineno;
 
@@ -965,8 +1015,11 @@ table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
             nl = end;
         }
 
-        parse_line(t, r, first_line, lineno, p, nl - p, &arena_used);
+        parse_line(t, r, first_line, &pending, lineno, p, nl - p,
+                   &arena_used);
     }
+
+    table_insert(t, r, first_line, &pending);
 
     munmap(first_line, first_line_len);
     first_line = NULL;

@@ -366,6 +366,21 @@ START_TEST(test_every_error_reported)
     ck_assert_str_eq(tu_msg[2], tu_fmt("E %s:6: missing KpsaID column",
                                        tu_path));
 
+    /* a duplicate followed by a bad line: still reported in line order */
+    ck_assert_ptr_null(tu_open_text(
+        "C1 00112233445566778899aabbccddeeff a@b.c\n"
+        "C2 00112233445566778899aabbccddeeff a@b.c\n"
+        "C3 zz c@b.c\n"
+        "C4 00112233445566778899aabbccddeeff c@b.c\n"
+        "C5 00112233445566778899aabbccddeeff c@b.c\n", 0600));
+    ck_assert_uint_eq(tu_nerrors, 3);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("E %s:2: duplicate KpsaID a@b.c "
+                                       "(first defined on line 1)", tu_path));
+    ck_assert_str_eq(tu_msg[1], tu_fmt("E %s:3: key is not hexadecimal",
+                                       tu_path));
+    ck_assert_str_eq(tu_msg[2], tu_fmt("E %s:5: duplicate KpsaID c@b.c "
+                                       "(first defined on line 4)", tu_path));
+
     /* 25 bad lines: 20 messages and a count of the rest */
     p = text;
     for (i = 0; i < 25; i++) {
