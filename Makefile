@@ -60,7 +60,7 @@ deps:
 
 provider: $(PROVIDER) $(API_LIB)
 
-$(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/src/provider.map
+$(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h provider/src/provider.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden -Iprovider \
 	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
