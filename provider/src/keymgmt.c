@@ -27,6 +27,7 @@ static OSSL_FUNC_keymgmt_has_fn              kpsa_has;
 static OSSL_FUNC_keymgmt_match_fn            kpsa_match;
 static OSSL_FUNC_keymgmt_get_params_fn       kpsa_get_params;
 static OSSL_FUNC_keymgmt_gettable_params_fn  kpsa_gettable_params;
+static OSSL_FUNC_keymgmt_dup_fn              kpsa_dup;
 
 const OSSL_DISPATCH onem2m_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_NEW, (void (*)(void)) kpsa_new },
@@ -37,6 +38,7 @@ const OSSL_DISPATCH onem2m_keymgmt_functions[] = {
     { OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void)) kpsa_get_params },
     { OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS,
       (void (*)(void)) kpsa_gettable_params },
+    { OSSL_FUNC_KEYMGMT_DUP, (void (*)(void)) kpsa_dup },
     { 0, NULL }
 };
 
@@ -82,6 +84,30 @@ kpsa_load(const void *reference, size_t reference_sz)
     key->entry = ref->entry;
 
     return key;
+}
+
+/* a copy is one more reference to the same credential: nothing is copied */
+static void *
+kpsa_dup(const void *keydata, int selection)
+{
+    const ONEM2M_KPSA_KEY  *key = keydata;
+    ONEM2M_KPSA_KEY        *copy;
+
+    if (key == NULL || (key->table != NULL
+                        && !onem2m_table_up_ref(key->table)))
+    {
+        return NULL;
+    }
+
+    copy = OPENSSL_zalloc(sizeof(*copy));
+    if (copy == NULL) {
+        onem2m_table_free(key->table);
+        return NULL;
+    }
+
+    *copy = *key;
+
+    return copy;
 }
 
 static int

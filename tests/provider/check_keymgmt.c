@@ -148,6 +148,25 @@ START_TEST(test_equality)
 }
 END_TEST
 
+START_TEST(test_dup)
+{
+    EVP_PKEY  *a, *copy;
+    char       buf[300];
+    size_t     len;
+
+    write_table();
+    a = load_key("door@in.provider.com");
+    copy = EVP_PKEY_dup(a);
+    ck_assert_ptr_nonnull(copy);
+    EVP_PKEY_free(a);
+
+    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(copy, "kpsa-id", buf,
+                                                    sizeof(buf), &len), 1);
+    ck_assert_str_eq(buf, "door@in.provider.com");
+    EVP_PKEY_free(copy);
+}
+END_TEST
+
 START_TEST(test_print_without_key)
 {
     EVP_PKEY  *pkey;
@@ -214,6 +233,7 @@ Suite *keymgmt_suite(void)
     tcase_add_test(tc, test_params);
     tcase_add_test(tc, test_cse_entity);
     tcase_add_test(tc, test_equality);
+    tcase_add_test(tc, test_dup);
     tcase_add_test(tc, test_print_without_key);
     tcase_add_test(tc, test_key_outlives_store_and_file);
     suite_add_tcase(s, tc);
