@@ -23,6 +23,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <openssl/err.h>
@@ -1118,14 +1119,18 @@ argv_free(char **argv)
 static pid_t
 spawn(char *const argv[], const char *out_path, int in_fd)
 {
-    pid_t  pid;
+    pid_t  pid, parent = getpid();
     int    fd;
 
     pid = fork();
     if (pid != 0) {
         return pid;
     }
-    /* child */
+    /* child: a crashed or timed-out test must not leave nginx running */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) {
+        _exit(127);
+    }
     signal(SIGPIPE, SIG_DFL);
     fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {

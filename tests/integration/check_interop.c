@@ -39,10 +39,52 @@ teardown(void)
     harness_upstream_stop(up);
 }
 
+/* s_client prints session secrets: blank them before any message */
+static void
+redact(char *out)
+{
+    static const char *const secrets[] = {
+        "Master-Key:", "Resumption PSK:", "PSK:", "TLS session ticket:"
+    };
+    size_t  i;
+    char   *p, *eol;
+
+    for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+        for (p = strstr(out, secrets[i]); p != NULL;
+             p = strstr(p, secrets[i]))
+        {
+            p += strlen(secrets[i]);
+            eol = strchr(p, '\n');
+            if (eol == NULL) {
+                eol = p + strlen(p);
+            }
+            memset(p, '*', (size_t) (eol - p));
+        }
+    }
+    /* hex dumps ("    0000 - 3b 6f ...", the ticket) */
+    for (p = out; *p != '\0'; p = eol + (*eol != '\0')) {
+        char  *q = p;
+
+        eol = strchr(p, '\n');
+        if (eol == NULL) {
+            eol = p + strlen(p);
+        }
+        while (q < eol && *q == ' ') {
+            q++;
+        }
+        if (eol - q > 7 && strncmp(q + 4, " - ", 3) == 0) {
+            memset(q + 7, '*', (size_t) (eol - q - 7));
+        }
+    }
+}
+
 static int
 run(char *const argv[], char **out)
 {
-    return harness_run(argv, REQUEST, harness_timeout_ms(10000), out);
+    int  rc = harness_run(argv, REQUEST, harness_timeout_ms(10000), out);
+
+    redact(*out);
+    return rc;
 }
 
 static void

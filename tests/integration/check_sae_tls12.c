@@ -172,6 +172,33 @@ START_TEST(keepalive_requests_stay_bound)
 }
 END_TEST
 
+START_TEST(single_process_mode_binds)
+{
+    harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    harness_nginx      *n = harness_nginx_new();
+    harness_tls_opts    o = sae_lock1(TLS1_2_VERSION);
+    harness_tls_result  r;
+    harness_response    resp;
+
+    /* master_process off: the table is opened by the serving process */
+    harness_nginx_set_master(n, 0);
+    harness_nginx_write_file(n, "kpsa.table", HARNESS_SEED_TABLE, 0600);
+    harness_nginx_set_upstream(n, u);
+    harness_nginx_config(n, SAE_SERVER);
+    ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(n, 0), &o,
+                                         "GET", "/", NULL, NULL, &r, &resp),
+                     0);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(u),
+                               HARNESS_LOCK1_ENTITY);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    sae_stop(n);
+    harness_upstream_stop(u);
+}
+END_TEST
+
 Suite *sae_tls12_suite(void)
 {
     Suite  *s = suite_create("sae_tls12");
@@ -185,5 +212,7 @@ Suite *sae_tls12_suite(void)
               SAE_TEST(dhe_psk_and_rsa_psk_are_not_offered);
               SAE_TEST(certificate_only_client_is_refused_4107);
               SAE_TEST(keepalive_requests_stay_bound));
+    SAE_TCASE(s, "single_process",
+              SAE_TEST(single_process_mode_binds));
     return s;
 }
