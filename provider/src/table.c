@@ -94,6 +94,8 @@ static CRYPTO_ONCE         cache_once = CRYPTO_ONCE_STATIC_INIT;
 static CRYPTO_RWLOCK      *cache_lock;
 static ONEM2M_SAE_TABLE   *cache;
 
+static void cache_init(void);
+
 
 /* ---------------------------------------------------------------------
  * hashing
@@ -931,7 +933,7 @@ table_destroy(ONEM2M_SAE_TABLE *t)
 }
 
 static ONEM2M_SAE_TABLE *
-table_parse(TABLE_REPORT *r, unsigned char *buf, size_t len)
+table_parse(TABLE_REPORT *r, const unsigned char *buf, size_t len)
 {
     ONEM2M_SAE_TABLE     *t;
     uint32_t             *first_line = NULL;
@@ -1043,6 +1045,52 @@ failed:
 
     table_destroy(t);
     return NULL;
+}
+
+ONEM2M_SAE_TABLE *
+onem2m_table_parse(const char *name, const unsigned char *buf, size_t len,
+    ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    TABLE_REPORT       r;
+    ONEM2M_SAE_TABLE  *t;
+
+    memset(&r, 0, sizeof(r));
+    r.path = name != NULL ? name : "(table)";
+    r.diag = diag;
+    r.diag_arg = diag_arg;
+
+    /* onem2m_table_free() takes the cache lock, cached table or not */
+    if (!CRYPTO_THREAD_run_once(&cache_once, cache_init)
+        || cache_lock == NULL)
+    {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "cannot create a lock");
+        return NULL;
+    }
+
+    t = table_parse(&r, buf, len);
+
+    if (r.errors > ONEM2M_TABLE_MAX_REPORTS) {
+        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "%zu more errors",
+               r.errors - ONEM2M_TABLE_MAX_REPORTS);
+    }
+
+    if (t == NULL) {
+        return NULL;
+    }
+
+    if (t->more_short_keys) {
+        report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
+               "%zu more keys shorter than %d bytes", t->more_short_keys,
+               ONEM2M_SAE_SHORT_KEY_LEN);
+    }
+
+    if (t->count == 0) {
+        report(&r, ONEM2M_SAE_DIAG_WARNING, 0, "no credentials");
+    }
+
+    t->refs = 1;
+
+    return t;
 }
 
 const char *
@@ -1247,30 +1295,15 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
     close(fd);
     fd = -1;
 
-    t = table_parse(&r, buf, st.st_size);
+    t = onem2m_table_parse(path, buf, st.st_size, diag, diag_arg);
 
     /* the buffer held every key in hex */
     OPENSSL_cleanse(buf, st.st_size);
     OPENSSL_free(buf);
     buf = NULL;
 
-    if (r.errors > ONEM2M_TABLE_MAX_REPORTS) {
-        report(&r, ONEM2M_SAE_DIAG_ERROR, 0, "%zu more errors",
-               r.errors - ONEM2M_TABLE_MAX_REPORTS);
-    }
-
     if (t == NULL) {
         goto failed;
-    }
-
-    if (t->more_short_keys) {
-        report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
-               "%zu more keys shorter than %d bytes", t->more_short_keys,
-               ONEM2M_SAE_SHORT_KEY_LEN);
-    }
-
-    if (t->count == 0) {
-        report(&r, ONEM2M_SAE_DIAG_WARNING, 0, "no credentials");
     }
 
     t->canonical_path = OPENSSL_strdup(canonical);
@@ -1287,7 +1320,6 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
     t->ino = st.st_ino;
     t->size = st.st_size;
     t->mtime = st.st_mtim;
-    t->refs = 1;
 
     if (!CRYPTO_THREAD_write_lock(cache_lock)) {
         table_destroy(t);

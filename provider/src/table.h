@@ -21,6 +21,14 @@
  */
 ONEM2M_SAE_TABLE *onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag,
     void *diag_arg);
+/*
+ * Parses a table held in memory: what onem2m_table_open() does with the
+ * contents of a file.  name labels the messages.  The table is not cached
+ * (nothing identifies its version); free it with onem2m_table_free().
+ */
+ONEM2M_SAE_TABLE *onem2m_table_parse(const char *name,
+    const unsigned char *buf, size_t len, ONEM2M_SAE_DIAG_CB diag,
+    void *diag_arg);
 int onem2m_table_up_ref(ONEM2M_SAE_TABLE *table);
 void onem2m_table_free(ONEM2M_SAE_TABLE *table);
 
