@@ -4,6 +4,7 @@
 #   make test       build everything and run every Check suite
 #   make run        start the door-lock gateway demo in the foreground
 #   make bench      run the table benchmark (not part of make test)
+#   make fuzz       fuzz the table parser and kpsa: URIs (clang, libFuzzer)
 #   make install    install the provider into OpenSSL's modules directory
 
 # bash: Debian's nginx-dev conf_flags is a bash array
@@ -37,7 +38,7 @@ SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module tests test run bench install clean valgrind
+.PHONY: all deps provider module tests test run bench install clean valgrind fuzz
 
 all: deps provider module tests
 
@@ -120,6 +121,27 @@ valgrind: all
 
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# libFuzzer target of the table parser and kpsa: URIs; needs clang, which
+# nothing else does.  FUZZ_TIME seconds on one core; the corpus grows in
+# $(BUILD)/fuzz/corpus, crashes land in $(BUILD)/fuzz/.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 600
+FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
+
+$(FUZZ_BIN): tools/fuzz/fuzz_table.c $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all $(WARN) -Iprovider \
+	    -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) -lcrypto
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus
+	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
+	cd $(BUILD)/fuzz && ./fuzz_table -jobs=1 -workers=1 -max_len=4096 \
+	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
+	    || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/fuzz-0.log
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c
