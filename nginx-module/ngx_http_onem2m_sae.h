@@ -60,10 +60,11 @@ ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_table(ngx_http_request_t *r);
 ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
 
 /*
- * Answers the request in oneM2M form and finalizes nothing: the HTTP status
+ * Answers the request in oneM2M form and finalizes it: the HTTP status
  * mapped from rsc (TS-0009 Table 6.3.2-1), X-M2M-RSC, X-M2M-RI and
  * X-M2M-RVI echoed from the request, Content-Type application/json and the
- * body {"m2m:dbg": "<dbg>"}.  Returns what a phase handler returns.
+ * body {"m2m:dbg": "<dbg>"}.  The request body is discarded.  Returns
+ * NGX_DONE (or an error): a phase handler returns it as it is.
  */
 ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
     const char *dbg);
