@@ -79,7 +79,8 @@ $(API_LIB): $(API_OBJS)
 # configure flags, so the .so loads into the distribution's /usr/sbin/nginx.
 module: $(NGX_MODULE)
 
-$(BUILD)/nginx/Makefile: nginx-module/config
+# configure lists provider/api/*.c, so a new api file means configuring anew.
+$(BUILD)/nginx/Makefile: nginx-module/config $(API_SRCS)
 	@rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)/nginx
 	cp -a $(NGX_SRC)/. $(BUILD)/nginx/
 	cd $(BUILD)/nginx && . ./conf_flags && \
