@@ -74,8 +74,7 @@ typedef struct {
 
 /* a location to verify once every module has merged its configuration */
 typedef struct {
-    void                     **srv_conf;
-    void                     **loc_conf;
+    void                                  **srv_conf;
     ngx_http_onem2m_originator_loc_conf_t  *olcf;
 } ngx_http_onem2m_originator_site_t;
 
@@ -1227,7 +1226,6 @@ ngx_http_onem2m_originator_merge_loc_conf(ngx_conf_t *cf, void *parent,
     }
 
     site->srv_conf = ctx->srv_conf;
-    site->loc_conf = ctx->loc_conf;
     site->olcf = conf;
 
     return NGX_CONF_OK;
@@ -1239,7 +1237,6 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
 {
     ngx_uint_t                               i;
     ngx_array_t                             *handlers;
-    ngx_http_request_t                       stub;
     ngx_http_handler_pt                     *h;
     ngx_http_core_main_conf_t               *cmcf;
     ngx_http_onem2m_originator_site_t       *site;
@@ -1255,14 +1252,7 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
 
         oscf = site[i].srv_conf[ngx_http_onem2m_originator_module.ctx_index];
 
-        /* the SAE module answers configuration questions from confs */
-
-        ngx_memzero(&stub, sizeof(ngx_http_request_t));
-        stub.main_conf = ((ngx_http_conf_ctx_t *) cf->ctx)->main_conf;
-        stub.srv_conf = site[i].srv_conf;
-        stub.loc_conf = site[i].loc_conf;
-
-        if (ngx_http_onem2m_sae_table(&stub) == NULL) {
+        if (ngx_http_onem2m_sae_srv_table(site[i].srv_conf) == NULL) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"onem2m_sae_originator\" needs a security "
                           "association on its server "

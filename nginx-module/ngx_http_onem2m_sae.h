@@ -56,6 +56,14 @@ ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_binding(
 /* the psk-lookup-table of the request's server, or NULL */
 ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_table(ngx_http_request_t *r);
 
+/*
+ * The same at configuration time: srv_conf is a server's array of module
+ * server configurations (ngx_http_conf_ctx_t.srv_conf).  Valid from
+ * postconfiguration on, once the server configurations are merged (the
+ * SAE module opens its tables then).
+ */
+ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_srv_table(void **srv_conf);
+
 /* the effective "onem2m_sae" mode of the request's location */
 ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
 

@@ -294,9 +294,16 @@ ngx_http_onem2m_sae_binding(ngx_http_request_t *r)
 ONEM2M_SAE_TABLE *
 ngx_http_onem2m_sae_table(ngx_http_request_t *r)
 {
+    return ngx_http_onem2m_sae_srv_table(r->srv_conf);
+}
+
+
+ONEM2M_SAE_TABLE *
+ngx_http_onem2m_sae_srv_table(void **srv_conf)
+{
     ngx_http_onem2m_sae_srv_conf_t  *sscf;
 
-    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+    sscf = srv_conf[ngx_http_onem2m_sae_module.ctx_index];
 
     return sscf->table;
 }
