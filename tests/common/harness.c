@@ -1279,6 +1279,21 @@ harness_nginx_start(harness_nginx *ng)
             nap_ms(5);
         }
     }
+    /*
+     * The master listens before it installs its signal handlers and forks:
+     * a SIGHUP or SIGQUIT sent now would kill it, a client would wait for a
+     * worker.  Ready means a worker has started.
+     */
+    while (ng->master && !harness_log_contains(ng, "start worker process")) {
+        if (waitpid(ng->pid, &status, WNOHANG) == ng->pid) {
+            ng->pid = -1;
+            return -1;
+        }
+        if (now_ms() > deadline) {
+            return -1;
+        }
+        nap_ms(5);
+    }
     return 0;
 }
 

@@ -204,7 +204,11 @@ const char *harness_nginx_conf_path(const harness_nginx *ng);
  */
 int harness_nginx_test(harness_nginx *ng, const char **out);
 
-/* starts nginx and waits until every configured port accepts; 0 or -1 */
+/*
+ * Starts nginx and waits until every configured port accepts and (master
+ * mode) a worker has started, so that signals and clients are safe; 0 or
+ * -1 (nginx exited: see harness_log()).
+ */
 int harness_nginx_start(harness_nginx *ng);
 pid_t harness_nginx_pid(const harness_nginx *ng);
 
