@@ -122,6 +122,23 @@ START_TEST(unknown_identity_logged_with_reason)
 }
 END_TEST
 
+START_TEST(tls13_wrong_binder_is_logged_by_nginx_at_crit)
+{
+    harness_tls_opts  o;
+
+    /*
+     * nginx core logs SSL_R_BINDER_DOES_NOT_VERIFY at crit: anyone who
+     * knows an identity can write crit lines (see README).  Pinned here so
+     * that a change in nginx or OpenSSL is noticed.
+     */
+    o = sae_psk(TLS1_3_VERSION, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);
+    connect_once(&o);
+    ck_assert(harness_log_wait(ng, "binder does not verify", 2000));
+    ck_assert(harness_log_contains(ng, "[crit]"));
+    assert_no_keys(harness_log(ng));
+}
+END_TEST
+
 START_TEST(nginx_t_and_table_errors_never_show_keys)
 {
     harness_nginx  *n = harness_nginx_new();
@@ -153,7 +170,8 @@ Suite *sae_logs_suite(void)
                                   0, 2);
               tcase_add_loop_test(tc_, wrong_key_logged_with_reason, 0, 2);
               tcase_add_loop_test(tc_, unknown_identity_logged_with_reason,
-                                  0, 2));
+                                  0, 2);
+              SAE_TEST(tls13_wrong_binder_is_logged_by_nginx_at_crit));
     SAE_TCASE(s, "config",
               SAE_TEST(nginx_t_and_table_errors_never_show_keys));
     return s;
