@@ -155,6 +155,50 @@ const ONEM2M_SAE_ENTRY *ONEM2M_SAE_get_binding(SSL *ssl);
  */
 ONEM2M_SAE_TABLE *ONEM2M_SAE_get_binding_table(SSL *ssl);
 
+/*
+ * Certificate-based SAE (TS-0003 8.2.2.2): the identity a verified peer
+ * certificate stands for.
+ *
+ *   AE-ID certificate:  exactly one subjectAltName URI, an absolute AE-ID
+ *                       ("//<SP-ID>/<CSE-ID>/C..." or "//<SP-ID>/S...");
+ *                       entity = that URI, credential "33-<URI>".
+ *   CSE-ID certificate: a subjectAltName dNSName "<CSE-ID>.<sp_domain>"
+ *                       (sp_domain: the server's SP domain, compared
+ *                       without case); entity = the SP-relative CSE-ID
+ *                       "/<CSE-ID>", credential "32-<dNSName>".
+ *
+ * Nothing (NULL, *reason says why) unless the handshake is complete and
+ * OpenSSL verified the certificate (SSL_get_verify_result() == X509_V_OK);
+ * nor when a subjectAltName holds a wildcard, the certificate has several
+ * URIs, names several CSE-IDs, or both an AE-ID and a CSE-ID.  A PSK
+ * handshake has no peer certificate.  The result is computed once per
+ * connection and sp_domain and stays valid for the life of the SSL object
+ * (until a call with another sp_domain).
+ */
+#define ONEM2M_SAE_CRED_SYMMETRIC    12  /* Credential-ID types, TS-0003 */
+#define ONEM2M_SAE_CRED_CSE_ID_CERT  32  /* Table 12.3.2.1-1 */
+#define ONEM2M_SAE_CRED_AE_ID_CERT   33
+
+#define ONEM2M_SAE_CERT_OK           0
+#define ONEM2M_SAE_CERT_NO_CERT      1   /* no peer certificate (yet) */
+#define ONEM2M_SAE_CERT_UNVERIFIED   2   /* verification failed */
+#define ONEM2M_SAE_CERT_NO_IDENTITY  3   /* no AE-ID URI, no CSE-ID dNSName */
+#define ONEM2M_SAE_CERT_AMBIGUOUS    4   /* several URIs or identities */
+#define ONEM2M_SAE_CERT_WILDCARD     5   /* a wildcard subjectAltName */
+#define ONEM2M_SAE_CERT_ERROR        6   /* out of memory, bad arguments */
+
+typedef struct {
+    const char      *entity;           /* NUL-terminated */
+    const char      *credential_id;    /* NUL-terminated */
+    unsigned short   entity_len;
+    unsigned short   credential_id_len;
+    unsigned char    entity_type;      /* ONEM2M_SAE_ENTITY_* */
+    unsigned char    credential_type;  /* ONEM2M_SAE_CRED_*_CERT */
+} ONEM2M_SAE_CERT_IDENTITY;
+
+const ONEM2M_SAE_CERT_IDENTITY *ONEM2M_SAE_get_cert_identity(SSL *ssl,
+    const char *sp_domain, size_t sp_domain_len, int *reason);
+
 #ifdef __cplusplus
 }
 #endif

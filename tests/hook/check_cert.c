@@ -1,0 +1,1089 @@
+/*
+ * Certificate-based SAE (provider/api/sae_cert.c) through real OpenSSL
+ * handshakes in memory.  A throwaway PKI made here with libcrypto in the
+ * TS-0003 10.1.1 profile (ECDSA P-256, SHA-256, keyUsage digitalSignature):
+ * a CA, AE-ID and CSE-ID certificates good and bad.  The server verifies
+ * client certificates as nginx does with "ssl_verify_client optional"
+ * (SSL_VERIFY_PEER, a verify callback that lets the handshake go on) and
+ * asks the hook which identity the certificate stands for.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <check.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <onem2m_sae.h>
+
+
+#define SP_DOMAIN     "m2m.sp.com"
+#define AE_C_ID       "//m2m.sp.com/mn-cse-123456/Cdoor-AE1"
+#define AE_S_ID       "//m2m.sp.com/Sdoor-AE2"
+#define CSE_NAME      "in-cse-1." SP_DOMAIN
+#define LOCK1_ID      "AE123456789012-Lock@in.provider.com"
+#define LOCK1_ENTITY  "Clock-AE1"
+
+#define DAY           (24 * 3600L)
+
+/* TLS versions of the mixed-server tests */
+#define TLS12         0
+#define TLS13         1
+
+
+/* a certificate with its key */
+typedef struct {
+    X509      *cert;
+    EVP_PKEY  *key;
+} credential;
+
+/* what the client saw of the server's handshake */
+typedef struct {
+    int        certificate_requests;
+} client_view;
+
+
+static credential          ca;          /* the trust anchor */
+static credential          other_ca;    /* nobody trusts it */
+static credential          server_cred; /* the MN-CSE's own */
+static char                tmpdir[64];
+static ONEM2M_SAE_TABLE   *table;
+static int                 view_index = -1;
+static int                 psk_client_called;
+
+static const unsigned char  lock1_key[] = {
+    0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8b,
+    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
+};
+
+
+static void
+add_ext(X509 *subject, X509 *issuer, int nid, const char *value)
+{
+    X509V3_CTX        ctx;
+    X509_EXTENSION   *ext;
+
+    X509V3_set_ctx(&ctx, issuer, subject, NULL, NULL, 0);
+    ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+    ck_assert_ptr_nonnull(ext);
+    ck_assert_int_eq(X509_add_ext(subject, ext, -1), 1);
+    X509_EXTENSION_free(ext);
+}
+
+
+/*
+ * A certificate of the TS-0003 profile.  issuer NULL: a self-signed CA
+ * (constraints: its nameConstraints, or NULL).  san NULL: no
+ * subjectAltName; otherwise in openssl.cnf syntax ("URI:...,DNS:...").
+ */
+static void
+issue(credential *out, const credential *issuer, const char *cn,
+    const char *san, const char *constraints, long not_before,
+    long not_after)
+{
+    static long   serial = 1;
+    X509_NAME    *name;
+    X509         *x;
+
+    out->key = EVP_EC_gen("P-256");
+    ck_assert_ptr_nonnull(out->key);
+
+    x = X509_new();
+    ck_assert_ptr_nonnull(x);
+    ck_assert_int_eq(X509_set_version(x, X509_VERSION_3), 1);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(x),
+                                          not_before));
+    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), not_after));
+    ck_assert_int_eq(X509_set_pubkey(x, out->key), 1);
+
+    name = X509_get_subject_name(x);
+    ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                         (const unsigned char *) cn, -1, -1, 0), 1);
+    ck_assert_int_eq(X509_set_issuer_name(x, issuer != NULL
+                         ? X509_get_subject_name(issuer->cert) : name), 1);
+
+    if (issuer == NULL) {
+        add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
+        add_ext(x, x, NID_key_usage,
+                "critical,digitalSignature,keyCertSign,cRLSign");
+        add_ext(x, x, NID_subject_key_identifier, "hash");
+        if (constraints != NULL) {
+            add_ext(x, x, NID_name_constraints, constraints);
+        }
+
+    } else {
+        add_ext(x, issuer->cert, NID_basic_constraints, "critical,CA:FALSE");
+        add_ext(x, issuer->cert, NID_key_usage, "critical,digitalSignature");
+        add_ext(x, issuer->cert, NID_ext_key_usage, "clientAuth,serverAuth");
+        add_ext(x, issuer->cert, NID_authority_key_identifier, "keyid");
+        if (san != NULL) {
+            add_ext(x, issuer->cert, NID_subject_alt_name, san);
+        }
+    }
+
+    ck_assert_int_gt(X509_sign(x, issuer != NULL ? issuer->key : out->key,
+                               EVP_sha256()), 0);
+    out->cert = x;
+}
+
+
+static void
+leaf(credential *out, const char *san)
+{
+    issue(out, &ca, "leaf", san, NULL, -60, DAY);
+}
+
+
+static void
+credential_free(credential *c)
+{
+    X509_free(c->cert);
+    EVP_PKEY_free(c->key);
+    memset(c, 0, sizeof(*c));
+}
+
+
+static void
+table_diag(void *arg, int severity, const char *msg)
+{
+    if (severity == ONEM2M_SAE_DIAG_ERROR) {
+        fprintf(stderr, "table: %s\n", msg);
+    }
+}
+
+
+static void
+setup(void)
+{
+    static const char  text[] =
+        LOCK1_ENTITY " 1a2b3c4d5e6f7a8b0102030405060708 " LOCK1_ID "\n";
+    char               path[128];
+    int                fd;
+
+    issue(&ca, NULL, "oneM2M test CA", NULL, NULL, -60, DAY);
+    issue(&other_ca, NULL, "oneM2M test CA", NULL, NULL, -60, DAY);
+    issue(&server_cred, &ca, "mn-cse-123456", "DNS:mn-cse-123456." SP_DOMAIN,
+          NULL, -60, DAY);
+
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_cert.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    snprintf(path, sizeof(path), "%s/kpsa.table", tmpdir);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, sizeof(text) - 1),
+                     (ssize_t) sizeof(text) - 1);
+    close(fd);
+    table = ONEM2M_SAE_table_open(NULL, BUILD_DIR "/provider", path,
+                                  table_diag, NULL);
+    ck_assert_ptr_nonnull(table);
+
+    if (view_index < 0) {
+        view_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    }
+    psk_client_called = 0;
+}
+
+
+static void
+teardown(void)
+{
+    char  cmd[128];
+
+    ONEM2M_SAE_table_free(table);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+    credential_free(&ca);
+    credential_free(&other_ca);
+    credential_free(&server_cred);
+}
+
+
+/* nginx's "ssl_verify_client optional": the request phase decides */
+static int
+verify_optional_cb(int ok, X509_STORE_CTX *ctx)
+{
+    return 1;
+}
+
+
+/*
+ * A server context as nginx builds one for "ssl_verify_client optional"
+ * with "ssl_client_certificate" = the CA; with_psk: the SAE hook and the
+ * table as well (a mixed server).
+ */
+static SSL_CTX *
+server_ctx(int with_psk)
+{
+    SSL_CTX     *ctx;
+    X509_STORE  *store;
+
+    ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx,
+        "PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:"
+        "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256"), 1);
+    SSL_CTX_set_session_id_context(ctx, (const unsigned char *) "t", 1);
+    ck_assert_int_eq(SSL_CTX_use_certificate(ctx, server_cred.cert), 1);
+    ck_assert_int_eq(SSL_CTX_use_PrivateKey(ctx, server_cred.key), 1);
+
+    store = SSL_CTX_get_cert_store(ctx);
+    ck_assert_int_eq(X509_STORE_add_cert(store, ca.cert), 1);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_optional_cb);
+    SSL_CTX_set_verify_depth(ctx, 2);
+
+    if (with_psk) {
+        ck_assert_int_eq(ONEM2M_SAE_CTX_install(ctx, NULL, NULL), 1);
+        ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(ctx, table,
+                             ONEM2M_SAE_UNKNOWN_HIDE), 1);
+    }
+
+    return ctx;
+}
+
+
+/* counts the CertificateRequests the client receives */
+static void
+client_msg_cb(int write_p, int version, int content_type, const void *buf,
+    size_t len, SSL *ssl, void *arg)
+{
+    client_view  *view;
+
+    view = SSL_get_ex_data(ssl, view_index);
+    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0
+        && ((const unsigned char *) buf)[0] == SSL3_MT_CERTIFICATE_REQUEST
+        && view != NULL)
+    {
+        view->certificate_requests++;
+    }
+}
+
+
+static SSL *
+client_new(SSL_CTX *cctx, const credential *cred, client_view *view)
+{
+    SSL  *ssl;
+
+    ssl = SSL_new(cctx);
+    ck_assert_ptr_nonnull(ssl);
+    if (cred != NULL) {
+        ck_assert_int_eq(SSL_use_certificate(ssl, cred->cert), 1);
+        ck_assert_int_eq(SSL_use_PrivateKey(ssl, cred->key), 1);
+    }
+    memset(view, 0, sizeof(*view));
+    ck_assert_int_eq(SSL_set_ex_data(ssl, view_index, view), 1);
+    SSL_set_msg_callback(ssl, client_msg_cb);
+
+    return ssl;
+}
+
+
+/* handshake over a BIO pair plus one message each way; 1: both done */
+static int
+run(SSL *client, SSL *server)
+{
+    BIO   *cb, *sb;
+    int    i, r, e, cdone, sdone, cfail, sfail;
+    char   buf[8];
+
+    ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+    SSL_set_bio(client, cb, cb);
+    SSL_set_bio(server, sb, sb);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+
+    cdone = sdone = cfail = sfail = 0;
+
+    for (i = 0; i < 100 && !((cdone || cfail) && (sdone || sfail)); i++) {
+        if (!cdone && !cfail) {
+            r = SSL_do_handshake(client);
+            if (r == 1) {
+                cdone = 1;
+            } else {
+                e = SSL_get_error(client, r);
+                cfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+            }
+        }
+        if (!sdone && !sfail) {
+            r = SSL_do_handshake(server);
+            if (r == 1) {
+                sdone = 1;
+            } else {
+                e = SSL_get_error(server, r);
+                sfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+            }
+        }
+    }
+    ERR_clear_error();
+
+    if (!(cdone && sdone)) {
+        return 0;
+    }
+
+    ck_assert_int_eq(SSL_write(server, "ping", 4), 4);
+    ck_assert_int_eq(SSL_read(client, buf, sizeof(buf)), 4);
+    ck_assert_int_eq(SSL_write(client, "pong", 4), 4);
+    ck_assert_int_eq(SSL_read(server, buf, sizeof(buf)), 4);
+
+    return 1;
+}
+
+
+static void
+free_pair(SSL *client, SSL *server)
+{
+    SSL_set_shutdown(client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(client);
+    SSL_free(server);
+}
+
+
+/*
+ * One certificate handshake (TLS 1.3 when tls13, else TLS 1.2 with
+ * ECDHE-ECDSA) of a client presenting cred; returns the server's SSL, the
+ * client's SSL in *client.
+ */
+static SSL *
+cert_handshake(SSL_CTX *sctx, const credential *cred, int tls13,
+    SSL **client, client_view *view)
+{
+    SSL_CTX  *cctx;
+    SSL      *server;
+
+    cctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(cctx);
+    if (!tls13) {
+        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
+                         1);
+        ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx,
+                             "ECDHE-ECDSA-AES128-SHA256"), 1);
+    }
+    *client = client_new(cctx, cred, view);
+    SSL_CTX_free(cctx);
+
+    server = SSL_new(sctx);
+    ck_assert_ptr_nonnull(server);
+    ck_assert_int_eq(run(*client, server), 1);
+
+    return server;
+}
+
+
+/* the identity the server derives for a client presenting cred */
+static const ONEM2M_SAE_CERT_IDENTITY *
+identity_of(const credential *cred, const char *domain, int *reason,
+    SSL **server_out, SSL **client_out)
+{
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    client_view                      view;
+    SSL_CTX                         *sctx;
+    SSL                             *client, *server;
+
+    sctx = server_ctx(0);
+    server = cert_handshake(sctx, cred, 1, &client, &view);
+    SSL_CTX_free(sctx);
+    ck_assert_int_eq(view.certificate_requests, 1);
+
+    id = ONEM2M_SAE_get_cert_identity(server, domain,
+                                      domain != NULL ? strlen(domain) : 0,
+                                      reason);
+    if (server_out != NULL) {
+        *server_out = server;
+        *client_out = client;
+    } else {
+        free_pair(client, server);
+        id = NULL;
+    }
+
+    return id;
+}
+
+
+/* the reason a certificate with this subjectAltName binds nothing */
+static int
+reason_for(const char *san)
+{
+    credential  cred;
+    int         reason;
+
+    leaf(&cred, san);
+    reason = -1;
+    ck_assert_ptr_null(identity_of(&cred, SP_DOMAIN, &reason, NULL, NULL));
+    credential_free(&cred);
+
+    return reason;
+}
+
+
+static void
+assert_identity(const ONEM2M_SAE_CERT_IDENTITY *id, int type,
+    const char *entity, const char *credential_id)
+{
+    ck_assert_ptr_nonnull(id);
+    ck_assert_int_eq(id->entity_type, type);
+    ck_assert_int_eq(id->credential_type,
+                     type == ONEM2M_SAE_ENTITY_AE
+                     ? ONEM2M_SAE_CRED_AE_ID_CERT
+                     : ONEM2M_SAE_CRED_CSE_ID_CERT);
+    ck_assert_str_eq(id->entity, entity);
+    ck_assert_uint_eq(id->entity_len, strlen(entity));
+    ck_assert_str_eq(id->credential_id, credential_id);
+    ck_assert_uint_eq(id->credential_id_len, strlen(credential_id));
+}
+
+
+/* the AE-ID certificate binds its absolute AE-ID, TLS 1.2 and 1.3 */
+START_TEST(test_ae_id_cert)
+{
+    static const char  *ids[] = { AE_C_ID, AE_S_ID };
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    client_view                      view;
+    credential                       cred;
+    SSL_CTX                         *sctx;
+    SSL                             *client, *server;
+    char                             san[300], cred_id[300];
+    int                              reason;
+
+    snprintf(san, sizeof(san), "URI:%s", ids[_i / 2]);
+    snprintf(cred_id, sizeof(cred_id), "33-%s", ids[_i / 2]);
+    leaf(&cred, san);
+
+    sctx = server_ctx(0);
+    server = cert_handshake(sctx, &cred, _i % 2, &client, &view);
+    ck_assert_int_eq(SSL_version(server),
+                     _i % 2 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    ck_assert_int_eq(view.certificate_requests, 1);
+
+    reason = -1;
+    id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
+                                      &reason);
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+    assert_identity(id, ONEM2M_SAE_ENTITY_AE, ids[_i / 2], cred_id);
+
+    /* the SP domain is for CSE-ID certificates only */
+    ck_assert_ptr_nonnull(ONEM2M_SAE_get_cert_identity(server, NULL, 0,
+                                                       &reason));
+    /* a certificate session has no PSK binding */
+    ck_assert_ptr_null(ONEM2M_SAE_get_binding(server));
+
+    free_pair(client, server);
+    SSL_CTX_free(sctx);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/*
+ * The CSE-ID certificate binds "/<CSE-ID>"; the host names a CSE's
+ * certificate may also carry are ignored; the SP domain has no case.
+ */
+START_TEST(test_cse_id_cert)
+{
+    static const char  *sans[] = {
+        "DNS:" CSE_NAME,
+        "DNS:gateway.example.net,DNS:" CSE_NAME ",IP:127.0.0.1",
+        "DNS:" CSE_NAME ",DNS:" CSE_NAME,
+        "DNS:in-cse-1.M2M.Sp.COM",
+    };
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    credential                       cred;
+    SSL                             *client, *server;
+    int                              reason;
+
+    leaf(&cred, sans[_i]);
+    reason = -1;
+    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
+                    _i == 3 ? "32-in-cse-1.M2M.Sp.COM" : "32-" CSE_NAME);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/* a CSE-ID certificate of another SP domain, or none configured */
+START_TEST(test_cse_other_domain)
+{
+    static const char  *domains[] = {
+        "other.sp.com", "sp.com", "in-cse-1." SP_DOMAIN, "", "x" SP_DOMAIN
+    };
+    credential          cred;
+    SSL                *client, *server;
+    int                 reason;
+
+    leaf(&cred, "DNS:" CSE_NAME);
+    reason = -1;
+    ck_assert_ptr_null(identity_of(&cred, domains[_i], &reason, &server,
+                                   &client));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/* a certificate the server could not verify binds nothing */
+START_TEST(test_unverified)
+{
+    credential   cred;
+    SSL         *client, *server;
+    int          reason;
+
+    switch (_i) {
+    case 0:     /* another CA, same name as the trusted one */
+        issue(&cred, &other_ca, "leaf", "URI:" AE_C_ID, NULL, -60, DAY);
+        break;
+    case 1:     /* expired */
+        issue(&cred, &ca, "leaf", "URI:" AE_C_ID, NULL, -2 * DAY, -DAY);
+        break;
+    case 2:     /* not yet valid */
+        issue(&cred, &ca, "leaf", "DNS:" CSE_NAME, NULL, DAY, 2 * DAY);
+        break;
+    default:    /* self-signed ("ssl_verify_client optional_no_ca") */
+        issue(&cred, NULL, "leaf", NULL, NULL, -60, DAY);
+        break;
+    }
+
+    reason = -1;
+    ck_assert_ptr_null(identity_of(&cred, SP_DOMAIN, &reason, &server,
+                                   &client));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_UNVERIFIED);
+    ck_assert_int_eq(SSL_get_verify_result(server),
+                     _i == 0 ? X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE
+                     : _i == 1 ? X509_V_ERR_CERT_HAS_EXPIRED
+                     : _i == 2 ? X509_V_ERR_CERT_NOT_YET_VALID
+                     : X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/* no subjectAltName: the subject's CN is never read */
+START_TEST(test_no_san)
+{
+    credential   cred;
+    SSL         *client, *server;
+    int          reason;
+
+    issue(&cred, &ca, _i == 0 ? AE_C_ID : CSE_NAME, NULL, NULL, -60, DAY);
+    reason = -1;
+    ck_assert_ptr_null(identity_of(&cred, SP_DOMAIN, &reason, &server,
+                                   &client));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/* the right name in the wrong subjectAltName type, or not an identity */
+START_TEST(test_no_identity)
+{
+    static const char  *sans[] = {
+        "DNS:" AE_S_ID,                       /* AE-ID as dNSName */
+        "URI:" CSE_NAME,                      /* CSE-ID name as URI */
+        "URI://" CSE_NAME,
+        "URI://m2m.sp.com/in-cse-1",          /* absolute CSE-ID */
+        "email:Sdoor-AE2@m2m.sp.com",
+        "otherName:1.2.3.4;UTF8:" AE_C_ID,
+        "IP:127.0.0.1",
+        "URI:https://m2m.sp.com/mn-cse-123456/Cdoor-AE1",
+        "URI://m2m.sp.com/mn-cse-123456/Xdoor",   /* not a C-stem */
+        "URI://m2m.sp.com/mn-cse-123456/Sdoor",   /* S-stems are SP-wide */
+        "URI://m2m.sp.com/Cdoor",                 /* a CSE-ID */
+        "URI://m2m.sp.com/mn-cse-123456/Cdoor/",
+        "URI://m2m.sp.com/a/b/Cdoor",
+        "URI:///mn-cse-123456/Cdoor",
+        "URI:/mn-cse-123456/Cdoor",               /* SP-relative */
+        "URI:Cdoor",                              /* a stem */
+        "URI://m2m.sp.com/mn-cse-123456/C",
+        "URI://m2m.sp.com/mn%2Dcse/Cdoor",
+        "DNS:in-cse-1.sub." SP_DOMAIN,            /* two labels */
+        "DNS:in_cse~1." SP_DOMAIN,
+        "DNS:" SP_DOMAIN,
+        "DNS:." SP_DOMAIN,
+        "DNS:" CSE_NAME ".",
+        "DNS:in-cse-1.m2m.sp.co",
+    };
+
+    ck_assert_int_eq(reason_for(sans[_i]), ONEM2M_SAE_CERT_NO_IDENTITY);
+}
+END_TEST
+
+
+/* exactly one URI, one identity */
+START_TEST(test_ambiguous)
+{
+    static const char  *sans[] = {
+        "URI:" AE_C_ID ",URI:" AE_S_ID,
+        "URI:" AE_C_ID ",URI:" AE_C_ID,
+        "URI:" AE_C_ID ",URI:https://door.example.net/",
+        "URI:https://door.example.net/,URI:" AE_S_ID,
+        "URI:" AE_C_ID ",DNS:" CSE_NAME,
+        "DNS:" CSE_NAME ",DNS:in-cse-2." SP_DOMAIN,
+    };
+
+    ck_assert_int_eq(reason_for(sans[_i]), ONEM2M_SAE_CERT_AMBIGUOUS);
+}
+END_TEST
+
+
+/* no wildcards in AE-ID and CSE-ID certificates (10.1.1.5, 10.1.1.7) */
+START_TEST(test_wildcard)
+{
+    static const char  *sans[] = {
+        "DNS:*." SP_DOMAIN,
+        "DNS:in-cse-*." SP_DOMAIN,
+        "DNS:" CSE_NAME ",DNS:*.example.net",
+        "URI:" AE_C_ID ",DNS:*.example.net",
+        "URI://m2m.sp.com/mn-cse-123456/C*",
+    };
+
+    ck_assert_int_eq(reason_for(sans[_i]), ONEM2M_SAE_CERT_WILDCARD);
+}
+END_TEST
+
+
+/* a URI that is not an AE-ID does not stop a CSE-ID certificate */
+START_TEST(test_cse_with_other_uri)
+{
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    credential                       cred;
+    SSL                             *client, *server;
+    int                              reason;
+
+    leaf(&cred, "URI:https://in-cse-1.m2m.sp.com/,DNS:" CSE_NAME);
+    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
+                    "32-" CSE_NAME);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/* the longest accepted AE-ID is 255 bytes; one more binds nothing */
+START_TEST(test_long_ae_id)
+{
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    credential                       cred;
+    SSL                             *client, *server;
+    char                             ae_id[300], san[310];
+    size_t                           len;
+    int                              reason;
+
+    len = 255 + _i;
+    /* "//m2m.sp.com/S" + stem */
+    snprintf(ae_id, sizeof(ae_id), "//" SP_DOMAIN "/S");
+    memset(ae_id + strlen(ae_id), 'a', len - strlen(ae_id));
+    ae_id[len] = '\0';
+    snprintf(san, sizeof(san), "URI:%s", ae_id);
+    leaf(&cred, san);
+
+    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+    if (_i == 0) {
+        ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+        ck_assert_uint_eq(id->entity_len, 255);
+        ck_assert_str_eq(id->entity, ae_id);
+        ck_assert_uint_eq(id->credential_id_len, 258);
+    } else {
+        ck_assert_ptr_null(id);
+        ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
+    }
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/* a NUL inside a subjectAltName cannot cut it to an identity */
+START_TEST(test_embedded_nul)
+{
+    static const char        domain[] = SP_DOMAIN;
+    GENERAL_NAMES           *names;
+    GENERAL_NAME            *name;
+    ASN1_IA5STRING          *ia5;
+    credential               cred;
+    X509                    *x;
+    SSL                     *client, *server;
+    unsigned char            value[64];
+    size_t                   len;
+    int                      reason;
+
+    /* "in-cse-1\0x.m2m.sp.com" as dNSName, or the AE-ID + "\0x" as URI */
+    if (_i == 0) {
+        memcpy(value, "in-cse-1\0x.", 11);
+        memcpy(value + 11, domain, sizeof(domain) - 1);
+        len = 11 + sizeof(domain) - 1;
+    } else {
+        len = strlen(AE_S_ID);
+        memcpy(value, AE_S_ID "\0x", len + 2);
+        len += 2;
+    }
+
+    leaf(&cred, NULL);
+    x = cred.cert;
+    ia5 = ASN1_IA5STRING_new();
+    ck_assert_ptr_nonnull(ia5);
+    ck_assert_int_eq(ASN1_STRING_set(ia5, value, (int) len), 1);
+    name = GENERAL_NAME_new();
+    ck_assert_ptr_nonnull(name);
+    GENERAL_NAME_set0_value(name, _i == 0 ? GEN_DNS : GEN_URI, ia5);
+    names = GENERAL_NAMES_new();
+    ck_assert_ptr_nonnull(names);
+    ck_assert_int_gt(sk_GENERAL_NAME_push(names, name), 0);
+    ck_assert_int_eq(X509_add1_ext_i2d(x, NID_subject_alt_name, names, 0,
+                                       X509V3_ADD_DEFAULT), 1);
+    GENERAL_NAMES_free(names);
+    ck_assert_int_gt(X509_sign(x, ca.key, EVP_sha256()), 0);
+
+    reason = -1;
+    ck_assert_ptr_null(identity_of(&cred, SP_DOMAIN, &reason, &server,
+                                   &client));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/*
+ * Computed once per connection; another SP domain recomputes; the
+ * identity stays valid for the life of the SSL.
+ */
+START_TEST(test_cache)
+{
+    const ONEM2M_SAE_CERT_IDENTITY  *id, *again;
+    credential                       cred;
+    SSL                             *client, *server;
+    int                              reason;
+
+    leaf(&cred, "DNS:" CSE_NAME);
+    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+    ck_assert_ptr_nonnull(id);
+
+    again = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                                         strlen(SP_DOMAIN), &reason);
+    ck_assert_ptr_eq(again, id);
+
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, "other.com", 9,
+                                                    &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
+
+    /* a length, not a C string: "m2m.sp.com" of "m2m.sp.comX" */
+    again = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN "X",
+                                         strlen(SP_DOMAIN), &reason);
+    ck_assert_ptr_eq(again, id);
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+    ck_assert_str_eq(again->entity, "/in-cse-1");
+
+    /* reason may be NULL */
+    ck_assert_ptr_eq(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                         strlen(SP_DOMAIN), NULL), id);
+
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+START_TEST(test_api_errors)
+{
+    credential   cred;
+    SSL_CTX     *ctx;
+    SSL         *ssl, *client, *server;
+    char         domain[300];
+    int          reason;
+
+    reason = -1;
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(NULL, SP_DOMAIN, 10,
+                                                    &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_ERROR);
+
+    /* before any handshake */
+    ctx = SSL_CTX_new(TLS_server_method());
+    ssl = SSL_new(ctx);
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(ssl, SP_DOMAIN, 10,
+                                                    &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(ssl, NULL, 3, &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_ERROR);
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+
+    /* a domain longer than any DNS name */
+    leaf(&cred, "DNS:" CSE_NAME);
+    ck_assert_ptr_nonnull(identity_of(&cred, SP_DOMAIN, &reason, &server,
+                                      &client));
+    memset(domain, 'a', sizeof(domain));
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, domain, 254,
+                                                    &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_ERROR);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/* no client certificate: nothing */
+START_TEST(test_no_client_cert)
+{
+    client_view   view;
+    SSL_CTX      *sctx;
+    SSL          *client, *server;
+    int           reason;
+
+    sctx = server_ctx(0);
+    server = cert_handshake(sctx, NULL, _i, &client, &view);
+    ck_assert_int_eq(view.certificate_requests, 1);
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                           strlen(SP_DOMAIN), &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
+    free_pair(client, server);
+    SSL_CTX_free(sctx);
+}
+END_TEST
+
+
+static unsigned int
+psk_client_cb(SSL *ssl, const char *hint, char *identity,
+    unsigned int max_identity_len, unsigned char *psk,
+    unsigned int max_psk_len)
+{
+    psk_client_called++;
+    memcpy(identity, LOCK1_ID, sizeof(LOCK1_ID));
+    memcpy(psk, lock1_key, sizeof(lock1_key));
+
+    return sizeof(lock1_key);
+}
+
+
+static int
+psk_use_session_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
+    size_t *idlen, SSL_SESSION **sess)
+{
+    static const unsigned char  sha256[] = { 0x13, 0x01 };
+    SSL_SESSION                *s;
+
+    psk_client_called++;
+    s = SSL_SESSION_new();
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(SSL_SESSION_set1_master_key(s, lock1_key,
+                                                 sizeof(lock1_key)), 1);
+    ck_assert_int_eq(SSL_SESSION_set_cipher(s, SSL_CIPHER_find(ssl, sha256)),
+                     1);
+    ck_assert_int_eq(SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION), 1);
+    *id = (const unsigned char *) LOCK1_ID;
+    *idlen = strlen(LOCK1_ID);
+    *sess = s;
+
+    return 1;
+}
+
+
+/*
+ * A mixed server (PSK table + client certificates verified): a lock's PSK
+ * handshake is never asked for a certificate, even though the lock has
+ * one to give, and binds by PSK; a CSE's certificate handshake on the same
+ * context binds by certificate.
+ */
+START_TEST(test_mixed_server)
+{
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    const ONEM2M_SAE_ENTRY          *entry;
+    client_view                      view;
+    credential                       lock_cred, cse_cred;
+    SSL_CTX                         *sctx, *cctx;
+    SSL                             *client, *server;
+    int                              reason;
+
+    sctx = server_ctx(1);
+    leaf(&lock_cred, "URI:" AE_C_ID);
+    leaf(&cse_cred, "DNS:" CSE_NAME);
+
+    /* the lock: PSK, with a certificate it would send if asked */
+    cctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(cctx);
+    if (_i == TLS12) {
+        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
+                         1);
+        ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx,
+                             "PSK-AES128-CBC-SHA256"), 1);
+        SSL_CTX_set_psk_client_callback(cctx, psk_client_cb);
+    } else {
+        SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
+    }
+    client = client_new(cctx, &lock_cred, &view);
+    SSL_CTX_free(cctx);
+    server = SSL_new(sctx);
+    ck_assert_int_eq(run(client, server), 1);
+
+    ck_assert_int_ge(psk_client_called, 1);
+    ck_assert_int_eq(view.certificate_requests, 0);
+    ck_assert_ptr_null(SSL_get0_peer_certificate(server));
+    entry = ONEM2M_SAE_get_binding(server);
+    ck_assert_ptr_nonnull(entry);
+    ck_assert_str_eq(entry->entity, LOCK1_ENTITY);
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                           strlen(SP_DOMAIN), &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
+    free_pair(client, server);
+
+    /* the CSE: certificate, same server context */
+    server = cert_handshake(sctx, &cse_cred, _i == TLS13, &client, &view);
+    ck_assert_int_eq(view.certificate_requests, 1);
+    ck_assert_ptr_null(ONEM2M_SAE_get_binding(server));
+    id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
+                                      &reason);
+    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
+                    "32-" CSE_NAME);
+    free_pair(client, server);
+
+    SSL_CTX_free(sctx);
+    credential_free(&lock_cred);
+    credential_free(&cse_cred);
+}
+END_TEST
+
+
+/* a resumed certificate session keeps its identity (no new certificate) */
+START_TEST(test_resumed)
+{
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    client_view                      view;
+    credential                       cred;
+    SSL_SESSION                     *sess;
+    SSL_CTX                         *sctx, *cctx;
+    SSL                             *client, *server;
+    int                              reason;
+
+    sctx = server_ctx(0);
+    leaf(&cred, "URI:" AE_S_ID);
+    cctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(cctx);
+    if (_i == TLS12) {
+        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
+                         1);
+    }
+
+    client = client_new(cctx, &cred, &view);
+    server = SSL_new(sctx);
+    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_ptr_nonnull(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                              strlen(SP_DOMAIN), &reason));
+    sess = SSL_get1_session(client);
+    ck_assert_ptr_nonnull(sess);
+    free_pair(client, server);
+
+    client = client_new(cctx, &cred, &view);
+    ck_assert_int_eq(SSL_set_session(client, sess), 1);
+    server = SSL_new(sctx);
+    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_int_eq(SSL_session_reused(server), 1);
+    ck_assert_int_eq(view.certificate_requests, 0);
+
+    id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
+                                      &reason);
+    assert_identity(id, ONEM2M_SAE_ENTITY_AE, AE_S_ID, "33-" AE_S_ID);
+    free_pair(client, server);
+
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/*
+ * The CA's nameConstraints (TS-0003 8.1.2.2, 10.1.1.5, 10.1.1.7): a DNS
+ * subtree constrains CSE-ID certificates as intended.  A URI subtree
+ * cannot be used with absolute AE-IDs: OpenSSL (like RFC 5280 4.2.1.10)
+ * needs "scheme://host" to find the host of a URI, and "//SP-ID/..." has
+ * no scheme, so verification fails and the AE-ID binds nothing.
+ */
+START_TEST(test_name_constraints)
+{
+    static const char  *sans[] = {
+        "DNS:" CSE_NAME,
+        "DNS:in-cse-1.other.com",
+        "URI:" AE_C_ID,
+    };
+    static const long   verify[] = {
+        X509_V_OK,
+        X509_V_ERR_PERMITTED_VIOLATION,
+        X509_V_ERR_UNSUPPORTED_NAME_SYNTAX,
+    };
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    credential                       constrained, cred;
+    SSL                             *client, *server;
+    int                              reason;
+
+    /* the constrained CA replaces the test CA as trust anchor */
+    issue(&constrained, NULL, "oneM2M constrained CA", NULL,
+          "critical,permitted;DNS:" SP_DOMAIN ",permitted;URI:" SP_DOMAIN,
+          -60, DAY);
+    credential_free(&ca);
+    ca = constrained;
+    credential_free(&server_cred);
+    issue(&server_cred, &ca, "mn-cse-123456", "DNS:mn-cse-123456." SP_DOMAIN,
+          NULL, -60, DAY);
+
+    leaf(&cred, sans[_i]);
+    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+    ck_assert_int_eq(SSL_get_verify_result(server), verify[_i]);
+    if (_i == 0) {
+        assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
+                        "32-" CSE_NAME);
+    } else {
+        ck_assert_ptr_null(id);
+        ck_assert_int_eq(reason, ONEM2M_SAE_CERT_UNVERIFIED);
+    }
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+Suite *cert_suite(void)
+{
+    Suite  *s;
+    TCase  *tc;
+
+    s = suite_create("cert");
+
+    tc = tcase_create("handshakes");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_ae_id_cert, 0, 4);
+    tcase_add_loop_test(tc, test_cse_id_cert, 0, 4);
+    tcase_add_loop_test(tc, test_cse_other_domain, 0, 5);
+    tcase_add_loop_test(tc, test_unverified, 0, 4);
+    tcase_add_loop_test(tc, test_no_san, 0, 2);
+    tcase_add_loop_test(tc, test_no_identity, 0, 24);
+    tcase_add_loop_test(tc, test_ambiguous, 0, 6);
+    tcase_add_loop_test(tc, test_wildcard, 0, 5);
+    tcase_add_test(tc, test_cse_with_other_uri);
+    tcase_add_loop_test(tc, test_long_ae_id, 0, 2);
+    tcase_add_loop_test(tc, test_embedded_nul, 0, 2);
+    tcase_add_test(tc, test_cache);
+    tcase_add_test(tc, test_api_errors);
+    tcase_add_loop_test(tc, test_no_client_cert, 0, 2);
+    tcase_add_loop_test(tc, test_mixed_server, 0, 2);
+    tcase_add_loop_test(tc, test_resumed, 0, 2);
+    tcase_add_loop_test(tc, test_name_constraints, 0, 3);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
