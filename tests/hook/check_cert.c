@@ -17,6 +17,7 @@
 #include <check.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -1056,6 +1057,76 @@ START_TEST(test_name_constraints)
 END_TEST
 
 
+/*
+ * The certificates conf/onem2m-cert issues (the README's commands) bind
+ * as they should under the CA it makes, whose nameConstraints hold.
+ */
+START_TEST(test_onem2m_cert_script)
+{
+    static const struct {
+        const char  *name;
+        int          type;
+        const char  *entity;
+        const char  *credential_id;
+    } issued[] = {
+        { "in-cse-1", ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME },
+        { "door", ONEM2M_SAE_ENTITY_AE, AE_C_ID, "33-" AE_C_ID },
+    };
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    credential                       cred;
+    FILE                            *f;
+    SSL                             *client, *server;
+    char                             cmd[1024], path[256];
+    int                              reason, i;
+
+    snprintf(cmd, sizeof(cmd),
+             "set -e; s=%s/conf/onem2m-cert; d=%s/pki;"
+             " $s ca $d " SP_DOMAIN "; $s cse $d in-cse-1 " SP_DOMAIN ";"
+             " $s ae $d door " AE_C_ID,
+             TOP_SRCDIR, tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+
+    /* the script's CA replaces the test CA as trust anchor */
+    credential_free(&ca);
+    snprintf(path, sizeof(path), "%s/pki/ca.pem", tmpdir);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ca.cert = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    ck_assert_ptr_nonnull(ca.cert);
+    ck_assert_int_ge(X509_get_ext_by_NID(ca.cert, NID_name_constraints, -1),
+                     0);
+
+    for (i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "%s/pki/%s.pem", tmpdir,
+                 issued[i].name);
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        cred.cert = PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/pki/%s.key", tmpdir,
+                 issued[i].name);
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        cred.key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        fclose(f);
+        ck_assert_ptr_nonnull(cred.cert);
+        ck_assert_ptr_nonnull(cred.key);
+        ck_assert_int_eq(EVP_PKEY_get_bits(cred.key), 256);
+        ck_assert_int_eq(X509_get_signature_nid(cred.cert),
+                         NID_ecdsa_with_SHA256);
+
+        id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+        ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
+        assert_identity(id, issued[i].type, issued[i].entity,
+                        issued[i].credential_id);
+        free_pair(client, server);
+        credential_free(&cred);
+    }
+}
+END_TEST
+
+
 Suite *cert_suite(void)
 {
     Suite  *s;
@@ -1083,6 +1154,7 @@ Suite *cert_suite(void)
     tcase_add_loop_test(tc, test_mixed_server, 0, 2);
     tcase_add_loop_test(tc, test_resumed, 0, 2);
     tcase_add_loop_test(tc, test_name_constraints, 0, 3);
+    tcase_add_test(tc, test_onem2m_cert_script);
     suite_add_tcase(s, tc);
 
     return s;
