@@ -1282,9 +1282,10 @@ harness_nginx_start(harness_nginx *ng)
     /*
      * The master listens before it installs its signal handlers and forks:
      * a SIGHUP or SIGQUIT sent now would kill it, a client would wait for a
-     * worker.  Ready means a worker has started.
+     * worker.  Ready means a worker has started ("start worker process
+     * <pid>", not the "start worker processes" logged before the fork).
      */
-    while (ng->master && !harness_log_contains(ng, "start worker process")) {
+    while (ng->master && !harness_log_contains(ng, "start worker process ")) {
         if (waitpid(ng->pid, &status, WNOHANG) == ng->pid) {
             ng->pid = -1;
             return -1;
@@ -1363,7 +1364,7 @@ harness_nginx_reload_start(harness_nginx *ng)
             ng->nold = 0;
             return -1;
         }
-        if (strstr(tail, "start worker process") != NULL) {
+        if (strstr(tail, "start worker process ") != NULL) {
             return 0;
         }
         if (now_ms() > deadline) {
