@@ -37,6 +37,11 @@
  *     context at the time they fire.
  *   - Resumption bypasses both callbacks; ticket app data travels inside
  *     the ticket and in i2d_SSL_SESSION (shared caches), ex_data does not.
+ *   - A session from SSL_SESSION_new() has verify_result 1, not X509_V_OK,
+ *     and a TLS 1.3 PSK handshake (or a resumption of its tickets) hands
+ *     it to SSL_get_verify_result(): a server that verifies client
+ *     certificates (nginx "ssl_verify_client") would take the PSK client
+ *     for one whose certificate failed.  No certificate: X509_V_OK.
  */
 
 #include <string.h>
@@ -47,6 +52,7 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/tls1.h>
+#include <openssl/x509.h>
 
 #include "onem2m_sae.h"
 
@@ -1006,6 +1012,16 @@ sae_psk_used(SSL *ssl, sae_conn *conn)
 }
 
 
+/* a handshake authenticated by our PSK presented no certificate */
+static void
+sae_no_certificate(SSL *ssl)
+{
+    if (SSL_get0_peer_certificate(ssl) == NULL) {
+        SSL_set_verify_result(ssl, X509_V_OK);
+    }
+}
+
+
 /* a resumed session: the KpsaID must still be in the table, same entity */
 static void
 sae_settle_resumed(SSL *ssl, sae_conn *conn)
@@ -1020,6 +1036,8 @@ sae_settle_resumed(SSL *ssl, sae_conn *conn)
     {
         return;
     }
+
+    sae_no_certificate(ssl);
 
     conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
     entry = NULL;
@@ -1060,6 +1078,8 @@ sae_settle(SSL *ssl, sae_conn *conn)
             conn->state = SAE_REJECTED;
             return;
         }
+
+        sae_no_certificate(ssl);
 
         conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
         if (conf == NULL || conf->table != conn->table) {

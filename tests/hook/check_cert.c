@@ -933,6 +933,8 @@ START_TEST(test_mixed_server)
     ck_assert_int_ge(psk_client_called, 1);
     ck_assert_int_eq(view.certificate_requests, 0);
     ck_assert_ptr_null(SSL_get0_peer_certificate(server));
+    /* no certificate, nothing failed (nginx would answer 400 otherwise) */
+    ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
     entry = ONEM2M_SAE_get_binding(server);
     ck_assert_ptr_nonnull(entry);
     ck_assert_str_eq(entry->entity, LOCK1_ENTITY);
