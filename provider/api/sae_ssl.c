@@ -317,9 +317,10 @@ sae_identity_well_formed(const unsigned char *id, size_t len)
 /*
  * Records the length of each identity of the ClientHello's TLS 1.3
  * pre_shared_key extension and of its binder (the PSK's hash size).
- * Returns the binder length of the first text identity, or 0.  The raw
- * extension must be read here: OpenSSL consumes it while parsing, before
- * psk_find_session_cb runs.
+ * Returns the binder length of the first text identity, else of the first
+ * identity (a ticket: OpenSSL skips it when the chosen suite's hash is not
+ * its session's), or 0.  The raw extension must be read here: OpenSSL
+ * consumes it while parsing, before psk_find_session_cb runs.
  */
 static size_t
 sae_record_offered(SSL *ssl, sae_conn *conn, const unsigned char **first,
@@ -389,7 +390,11 @@ sae_record_offered(SSL *ssl, sae_conn *conn, const unsigned char **first,
         pos += 1 + n;
     }
 
-    return first_text < conn->offered ? conn->binder_len[first_text] : 0;
+    if (first_text < conn->offered) {
+        return conn->binder_len[first_text];
+    }
+
+    return conn->offered > 0 ? conn->binder_len[0] : 0;
 }
 
 

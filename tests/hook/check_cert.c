@@ -960,6 +960,59 @@ START_TEST(test_mixed_server)
 END_TEST
 
 
+/*
+ * A lock resuming its TLS 1.3 PSK session with the ticket alone (an
+ * OpenSSL client prefers SHA-384 suites; the ticket's session is SHA-256)
+ * on the mixed server: resumed, no CertificateRequest, X509_V_OK, bound
+ * by PSK.
+ */
+START_TEST(test_mixed_server_psk_resumed)
+{
+    client_view    view;
+    credential     lock_cred;
+    SSL_SESSION   *sess;
+    SSL_CTX       *sctx, *cctx;
+    SSL           *client, *server;
+    int            reason;
+
+    sctx = server_ctx(1);
+    leaf(&lock_cred, "URI:" AE_C_ID);
+
+    cctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(cctx);
+    SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
+    client = client_new(cctx, &lock_cred, &view);
+    server = SSL_new(sctx);
+    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
+    sess = SSL_get1_session(client);
+    ck_assert_ptr_nonnull(sess);
+    free_pair(client, server);
+
+    /* the ticket only, no external PSK this time */
+    SSL_CTX_set_psk_use_session_callback(cctx, NULL);
+    client = client_new(cctx, &lock_cred, &view);
+    ck_assert_int_eq(SSL_set_session(client, sess), 1);
+    server = SSL_new(sctx);
+    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_int_eq(SSL_session_reused(server), 1);
+    ck_assert_int_eq(view.certificate_requests, 0);
+    ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
+    ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
+    ck_assert_str_eq(ONEM2M_SAE_get_binding(server)->entity, LOCK1_ENTITY);
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                           strlen(SP_DOMAIN), &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
+    free_pair(client, server);
+
+    SSL_SESSION_free(sess);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    credential_free(&lock_cred);
+}
+END_TEST
+
+
 /* a resumed certificate session keeps its identity (no new certificate) */
 START_TEST(test_resumed)
 {
@@ -1154,6 +1207,7 @@ Suite *cert_suite(void)
     tcase_add_test(tc, test_api_errors);
     tcase_add_loop_test(tc, test_no_client_cert, 0, 2);
     tcase_add_loop_test(tc, test_mixed_server, 0, 2);
+    tcase_add_test(tc, test_mixed_server_psk_resumed);
     tcase_add_loop_test(tc, test_resumed, 0, 2);
     tcase_add_loop_test(tc, test_name_constraints, 0, 3);
     tcase_add_test(tc, test_onem2m_cert_script);
