@@ -56,8 +56,11 @@
  *     ONEM2M_TEST_NGINX_WRAPPER="valgrind --error-exitcode=99
  *         --leak-check=full --errors-for-leak-kinds=definite -q"
  *
- * valgrind follows nginx's fork() into the workers; every timeout of the
- * harness is multiplied by 20 while a wrapper is set, and
+ * valgrind follows nginx's fork() into the workers; when the wrapper's
+ * first word is "valgrind" the harness adds
+ * --suppressions=tests/integration/valgrind-nginx.supp (nginx core's own
+ * by-design leaks only); every timeout of the harness is multiplied by 20
+ * while a wrapper is set, and
  * harness_nginx_stop() fails when the master's exit status is not 0 or a
  * worker exited with a non-zero code or on a signal (a worker that exits
  * with valgrind's 99 is logged by the master).  The valgrind report is in
@@ -67,7 +70,9 @@
  * (then their path is printed).
  *
  * Every socket operation has a timeout; nothing sleeps for a fixed time
- * where polling works.  No function prints key material.
+ * where polling works.  No function prints key material.  Every process
+ * the harness spawns gets PR_SET_PDEATHSIG (SIGTERM): a test killed by
+ * Check's timeout does not leave nginx running.
  */
 
 #ifndef ONEM2M_TEST_HARNESS_H
