@@ -232,6 +232,17 @@ START_TEST(invalid_header_names)
 }
 END_TEST
 
+START_TEST(identity_header_cannot_be_turned_off)
+{
+    const char  *out;
+
+    /* "off" would leave the default header unstripped: fail closed */
+    out = refused("onem2m_sae_identity_header off;\n" SAE_SERVER);
+    assert_has(out, "onem2m_sae_identity_header");
+    assert_at_line_of(out, "onem2m_sae_identity_header off");
+}
+END_TEST
+
 START_TEST(duplicate_directives)
 {
     static const char *const dup[] = {
@@ -342,6 +353,7 @@ Suite *sae_config_suite(void)
               SAE_TEST(ciphers_without_psk_while_tls12);
               SAE_TEST(ciphers_without_psk_tls13_only_passes);
               tcase_add_loop_test(tc_, invalid_header_names, 0, 5);
+              SAE_TEST(identity_header_cannot_be_turned_off);
               tcase_add_loop_test(tc_, duplicate_directives, 0, 4);
               tcase_add_loop_test(tc_, bad_values, 0, 4);
               SAE_TEST(table_not_allowed_in_http_or_location);
