@@ -42,8 +42,14 @@ setup(void)
     ck_assert_ptr_nonnull(ng);
     harness_nginx_write_file(ng, "a.table", TABLE_A, 0600);
     harness_nginx_write_file(ng, "b.table", TABLE_B, 0600);
+    /* one ticket key for both servers: a's tickets decrypt on b */
+    harness_nginx_write_file(ng, "ticket.key",
+                             "0123456789abcdef0123456789abcdef"
+                             "0123456789abcdef0123456789abcdef"
+                             "0123456789abcdef", 0600);
     harness_nginx_set_upstream(ng, up);
     harness_nginx_config(ng,
+                         "ssl_session_ticket_key {{PREFIX}}/ticket.key;\n"
                          SNI_SERVER("a.example", "a.table")
                          SNI_SERVER("b.example", "b.table"));
     ck_assert_msg(harness_nginx_start(ng) == 0, "%s", harness_log(ng));
@@ -182,6 +188,31 @@ START_TEST(host_of_the_other_server_does_not_reuse_the_binding)
 }
 END_TEST
 
+START_TEST(session_of_one_server_is_not_bound_on_the_other)
+{
+    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_result  r;
+    harness_response    resp;
+    SSL_SESSION        *sess;
+    int                 st;
+
+    o.sni = "a.example";
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
+                                         "GET", "/", "Host: a.example\r\n",
+                                         NULL, &r, &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+    sess = r.session;
+    ck_assert_ptr_nonnull(sess);
+    /* the same session offered to server b, whose table lacks lock 1 */
+    o.resume = sess;
+    st = ask(ng, &o, "b.example", NULL, NULL, 0);
+    ck_assert_msg(st == 0 || st == 403, "status %d", st);
+    ck_assert_uint_eq(harness_upstream_count(up), 1);
+    SSL_SESSION_free(sess);
+}
+END_TEST
+
 START_TEST(sae_server_behind_a_plain_default_server)
 {
     harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
@@ -251,7 +282,9 @@ Suite *sae_sni_suite(void)
               tcase_add_loop_test(tc_, lock_of_the_other_server_is_not_bound,
                                   0, 2);
               tcase_add_loop_test(tc_,
-                  host_of_the_other_server_does_not_reuse_the_binding, 0, 2));
+                  host_of_the_other_server_does_not_reuse_the_binding, 0, 2);
+              tcase_add_loop_test(tc_,
+                  session_of_one_server_is_not_bound_on_the_other, 0, 2));
     SAE_TCASE(s, "shared",
               SAE_TEST(tls13_sni_with_one_shared_table));
     SAE_TCASE(s, "default",
