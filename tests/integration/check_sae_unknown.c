@@ -156,10 +156,11 @@ START_TEST(identities_are_sanitised_in_the_log)
      */
     attempt(ng, TLS1_2_VERSION, "evil\x01\x7f" "id\xff@x.com",
             SAE_LOCK1_KEY);
-    ck_assert_msg(harness_log_wait(ng, "psk identity "
-                                   "\"evil\\x01\\x7Fid\\xFF@x.com\"", 2000)
-                  || harness_log_wait(ng, "psk identity "
-                                      "\"evil\\x01\\x7fid\\xff@x.com\"", 10),
+    ck_assert_msg(harness_log_wait(ng, "psk identity \"evil\\x01\\x", 2000)
+                  && (harness_log_contains(ng, "psk identity "
+                                           "\"evil\\x01\\x7Fid\\xFF@x.com\"")
+                      || harness_log_contains(ng, "psk identity "
+                                           "\"evil\\x01\\x7fid\\xff@x.com\"")),
                   "no sanitised identity in the log:\n%s", harness_log(ng));
     ck_assert(!harness_log_contains(ng, "evil\x01"));
     ck_assert_uint_eq(harness_upstream_count(up), 0);
