@@ -1298,8 +1298,7 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
     t = onem2m_table_parse(path, buf, st.st_size, diag, diag_arg);
 
     /* the buffer held every key in hex */
-    OPENSSL_cleanse(buf, st.st_size);
-    OPENSSL_free(buf);
+    OPENSSL_clear_free(buf, st.st_size);
     buf = NULL;
 
     if (t == NULL) {
@@ -1355,7 +1354,12 @@ failed:
     }
 
     free(canonical);
-    OPENSSL_free(buf);
+
+    /* a short read may still have brought part of the keys in */
+    if (buf != NULL) {
+        OPENSSL_clear_free(buf, st.st_size);
+    }
+
     return NULL;
 }
 
