@@ -34,10 +34,18 @@ typedef const ONEM2M_SAE_ENTRY *(ONEM2M_SAE_table_lookup_fn)(
 /* ONEM2M_SAE_FUNC_TABLE_COUNT */
 typedef size_t (ONEM2M_SAE_table_count_fn)(const ONEM2M_SAE_TABLE *table);
 
-#define ONEM2M_SAE_TABLE_MAGIC  0x6d326d54u     /* "m2mT" */
+/*
+ * Bump on any change to the head or to the signatures above: a client
+ * rejects a table whose magic is not the one it was compiled with, so a
+ * stale onem2m.so (an openssl.cnf pointing at an older install) fails
+ * loudly instead of being called blindly.  The unversioned first
+ * release wrote "m2mT" (0x6d326d54).
+ */
+#define ONEM2M_SAE_TABLE_ABI_VERSION 1
+#define ONEM2M_SAE_TABLE_MAGIC (0x6d326d00u | ONEM2M_SAE_TABLE_ABI_VERSION)
 
 typedef struct {
-    unsigned int                  magic;        /* ONEM2M_SAE_TABLE_MAGIC */
+    unsigned int                  magic;        /* "m2m", ABI version */
     ONEM2M_SAE_table_lookup_fn   *lookup;       /* by KpsaID */
     ONEM2M_SAE_table_lookup_fn   *find_entity;  /* by AE-ID / CSE-ID */
     ONEM2M_SAE_table_count_fn    *count;

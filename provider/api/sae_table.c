@@ -105,7 +105,10 @@ ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
     OSSL_PROVIDER             *provider;
     const OSSL_DISPATCH       *fn;
     ONEM2M_SAE_table_open_fn  *table_open = NULL;
+    ONEM2M_SAE_table_free_fn  *table_free = NULL;
     ONEM2M_SAE_TABLE          *table;
+    unsigned int               magic;
+    char                       reason[160];
     SAE_TABLE_REF             *ref;
 
     if (uri == NULL) {
@@ -128,10 +131,13 @@ ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
     {
         if (fn->function_id == ONEM2M_SAE_FUNC_TABLE_OPEN) {
             table_open = (ONEM2M_SAE_table_open_fn *) fn->function;
+
+        } else if (fn->function_id == ONEM2M_SAE_FUNC_TABLE_FREE) {
+            table_free = (ONEM2M_SAE_table_free_fn *) fn->function;
         }
     }
 
-    if (table_open == NULL) {
+    if (table_open == NULL || table_free == NULL) {
         sae_diag(diag, diag_arg, uri,
                  "the provider named \"" ONEM2M_SAE_PROVIDER_NAME
                  "\" has no psk-lookup-table functions");
@@ -150,6 +156,24 @@ ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
                        diag_arg);
 
     if (table == NULL) {
+        OPENSSL_free(ref);
+        OSSL_PROVIDER_unload(provider);
+        return NULL;
+    }
+
+    /*
+     * Only the magic is read: past it a head of another build may differ,
+     * so the table is freed through the dispatch table, not its head.
+     */
+    magic = ((ONEM2M_SAE_TABLE_HEAD *) table)->magic;
+
+    if (magic != ONEM2M_SAE_TABLE_MAGIC) {
+        snprintf(reason, sizeof(reason),
+                 "the provider \"" ONEM2M_SAE_PROVIDER_NAME "\" is of "
+                 "another build (table magic %08x, expected %08x)",
+                 magic, ONEM2M_SAE_TABLE_MAGIC);
+        sae_diag(diag, diag_arg, uri, reason);
+        table_free(table);
         OPENSSL_free(ref);
         OSSL_PROVIDER_unload(provider);
         return NULL;

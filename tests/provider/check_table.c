@@ -18,6 +18,8 @@
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 #include <onem2m_sae.h>
+#include <openssl/core_dispatch.h>
+#include "api/sae_dispatch.h"
 
 #include "table_util.h"
 
@@ -661,6 +663,78 @@ START_TEST(test_provider_loading)
 }
 END_TEST
 
+/* a stand-in for an onem2m.so of the unversioned first release */
+static struct {
+    unsigned int   magic;
+    void          *functions[4];
+} stale_table = { 0x6d326d54u, { NULL, NULL, NULL, NULL } };
+
+static unsigned  stale_frees;
+
+static ONEM2M_SAE_TABLE *
+stale_open(void *provctx, const char *uri, ONEM2M_SAE_DIAG_CB diag,
+    void *diag_arg)
+{
+    return (ONEM2M_SAE_TABLE *) &stale_table;
+}
+
+static void
+stale_free(ONEM2M_SAE_TABLE *table)
+{
+    ck_assert_ptr_eq(table, &stale_table);
+    stale_frees++;
+}
+
+static const OSSL_DISPATCH  stale_dispatch[] = {
+    { ONEM2M_SAE_FUNC_TABLE_OPEN, (void (*)(void)) stale_open },
+    { ONEM2M_SAE_FUNC_TABLE_FREE, (void (*)(void)) stale_free },
+    { 0, NULL }
+};
+
+static int
+stale_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
+    const OSSL_DISPATCH **out, void **provctx)
+{
+    *out = stale_dispatch;
+    *provctx = NULL;
+    return 1;
+}
+
+START_TEST(test_stale_provider)
+{
+    ONEM2M_SAE_TABLE  *t;
+    OSSL_LIB_CTX      *libctx;
+    OSSL_PROVIDER     *stale;
+    const char        *path;
+
+    path = tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
+
+    /* an older onem2m already loaded (openssl.cnf) is refused, not called */
+    libctx = OSSL_LIB_CTX_new();
+    ck_assert_ptr_nonnull(libctx);
+    ck_assert_int_eq(OSSL_PROVIDER_add_builtin(libctx, "onem2m",
+                                               stale_init), 1);
+    stale = OSSL_PROVIDER_load(libctx, "onem2m");
+    ck_assert_ptr_nonnull(stale);
+
+    tu_reset_messages();
+    stale_frees = 0;
+    t = ONEM2M_SAE_table_open(libctx, TU_PROVIDER_DIR, path, tu_diag, NULL);
+    ck_assert_ptr_null(t);
+    ck_assert_uint_eq(stale_frees, 1);
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0],
+                     tu_fmt("E %s: the provider \"onem2m\" is of another "
+                            "build (table magic 6d326d54, expected %08x)",
+                            path, ONEM2M_SAE_TABLE_MAGIC));
+
+    /* the reference the refused open took is given back */
+    ck_assert_int_eq(OSSL_PROVIDER_unload(stale), 1);
+    ck_assert_int_eq(OSSL_PROVIDER_available(libctx, "onem2m"), 0);
+    OSSL_LIB_CTX_free(libctx);
+}
+END_TEST
+
 START_TEST(test_densest_table)
 {
     static const char  alnum[] = "abcdefghijklmnopqrstuvwxyz"
@@ -762,6 +836,7 @@ Suite *table_suite(void)
     tc = tcase_create("load");
     tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
     tcase_add_test(tc, test_example_table);
+    tcase_add_test(tc, test_stale_provider);
     tcase_add_test(tc, test_group_readable_warning);
     tcase_add_test(tc, test_misses);
     tcase_add_test(tc, test_max_identity);
