@@ -40,13 +40,6 @@ extern "C" {
 #define ONEM2M_SAE_MAX_ID_LEN        255
 #define ONEM2M_SAE_SHORT_KEY_LEN     16
 
-/* private function ids in the provider's dispatch table */
-#define ONEM2M_SAE_FUNC_TABLE_OPEN   0x6d32d001
-#define ONEM2M_SAE_FUNC_TABLE_FREE   0x6d32d002
-#define ONEM2M_SAE_FUNC_TABLE_LOOKUP 0x6d32d003
-#define ONEM2M_SAE_FUNC_TABLE_FIND_ENTITY 0x6d32d004
-#define ONEM2M_SAE_FUNC_TABLE_COUNT  0x6d32d005
-
 /* the kind of entity a credential is provisioned for */
 #define ONEM2M_SAE_ENTITY_AE         1
 #define ONEM2M_SAE_ENTITY_CSE        2

@@ -4,8 +4,8 @@
  * onem2m_sae.h only.
  *
  * The provider's dispatch table (OSSL_PROVIDER_get0_dispatch()) carries
- * the private function ids ONEM2M_SAE_FUNC_TABLE_* of onem2m_sae.h with the
- * signatures below.  The client calls TABLE_OPEN and TABLE_FREE through it.
+ * the private function ids ONEM2M_SAE_FUNC_TABLE_* below.  The client
+ * calls TABLE_OPEN through it, and TABLE_FREE for a table it refuses.
  *
  * Every table starts with an ONEM2M_SAE_TABLE_HEAD holding the same lookup
  * functions, so that a lookup during a handshake is one indirect call on
@@ -20,6 +20,10 @@
 #include <openssl/core.h>
 #include "onem2m_sae.h"
 
+/* private function ids in the provider's dispatch table */
+#define ONEM2M_SAE_FUNC_TABLE_OPEN  0x6d32d001
+#define ONEM2M_SAE_FUNC_TABLE_FREE  0x6d32d002
+
 /* ONEM2M_SAE_FUNC_TABLE_OPEN: uri is "kpsa:<path>" or a plain path */
 typedef ONEM2M_SAE_TABLE *(ONEM2M_SAE_table_open_fn)(void *provctx,
     const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg);
@@ -27,11 +31,11 @@ typedef ONEM2M_SAE_TABLE *(ONEM2M_SAE_table_open_fn)(void *provctx,
 /* ONEM2M_SAE_FUNC_TABLE_FREE: drops one reference */
 typedef void (ONEM2M_SAE_table_free_fn)(ONEM2M_SAE_TABLE *table);
 
-/* ONEM2M_SAE_FUNC_TABLE_LOOKUP and ONEM2M_SAE_FUNC_TABLE_FIND_ENTITY */
+/* the head's lookup (by KpsaID) and find_entity (by AE-ID / CSE-ID) */
 typedef const ONEM2M_SAE_ENTRY *(ONEM2M_SAE_table_lookup_fn)(
     const ONEM2M_SAE_TABLE *table, const char *name, size_t len);
 
-/* ONEM2M_SAE_FUNC_TABLE_COUNT */
+/* the head's count */
 typedef size_t (ONEM2M_SAE_table_count_fn)(const ONEM2M_SAE_TABLE *table);
 
 /*

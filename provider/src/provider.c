@@ -61,10 +61,6 @@ static const OSSL_DISPATCH onem2m_dispatch[] = {
     /* private ids: the core ignores them, the client library finds them */
     { ONEM2M_SAE_FUNC_TABLE_OPEN, (void (*)(void)) onem2m_fast_open },
     { ONEM2M_SAE_FUNC_TABLE_FREE, (void (*)(void)) onem2m_table_free },
-    { ONEM2M_SAE_FUNC_TABLE_LOOKUP, (void (*)(void)) onem2m_table_lookup },
-    { ONEM2M_SAE_FUNC_TABLE_FIND_ENTITY,
-      (void (*)(void)) onem2m_table_find_entity },
-    { ONEM2M_SAE_FUNC_TABLE_COUNT, (void (*)(void)) onem2m_table_count },
     { 0, NULL }
 };
 
