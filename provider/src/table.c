@@ -759,13 +759,16 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
     case 0:
         return 0;
     case 1:
-        line_fail(t, r, first_line, pending, lineno, "missing key and KpsaID columns");
+        line_fail(t, r, first_line, pending, lineno,
+                  "missing key and KpsaID columns");
         return -1;
     case 2:
-        line_fail(t, r, first_line, pending, lineno, "missing KpsaID column");
+        line_fail(t, r, first_line, pending, lineno,
+                  "missing KpsaID column");
         return -1;
     case 4:
-        line_fail(t, r, first_line, pending, lineno, "extra column after the KpsaID");
+        line_fail(t, r, first_line, pending, lineno,
+                  "extra column after the KpsaID");
         return -1;
     }
 
@@ -793,7 +796,7 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
 
     if (type == 0) {
         line_fail(t, r, first_line, pending, lineno,
-                   "malformed entity id (expected an AE-ID or a CSE-ID)");
+                  "malformed entity id (expected an AE-ID or a CSE-ID)");
         return -1;
     }
 
@@ -814,13 +817,15 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
 
     for (i = 0; i < hexlen; i++) {
         if (hex_table[hex[i]] == 0) {
-            line_fail(t, r, first_line, pending, lineno, "key is not hexadecimal");
+            line_fail(t, r, first_line, pending, lineno,
+                      "key is not hexadecimal");
             return -1;
         }
     }
 
     if (hexlen % 2) {
-        line_fail(t, r, first_line, pending, lineno, "key has an odd number of hex digits");
+        line_fail(t, r, first_line, pending, lineno,
+                  "key has an odd number of hex digits");
         return -1;
     }
 
@@ -844,7 +849,7 @@ parse_line(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r, uint32_t *first_line,
 
     if (!onem2m_kpsa_id_valid((const char *) field[2], flen[2])) {
         line_fail(t, r, first_line, pending, lineno,
-                   "malformed KpsaID (expected <relative-id>@<fqdn>)");
+                  "malformed KpsaID (expected <relative-id>@<fqdn>)");
         return -1;
     }
 
