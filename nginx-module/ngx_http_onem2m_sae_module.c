@@ -8,6 +8,11 @@
  * handshake authenticated is bound to the connection.  Requests then carry
  * that entity upstream in a header no client can forge, and requests
  * without a security association are refused where one is required.
+ *
+ * Certificate-based SAE on the same servers: with "ssl_verify_client", a
+ * client certificate nginx verified binds the AE-ID or CSE-ID it names
+ * (TS-0003 8.2.2.2); a server may serve PSK and certificate clients at
+ * once.
  */
 
 
@@ -41,12 +46,17 @@ typedef struct {
     u_char                    *header_lowcase;
     ngx_uint_t                 header_hash;
 
+    /* "<CSE-ID>.<sp_domain>": the dNSName of CSE-ID certificates */
+    ngx_str_t                  sp_domain;
+
     /* the first "onem2m_sae optional|required" of the server */
     ngx_str_t                  mode_name;
     u_char                    *mode_file;
     ngx_uint_t                 mode_line;
 
     unsigned                   enabled:1;
+    /* "ssl_verify_client": verified certificates bind */
+    unsigned                   certificates:1;
 } ngx_http_onem2m_sae_srv_conf_t;
 
 
@@ -60,6 +70,7 @@ typedef struct {
     const ONEM2M_SAE_ENTRY          *entry;
     const ONEM2M_SAE_TABLE          *table;
     ngx_http_onem2m_sae_binding_t    binding;
+    unsigned                         cert_logged:1;
 } ngx_http_onem2m_sae_conn_t;
 
 
@@ -78,6 +89,9 @@ static ngx_uint_t ngx_http_onem2m_sae_header_match(ngx_table_elt_t *h,
     ngx_str_t *name);
 static ngx_http_onem2m_sae_conn_t *ngx_http_onem2m_sae_get_conn(
     ngx_http_request_t *r);
+static ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_cert_binding(
+    ngx_http_request_t *r, ngx_http_onem2m_sae_conn_t *sc,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
 static ngx_int_t ngx_http_onem2m_sae_printable(const char *s, size_t len);
 static void ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     const char *identity, size_t identity_len,
@@ -104,6 +118,8 @@ static char *ngx_http_onem2m_sae_mode_directive(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 static ngx_int_t ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf);
@@ -115,6 +131,8 @@ static void ngx_http_onem2m_sae_diag(void *arg, int severity,
     const char *msg);
 static void ngx_http_onem2m_sae_free_table(void *data);
 static ngx_int_t ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
+static ngx_int_t ngx_http_onem2m_sae_enable_certificates(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
 
 
@@ -161,6 +179,13 @@ static ngx_command_t  ngx_http_onem2m_sae_commands[] = {
       ngx_http_onem2m_sae_identity_header,
       NGX_HTTP_SRV_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("onem2m_sae_sp_domain"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_sae_sp_domain,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_sae_srv_conf_t, sp_domain),
       NULL },
 
     { ngx_string("onem2m_sae_unknown_identity"),
@@ -265,14 +290,19 @@ ngx_http_onem2m_sae_binding(ngx_http_request_t *r)
 
     sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
 
-    if (sscf->table == NULL) {
+    if (!sscf->enabled) {
         return NULL;
     }
 
     sc = ngx_http_onem2m_sae_get_conn(r);
 
-    if (sc == NULL || sc->entry == NULL) {
+    if (sc == NULL) {
         return NULL;
+    }
+
+    if (sc->entry == NULL) {
+        return sscf->certificates
+               ? ngx_http_onem2m_sae_cert_binding(r, sc, sscf) : NULL;
     }
 
     /*
@@ -586,6 +616,73 @@ ngx_http_onem2m_sae_get_conn(ngx_http_request_t *r)
 }
 
 
+/*
+ * The identity of the client certificate nginx verified, for the SP
+ * domain of the request's server (sae_cert.c computes it once per
+ * connection and domain).  A certificate that binds nothing is logged
+ * once per connection, with the reason.
+ */
+
+static ngx_http_onem2m_sae_binding_t *
+ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
+    ngx_http_onem2m_sae_conn_t *sc, ngx_http_onem2m_sae_srv_conf_t *sscf)
+{
+    int                               reason;
+    const char                       *why;
+    const ONEM2M_SAE_CERT_IDENTITY   *id;
+
+    id = ONEM2M_SAE_get_cert_identity(r->connection->ssl->connection,
+                                      (const char *) sscf->sp_domain.data,
+                                      sscf->sp_domain.len, &reason);
+
+    if (id == NULL) {
+        if (reason == ONEM2M_SAE_CERT_NO_CERT || sc->cert_logged) {
+            return NULL;
+        }
+
+        sc->cert_logged = 1;
+
+        switch (reason) {
+        case ONEM2M_SAE_CERT_UNVERIFIED:
+            why = "not verified";
+            break;
+        case ONEM2M_SAE_CERT_NO_IDENTITY:
+            why = "no AE-ID URI and no CSE-ID dNSName of "
+                  "\"onem2m_sae_sp_domain\"";
+            break;
+        case ONEM2M_SAE_CERT_AMBIGUOUS:
+            why = "several URIs or identities";
+            break;
+        case ONEM2M_SAE_CERT_WILDCARD:
+            why = "a wildcard name";
+            break;
+        default:
+            why = "internal error";
+            break;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "onem2m sae: client certificate binds nothing: %s",
+                      why);
+        return NULL;
+    }
+
+    if (!ngx_http_onem2m_sae_printable(id->entity, id->entity_len)) {
+        return NULL;
+    }
+
+    sc->binding.method = NGX_HTTP_ONEM2M_SAE_CERT;
+    sc->binding.entity_type = id->entity_type;
+    sc->binding.entity.data = (u_char *) id->entity;
+    sc->binding.entity.len = id->entity_len;
+    ngx_str_null(&sc->binding.kpsa_id);
+    sc->binding.credential_id.data = (u_char *) id->credential_id;
+    sc->binding.credential_id.len = id->credential_id_len;
+
+    return &sc->binding;
+}
+
+
 static ngx_int_t
 ngx_http_onem2m_sae_printable(const char *s, size_t len)
 {
@@ -826,7 +923,9 @@ ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
      *     sscf->table = NULL;
      *     sscf->header = { 0, NULL };
      *     sscf->mode_file = NULL;
+     *     sscf->sp_domain = { 0, NULL };
      *     sscf->enabled = 0;
+     *     sscf->certificates = 0;
      */
 
     sscf->unknown_identity = NGX_CONF_UNSET_UINT;
@@ -846,6 +945,8 @@ ngx_http_onem2m_sae_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_str_value(conf->header, prev->header,
                              NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER);
+
+    ngx_conf_merge_str_value(conf->sp_domain, prev->sp_domain, "");
 
     conf->header_lowcase = ngx_pnalloc(cf->pool, conf->header.len);
     if (conf->header_lowcase == NULL) {
@@ -1138,21 +1239,28 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     ngx_http_ssl_srv_conf_t          *ssl;
     ngx_http_onem2m_sae_main_conf_t  *smcf;
 
+    ssl = ngx_http_conf_get_module_srv_conf(cf, ngx_http_ssl_module);
+
     if (sscf->table_uri.len == 0) {
-        if (sscf->mode_file) {
+        if (sscf->mode_file == NULL) {
+            return NGX_OK;
+        }
+
+        if (!ssl->verify) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"onem2m_sae %V\" needs an "
-                          "\"onem2m_sae_psk_table\" in its server "
+                          "\"onem2m_sae_psk_table\" or "
+                          "\"ssl_verify_client\" in its server "
                           "in %s:%ui",
                           &sscf->mode_name, sscf->mode_file,
                           sscf->mode_line);
             return NGX_ERROR;
         }
 
-        return NGX_OK;
-    }
+        /* certificates only */
 
-    ssl = ngx_http_conf_get_module_srv_conf(cf, ngx_http_ssl_module);
+        return ngx_http_onem2m_sae_enable_certificates(cf, sscf, ssl);
+    }
 
     if (!ssl->enable && !ngx_http_onem2m_sae_ssl_listen(cf)) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -1183,7 +1291,100 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     sscf->enabled = 1;
     smcf->tables++;
 
+    if (ssl->verify) {
+        return ngx_http_onem2m_sae_enable_certificates(cf, sscf, ssl);
+    }
+
     return NGX_OK;
+}
+
+
+/*
+ * "ssl_verify_client" on an SAE server: verified client certificates bind
+ * (with "optional_no_ca" too: only certificates OpenSSL verified count).
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_enable_certificates(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl)
+{
+    ngx_http_onem2m_sae_main_conf_t  *smcf;
+
+    if (!ssl->enable && !ngx_http_onem2m_sae_ssl_listen(cf)) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae %V\" with \"ssl_verify_client\" "
+                      "needs a \"listen ... ssl\" in its server in %s:%ui",
+                      &sscf->mode_name, sscf->mode_file, sscf->mode_line);
+        return NGX_ERROR;
+    }
+
+    if (sscf->sp_domain.len == 0) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "no \"onem2m_sae_sp_domain\" for a server with "
+                      "\"ssl_verify_client\": CSE-ID certificates will "
+                      "bind nothing, AE-ID certificates will");
+    }
+
+    if (!sscf->enabled) {
+        smcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_onem2m_sae_module);
+        sscf->enabled = 1;
+        smcf->tables++;
+    }
+
+    sscf->certificates = 1;
+
+    return NGX_OK;
+}
+
+
+static char *
+ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
+
+    u_char      c;
+    ngx_str_t  *value;
+    ngx_uint_t  i;
+
+    if (sscf->sp_domain.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    /* a DNS name: letters, digits, "-" and inner dots, at most 253 */
+
+    if (value[1].len == 0 || value[1].len > 253
+        || value[1].data[0] == '.' || value[1].data[value[1].len - 1] == '.')
+    {
+        goto invalid;
+    }
+
+    for (i = 0; i < value[1].len; i++) {
+        c = value[1].data[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '-'
+            || (c == '.' && value[1].data[i + 1] != '.'))
+        {
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    sscf->sp_domain = value[1];
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid SP domain \"%V\" in \"%V\"",
+                       &value[1], &cmd->name);
+    return NGX_CONF_ERROR;
 }
 
 

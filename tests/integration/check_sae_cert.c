@@ -6,6 +6,12 @@
  * conf/onem2m-cert, and an in-test IN-CSE, an OpenSSL TLS server that
  * requires a client certificate and asks the hook (sae_cert.c) which
  * CSE-ID the gateway's certificate stands for.
+ *
+ * Certificate clients of the SAE module: a mixed server (PSK table and
+ * "ssl_verify_client") serves a PSK lock and certificate CSEs and AEs at
+ * once; the identity header, $onem2m_sae_* and the originator checks work
+ * the same for both methods.  The in-test client presents certificates
+ * from conf/onem2m-cert.
  */
 
 #include <errno.h>
@@ -23,6 +29,8 @@
 
 #include <check.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <openssl/ssl.h>
 
 #include <onem2m_sae.h>
@@ -32,6 +40,31 @@
 
 #define SP_DOMAIN    "m2m.sp.com"
 #define GATEWAY_ID   "mn-cse-123456"
+#define DOOR_AE_ID   "//" SP_DOMAIN "/" GATEWAY_ID "/Cdoor-AE1"
+#define ENTITY_HDR   "X-Onem2m-Sae-Entity"
+
+/* the mixed server: locks by PSK, CSEs and AEs by certificate */
+#define MIXED_SERVER \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:" \
+    "ECDHE-ECDSA-AES128-SHA256;\n" \
+    "    ssl_verify_client optional;\n" \
+    "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
+    "    onem2m_sae required;\n" \
+    "    onem2m_sae_sp_domain " SP_DOMAIN ";\n" \
+    "    onem2m_sae_cse_id " GATEWAY_ID ";\n" \
+    "    onem2m_sae_sp_id " SP_DOMAIN ";\n" \
+    "    onem2m_sae_originator check;\n" \
+    "    location / {\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "        proxy_set_header X-Method $onem2m_sae_method;\n" \
+    "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n" \
+    "    }\n" \
+    "}\n"
 
 
 /* the in-test IN-CSE */
@@ -138,6 +171,9 @@ setup(void)
     onem2m_cert("cse", GATEWAY_ID, SP_DOMAIN);
     onem2m_cert("cse", "in-cse-1", SP_DOMAIN);
     onem2m_cert("cse", "in-cse-2", SP_DOMAIN);
+    onem2m_cert("ae", "door", DOOR_AE_ID);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table",
+                                              HARNESS_SEED_TABLE, 0600), 0);
 }
 
 
@@ -452,6 +488,370 @@ START_TEST(upstream_refuses_other_cse)
 END_TEST
 
 
+/* what a certificate client got */
+typedef struct {
+    int    handshake_ok;
+    int    status;
+    char   rsc[16];            /* X-M2M-RSC */
+} cert_result;
+
+
+/*
+ * A client presenting the certificate "name" of the PKI (NULL: none, "-":
+ * a self-signed one nobody trusts) over TLS 1.2 (ECDHE-ECDSA) or 1.3; one
+ * request claiming origin (NULL: no X-M2M-Origin).
+ */
+static void
+cert_request(int port, const char *name, int version, const char *origin,
+    cert_result *res)
+{
+    struct sockaddr_in   sin;
+    SSL_CTX             *ctx;
+    SSL                 *ssl;
+    EVP_PKEY            *pkey;
+    X509                *x;
+    X509_NAME           *xn;
+    char                 path[600], req[1024], resp[8192];
+    size_t               used;
+    int                  fd, n;
+
+    memset(res, 0, sizeof(*res));
+
+    ctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(ctx);
+    ck_assert_int_eq(SSL_CTX_set_min_proto_version(ctx, version), 1);
+    ck_assert_int_eq(SSL_CTX_set_max_proto_version(ctx, version), 1);
+    if (version == TLS1_2_VERSION) {
+        ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx,
+                             "ECDHE-ECDSA-AES128-SHA256"), 1);
+    }
+
+    if (name != NULL && strcmp(name, "-") == 0) {
+        pkey = EVP_EC_gen("P-256");
+        x = X509_new();
+        ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+        X509_gmtime_adj(X509_getm_notBefore(x), -60);
+        X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+        X509_set_pubkey(x, pkey);
+        xn = X509_get_subject_name(x);
+        X509_NAME_add_entry_by_txt(xn, "CN", MBSTRING_ASC,
+                                   (const unsigned char *) "forger", -1, -1,
+                                   0);
+        X509_set_issuer_name(x, xn);
+        X509_sign(x, pkey, EVP_sha256());
+        ck_assert_int_eq(SSL_CTX_use_certificate(ctx, x), 1);
+        ck_assert_int_eq(SSL_CTX_use_PrivateKey(ctx, pkey), 1);
+        X509_free(x);
+        EVP_PKEY_free(pkey);
+
+    } else if (name != NULL) {
+        snprintf(path, sizeof(path), "%s/%s.pem", pki, name);
+        ck_assert_int_eq(SSL_CTX_use_certificate_chain_file(ctx, path), 1);
+        snprintf(path, sizeof(path), "%s/%s.key", pki, name);
+        ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(ctx, path,
+                                                     SSL_FILETYPE_PEM), 1);
+    }
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
+
+    ssl = SSL_new(ctx);
+    ck_assert_ptr_nonnull(ssl);
+    SSL_set_fd(ssl, fd);
+
+    if (SSL_connect(ssl) == 1) {
+        res->handshake_ok = 1;
+
+        snprintf(req, sizeof(req),
+                 "GET /~/" GATEWAY_ID "/door HTTP/1.1\r\nHost: localhost\r\n"
+                 "%s%s%sX-M2M-RI: r1\r\nX-M2M-RVI: 3\r\n"
+                 ENTITY_HDR ": //forged/by/client\r\n"
+                 "Connection: close\r\n\r\n",
+                 origin != NULL ? "X-M2M-Origin: " : "",
+                 origin != NULL ? origin : "", origin != NULL ? "\r\n" : "");
+        ck_assert_int_eq(SSL_write(ssl, req, (int) strlen(req)),
+                         (int) strlen(req));
+
+        used = 0;
+        while (used + 1 < sizeof(resp)
+               && (n = SSL_read(ssl, resp + used,
+                                (int) (sizeof(resp) - used - 1))) > 0)
+        {
+            used += n;
+        }
+        resp[used] = '\0';
+
+        if (sscanf(resp, "HTTP/1.1 %d", &res->status) != 1) {
+            res->status = 0;
+        }
+        header_value(resp, "X-M2M-RSC", res->rsc, sizeof(res->rsc));
+    }
+
+    ERR_clear_error();
+    SSL_free(ssl);
+    close(fd);
+    SSL_CTX_free(ctx);
+}
+
+
+static void
+assert_upstream(harness_upstream *up, size_t count, const char *entity,
+    const char *method, const char *credential_id)
+{
+    const harness_request  *req;
+
+    ck_assert_uint_eq(harness_upstream_count(up), count);
+    req = harness_upstream_last(up);
+    ck_assert_ptr_nonnull(req);
+    ck_assert_uint_eq(harness_header_count(req->headers, req->nheaders,
+                                           ENTITY_HDR), 1);
+    ck_assert_str_eq(harness_req_header(req, ENTITY_HDR), entity);
+    ck_assert_str_eq(harness_req_header(req, "X-Method"), method);
+    ck_assert_str_eq(harness_req_header(req, "X-Credential"),
+                     credential_id);
+}
+
+
+/*
+ * One listen, both methods: a lock by PSK, CSEs and AEs by certificate,
+ * TLS 1.2 and 1.3; the client's copy of the identity header never passes.
+ */
+START_TEST(mixed_server_binds_both_methods)
+{
+    harness_tls_opts     opts;
+    harness_tls_result   result;
+    harness_response     resp;
+    harness_upstream    *up;
+    cert_result          res;
+    unsigned char        key[64];
+    int                  version, port, key_len;
+
+    version = _i == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    ck_assert_int_eq(harness_nginx_config(ng, MIXED_SERVER), 0);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+    port = harness_nginx_port(ng, 0);
+
+    /* the lock, by PSK */
+    key_len = harness_unhex(HARNESS_LOCK1_KEY_HEX, key, sizeof(key));
+    memset(&opts, 0, sizeof(opts));
+    opts.version = version;
+    opts.ciphers = "PSK-AES128-CBC-SHA256";
+    opts.identity = HARNESS_LOCK1_KPSA_ID;
+    opts.key = key;
+    opts.key_len = key_len;
+    ck_assert_int_eq(harness_tls_request(port, &opts, "GET", "/~/lock",
+                         "X-M2M-Origin: " HARNESS_LOCK1_ENTITY "\r\n"
+                         "X-M2M-RI: r0\r\n", NULL, &result, &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    assert_upstream(up, 1, HARNESS_LOCK1_ENTITY, "psk",
+                    "12-" HARNESS_LOCK1_KPSA_ID);
+    harness_response_free(&resp);
+    harness_tls_result_free(&result);
+
+    /* the IN-CSE, by its CSE-ID certificate */
+    cert_request(port, "in-cse-1", version, "/in-cse-1", &res);
+    ck_assert_int_eq(res.handshake_ok, 1);
+    ck_assert_int_eq(res.status, 200);
+    assert_upstream(up, 2, "/in-cse-1", "cert", "32-in-cse-1." SP_DOMAIN);
+
+    /* an AE, by its AE-ID certificate */
+    cert_request(port, "door", version, "Cdoor-AE1", &res);
+    ck_assert_int_eq(res.status, 200);
+    assert_upstream(up, 3, DOOR_AE_ID, "cert", "33-" DOOR_AE_ID);
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+END_TEST
+
+
+/*
+ * The originator checks hold for certificate sessions: an AE claiming
+ * another AE (4106), a CSE-ID from an AE (4106); its own AE-ID-Stem
+ * passes, its absolute AE-ID is not the form an AE uses (4000), as for
+ * PSK sessions.
+ */
+START_TEST(originator_checks_cert_sessions)
+{
+    static const struct {
+        const char  *cert;
+        const char  *origin;
+        int          status;
+        const char  *rsc;
+    } cases[] = {
+        { "door", "Cother-AE", 403, "4106" },
+        { "door", "/" GATEWAY_ID "/Cother-AE", 403, "4106" },
+        { "door", "/in-cse-1", 403, "4106" },
+        { "door", "Cdoor-AE1", 200, "" },
+        /* an AE's From is its AE-ID-Stem (TS-0004 7.3.2.1) */
+        { "door", DOOR_AE_ID, 400, "4000" },
+    };
+    harness_upstream  *up;
+    cert_result        res;
+    size_t             before;
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    ck_assert_int_eq(harness_nginx_config(ng, MIXED_SERVER), 0);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+
+    before = harness_upstream_count(up);
+    cert_request(harness_nginx_port(ng, 0), cases[_i].cert, TLS1_3_VERSION,
+                 cases[_i].origin, &res);
+    ck_assert_int_eq(res.handshake_ok, 1);
+    ck_assert_msg(res.status == cases[_i].status, "origin %s: status %d",
+                  cases[_i].origin, res.status);
+    ck_assert_str_eq(res.rsc, cases[_i].rsc);
+    ck_assert_uint_eq(harness_upstream_count(up),
+                      before + (cases[_i].status == 200));
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+END_TEST
+
+
+/*
+ * No security association: no certificate and no PSK (4107); a
+ * certificate nginx could not verify ("optional": nginx's own 400;
+ * "optional_no_ca": unbound, 4107).
+ */
+START_TEST(unbound_certificate_sessions_refused)
+{
+    harness_upstream  *up;
+    cert_result        res;
+    char               conf[4096];
+    const char        *from, *to;
+    int                port;
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+
+    from = "ssl_verify_client optional;";
+    to = _i == 0 ? from : "ssl_verify_client optional_no_ca;";
+    ck_assert_ptr_nonnull(strstr(MIXED_SERVER, from));
+    snprintf(conf, sizeof(conf), "%.*s%s%s",
+             (int) (strstr(MIXED_SERVER, from) - MIXED_SERVER), MIXED_SERVER,
+             to, strstr(MIXED_SERVER, from) + strlen(from));
+    ck_assert_int_eq(harness_nginx_config(ng, conf), 0);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+    port = harness_nginx_port(ng, 0);
+
+    cert_request(port, NULL, TLS1_3_VERSION, "Cdoor-AE1", &res);
+    ck_assert_int_eq(res.status, 403);
+    ck_assert_str_eq(res.rsc, "4107");
+
+    cert_request(port, "-", TLS1_3_VERSION, "Cdoor-AE1", &res);
+    ck_assert_int_eq(res.handshake_ok, 1);
+    if (_i == 0) {
+        ck_assert_int_eq(res.status, 400);
+    } else {
+        ck_assert_int_eq(res.status, 403);
+        ck_assert_str_eq(res.rsc, "4107");
+        ck_assert(harness_log_wait(ng, "client certificate binds nothing: "
+                                   "not verified",
+                                   harness_timeout_ms(5000)));
+    }
+    ck_assert_uint_eq(harness_upstream_count(up), 0);
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+END_TEST
+
+
+/* a server for certificates only: "ssl_verify_client", no table */
+START_TEST(certificate_only_server)
+{
+    harness_upstream  *up;
+    cert_result        res;
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_verify_client on;\n"
+        "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n"
+        "    onem2m_sae required;\n"
+        "    onem2m_sae_sp_domain " SP_DOMAIN ";\n"
+        "    location / {\n"
+        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+        "        proxy_set_header X-Method $onem2m_sae_method;\n"
+        "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n"
+        "    }\n"
+        "}\n"), 0);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+
+    cert_request(harness_nginx_port(ng, 0), GATEWAY_ID, TLS1_2_VERSION,
+                 "/" GATEWAY_ID, &res);
+    ck_assert_int_eq(res.status, 200);
+    assert_upstream(up, 1, "/" GATEWAY_ID, "cert",
+                    "32-" GATEWAY_ID "." SP_DOMAIN);
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+END_TEST
+
+
+/* nginx -t: "required" needs a way to associate; the SP domain's syntax */
+START_TEST(configuration_checked)
+{
+    static const struct {
+        const char  *server;
+        const char  *expect;
+    } cases[] = {
+        { "    onem2m_sae required;\n",
+          "\"onem2m_sae required\" needs an \"onem2m_sae_psk_table\" or "
+          "\"ssl_verify_client\" in its server" },
+        { "    ssl_verify_client optional_no_ca;\n"
+          "    onem2m_sae optional;\n",
+          "no \"onem2m_sae_sp_domain\" for a server with "
+          "\"ssl_verify_client\"" },
+        { "    ssl_verify_client on;\n"
+          "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n"
+          "    onem2m_sae required;\n"
+          "    onem2m_sae_sp_domain .m2m.sp.com;\n",
+          "invalid SP domain \".m2m.sp.com\" in \"onem2m_sae_sp_domain\"" },
+        { "    onem2m_sae_sp_domain m2m..sp.com;\n",
+          "invalid SP domain \"m2m..sp.com\"" },
+        { "    onem2m_sae_sp_domain *.sp.com;\n",
+          "invalid SP domain \"*.sp.com\"" },
+    };
+    const char  *out;
+    char         conf[2048];
+    int          rc;
+
+    snprintf(conf, sizeof(conf),
+             "server {\n"
+             "    listen 127.0.0.1:{{PORT}} ssl;\n"
+             "    {{CERT}}\n"
+             "%s"
+             "    location / { return 204; }\n"
+             "}\n", cases[_i].server);
+    ck_assert_int_eq(harness_nginx_config(ng, conf), 0);
+    rc = harness_nginx_test(ng, &out);
+    ck_assert_msg(rc == (_i == 1 ? 0 : 1), "nginx -t %d:\n%s", rc, out);
+    ck_assert_msg(strstr(out, cases[_i].expect) != NULL,
+                  "expected \"%s\" in:\n%s", cases[_i].expect, out);
+}
+END_TEST
+
+
 Suite *sae_cert_suite(void)
 {
     Suite  *s;
@@ -464,6 +864,16 @@ Suite *sae_cert_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, upstream_binds_gateway_cse_id);
     tcase_add_test(tc, upstream_refuses_other_cse);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("module");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, mixed_server_binds_both_methods, 0, 2);
+    tcase_add_loop_test(tc, originator_checks_cert_sessions, 0, 5);
+    tcase_add_loop_test(tc, unbound_certificate_sessions_refused, 0, 2);
+    tcase_add_test(tc, certificate_only_server);
+    tcase_add_loop_test(tc, configuration_checked, 0, 5);
     suite_add_tcase(s, tc);
 
     return s;
