@@ -363,18 +363,31 @@ ngx_http_onem2m_sae_mode(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
 {
-    ngx_table_elt_t                 *h;
-    ngx_http_onem2m_sae_binding_t   *binding;
-    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+    ngx_table_elt_t                  *h;
+    ngx_http_onem2m_sae_binding_t    *binding;
+    ngx_http_onem2m_sae_srv_conf_t   *sscf;
+    ngx_http_onem2m_sae_main_conf_t  *smcf;
 
-    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_module);
 
-    if (!sscf->enabled || r != r->main) {
+    if (smcf->tables == 0 || r != r->main) {
         return NGX_DECLINED;
     }
 
+    /*
+     * Stripped on every server, not only on SAE ones: a client naming a
+     * sibling server (Host or SNI) must not reach its upstream, often the
+     * same CSE, with a forged identity.
+     */
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+
     if (ngx_http_onem2m_sae_strip_header(r, sscf) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!sscf->enabled) {
+        return NGX_DECLINED;
     }
 
     binding = ngx_http_onem2m_sae_binding(r);
@@ -1011,8 +1024,9 @@ ngx_http_onem2m_sae_psk_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (value[1].len == 0
         || (value[1].len == sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1
-            && ngx_strncmp(value[1].data, ONEM2M_SAE_URI_SCHEME ":",
-                           value[1].len) == 0))
+            && ngx_strncasecmp(value[1].data,
+                               (u_char *) ONEM2M_SAE_URI_SCHEME ":",
+                               value[1].len) == 0))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "empty table in \"%V\"", &cmd->name);
@@ -1122,6 +1136,18 @@ ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
                                : "");
             return NGX_CONF_ERROR;
         }
+    }
+
+    if (value[1].len >= sizeof("X-M2M-") - 1
+        && ngx_strncasecmp(value[1].data, (u_char *) "X-M2M-",
+                           sizeof("X-M2M-") - 1) == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" cannot be the identity header in "
+                           "\"%V\": X-M2M- headers belong to oneM2M "
+                           "(X-M2M-Origin would be overwritten)",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
     }
 
     sscf->header = value[1];
@@ -1447,8 +1473,8 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     path = sscf->table_uri;
 
     if (path.len > sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1
-        && ngx_strncmp(path.data, ONEM2M_SAE_URI_SCHEME ":",
-                       sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1) == 0)
+        && ngx_strncasecmp(path.data, (u_char *) ONEM2M_SAE_URI_SCHEME ":",
+                           sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1) == 0)
     {
         path.data += sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
         path.len -= sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
