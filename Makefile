@@ -114,11 +114,16 @@ $(BUILD)/bench/%: bench/%.c $(API_LIB) $(PROV_HDRS)
 test: all
 	cd $(BUILD)/tests && ./check_all
 
-# Whole suite under valgrind (no fork: Check's children would escape it).
+# The in-process suites under valgrind (no fork: Check's children would
+# escape it).  The integration suites run nginx itself under valgrind with
+# ONEM2M_TEST_NGINX_WRAPPER (README, "Memory checks").
+VALGRIND_SUITES ?= table store keymgmt hook cert
 valgrind: all
-	cd $(BUILD)/tests && CK_FORK=no valgrind --error-exitcode=99 \
-	    --leak-check=full --errors-for-leak-kinds=definite \
-	    ./check_all
+	cd $(BUILD)/tests && for s in $(VALGRIND_SUITES); do \
+	    CK_FORK=no CK_RUN_SUITE=$$s valgrind -q --error-exitcode=99 \
+	        --leak-check=full --errors-for-leak-kinds=definite \
+	        ./check_all || exit 1; \
+	done
 
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
@@ -153,9 +158,12 @@ run: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' \
 	    conf/run-demo $(if $(CSE),--cse $(CSE))
 
-install: provider
-	install -d $(DESTDIR)$(OSSL_MODULES_DIR)
+NGX_MODULES_DIR ?= /usr/lib/nginx/modules
+
+install: provider module
+	install -d $(DESTDIR)$(OSSL_MODULES_DIR) $(DESTDIR)$(NGX_MODULES_DIR)
 	install -m 0644 $(PROVIDER) $(DESTDIR)$(OSSL_MODULES_DIR)/onem2m.so
+	install -m 0644 $(NGX_MODULE) $(DESTDIR)$(NGX_MODULES_DIR)/
 
 clean:
 	rm -rf $(BUILD)
