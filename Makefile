@@ -80,7 +80,7 @@ $(API_LIB): $(API_OBJS)
 module: $(NGX_MODULE)
 
 # configure lists provider/api/*.c, so a new api file means configuring anew.
-$(BUILD)/nginx/Makefile: nginx-module/config $(API_SRCS)
+$(BUILD)/nginx/objs/Makefile: nginx-module/config $(API_SRCS)
 	@rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)/nginx
 	cp -a $(NGX_SRC)/. $(BUILD)/nginx/
 	cd $(BUILD)/nginx && . ./conf_flags && \
@@ -89,7 +89,7 @@ $(BUILD)/nginx/Makefile: nginx-module/config $(API_SRCS)
 	        --add-dynamic-module=$(CURDIR)/nginx-module >configure.log 2>&1 \
 	    || { tail -30 configure.log; exit 1; }
 
-$(NGX_MODULE): $(BUILD)/nginx/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS)
+$(NGX_MODULE): $(BUILD)/nginx/objs/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules >/dev/null
 	@touch $@
 
