@@ -54,6 +54,12 @@ typedef struct {
     u_char                    *mode_file;
     ngx_uint_t                 mode_line;
 
+    /*
+     * the server's own SSL_CTX: only a certificate its CA list verified
+     * binds (without SNI, the default server's SSL_CTX verifies)
+     */
+    SSL_CTX                   *ssl_ctx;
+
     unsigned                   enabled:1;
     /* "ssl_verify_client": verified certificates bind */
     unsigned                   certificates:1;
@@ -70,6 +76,8 @@ typedef struct {
     const ONEM2M_SAE_ENTRY          *entry;
     const ONEM2M_SAE_TABLE          *table;
     ngx_http_onem2m_sae_binding_t    binding;
+    /* the server the certificate binding was made for */
+    ngx_http_onem2m_sae_srv_conf_t  *cert_sscf;
     unsigned                         cert_logged:1;
 } ngx_http_onem2m_sae_conn_t;
 
@@ -631,9 +639,17 @@ ngx_http_onem2m_sae_get_conn(ngx_http_request_t *r)
 
 /*
  * The identity of the client certificate nginx verified, for the SP
- * domain of the request's server (sae_cert.c computes it once per
- * connection and domain).  A certificate that binds nothing is logged
- * once per connection, with the reason.
+ * domain of the request's server.  It binds only if the server's own
+ * SSL_CTX (its CA list) verified it: without SNI, or with SNI naming
+ * another server, the handshake ran on another server's SSL_CTX, whose
+ * CAs the request's server does not trust (nginx answers 421 only when
+ * SNI was sent).  A resumed session carries the verification of the
+ * SSL_CTX it was made on: nginx's session id context differs between
+ * servers with other certificates or CAs, and a resumption without SNI
+ * stays on the default server's SSL_CTX.  So one server at most binds a
+ * connection's certificate; the identity is copied into the connection's
+ * pool once, and earlier requests keep valid pointers.  A certificate
+ * that binds nothing is logged once per connection, with the reason.
  */
 
 static ngx_http_onem2m_sae_binding_t *
@@ -641,12 +657,39 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
     ngx_http_onem2m_sae_conn_t *sc, ngx_http_onem2m_sae_srv_conf_t *sscf)
 {
     int                               reason;
+    u_char                           *entity, *credential_id;
+    size_t                            entity_len;
     const char                       *why;
+    ngx_connection_t                 *c;
     const ONEM2M_SAE_CERT_IDENTITY   *id;
+    u_char                            log_entity[
+                                         NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
 
-    id = ONEM2M_SAE_get_cert_identity(r->connection->ssl->connection,
+    if (sc->cert_sscf == sscf) {
+        return &sc->binding;
+    }
+
+    c = r->connection;
+
+    id = ONEM2M_SAE_get_cert_identity(c->ssl->connection,
                                       (const char *) sscf->sp_domain.data,
                                       sscf->sp_domain.len, &reason);
+
+    if (id != NULL && (sscf->ssl_ctx == NULL
+                       || SSL_get_SSL_CTX(c->ssl->connection)
+                          != sscf->ssl_ctx))
+    {
+        if (sc->cert_logged) {
+            return NULL;
+        }
+
+        sc->cert_logged = 1;
+
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "onem2m sae: client certificate binds nothing: "
+                      "verified by the CA list of another server");
+        return NULL;
+    }
 
     if (id == NULL) {
         if (reason == ONEM2M_SAE_CERT_NO_CERT || sc->cert_logged) {
@@ -684,13 +727,35 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
         return NULL;
     }
 
+    /* sae_cert.c rewrites its buffers for another SP domain */
+
+    entity = ngx_pnalloc(c->pool, id->entity_len + 1);
+    credential_id = ngx_pnalloc(c->pool, id->credential_id_len + 1);
+
+    if (entity == NULL || credential_id == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(entity, id->entity, id->entity_len);
+    entity[id->entity_len] = '\0';
+    ngx_memcpy(credential_id, id->credential_id, id->credential_id_len);
+    credential_id[id->credential_id_len] = '\0';
+
     sc->binding.method = NGX_HTTP_ONEM2M_SAE_CERT;
     sc->binding.entity_type = id->entity_type;
-    sc->binding.entity.data = (u_char *) id->entity;
+    sc->binding.entity.data = entity;
     sc->binding.entity.len = id->entity_len;
     ngx_str_null(&sc->binding.kpsa_id);
-    sc->binding.credential_id.data = (u_char *) id->credential_id;
+    sc->binding.credential_id.data = credential_id;
     sc->binding.credential_id.len = id->credential_id_len;
+    sc->cert_sscf = sscf;
+
+    entity_len = ngx_http_onem2m_sae_sanitize(log_entity, entity,
+                                              id->entity_len);
+
+    ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                  "onem2m sae: client certificate bound to \"%*s\"",
+                  entity_len, log_entity);
 
     return &sc->binding;
 }
@@ -938,6 +1003,7 @@ ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
      *     sscf->mode_file = NULL;
      *     sscf->sp_domain = { 0, NULL };
      *     sscf->enabled = 0;
+     *     sscf->ssl_ctx = NULL;
      *     sscf->certificates = 0;
      */
 
@@ -1344,12 +1410,27 @@ ngx_http_onem2m_sae_enable_certificates(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
+    if (ssl->ssl.ctx == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae %V\" with \"ssl_verify_client\" "
+                      "needs an \"ssl_certificate\" in its server "
+                      "in %s:%ui",
+                      &sscf->mode_name, sscf->mode_file, sscf->mode_line);
+        return NGX_ERROR;
+    }
+
     if (sscf->sp_domain.len == 0) {
+        /* a table without "onem2m_sae" enables the server too */
         ngx_log_error(NGX_LOG_WARN, cf->log, 0,
                       "no \"onem2m_sae_sp_domain\" for a server with "
-                      "\"ssl_verify_client\": CSE-ID certificates will "
-                      "bind nothing, AE-ID certificates will");
+                      "\"ssl_verify_client\" in %s:%ui: CSE-ID "
+                      "certificates will bind nothing, AE-ID certificates "
+                      "still bind",
+                      sscf->mode_file ? sscf->mode_file : sscf->table_file,
+                      sscf->mode_file ? sscf->mode_line : sscf->table_line);
     }
+
+    sscf->ssl_ctx = ssl->ssl.ctx;
 
     if (!sscf->enabled) {
         smcf = ngx_http_conf_get_module_main_conf(cf,

@@ -491,6 +491,7 @@ END_TEST
 /* what a certificate client got */
 typedef struct {
     int    handshake_ok;
+    int    resumed;            /* the session offered was resumed */
     int    status;
     char   rsc[16];            /* X-M2M-RSC */
 } cert_result;
@@ -502,7 +503,27 @@ typedef struct {
  * request claiming origin (NULL: no X-M2M-Origin).
  */
 static void
+cert_request_to(int port, const char *name, int version, const char *origin,
+    const char *sni, const char *host, SSL_SESSION **session,
+    cert_result *res);
+
+
+static void
 cert_request(int port, const char *name, int version, const char *origin,
+    cert_result *res)
+{
+    cert_request_to(port, name, version, origin, NULL, "localhost", NULL,
+                    res);
+}
+
+
+/*
+ * The same with SNI sni (NULL: none) and Host host; *session (if not NULL)
+ * is offered for resumption and replaced by the new one.
+ */
+static void
+cert_request_to(int port, const char *name, int version, const char *origin,
+    const char *sni, const char *host, SSL_SESSION **session,
     cert_result *res)
 {
     struct sockaddr_in   sin;
@@ -563,15 +584,22 @@ cert_request(int port, const char *name, int version, const char *origin,
     ssl = SSL_new(ctx);
     ck_assert_ptr_nonnull(ssl);
     SSL_set_fd(ssl, fd);
+    if (sni != NULL) {
+        ck_assert_int_eq(SSL_set_tlsext_host_name(ssl, sni), 1);
+    }
+    if (session != NULL && *session != NULL) {
+        ck_assert_int_eq(SSL_set_session(ssl, *session), 1);
+    }
 
     if (SSL_connect(ssl) == 1) {
         res->handshake_ok = 1;
+        res->resumed = SSL_session_reused(ssl);
 
         snprintf(req, sizeof(req),
-                 "GET /~/" GATEWAY_ID "/door HTTP/1.1\r\nHost: localhost\r\n"
+                 "GET /~/" GATEWAY_ID "/door HTTP/1.1\r\nHost: %s\r\n"
                  "%s%s%sX-M2M-RI: r1\r\nX-M2M-RVI: 3\r\n"
                  ENTITY_HDR ": //forged/by/client\r\n"
-                 "Connection: close\r\n\r\n",
+                 "Connection: close\r\n\r\n", host,
                  origin != NULL ? "X-M2M-Origin: " : "",
                  origin != NULL ? origin : "", origin != NULL ? "\r\n" : "");
         ck_assert_int_eq(SSL_write(ssl, req, (int) strlen(req)),
@@ -590,6 +618,12 @@ cert_request(int port, const char *name, int version, const char *origin,
             res->status = 0;
         }
         header_value(resp, "X-M2M-RSC", res->rsc, sizeof(res->rsc));
+
+        if (session != NULL) {
+            SSL_SESSION_free(*session);
+            /* a copy: SSL_free() without shutdown spoils its own */
+            *session = SSL_SESSION_dup(SSL_get0_session(ssl));
+        }
     }
 
     ERR_clear_error();
@@ -808,6 +842,113 @@ START_TEST(certificate_only_server)
 END_TEST
 
 
+/*
+ * A certificate binds only on the server whose CA list verified it.  The
+ * default server trusts another CA; without SNI its SSL_CTX verifies the
+ * handshake, and a Host naming the certificate server must not bind that
+ * CA's certificate (nginx checks Host against SNI only when SNI was sent).
+ * A TLS 1.2 session made on the default server, offered again with SNI of
+ * the certificate server, carries no verification across either.
+ */
+START_TEST(certificate_of_other_server_ca_refused)
+{
+    harness_upstream  *up;
+    cert_result        res;
+    SSL_SESSION       *session, *again;
+    char               sp_pki[sizeof(pki)];
+    int                port, version;
+
+    version = _i == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
+
+    /* "other/in-cse-1": the same names, issued by a CA only A trusts */
+    memcpy(sp_pki, pki, sizeof(pki));
+    snprintf(pki, sizeof(pki), "%s/other", harness_nginx_prefix(ng));
+    onem2m_cert("ca", SP_DOMAIN, NULL);
+    onem2m_cert("cse", "in-cse-1", SP_DOMAIN);
+    memcpy(pki, sp_pki, sizeof(pki));
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "ssl_session_cache shared:SSL:1m;\n"
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl default_server;\n"
+        "    server_name a;\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    ssl_verify_client optional;\n"
+        "    ssl_client_certificate {{PREFIX}}/other/ca.pem;\n"
+        "    location / { return 204; }\n"
+        "}\n"
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    server_name b;\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    ssl_verify_client optional;\n"
+        "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n"
+        "    onem2m_sae required;\n"
+        "    onem2m_sae_sp_domain " SP_DOMAIN ";\n"
+        "    location / {\n"
+        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+        "        proxy_set_header X-Method $onem2m_sae_method;\n"
+        "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n"
+        "    }\n"
+        "}\n"), 0);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+    port = harness_nginx_port(ng, 0);
+
+    /* the foreign certificate, no SNI, Host b */
+    session = NULL;
+    cert_request_to(port, "../other/in-cse-1", version, "/in-cse-1", NULL,
+                    "b", &session, &res);
+    ck_assert_int_eq(res.handshake_ok, 1);
+    ck_assert_int_eq(res.status, 403);
+    ck_assert_str_eq(res.rsc, "4107");
+    ck_assert(harness_log_wait(ng, "client certificate binds nothing: "
+                               "verified by the CA list of another server",
+                               harness_timeout_ms(5000)));
+    ck_assert_uint_eq(harness_upstream_count(up), 0);
+
+    if (version == TLS1_2_VERSION) {
+        /* its session again, with SNI b now: not bound either way */
+        ck_assert_ptr_nonnull(session);
+        /* a copy: SSL_free() without shutdown spoils the session */
+        again = SSL_SESSION_dup(session);
+        ck_assert_ptr_nonnull(again);
+        cert_request_to(port, "../other/in-cse-1", version, "/in-cse-1",
+                        "b", "b", &again, &res);
+        SSL_SESSION_free(again);
+        ck_assert_int_eq(res.handshake_ok, 1);
+        ck_assert_int_ne(res.status, 200);
+        ck_assert_uint_eq(harness_upstream_count(up), 0);
+
+        /* and without SNI: resumed on A's SSL_CTX, still not bound */
+        cert_request_to(port, "../other/in-cse-1", version, "/in-cse-1",
+                        NULL, "b", &session, &res);
+        ck_assert_int_eq(res.handshake_ok, 1);
+        ck_assert_int_eq(res.resumed, 1);
+        ck_assert_int_eq(res.status, 403);
+        ck_assert_str_eq(res.rsc, "4107");
+        ck_assert_uint_eq(harness_upstream_count(up), 0);
+    }
+    SSL_SESSION_free(session);
+
+    /* the server's own CA's certificate with SNI b binds */
+    cert_request_to(port, "in-cse-1", version, "/in-cse-1", "b", "b", NULL,
+                    &res);
+    ck_assert_int_eq(res.status, 200);
+    assert_upstream(up, 1, "/in-cse-1", "cert", "32-in-cse-1." SP_DOMAIN);
+    ck_assert(harness_log_wait(ng, "client certificate bound to "
+                               "\"/in-cse-1\"", harness_timeout_ms(5000)));
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+END_TEST
+
+
 /* nginx -t: "required" needs a way to associate; the SP domain's syntax */
 START_TEST(configuration_checked)
 {
@@ -873,6 +1014,7 @@ Suite *sae_cert_suite(void)
     tcase_add_loop_test(tc, originator_checks_cert_sessions, 0, 5);
     tcase_add_loop_test(tc, unbound_certificate_sessions_refused, 0, 2);
     tcase_add_test(tc, certificate_only_server);
+    tcase_add_loop_test(tc, certificate_of_other_server_ca_refused, 0, 2);
     tcase_add_loop_test(tc, configuration_checked, 0, 5);
     suite_add_tcase(s, tc);
 
