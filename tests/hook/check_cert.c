@@ -24,6 +24,8 @@
 
 #include <onem2m_sae.h>
 
+#include "hook/tls_pair.h"
+
 
 #define SP_DOMAIN     "m2m.sp.com"
 #define AE_C_ID       "//m2m.sp.com/mn-cse-123456/Cdoor-AE1"
@@ -286,55 +288,6 @@ client_new(SSL_CTX *cctx, const credential *cred, client_view *view)
 }
 
 
-/* handshake over a BIO pair plus one message each way; 1: both done */
-static int
-run(SSL *client, SSL *server)
-{
-    BIO   *cb, *sb;
-    int    i, r, e, cdone, sdone, cfail, sfail;
-    char   buf[8];
-
-    ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
-    SSL_set_bio(client, cb, cb);
-    SSL_set_bio(server, sb, sb);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-
-    cdone = sdone = cfail = sfail = 0;
-
-    for (i = 0; i < 100 && !((cdone || cfail) && (sdone || sfail)); i++) {
-        if (!cdone && !cfail) {
-            r = SSL_do_handshake(client);
-            if (r == 1) {
-                cdone = 1;
-            } else {
-                e = SSL_get_error(client, r);
-                cfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
-            }
-        }
-        if (!sdone && !sfail) {
-            r = SSL_do_handshake(server);
-            if (r == 1) {
-                sdone = 1;
-            } else {
-                e = SSL_get_error(server, r);
-                sfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
-            }
-        }
-    }
-    ERR_clear_error();
-
-    if (!(cdone && sdone)) {
-        return 0;
-    }
-
-    ck_assert_int_eq(SSL_write(server, "ping", 4), 4);
-    ck_assert_int_eq(SSL_read(client, buf, sizeof(buf)), 4);
-    ck_assert_int_eq(SSL_write(client, "pong", 4), 4);
-    ck_assert_int_eq(SSL_read(server, buf, sizeof(buf)), 4);
-
-    return 1;
-}
 
 
 static void
@@ -372,7 +325,7 @@ cert_handshake(SSL_CTX *sctx, const credential *cred, int tls13,
 
     server = SSL_new(sctx);
     ck_assert_ptr_nonnull(server);
-    ck_assert_int_eq(run(*client, server), 1);
+    ck_assert_int_eq(tls_pair_run(*client, server), 1);
 
     return server;
 }
@@ -928,7 +881,7 @@ START_TEST(test_mixed_server)
     client = client_new(cctx, &lock_cred, &view);
     SSL_CTX_free(cctx);
     server = SSL_new(sctx);
-    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_int_eq(tls_pair_run(client, server), 1);
 
     ck_assert_int_ge(psk_client_called, 1);
     ck_assert_int_eq(view.certificate_requests, 0);
@@ -983,7 +936,7 @@ START_TEST(test_mixed_server_psk_resumed)
     SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
     client = client_new(cctx, &lock_cred, &view);
     server = SSL_new(sctx);
-    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_int_eq(tls_pair_run(client, server), 1);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
     sess = SSL_get1_session(client);
     ck_assert_ptr_nonnull(sess);
@@ -994,7 +947,7 @@ START_TEST(test_mixed_server_psk_resumed)
     client = client_new(cctx, &lock_cred, &view);
     ck_assert_int_eq(SSL_set_session(client, sess), 1);
     server = SSL_new(sctx);
-    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_int_eq(tls_pair_run(client, server), 1);
     ck_assert_int_eq(SSL_session_reused(server), 1);
     ck_assert_int_eq(view.certificate_requests, 0);
     ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
@@ -1035,7 +988,7 @@ START_TEST(test_resumed)
 
     client = client_new(cctx, &cred, &view);
     server = SSL_new(sctx);
-    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_int_eq(tls_pair_run(client, server), 1);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                               strlen(SP_DOMAIN), &reason));
     sess = SSL_get1_session(client);
@@ -1045,7 +998,7 @@ START_TEST(test_resumed)
     client = client_new(cctx, &cred, &view);
     ck_assert_int_eq(SSL_set_session(client, sess), 1);
     server = SSL_new(sctx);
-    ck_assert_int_eq(run(client, server), 1);
+    ck_assert_int_eq(tls_pair_run(client, server), 1);
     ck_assert_int_eq(SSL_session_reused(server), 1);
     ck_assert_int_eq(view.certificate_requests, 0);
 

@@ -26,6 +26,8 @@
 
 #include <onem2m_sae.h>
 
+#include "hook/tls_pair.h"
+
 
 #define LOCK1_ID      "AE123456789012-Lock@in.provider.com"
 #define LOCK1_ENTITY  "Clock-AE1"
@@ -406,68 +408,6 @@ client_ssl(int version, const char *cipher12, const char *suites13,
 }
 
 
-/*
- * Runs the handshake over a BIO pair, then one message each way (which
- * delivers TLS 1.3 tickets to the client).  Returns 1 when both sides
- * completed.
- */
-static int
-run(SSL *client, SSL *server)
-{
-    BIO            *cb, *sb;
-    int             i, r, cdone, sdone, cfail, sfail, e;
-    char            buf[8];
-
-    ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
-    SSL_set_bio(client, cb, cb);
-    SSL_set_bio(server, sb, sb);
-    SSL_set_connect_state(client);
-    SSL_set_accept_state(server);
-
-    cdone = sdone = cfail = sfail = 0;
-
-    for (i = 0; i < 100 && !((cdone || cfail) && (sdone || sfail)); i++) {
-        if (!cdone && !cfail) {
-            r = SSL_do_handshake(client);
-            if (r == 1) {
-                cdone = 1;
-            } else {
-                e = SSL_get_error(client, r);
-                cfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
-            }
-        }
-        if (!sdone && !sfail) {
-            r = SSL_do_handshake(server);
-            if (r == 1) {
-                sdone = 1;
-            } else {
-                e = SSL_get_error(server, r);
-                sfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
-            }
-        }
-        /* a failed side's alert must still reach the other one */
-        if ((cfail && !sdone && !sfail) || (sfail && !cdone && !cfail)) {
-            continue;
-        }
-    }
-    if (getenv("HOOK_DEBUG") != NULL) {
-        fprintf(stderr, "run: client %s, server %s\n",
-                cdone ? "done" : "failed", sdone ? "done" : "failed");
-        ERR_print_errors_fp(stderr);
-    }
-    ERR_clear_error();
-
-    if (!(cdone && sdone)) {
-        return 0;
-    }
-
-    ck_assert_int_eq(SSL_write(server, "ping", 4), 4);
-    ck_assert_int_eq(SSL_read(client, buf, sizeof(buf)), 4);
-    ck_assert_int_eq(SSL_write(client, "pong", 4), 4);
-    ck_assert_int_eq(SSL_read(server, buf, sizeof(buf)), 4);
-
-    return 1;
-}
 
 
 /* as after a clean SSL_shutdown(): SSL_free() keeps the session resumable */
@@ -534,7 +474,7 @@ START_TEST(test_tls12_suites)
     c = client_ssl(TLS1_2_VERSION, tls12_suites[_i], NULL, &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     ck_assert_str_eq(SSL_get_cipher_name(s), tls12_suites[_i]);
     assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
     assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
@@ -578,7 +518,7 @@ START_TEST(test_tls13_psk_dhe_ke)
     c = client_ssl(TLS1_3_VERSION, NULL, tls13_cases[_i].suites, &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     ck_assert_str_eq(SSL_get_cipher_name(s), tls13_cases[_i].expect);
     ck_assert_int_eq(SSL_version(s), TLS1_3_VERSION);
     /* a key exchange took place: psk_dhe_ke */
@@ -623,7 +563,7 @@ START_TEST(test_tls13_psk_ke)
     s = SSL_new(sctx);
 
     if (allow) {
-        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(tls_pair_run(c, s), 1);
         ck_assert_int_eq(SSL_get_negotiated_group(s), 0);
         ck_assert_str_eq(SSL_get_cipher_name(s), sha384
                          ? "TLS_AES_256_GCM_SHA384" : "TLS_AES_128_GCM_SHA256");
@@ -632,7 +572,7 @@ START_TEST(test_tls13_psk_ke)
 
     } else {
         /* no common group and no psk_ke: handshake_failure */
-        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(tls_pair_run(c, s), 0);
         ck_assert_int_eq(cp.alert, SSL_AD_HANDSHAKE_FAILURE);
         assert_unbound(s);
         /* the identity was known, the handshake failed */
@@ -660,7 +600,7 @@ START_TEST(test_tls13_hello_retry)
     ck_assert_int_eq(SSL_set1_groups_list(c, "P-256:P-384"), 1);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     ck_assert_int_eq(SSL_get_negotiated_group(s), NID_secp384r1);
     assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
     assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
@@ -713,7 +653,7 @@ START_TEST(test_wrong_key)
     c = client_for(version_of(_i), &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 0);
+    ck_assert_int_eq(tls_pair_run(c, s), 0);
     ck_assert_int_eq(cp.alert, wrong_key_alert(version_of(_i)));
     assert_unbound(s);
     assert_only_event(ONEM2M_SAE_EV_BAD_KEY, LOCK1_ID, strlen(LOCK1_ID));
@@ -738,7 +678,7 @@ START_TEST(test_unknown_hide)
     c = client_for(version_of(_i), &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 0);
+    ck_assert_int_eq(tls_pair_run(c, s), 0);
     ck_assert_int_eq(cp.alert, wrong_key_alert(version_of(_i)));
     assert_unbound(s);
     assert_only_event(ONEM2M_SAE_EV_UNKNOWN, UNKNOWN_ID, strlen(UNKNOWN_ID));
@@ -766,7 +706,7 @@ START_TEST(test_unknown_alert)
     c = client_for(version_of(_i), &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 0);
+    ck_assert_int_eq(tls_pair_run(c, s), 0);
     ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
     ck_assert_str_eq(SSL_alert_desc_string_long(cp.alert),
                      "unknown PSK identity");
@@ -799,12 +739,12 @@ START_TEST(test_alert_tls12_server)
     s = SSL_new(sctx);
 
     if (_i == 0) {
-        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(tls_pair_run(c, s), 1);
         ck_assert_int_eq(SSL_version(s), TLS1_2_VERSION);
         assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
         assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
     } else {
-        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(tls_pair_run(c, s), 0);
         ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
         assert_unbound(s);
         assert_only_event(ONEM2M_SAE_EV_UNKNOWN, UNKNOWN_ID,
@@ -828,7 +768,7 @@ START_TEST(test_identity_255)
     c = client_for(version_of(_i), &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     assert_bound(s, long_id, "Clong", table_a);
     assert_only_event(ONEM2M_SAE_EV_BOUND, long_id, 255);
 
@@ -855,7 +795,7 @@ START_TEST(test_identity_256)
     c = client_for(version_of(_i), &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 0);
+    ck_assert_int_eq(tls_pair_run(c, s), 0);
     ck_assert_int_eq(cp.alert, wrong_key_alert(version_of(_i)));
     assert_unbound(s);
     assert_only_event(ONEM2M_SAE_EV_BAD_IDENTITY, id, 256);
@@ -884,11 +824,11 @@ START_TEST(test_identity_binary)
     s = SSL_new(sctx);
 
     if (_i == 0) {
-        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(tls_pair_run(c, s), 0);
         ck_assert_int_eq(cp.alert, SSL_AD_BAD_RECORD_MAC);
         assert_only_event(ONEM2M_SAE_EV_BAD_IDENTITY, id, sizeof(id) - 1);
     } else {
-        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(tls_pair_run(c, s), 1);
         ck_assert_int_eq(events.n, 0);
     }
     assert_unbound(s);
@@ -910,7 +850,7 @@ START_TEST(test_key_leading_zeros)
     c = client_for(version_of(_i), &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     assert_bound(s, ZERO_ID, "Czero", table_a);
 
     free_pair(c, s);
@@ -1027,7 +967,7 @@ resume(SSL_CTX *sctx, SSL_SESSION *sess, int version, client_psk *cp,
     c = client_ssl(version, "PSK-AES128-CBC-SHA256", SHA384_SUITES, cp);
     ck_assert_int_eq(SSL_set_session(c, sess), 1);
     *server = SSL_new(sctx);
-    ok = run(c, *server);
+    ok = tls_pair_run(c, *server);
     ck_assert_int_eq(ok, 1);
     ok = SSL_session_reused(c);
     SSL_set_shutdown(c, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
@@ -1051,7 +991,7 @@ START_TEST(test_resumption)
     set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
     c = client_for(version, &cp);
     s = SSL_new(sctx);
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
     sess = SSL_get1_session(c);
     ck_assert_ptr_nonnull(sess);
@@ -1102,7 +1042,7 @@ START_TEST(test_resumption_rekeyed)
     set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
     c = client_for(version, &cp);
     s = SSL_new(sctx);
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     sess = SSL_get1_session(c);
     free_pair(c, s);
 
@@ -1167,7 +1107,7 @@ START_TEST(test_resumption_entity_changed)
     set_psk(&cp, LOCK2_ID, strlen(LOCK2_ID), lock2_key, sizeof(lock2_key), 0);
     c = client_for(TLS1_3_VERSION, &cp);
     s = SSL_new(sctx);
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     assert_bound(s, LOCK2_ID, "Clock-AE2", table_a);
     sess = SSL_get1_session(c);
     free_pair(c, s);
@@ -1204,7 +1144,7 @@ START_TEST(test_resumption_cert)
     sctx = resumption_ctx(2);
     c = client_ssl(TLS1_3_VERSION, NULL, NULL, NULL);
     s = SSL_new(sctx);
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     assert_unbound(s);
     sess = SSL_get1_session(c);
     free_pair(c, s);
@@ -1261,13 +1201,13 @@ START_TEST(test_sni_two_tables)
     SSL_set_tlsext_host_name(c, "b.example");
     s = SSL_new(sctx);
     if (version == TLS1_2_VERSION) {
-        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(tls_pair_run(c, s), 1);
         ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
         assert_bound(s, B1_ID, B1_ENTITY, table_b);
         assert_only_event(ONEM2M_SAE_EV_BOUND, B1_ID, strlen(B1_ID));
     } else {
         /* looked up in A's table: unknown there */
-        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(tls_pair_run(c, s), 0);
         assert_unbound(s);
         assert_only_event(ONEM2M_SAE_EV_UNKNOWN, B1_ID, strlen(B1_ID));
     }
@@ -1280,10 +1220,10 @@ START_TEST(test_sni_two_tables)
     SSL_set_tlsext_host_name(c, "b.example");
     s = SSL_new(sctx);
     if (version == TLS1_2_VERSION) {
-        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(tls_pair_run(c, s), 0);
         assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID, strlen(LOCK1_ID));
     } else {
-        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(tls_pair_run(c, s), 1);
         ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
         assert_only_event(ONEM2M_SAE_EV_OTHER_TABLE, LOCK1_ID,
                           strlen(LOCK1_ID));
@@ -1296,7 +1236,7 @@ START_TEST(test_sni_two_tables)
     c = client_for(version, &cp);
     SSL_set_tlsext_host_name(c, "a.example");
     s = SSL_new(sctx);
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
     free_pair(c, s);
 
@@ -1317,7 +1257,7 @@ START_TEST(test_certificate_unbound)
                    NULL);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     assert_unbound(s);
     ck_assert_int_eq(events.n, 0);
 
@@ -1345,7 +1285,7 @@ START_TEST(test_psk_offered_cert_used)
     c = client_ssl(TLS1_3_VERSION, NULL, SHA384_SUITES, &cp);
     s = SSL_new(sctx);
 
-    ck_assert_int_eq(run(c, s), 1);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
     ck_assert_ptr_nonnull(SSL_get0_peer_certificate(c));
     assert_unbound(s);
     ck_assert_int_eq(events.n, 0);
@@ -1369,10 +1309,10 @@ START_TEST(test_no_table)
     s = SSL_new(sctx);
 
     if (_i == 0) {
-        ck_assert_int_eq(run(c, s), 0);
+        ck_assert_int_eq(tls_pair_run(c, s), 0);
         ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
     } else {
-        ck_assert_int_eq(run(c, s), 1);
+        ck_assert_int_eq(tls_pair_run(c, s), 1);
     }
     assert_unbound(s);
     assert_only_event(ONEM2M_SAE_EV_NO_TABLE, LOCK1_ID, strlen(LOCK1_ID));
