@@ -9,17 +9,26 @@
  *     is, makes the certificate name nothing).
  *   - CSE-ID certificate: a dNSName "<CSE-ID>.<SP domain>", the public
  *     domain name representation of the CSE-ID, where the SP domain is
- *     the server's own.  Other dNSNames (host names of the same machine)
- *     are ignored; two different CSE-IDs name nothing.
+ *     the server's own, compared without case (DNS names have none).
+ *     Other dNSNames (host names of the same machine) are ignored; two
+ *     different CSE-IDs name nothing.  CSE-IDs are case-sensitive (as in
+ *     the originator checks): the label is taken exactly as written, so
+ *     the certificate must state the CSE-ID in its exact case; "IN-CSE-1"
+ *     and "in-cse-1" are two CSEs.
  *   - No wildcards (10.1.1.5, 10.1.1.7): a "*" in any dNSName or URI
  *     makes the certificate name nothing.
  *   - An AE-ID and a CSE-ID in one certificate name nothing.
  *
- * Credential-IDs (TS-0003 10.4, Table 12.3.2.1-1): "33-<absolute AE-ID>"
- * and "32-<CSE-ID>.<SP domain>".  The value part is the subjectAltName the
- * identity was read from: globally unique as 10.4 requires (an SP-relative
- * CSE-ID is not), and for CSE-IDs within 10.4's alphabet; absolute AE-IDs
- * need "/", which the sec:credentialID type (xs:anyURI value) allows.
+ * Entities: the absolute AE-ID as the URI has it, or "/<CSE-ID>" with the
+ * label as written.
+ *
+ * Credential-IDs (TS-0003 10.4, Table 12.3.2.1-1): "33-<absolute AE-ID>",
+ * the URI as written, and "32-<CSE-ID>.<sp_domain>": the CSE-ID label as
+ * written, then the configured SP domain in lower case, so the spelling
+ * of the SP domain in a certificate does not change the credential.  Both
+ * are globally unique as 10.4 requires (an SP-relative CSE-ID is not), and
+ * for CSE-IDs within 10.4's alphabet; absolute AE-IDs need "/", which the
+ * sec:credentialID type (xs:anyURI value) allows.
  *
  * What OpenSSL already did is not repeated: path validation against the
  * trust anchors, validity period, name constraints and key usage are the
@@ -63,7 +72,6 @@ typedef struct {
     const unsigned char       *ae_id;         /* the one URI, an AE-ID */
     size_t                     ae_id_len;
     const unsigned char       *cse_name;      /* "<CSE-ID>.<SP domain>" */
-    size_t                     cse_name_len;
     size_t                     cse_id_len;    /* its first label */
     int                        several_cse;
     int                        wildcard;
@@ -184,6 +192,29 @@ sae_is_absolute_ae_id(const unsigned char *s, size_t len)
 }
 
 
+static unsigned char
+sae_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char) (c - 'A' + 'a') : c;
+}
+
+
+/* ASCII case-insensitive equality of len bytes, NULs included */
+static int
+sae_equal_nocase(const unsigned char *a, const unsigned char *b, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (sae_lower(a[i]) != sae_lower(b[i])) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /*
  * The length of the CSE-ID of a dNSName "<CSE-ID>.<domain>", or 0: the
  * CSE-ID is one DNS label of CSE-ID characters, the domain is compared
@@ -202,8 +233,8 @@ sae_cse_id_len(const unsigned char *name, size_t len, const char *domain,
     label = len - domain_len - 1;
 
     if (name[label] != '.'
-        || OPENSSL_strncasecmp((const char *) name + label + 1, domain,
-                               domain_len) != 0
+        || !sae_equal_nocase(name + label + 1, (const unsigned char *) domain,
+                             domain_len)
         || label > SAE_MAX_DNS_LABEL)
     {
         return 0;
@@ -271,7 +302,6 @@ sae_collect_names(const GENERAL_NAMES *names, const char *domain,
         }
 
         found->cse_name = data;
-        found->cse_name_len = len;
         found->cse_id_len = cse_id_len;
     }
 }
@@ -284,6 +314,8 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
     ONEM2M_SAE_CERT_IDENTITY  *id;
     GENERAL_NAMES             *names;
     sae_cert_names             found;
+    size_t                     i;
+    char                      *p;
     int                        critical;
 
     names = X509_get_ext_d2i(cert, NID_subject_alt_name, &critical, NULL);
@@ -328,11 +360,18 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
         id->entity_len = (unsigned short) (1 + found.cse_id_len);
         id->entity_type = ONEM2M_SAE_ENTITY_CSE;
         id->credential_type = ONEM2M_SAE_CRED_CSE_ID_CERT;
-        memcpy(cache->credential_id, "32-", SAE_CRED_PREFIX_LEN);
-        memcpy(cache->credential_id + SAE_CRED_PREFIX_LEN, found.cse_name,
-               found.cse_name_len);
-        id->credential_id_len = (unsigned short) (SAE_CRED_PREFIX_LEN
-                                                  + found.cse_name_len);
+
+        /* "32-" <CSE-ID as written> "." <sp_domain in lower case> */
+        p = cache->credential_id;
+        memcpy(p, "32-", SAE_CRED_PREFIX_LEN);
+        p += SAE_CRED_PREFIX_LEN;
+        memcpy(p, found.cse_name, found.cse_id_len);
+        p += found.cse_id_len;
+        *p++ = '.';
+        for (i = 0; i < domain_len; i++) {
+            *p++ = (char) sae_lower((unsigned char) domain[i]);
+        }
+        id->credential_id_len = (unsigned short) (p - cache->credential_id);
 
     } else {
         GENERAL_NAMES_free(names);

@@ -437,7 +437,8 @@ END_TEST
 
 /*
  * The CSE-ID certificate binds "/<CSE-ID>"; the host names a CSE's
- * certificate may also carry are ignored; the SP domain has no case.
+ * certificate may also carry are ignored; the SP domain has no case, and
+ * the credential names the configured one in lower case.
  */
 START_TEST(test_cse_id_cert)
 {
@@ -446,6 +447,7 @@ START_TEST(test_cse_id_cert)
         "DNS:gateway.example.net,DNS:" CSE_NAME ",IP:127.0.0.1",
         "DNS:" CSE_NAME ",DNS:" CSE_NAME,
         "DNS:in-cse-1.M2M.Sp.COM",
+        "DNS:" CSE_NAME ",DNS:in-cse-1.M2M.SP.COM",
     };
     const ONEM2M_SAE_CERT_IDENTITY  *id;
     credential                       cred;
@@ -456,8 +458,49 @@ START_TEST(test_cse_id_cert)
     reason = -1;
     id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
-    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
-                    _i == 3 ? "32-in-cse-1.M2M.Sp.COM" : "32-" CSE_NAME);
+    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
+/*
+ * Case: the CSE-ID is case-sensitive and kept as the certificate writes it,
+ * in the entity and the credential; the SP domain is compared without case
+ * and the credential has the configured one in lower case, whatever the
+ * certificate's or the configuration's spelling.
+ */
+START_TEST(test_cse_id_case)
+{
+    static const struct {
+        const char  *san;
+        const char  *domain;
+        const char  *entity;
+        const char  *credential_id;
+    } cases[] = {
+        { "DNS:in-cse-1.M2M.Sp.COM", SP_DOMAIN,
+          "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
+        { "DNS:" CSE_NAME, "M2M.SP.COM",
+          "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
+        { "DNS:in-cse-1.m2M.sP.com", "M2m.Sp.cOM",
+          "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
+        { "DNS:IN-CSE-1." SP_DOMAIN, SP_DOMAIN,
+          "/IN-CSE-1", "32-IN-CSE-1.m2m.sp.com" },
+        { "DNS:In-Cse-1.M2M.SP.COM", "M2M.Sp.Com",
+          "/In-Cse-1", "32-In-Cse-1.m2m.sp.com" },
+    };
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    credential                       cred;
+    SSL                             *client, *server;
+    int                              reason;
+
+    leaf(&cred, cases[_i].san);
+    reason = -1;
+    id = identity_of(&cred, cases[_i].domain, &reason, &server, &client);
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, cases[_i].entity,
+                    cases[_i].credential_id);
     free_pair(client, server);
     credential_free(&cred);
 }
@@ -585,6 +628,8 @@ START_TEST(test_ambiguous)
         "URI:https://door.example.net/,URI:" AE_S_ID,
         "URI:" AE_C_ID ",DNS:" CSE_NAME,
         "DNS:" CSE_NAME ",DNS:in-cse-2." SP_DOMAIN,
+        /* CSE-IDs have case: two CSEs */
+        "DNS:" CSE_NAME ",DNS:IN-CSE-1." SP_DOMAIN,
     };
 
     ck_assert_int_eq(reason_for(sans[_i]), ONEM2M_SAE_CERT_AMBIGUOUS);
@@ -741,6 +786,16 @@ START_TEST(test_cache)
     ck_assert_ptr_eq(again, id);
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
     ck_assert_str_eq(again->entity, "/in-cse-1");
+
+    /*
+     * the same domain in another case: computed again (the cache keeps
+     * the bytes), the same identity, the credential in lower case
+     */
+    again = ONEM2M_SAE_get_cert_identity(server, "M2M.SP.COM", 10, &reason);
+    ck_assert_ptr_eq(again, id);
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+    assert_identity(again, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
+                    "32-" CSE_NAME);
 
     /* reason may be NULL */
     ck_assert_ptr_eq(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
@@ -1146,12 +1201,13 @@ Suite *cert_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_ae_id_cert, 0, 4);
-    tcase_add_loop_test(tc, test_cse_id_cert, 0, 4);
+    tcase_add_loop_test(tc, test_cse_id_cert, 0, 5);
+    tcase_add_loop_test(tc, test_cse_id_case, 0, 5);
     tcase_add_loop_test(tc, test_cse_other_domain, 0, 5);
     tcase_add_loop_test(tc, test_unverified, 0, 4);
     tcase_add_loop_test(tc, test_no_san, 0, 2);
     tcase_add_loop_test(tc, test_no_identity, 0, 24);
-    tcase_add_loop_test(tc, test_ambiguous, 0, 6);
+    tcase_add_loop_test(tc, test_ambiguous, 0, 7);
     tcase_add_loop_test(tc, test_wildcard, 0, 5);
     tcase_add_test(tc, test_cse_with_other_uri);
     tcase_add_loop_test(tc, test_long_ae_id, 0, 2);
