@@ -13,10 +13,14 @@
  *                            "S" or no From): refused ("check") or given
  *                            the provisioned AE-ID ("assign");
  *   session bound to a CSE:  it forwards for others, but cannot claim
- *                            another CSE of the table or this gateway;
+ *                            another CSE with credentials or this gateway;
  *   no binding:              a credential's entity must come through its
  *                            own association (4106), a CSE-ID needs one
  *                            (4107).
+ *
+ * The entities with credentials are those of the server's PSK table and
+ * those "onem2m_sae_cert_entity" names: a certificate says who its holder
+ * is, but only the operator knows which others hold one.
  *
  * The handler runs in the PREACCESS phase after the SAE module's handler
  * (which answers 4107 where SAE is required): nginx runs the handlers of
@@ -62,7 +66,17 @@
 typedef struct {
     ngx_str_t                  cse_id;    /* without the leading "/" */
     ngx_str_t                  sp_id;     /* without the leading "//" */
+    /* entities with certificates: ngx_http_onem2m_originator_entity_t */
+    ngx_array_t               *cert_entities;
 } ngx_http_onem2m_originator_srv_conf_t;
+
+
+/* an "onem2m_sae_cert_entity" identifier and where it was written */
+typedef struct {
+    ngx_str_t                  id;
+    u_char                    *file;
+    ngx_uint_t                 line;
+} ngx_http_onem2m_originator_entity_t;
 
 
 typedef struct {
@@ -124,6 +138,11 @@ static ngx_int_t ngx_http_onem2m_originator_refuse(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_onem2m_originator_is_origin(ngx_str_t *name);
 static ngx_uint_t ngx_http_onem2m_originator_is_registration(
     ngx_http_request_t *r);
+static ngx_uint_t ngx_http_onem2m_originator_credential(
+    ngx_http_request_t *r, ngx_http_onem2m_originator_srv_conf_t *oscf,
+    ngx_str_t *claim, ngx_http_onem2m_id_t *id, ngx_str_t *entity);
+static ngx_uint_t ngx_http_onem2m_originator_other_sp(
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *ae_id);
 static const ONEM2M_SAE_ENTRY *ngx_http_onem2m_originator_find(
     ngx_http_request_t *r, ngx_http_onem2m_originator_srv_conf_t *oscf,
     ngx_str_t *claim, ngx_http_onem2m_id_t *id);
@@ -143,6 +162,10 @@ static char *ngx_http_onem2m_originator_cse_id(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_onem2m_originator_cert_entity(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
+    ngx_http_onem2m_originator_site_t *site);
 static void *ngx_http_onem2m_originator_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf,
@@ -180,6 +203,13 @@ static ngx_command_t  ngx_http_onem2m_originator_commands[] = {
     { ngx_string("onem2m_sae_sp_id"),
       NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
       ngx_http_onem2m_originator_sp_id,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onem2m_sae_cert_entity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_1MORE,
+      ngx_http_onem2m_originator_cert_entity,
       NGX_HTTP_SRV_CONF_OFFSET,
       0,
       NULL },
@@ -250,10 +280,11 @@ ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
 
     oscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_originator_module);
 
-    if (ngx_http_onem2m_sae_table(r) == NULL) {
+    if (ngx_http_onem2m_sae_srv_methods(r->srv_conf) == 0) {
         /* "nginx -t" refuses this; never let a request through unchecked */
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "onem2m originator: no psk table on this server");
+                      "onem2m originator: no security association on "
+                      "this server");
         return ngx_http_onem2m_send_error(r,
                                    NGX_HTTP_ONEM2M_INTERNAL_SERVER_ERROR,
                                    "originator check without security "
@@ -339,6 +370,20 @@ ngx_http_onem2m_originator_ae(ngx_http_request_t *r,
     ngx_str_t             *expected;
     ngx_http_onem2m_id_t   claim, bound;
 
+    /*
+     * An AE-ID certificate names its SP, and a CA this server trusts may
+     * sign for several: an AE of another SP does not act here.
+     */
+
+    if (binding->method == NGX_HTTP_ONEM2M_SAE_CERT
+        && ngx_http_onem2m_originator_other_sp(oscf, &binding->entity))
+    {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
+                   &binding->entity, origin,
+                   "AE-ID certificate of another SP", NULL);
+    }
+
     ngx_http_onem2m_id_parse(&binding->entity, &oscf->cse_id, &oscf->sp_id,
                              &bound);
 
@@ -400,8 +445,8 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
     ngx_uint_t registration)
 {
     ngx_str_t                 entity;
+    ngx_uint_t                type;
     ngx_http_onem2m_id_t      claim, bound, other;
-    const ONEM2M_SAE_ENTRY   *entry;
 
     if (ngx_http_onem2m_origin_absent(origin)) {
         if (registration) {
@@ -438,12 +483,10 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
 
     /* ... nor another CSE that has credentials of its own */
 
-    entry = ngx_http_onem2m_originator_find(r, oscf, &origin->value, &claim);
+    type = ngx_http_onem2m_originator_credential(r, oscf, &origin->value,
+                                                 &claim, &entity);
 
-    if (entry != NULL && entry->entity_type == ONEM2M_SAE_ENTITY_CSE) {
-
-        entity.data = (u_char *) entry->entity;
-        entity.len = entry->entity_len;
+    if (type == ONEM2M_SAE_ENTITY_CSE) {
 
         ngx_http_onem2m_id_parse(&entity, &oscf->cse_id, &oscf->sp_id,
                                  &other);
@@ -466,8 +509,9 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_table_elt_t *origin,
     ngx_uint_t registration)
 {
+    ngx_str_t                 entity;
+    ngx_uint_t                type;
     ngx_http_onem2m_id_t      claim;
-    const ONEM2M_SAE_ENTRY   *entry;
 
     if (ngx_http_onem2m_origin_absent(origin)) {
         if (registration) {
@@ -482,17 +526,18 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
     ngx_http_onem2m_id_parse(&origin->value, &oscf->cse_id, &oscf->sp_id,
                              &claim);
 
-    entry = ngx_http_onem2m_originator_find(r, oscf, &origin->value, &claim);
+    type = ngx_http_onem2m_originator_credential(r, oscf, &origin->value,
+                                                 &claim, &entity);
 
     if (claim.kind == NGX_HTTP_ONEM2M_ID_CSE
-        || (entry != NULL && entry->entity_type == ONEM2M_SAE_ENTITY_CSE))
+        || type == ONEM2M_SAE_ENTITY_CSE)
     {
         return ngx_http_onem2m_originator_refuse(r,
                    NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED, NULL,
                    origin, "a CSE-ID needs a security association", NULL);
     }
 
-    if (entry != NULL) {
+    if (type != 0) {
         return ngx_http_onem2m_originator_refuse(r,
                    NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED, NULL,
                    origin, "originator has credentials and must use "
@@ -685,6 +730,80 @@ ngx_http_onem2m_originator_is_registration(ngx_http_request_t *r)
             return 1;
         }
     }
+}
+
+
+/*
+ * Whether the claimed originator holds credentials of its own: an entity
+ * of the server's PSK table, or one "onem2m_sae_cert_entity" names (the
+ * list is short: CSEs and the odd AE with certificates).  Returns its
+ * ONEM2M_SAE_ENTITY_* type and its identifier as provisioned, or 0.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_originator_credential(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
+    ngx_http_onem2m_id_t *id, ngx_str_t *entity)
+{
+    ngx_uint_t                            i;
+    ngx_http_onem2m_id_t                  listed;
+    const ONEM2M_SAE_ENTRY               *entry;
+    ngx_http_onem2m_originator_entity_t  *e;
+
+    entry = ngx_http_onem2m_originator_find(r, oscf, claim, id);
+
+    if (entry != NULL) {
+        entity->data = (u_char *) entry->entity;
+        entity->len = entry->entity_len;
+        return entry->entity_type;
+    }
+
+    if (oscf->cert_entities == NULL || id->kind == NGX_HTTP_ONEM2M_ID_OTHER) {
+        return 0;
+    }
+
+    e = oscf->cert_entities->elts;
+
+    for (i = 0; i < oscf->cert_entities->nelts; i++) {
+        ngx_http_onem2m_id_parse(&e[i].id, &oscf->cse_id, &oscf->sp_id,
+                                 &listed);
+
+        if (ngx_http_onem2m_id_equal(&listed, id)) {
+            *entity = e[i].id;
+            return (listed.kind == NGX_HTTP_ONEM2M_ID_CSE)
+                   ? ONEM2M_SAE_ENTITY_CSE : ONEM2M_SAE_ENTITY_AE;
+        }
+    }
+
+    return 0;
+}
+
+
+/* whether an absolute AE-ID "//<SP-ID>/..." names another SP than ours */
+
+static ngx_uint_t
+ngx_http_onem2m_originator_other_sp(
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *ae_id)
+{
+    u_char  *p, *last, *slash;
+
+    p = ae_id->data;
+    last = p + ae_id->len;
+
+    if (ae_id->len < 3 || p[0] != '/' || p[1] != '/') {
+        return 0;
+    }
+
+    slash = ngx_strlchr(p + 2, last, '/');
+
+    if (slash == NULL) {
+        return 1;
+    }
+
+    /* SP-IDs are domain names: compared without case */
+
+    return (size_t) (slash - p - 2) != oscf->sp_id.len
+           || ngx_strncasecmp(p + 2, oscf->sp_id.data, oscf->sp_id.len) != 0;
 }
 
 
@@ -1104,6 +1223,60 @@ ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/*
+ * "onem2m_sae_cert_entity <ID> ...": entities that authenticate with
+ * certificates, as CSE-IDs ("/in-cse-1") or AE-IDs in any form; what each
+ * one is gets decided once the server's CSE-ID and SP-ID are known.
+ */
+
+static char *
+ngx_http_onem2m_originator_cert_entity(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_onem2m_originator_srv_conf_t *oscf = conf;
+
+    ngx_str_t                            *value;
+    ngx_uint_t                            i;
+    ngx_http_onem2m_originator_entity_t  *e;
+
+    if (oscf->cert_entities == NGX_CONF_UNSET_PTR) {
+        oscf->cert_entities = ngx_array_create(cf->pool, 4,
+                                  sizeof(ngx_http_onem2m_originator_entity_t));
+        if (oscf->cert_entities == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len == 0
+            || value[i].len > NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN
+            || !ngx_http_onem2m_id_printable(&value[i]))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid identifier \"%V\" in \"%V\": "
+                               "empty, longer than %d bytes or not "
+                               "printable ASCII", &value[i], &cmd->name,
+                               NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN);
+            return NGX_CONF_ERROR;
+        }
+
+        e = ngx_array_push(oscf->cert_entities);
+        if (e == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        e->id = value[i];
+        e->file = cf->conf_file->file.name.data;
+        e->line = cf->conf_file->line;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 static void *
 ngx_http_onem2m_originator_create_main_conf(ngx_conf_t *cf)
 {
@@ -1144,6 +1317,8 @@ ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf)
      *     oscf->sp_id = { 0, NULL };
      */
 
+    oscf->cert_entities = NGX_CONF_UNSET_PTR;
+
     return oscf;
 }
 
@@ -1157,6 +1332,7 @@ ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf, void *parent,
 
     ngx_conf_merge_str_value(conf->cse_id, prev->cse_id, "");
     ngx_conf_merge_str_value(conf->sp_id, prev->sp_id, "");
+    ngx_conf_merge_ptr_value(conf->cert_entities, prev->cert_entities, NULL);
 
     return NGX_CONF_OK;
 }
@@ -1240,7 +1416,6 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
     ngx_http_handler_pt                     *h;
     ngx_http_core_main_conf_t               *cmcf;
     ngx_http_onem2m_originator_site_t       *site;
-    ngx_http_onem2m_originator_srv_conf_t   *oscf;
     ngx_http_onem2m_originator_main_conf_t  *omcf;
 
     omcf = ngx_http_conf_get_module_main_conf(cf,
@@ -1249,23 +1424,7 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
     site = omcf->sites.elts;
 
     for (i = 0; i < omcf->sites.nelts; i++) {
-
-        oscf = site[i].srv_conf[ngx_http_onem2m_originator_module.ctx_index];
-
-        if (ngx_http_onem2m_sae_srv_table(site[i].srv_conf) == NULL) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"onem2m_sae_originator\" needs a security "
-                          "association on its server "
-                          "(\"onem2m_sae_psk_table\") in %s:%ui",
-                          site[i].olcf->file, site[i].olcf->line);
-            return NGX_ERROR;
-        }
-
-        if (oscf->cse_id.len == 0) {
-            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "\"onem2m_sae_originator\" needs "
-                          "\"onem2m_sae_cse_id\" in its server in %s:%ui",
-                          site[i].olcf->file, site[i].olcf->line);
+        if (ngx_http_onem2m_originator_check_site(cf, &site[i]) != NGX_OK) {
             return NGX_ERROR;
         }
     }
@@ -1293,6 +1452,74 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
     ngx_memmove(&h[1], &h[0],
                 (handlers->nelts - 1) * sizeof(ngx_http_handler_pt));
     h[0] = ngx_http_onem2m_originator_handler;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A location with originator checks: its server must associate, know its
+ * CSE-ID, know its SP-ID when certificates name SPs, and every entity it
+ * lists must be a CSE-ID or an AE-ID.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
+    ngx_http_onem2m_originator_site_t *site)
+{
+    ngx_uint_t                              i, methods;
+    ngx_http_onem2m_id_t                    id;
+    ngx_http_onem2m_originator_entity_t    *e;
+    ngx_http_onem2m_originator_srv_conf_t  *oscf;
+
+    oscf = site->srv_conf[ngx_http_onem2m_originator_module.ctx_index];
+    methods = ngx_http_onem2m_sae_srv_methods(site->srv_conf);
+
+    if (methods == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae_originator\" needs a security "
+                      "association on its server "
+                      "(\"onem2m_sae_psk_table\", or \"ssl_verify_client\" "
+                      "with \"onem2m_sae\") in %s:%ui",
+                      site->olcf->file, site->olcf->line);
+        return NGX_ERROR;
+    }
+
+    if (oscf->cse_id.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae_originator\" needs "
+                      "\"onem2m_sae_cse_id\" in its server in %s:%ui",
+                      site->olcf->file, site->olcf->line);
+        return NGX_ERROR;
+    }
+
+    if ((methods & NGX_HTTP_ONEM2M_SAE_BY_CERT) && oscf->sp_id.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae_originator\" on a server with "
+                      "certificates (\"ssl_verify_client\") needs "
+                      "\"onem2m_sae_sp_id\": AE-ID certificates name "
+                      "their SP, in %s:%ui",
+                      site->olcf->file, site->olcf->line);
+        return NGX_ERROR;
+    }
+
+    if (oscf->cert_entities == NULL) {
+        return NGX_OK;
+    }
+
+    e = oscf->cert_entities->elts;
+
+    for (i = 0; i < oscf->cert_entities->nelts; i++) {
+        ngx_http_onem2m_id_parse(&e[i].id, &oscf->cse_id, &oscf->sp_id, &id);
+
+        if (id.kind == NGX_HTTP_ONEM2M_ID_OTHER) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%V\" in \"onem2m_sae_cert_entity\" is neither "
+                          "a CSE-ID (\"/<CSE-ID>\") nor an AE-ID in %s:%ui",
+                          &e[i].id, e[i].file, e[i].line);
+            return NGX_ERROR;
+        }
+    }
 
     return NGX_OK;
 }

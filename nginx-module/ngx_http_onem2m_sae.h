@@ -56,6 +56,17 @@ ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_binding(
 /* the psk-lookup-table of the request's server, or NULL */
 ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_table(ngx_http_request_t *r);
 
+/* how a server's clients can associate: a mask of the two, or 0 */
+#define NGX_HTTP_ONEM2M_SAE_BY_PSK     0x01
+#define NGX_HTTP_ONEM2M_SAE_BY_CERT    0x02
+
+/*
+ * The ways of association of a server: srv_conf is its array of module
+ * server configurations (ngx_http_conf_ctx_t.srv_conf, or r->srv_conf),
+ * valid from postconfiguration on.
+ */
+ngx_uint_t ngx_http_onem2m_sae_srv_methods(void **srv_conf);
+
 /*
  * The same at configuration time: srv_conf is a server's array of module
  * server configurations (ngx_http_conf_ctx_t.srv_conf).  Valid from

@@ -30,7 +30,8 @@
 
 typedef struct {
     ngx_str_t                  provider_path;
-    ngx_uint_t                 tables;
+    /* servers with a way of association, PSK or certificates */
+    ngx_uint_t                 sae_servers;
 } ngx_http_onem2m_sae_main_conf_t;
 
 
@@ -140,6 +141,11 @@ static void ngx_http_onem2m_sae_diag(void *arg, int severity,
 static void ngx_http_onem2m_sae_free_table(void *data);
 static ngx_int_t ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
+static ngx_int_t ngx_http_onem2m_sae_check_mixed(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
+static ngx_uint_t ngx_http_onem2m_sae_tls12(ngx_http_ssl_srv_conf_t *ssl);
+static ngx_uint_t ngx_http_onem2m_sae_has_kx(ngx_http_ssl_srv_conf_t *ssl,
+    int kx);
 static ngx_int_t ngx_http_onem2m_sae_enable_certificates(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
 
@@ -348,6 +354,28 @@ ngx_http_onem2m_sae_srv_table(void **srv_conf)
 
 
 ngx_uint_t
+ngx_http_onem2m_sae_srv_methods(void **srv_conf)
+{
+    ngx_uint_t                       methods;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    sscf = srv_conf[ngx_http_onem2m_sae_module.ctx_index];
+
+    methods = 0;
+
+    if (sscf->table != NULL) {
+        methods |= NGX_HTTP_ONEM2M_SAE_BY_PSK;
+    }
+
+    if (sscf->certificates) {
+        methods |= NGX_HTTP_ONEM2M_SAE_BY_CERT;
+    }
+
+    return methods;
+}
+
+
+ngx_uint_t
 ngx_http_onem2m_sae_mode(ngx_http_request_t *r)
 {
     ngx_http_onem2m_sae_loc_conf_t  *slcf;
@@ -378,7 +406,7 @@ ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_module);
 
-    if (smcf->tables == 0 || r != r->main) {
+    if (smcf->sae_servers == 0 || r != r->main) {
         return NGX_DECLINED;
     }
 
@@ -1257,7 +1285,7 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
 
     *h = ngx_http_onem2m_sae_preaccess_handler;
 
-    if (smcf->tables == 0) {
+    if (smcf->sae_servers == 0) {
         return NGX_OK;
     }
 
@@ -1381,9 +1409,13 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     }
 
     sscf->enabled = 1;
-    smcf->tables++;
+    smcf->sae_servers++;
 
     if (ssl->verify) {
+        if (ngx_http_onem2m_sae_check_mixed(cf, sscf, ssl) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         return ngx_http_onem2m_sae_enable_certificates(cf, sscf, ssl);
     }
 
@@ -1436,7 +1468,7 @@ ngx_http_onem2m_sae_enable_certificates(ngx_conf_t *cf,
         smcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_onem2m_sae_module);
         sscf->enabled = 1;
-        smcf->tables++;
+        smcf->sae_servers++;
     }
 
     sscf->certificates = 1;
@@ -1452,6 +1484,7 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
 
     u_char      c;
+    size_t      label;
     ngx_str_t  *value;
     ngx_uint_t  i;
 
@@ -1461,25 +1494,36 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    /* a DNS name: letters, digits, "-" and inner dots, at most 253 */
+    /*
+     * A host name (RFC 1123): at most 253 bytes of dot-separated labels of
+     * 1 to 63 letters, digits and inner "-".
+     */
 
-    if (value[1].len == 0 || value[1].len > 253
-        || value[1].data[0] == '.' || value[1].data[value[1].len - 1] == '.')
-    {
+    if (value[1].len == 0 || value[1].len > 253) {
         goto invalid;
     }
 
-    for (i = 0; i < value[1].len; i++) {
-        c = value[1].data[i];
+    label = 0;
 
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '-'
-            || (c == '.' && value[1].data[i + 1] != '.'))
-        {
+    for (i = 0; i <= value[1].len; i++) {
+        c = (i < value[1].len) ? value[1].data[i] : '.';
+
+        if (c == '.') {
+            if (label == 0 || label > 63 || value[1].data[i - 1] == '-') {
+                goto invalid;
+            }
+
+            label = 0;
             continue;
         }
 
-        goto invalid;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || (c == '-' && label > 0)))
+        {
+            goto invalid;
+        }
+
+        label++;
     }
 
     sscf->sp_domain = value[1];
@@ -1489,8 +1533,8 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid SP domain \"%V\" in \"%V\"",
-                       &value[1], &cmd->name);
+                       "invalid SP domain \"%V\" in \"%V\": not a host "
+                       "name", &value[1], &cmd->name);
     return NGX_CONF_ERROR;
 }
 
@@ -1661,31 +1705,13 @@ static ngx_int_t
 ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl)
 {
-    int                        i, kx, min, max;
-    const SSL_CIPHER          *cipher;
-    STACK_OF(SSL_CIPHER)      *ciphers;
-
-    min = SSL_CTX_get_min_proto_version(ssl->ssl.ctx);
-    max = SSL_CTX_get_max_proto_version(ssl->ssl.ctx);
-
-    if ((SSL_CTX_get_options(ssl->ssl.ctx) & SSL_OP_NO_TLSv1_2)
-        || (min != 0 && min > TLS1_2_VERSION)
-        || (max != 0 && max < TLS1_2_VERSION))
+    if (!ngx_http_onem2m_sae_tls12(ssl)
+        || ngx_http_onem2m_sae_has_kx(ssl, NID_kx_psk)
+        || ngx_http_onem2m_sae_has_kx(ssl, NID_kx_ecdhe_psk)
+        || ngx_http_onem2m_sae_has_kx(ssl, NID_kx_dhe_psk)
+        || ngx_http_onem2m_sae_has_kx(ssl, NID_kx_rsa_psk))
     {
         return NGX_OK;
-    }
-
-    ciphers = SSL_CTX_get_ciphers(ssl->ssl.ctx);
-
-    for (i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers); i++) {
-        cipher = sk_SSL_CIPHER_value(ciphers, i);
-        kx = SSL_CIPHER_get_kx_nid(cipher);
-
-        if (kx == NID_kx_psk || kx == NID_kx_ecdhe_psk
-            || kx == NID_kx_dhe_psk || kx == NID_kx_rsa_psk)
-        {
-            return NGX_OK;
-        }
     }
 
     ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -1695,4 +1721,78 @@ ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
                   &ssl->ciphers, sscf->table_file, sscf->table_line);
 
     return NGX_ERROR;
+}
+
+
+/*
+ * A PSK table next to "ssl_verify_client": PSK handshakes carry no client
+ * certificate, so "on" would refuse every lock after its handshake; and
+ * RSA-PSK suites authenticate the server by certificate, which makes
+ * OpenSSL send PSK clients a CertificateRequest.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_check_mixed(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl)
+{
+    if (ssl->verify == 1) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"ssl_verify_client on\" refuses every PSK client "
+                      "of \"onem2m_sae_psk_table\" in %s:%ui: PSK "
+                      "handshakes carry no client certificate, use "
+                      "\"ssl_verify_client optional\"",
+                      sscf->table_file, sscf->table_line);
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_onem2m_sae_tls12(ssl)
+        && ngx_http_onem2m_sae_has_kx(ssl, NID_kx_rsa_psk))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"ssl_ciphers %V\" enables RSA-PSK suites, with "
+                      "which PSK clients would be asked for a client "
+                      "certificate (\"ssl_verify_client\"), for "
+                      "\"onem2m_sae_psk_table\" in %s:%ui: exclude them "
+                      "with \"!kRSAPSK\"",
+                      &ssl->ciphers, sscf->table_file, sscf->table_line);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* whether the server's SSL_CTX allows TLS 1.2 */
+
+static ngx_uint_t
+ngx_http_onem2m_sae_tls12(ngx_http_ssl_srv_conf_t *ssl)
+{
+    int  min, max;
+
+    min = SSL_CTX_get_min_proto_version(ssl->ssl.ctx);
+    max = SSL_CTX_get_max_proto_version(ssl->ssl.ctx);
+
+    return !(SSL_CTX_get_options(ssl->ssl.ctx) & SSL_OP_NO_TLSv1_2)
+           && (min == 0 || min <= TLS1_2_VERSION)
+           && (max == 0 || max >= TLS1_2_VERSION);
+}
+
+
+/* whether the TLS 1.2 cipher list has a suite of key exchange kx */
+
+static ngx_uint_t
+ngx_http_onem2m_sae_has_kx(ngx_http_ssl_srv_conf_t *ssl, int kx)
+{
+    int                    i;
+    STACK_OF(SSL_CIPHER)  *ciphers;
+
+    ciphers = SSL_CTX_get_ciphers(ssl->ssl.ctx);
+
+    for (i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers); i++) {
+        if (SSL_CIPHER_get_kx_nid(sk_SSL_CIPHER_value(ciphers, i)) == kx) {
+            return 1;
+        }
+    }
+
+    return 0;
 }

@@ -36,6 +36,9 @@
     LOCK3_ENTITY " " LOCK3_KEY_HEX " " LOCK3_KPSA_ID "\n"                     \
     LOCK4_ENTITY " " LOCK4_KEY_HEX " " LOCK4_KPSA_ID "\n"
 
+/* entities with certificates, listed with "onem2m_sae_cert_entity" */
+#define CERT_AE_ID    "//in.provider.com/mn-cse-123456/Cdoor-AE1"
+
 #define GW_RI         "req-4106"
 #define GW_RVI        "3"
 #define GW_ENTITY_HDR "X-Onem2m-Sae-Entity"
@@ -57,6 +60,9 @@ static const char *gw_server =
     "    onem2m_sae_cse_id mn-cse-123456;\n"
     "    onem2m_sae_sp_id in.provider.com;\n"
     "    onem2m_sae_originator check;\n"
+    "    onem2m_sae_cert_entity /in-cse-9\n"
+    "                           " CERT_AE_ID ";\n"
+    "    onem2m_sae_cert_entity //in.provider.com/Scam-AE5;\n"
     "    underscores_in_headers on;\n"
     "    location / {\n"
     "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
@@ -729,6 +735,53 @@ START_TEST(cse_claims_other_cse)
 END_TEST
 
 
+/*
+ * Entities with certificates are known from "onem2m_sae_cert_entity":
+ * a CSE cannot claim a listed CSE, an unbound client cannot claim a listed
+ * AE, whatever form either is written in.
+ */
+START_TEST(cert_entities_claimed)
+{
+    gw_setup();
+
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
+                   NULL, 403, "4106", "another CSE");
+    assert_log("onem2m originator: entity \"/in-cse-7\" originator "
+               "\"/in-cse-9\" refused with 4106: originator is another CSE "
+               "with its own security association");
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/in-cse-9\r\n",
+                   NULL, 403, "4106", "another CSE");
+
+    /* a CSE still forwards for listed AEs, and for unlisted CSEs */
+    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
+                     NULL, "Cdoor-AE1", CSE7_ENTITY);
+    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-10\r\n",
+                     NULL, "/in-cse-10", CSE7_ENTITY);
+
+    /* listed AEs must come through their own association */
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: /mn-cse-123456/Cdoor-AE1\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE5\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
+                   NULL, 403, "4107", "a CSE-ID needs");
+
+    /* the listing is exact: a near miss is someone else */
+    expect_forwarded(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE12\r\n",
+                     NULL, "Cdoor-AE12", NULL);
+    expect_forwarded(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-ae1\r\n",
+                     NULL, "Cdoor-ae1", NULL);
+
+    gw_stop();
+    gw_teardown();
+}
+END_TEST
+
+
 /* ------------------------------------------------------------------ */
 /* no binding, where SAE is optional                                  */
 
@@ -1053,7 +1106,8 @@ START_TEST(conf_needs_sae)
         "    }\n"
         "}\n",
         "[emerg] \"onem2m_sae_originator\" needs a security association on "
-        "its server (\"onem2m_sae_psk_table\")",
+        "its server (\"onem2m_sae_psk_table\", or \"ssl_verify_client\" "
+        "with \"onem2m_sae\")",
         "# plain");
 }
 END_TEST
@@ -1144,6 +1198,99 @@ START_TEST(conf_bad_values)
 END_TEST
 
 
+START_TEST(conf_bad_cert_entities)
+{
+    /* decided with the server's CSE-ID and SP-ID: named where written */
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_originator check;\n"
+        "    onem2m_sae_cert_entity /in-cse-9;\n"
+        "    onem2m_sae_cert_entity /in-cse-1/C1/x;   # three\n"
+        "}\n",
+        "[emerg] \"/in-cse-1/C1/x\" in \"onem2m_sae_cert_entity\" is neither "
+        "a CSE-ID (\"/<CSE-ID>\") nor an AE-ID",
+        "# three");
+
+    /* inherited from http: reported at the http line */
+    expect_conf_error(
+        "onem2m_sae_cert_entity //in.provider.com;   # sp only\n"
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_originator check;\n"
+        "}\n",
+        "\"//in.provider.com\" in \"onem2m_sae_cert_entity\" is neither",
+        "# sp only");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cert_entity \"/in cse\";\n"
+        "}\n",
+        "[emerg] invalid identifier \"/in cse\" in "
+        "\"onem2m_sae_cert_entity\": empty, longer than 255 bytes or not "
+        "printable ASCII",
+        "onem2m_sae_cert_entity");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cert_entity;\n"
+        "}\n",
+        "[emerg] invalid number of arguments in \"onem2m_sae_cert_entity\"",
+        "onem2m_sae_cert_entity");
+}
+END_TEST
+
+
+/*
+ * Certificates name SPs: a server that binds them needs its SP-ID; one
+ * with certificates only is enough for the checks.
+ */
+START_TEST(conf_cert_servers)
+{
+    harness_nginx  *ng;
+    const char     *out;
+
+    expect_conf_error(
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_verify_client optional;\n"
+        "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"
+        "    onem2m_sae optional;\n"
+        "    onem2m_sae_sp_domain in.provider.com;\n"
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    location / {\n"
+        "        onem2m_sae_originator check;   # no sp\n"
+        "    }\n"
+        "}\n",
+        "[emerg] \"onem2m_sae_originator\" on a server with certificates "
+        "(\"ssl_verify_client\") needs \"onem2m_sae_sp_id\"",
+        "# no sp");
+
+    ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(ng);
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_verify_client optional;\n"
+        "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"
+        "    onem2m_sae optional;\n"
+        "    onem2m_sae_sp_domain in.provider.com;\n"
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_sp_id in.provider.com;\n"
+        "    onem2m_sae_cert_entity /in-cse-1 /in-cse-2;\n"
+        "    onem2m_sae_originator check;\n"
+        "}\n"), 0);
+
+    out = NULL;
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "nginx -t said: %s",
+                  out ? out : "");
+    harness_nginx_free(ng);
+}
+END_TEST
+
+
 /* the accepted forms of the two identifiers, and "off" anywhere */
 START_TEST(conf_accepted)
 {
@@ -1201,6 +1348,7 @@ Suite *originator_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, cse_forwards_for_others);
     tcase_add_test(tc, cse_claims_other_cse);
+    tcase_add_test(tc, cert_entities_claimed);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("unbound");
@@ -1224,6 +1372,8 @@ Suite *originator_suite(void)
     tcase_add_test(tc, conf_needs_sae);
     tcase_add_test(tc, conf_needs_cse_id);
     tcase_add_test(tc, conf_bad_values);
+    tcase_add_test(tc, conf_bad_cert_entities);
+    tcase_add_test(tc, conf_cert_servers);
     tcase_add_test(tc, conf_accepted);
     suite_add_tcase(s, tc);
 

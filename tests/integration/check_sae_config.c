@@ -216,6 +216,105 @@ START_TEST(ciphers_without_psk_tls13_only_passes)
 }
 END_TEST
 
+/*
+ * A PSK table next to "ssl_verify_client": "on" would answer every lock
+ * "no required SSL certificate"; RSA-PSK suites would send locks a
+ * CertificateRequest.  "optional" with PSK-only suites is the mixed server.
+ */
+START_TEST(mixed_server_checked)
+{
+    static const struct {
+        const char  *lines;
+        const char  *expect;     /* NULL: accepted */
+    } cases[] = {
+        { "    ssl_verify_client on;\n"
+          "    ssl_ciphers PSK-AES128-CBC-SHA256;\n",
+          "\"ssl_verify_client on\" refuses every PSK client of "
+          "\"onem2m_sae_psk_table\"" },
+        { "    ssl_verify_client optional;\n"
+          "    ssl_ciphers PSK-AES128-CBC-SHA256:RSA-PSK-AES128-CBC-SHA256;\n",
+          "\"ssl_ciphers PSK-AES128-CBC-SHA256:RSA-PSK-AES128-CBC-SHA256\" "
+          "enables RSA-PSK suites, with which PSK clients would be asked for "
+          "a client certificate" },
+        { "    ssl_verify_client optional_no_ca;\n"
+          "    ssl_ciphers HIGH:!aNULL;\n",
+          "exclude them with \"!kRSAPSK\"" },
+        { "    ssl_verify_client optional;\n"
+          "    ssl_ciphers HIGH:!aNULL:!kRSAPSK;\n",
+          NULL },
+        /* TLS 1.3 only: no RSA-PSK, no CertificateRequest after a PSK */
+        { "    ssl_verify_client optional;\n"
+          "    ssl_protocols TLSv1.3;\n"
+          "    ssl_ciphers HIGH:!aNULL;\n",
+          NULL },
+        /* no client certificates: RSA-PSK asks for none */
+        { "    ssl_ciphers PSK-AES128-CBC-SHA256:RSA-PSK-AES128-CBC-SHA256;\n",
+          NULL },
+    };
+    const char  *out;
+    char         conf[2048];
+    int          rc;
+
+    snprintf(conf, sizeof(conf),
+             "server {\n"
+             "    listen 127.0.0.1:{{PORT}} ssl;\n"
+             "    {{CERT}}\n"
+             "%s"
+             "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"
+             "    onem2m_sae_sp_domain m2m.sp.com;\n"
+             "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;   # t\n"
+             "}\n", cases[_i].lines);
+
+    if (cases[_i].expect == NULL) {
+        ck_assert_int_eq(harness_nginx_config(ng, conf), 0);
+        rc = harness_nginx_test(ng, &out);
+        ck_assert_msg(rc == 0, "nginx -t %d:\n%s", rc, out);
+        return;
+    }
+
+    out = refused(conf);
+    assert_has(out, cases[_i].expect);
+    assert_at_line_of(out, "# t");
+}
+END_TEST
+
+/* the SP domain is a host name: labels of 1-63, no "-" at either end */
+START_TEST(sp_domain_checked)
+{
+    static const char  *bad[] = {
+        "-m2m.sp.com",
+        "m2m-.sp.com",
+        "m2m.sp.com-",
+        "m2m.-sp.com",
+        "m2m.sp_x.com",
+        "0123456789012345678901234567890123456789012345678901234567890123"
+            ".sp.com",
+        "m2m.sp.com.",
+    };
+    const char  *out;
+    char         conf[1024];
+    int          rc;
+
+    if (_i == (int) (sizeof(bad) / sizeof(bad[0]))) {
+        /* 63 bytes, digits first and inner "-": accepted */
+        ck_assert_int_eq(harness_nginx_config(ng,
+            "onem2m_sae_sp_domain "
+            "012345678901234567890123456789012345678901234567890123456789012"
+            ".m-2.SP.com;\n"), 0);
+        rc = harness_nginx_test(ng, &out);
+        ck_assert_msg(rc == 0, "nginx -t %d:\n%s", rc, out);
+        return;
+    }
+
+    snprintf(conf, sizeof(conf), "onem2m_sae_sp_domain %s;   # d\n", bad[_i]);
+    out = refused(conf);
+    assert_has(out, "invalid SP domain \"");
+    assert_has(out, bad[_i]);
+    assert_has(out, "in \"onem2m_sae_sp_domain\": not a host name");
+    assert_at_line_of(out, "# d");
+}
+END_TEST
+
 START_TEST(invalid_header_names)
 {
     static const char *const bad[] = {
@@ -352,6 +451,8 @@ Suite *sae_config_suite(void)
               SAE_TEST(sae_off_without_table_passes);
               SAE_TEST(ciphers_without_psk_while_tls12);
               SAE_TEST(ciphers_without_psk_tls13_only_passes);
+              tcase_add_loop_test(tc_, mixed_server_checked, 0, 6);
+              tcase_add_loop_test(tc_, sp_domain_checked, 0, 8);
               tcase_add_loop_test(tc_, invalid_header_names, 0, 5);
               SAE_TEST(identity_header_cannot_be_turned_off);
               tcase_add_loop_test(tc_, duplicate_directives, 0, 4);
