@@ -157,6 +157,57 @@ onem2m_cert(const char *kind, const char *a, const char *b)
 }
 
 
+/*
+ * A certificate for "name" signed by the PKI's CA outside conf/onem2m-cert
+ * (which issues neither wildcards nor server certificates without a
+ * dNSName): subject CN cn, a P-256 key, the extensions given (openssl.cnf
+ * syntax, one a line).
+ */
+static void
+issue_by_ca(const char *name, const char *cn, const char *extensions)
+{
+    FILE  *f;
+    char   key[600], csr[600], pem[600], ext[600], ca_pem[600], ca_key[600];
+    char   subj[300];
+    char  *out = NULL;
+    int    rc;
+
+    snprintf(key, sizeof(key), "%s/%s.key", pki, name);
+    snprintf(csr, sizeof(csr), "%s/%s.csr", pki, name);
+    snprintf(pem, sizeof(pem), "%s/%s.pem", pki, name);
+    snprintf(ext, sizeof(ext), "%s/%s.ext", pki, name);
+    snprintf(ca_pem, sizeof(ca_pem), "%s/ca.pem", pki);
+    snprintf(ca_key, sizeof(ca_key), "%s/ca.key", pki);
+    snprintf(subj, sizeof(subj), "/CN=%s", cn);
+
+    f = fopen(ext, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(fputs(extensions, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+
+    {
+        char  *req[] = { "openssl", "req", "-new", "-newkey", "ec",
+                         "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                         "-sha256", "-subj", subj, "-keyout", key,
+                         "-out", csr, NULL };
+        char  *sign[] = { "openssl", "x509", "-req", "-in", csr,
+                          "-CA", ca_pem, "-CAkey", ca_key, "-CAcreateserial",
+                          "-days", "1", "-sha256", "-extfile", ext,
+                          "-out", pem, NULL };
+
+        rc = harness_run(req, NULL, harness_timeout_ms(20000), &out);
+        ck_assert_msg(rc == 0, "openssl req: %d %s", rc,
+                      out != NULL ? out : "");
+        free(out);
+        out = NULL;
+        rc = harness_run(sign, NULL, harness_timeout_ms(20000), &out);
+        ck_assert_msg(rc == 0, "openssl x509: %d %s", rc,
+                      out != NULL ? out : "");
+        free(out);
+    }
+}
+
+
 static void
 setup(void)
 {
@@ -477,6 +528,117 @@ START_TEST(upstream_refuses_other_cse)
     ck_assert(harness_log_wait(ng,
         "upstream SSL certificate does not match \"in-cse-1." SP_DOMAIN "\"",
         harness_timeout_ms(5000)));
+
+    pthread_mutex_lock(&cse->lock);
+    ck_assert_int_eq(cse->requests, 0);
+    pthread_mutex_unlock(&cse->lock);
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    in_cse_stop(cse);
+}
+END_TEST
+
+
+/*
+ * What proxy_ssl_name really checks: OpenSSL's X509_check_host() without
+ * flags.  From the SP's CA, a wildcard dNSName "*.<SP domain>" and a
+ * certificate with no dNSName whose subject CN is the IN-CSE's name (here
+ * an AE-ID certificate good for TLS servers) both pass as "in-cse-1":
+ * hence the advice in conf/nginx-in-cse-upstream.conf to trust a CA that
+ * issues CSE-ID certificates only.  The AE-ID certificates of
+ * conf/onem2m-cert are for TLS clients only and do not pass.
+ */
+START_TEST(upstream_name_check_limits)
+{
+    in_cse       *cse;
+    const char   *name;
+    char          line[128];
+    int           status;
+
+    switch (_i) {
+    case 0:
+        name = "wildcard";
+        issue_by_ca(name, "wildcard",
+                    "basicConstraints=critical,CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature\n"
+                    "extendedKeyUsage=clientAuth,serverAuth\n"
+                    "subjectAltName=DNS:*." SP_DOMAIN "\n");
+        break;
+    case 1:
+        name = "cn-only";
+        issue_by_ca(name, "in-cse-1." SP_DOMAIN,
+                    "basicConstraints=critical,CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature\n"
+                    "extendedKeyUsage=clientAuth,serverAuth\n"
+                    "subjectAltName=URI://" SP_DOMAIN "/Sin-cse-1\n");
+        break;
+    default:
+        /* CN "in-cse-1.<SP domain>" as well, extendedKeyUsage clientAuth */
+        name = "in-cse-1." SP_DOMAIN;
+        onem2m_cert("ae", name, "//" SP_DOMAIN "/Sin-cse-1");
+        break;
+    }
+
+    cse = in_cse_start(name);
+    upstream_config(cse->port);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+
+    status = plain_request(harness_nginx_port(ng, 0), "/" GATEWAY_ID);
+
+    pthread_mutex_lock(&cse->lock);
+    if (_i < 2) {
+        ck_assert_int_eq(status, 200);
+        ck_assert_int_eq(cse->requests, 1);
+        ck_assert_str_eq(cse->entity, "/" GATEWAY_ID);
+    } else {
+        ck_assert_int_eq(status, 502);
+        ck_assert_int_eq(cse->requests, 0);
+    }
+    pthread_mutex_unlock(&cse->lock);
+
+    if (_i == 2) {
+        /* the code only: the text differs between OpenSSL versions */
+        snprintf(line, sizeof(line),
+                 "upstream SSL certificate verify error: (%d:",
+                 X509_V_ERR_INVALID_PURPOSE);
+        ck_assert_msg(harness_log_wait(ng, line, harness_timeout_ms(5000)),
+                      "no \"%s\" in:\n%s", line, harness_log(ng));
+    }
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    in_cse_stop(cse);
+}
+END_TEST
+
+
+/*
+ * The IN-CSE's own name from another CA: nginx's verification refuses it
+ * before proxy_ssl_name is looked at; 502, nothing reaches the upstream.
+ */
+START_TEST(upstream_refuses_other_ca)
+{
+    in_cse  *cse;
+    char     sp_pki[sizeof(pki)], line[128];
+
+    memcpy(sp_pki, pki, sizeof(pki));
+    snprintf(pki, sizeof(pki), "%s/other", harness_nginx_prefix(ng));
+    onem2m_cert("ca", SP_DOMAIN, NULL);
+    onem2m_cert("cse", "in-cse-1", SP_DOMAIN);
+    memcpy(pki, sp_pki, sizeof(pki));
+
+    /* its certificate from "other", the gateway's CA to verify the client */
+    cse = in_cse_start("../other/in-cse-1");
+    upstream_config(cse->port);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+
+    ck_assert_int_eq(plain_request(harness_nginx_port(ng, 0),
+                                   "/" GATEWAY_ID), 502);
+    /* the issuer of the only certificate sent is unknown */
+    snprintf(line, sizeof(line),
+             "upstream SSL certificate verify error: (%d:",
+             X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
+    ck_assert_msg(harness_log_wait(ng, line, harness_timeout_ms(5000)),
+                  "no \"%s\" in:\n%s", line, harness_log(ng));
 
     pthread_mutex_lock(&cse->lock);
     ck_assert_int_eq(cse->requests, 0);
@@ -1005,6 +1167,8 @@ Suite *sae_cert_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, upstream_binds_gateway_cse_id);
     tcase_add_test(tc, upstream_refuses_other_cse);
+    tcase_add_loop_test(tc, upstream_name_check_limits, 0, 3);
+    tcase_add_test(tc, upstream_refuses_other_ca);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("module");
