@@ -1424,6 +1424,13 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
     site = omcf->sites.elts;
 
     for (i = 0; i < omcf->sites.nelts; i++) {
+
+        /* what is checked belongs to the server: once per server */
+
+        if (i > 0 && site[i].srv_conf == site[i - 1].srv_conf) {
+            continue;
+        }
+
         if (ngx_http_onem2m_originator_check_site(cf, &site[i]) != NGX_OK) {
             return NGX_ERROR;
         }
@@ -1467,6 +1474,7 @@ static ngx_int_t
 ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
     ngx_http_onem2m_originator_site_t *site)
 {
+    ngx_str_t                              *domain;
     ngx_uint_t                              i, methods;
     ngx_http_onem2m_id_t                    id;
     ngx_http_onem2m_originator_entity_t    *e;
@@ -1501,6 +1509,26 @@ ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
                       "their SP, in %s:%ui",
                       site->olcf->file, site->olcf->line);
         return NGX_ERROR;
+    }
+
+    /*
+     * CSE-ID certificates name CSEs of the SP domain, which the checks
+     * take as CSEs of this SP-ID: the two are one SP's name.
+     */
+
+    domain = ngx_http_onem2m_sae_srv_sp_domain(site->srv_conf);
+
+    if ((methods & NGX_HTTP_ONEM2M_SAE_BY_CERT) && domain->len != 0
+        && (domain->len != oscf->sp_id.len
+            || ngx_strncasecmp(domain->data, oscf->sp_id.data, domain->len)
+               != 0))
+    {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"onem2m_sae_sp_domain %V\" is not "
+                      "\"onem2m_sae_sp_id %V\": the CSE-ID certificates of "
+                      "%V are checked as CSEs of %V, in %s:%ui",
+                      domain, &oscf->sp_id, domain, &oscf->sp_id,
+                      site->olcf->file, site->olcf->line);
     }
 
     if (oscf->cert_entities == NULL) {

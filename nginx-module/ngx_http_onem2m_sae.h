@@ -67,6 +67,9 @@ ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_table(ngx_http_request_t *r);
  */
 ngx_uint_t ngx_http_onem2m_sae_srv_methods(void **srv_conf);
 
+/* the server's "onem2m_sae_sp_domain" (empty when not set), likewise */
+ngx_str_t *ngx_http_onem2m_sae_srv_sp_domain(void **srv_conf);
+
 /*
  * The same at configuration time: srv_conf is a server's array of module
  * server configurations (ngx_http_conf_ctx_t.srv_conf).  Valid from

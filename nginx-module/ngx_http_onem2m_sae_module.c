@@ -375,6 +375,17 @@ ngx_http_onem2m_sae_srv_methods(void **srv_conf)
 }
 
 
+ngx_str_t *
+ngx_http_onem2m_sae_srv_sp_domain(void **srv_conf)
+{
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    sscf = srv_conf[ngx_http_onem2m_sae_module.ctx_index];
+
+    return &sscf->sp_domain;
+}
+
+
 ngx_uint_t
 ngx_http_onem2m_sae_mode(ngx_http_request_t *r)
 {

@@ -1248,7 +1248,8 @@ END_TEST
 START_TEST(conf_cert_servers)
 {
     harness_nginx  *ng;
-    const char     *out;
+    const char     *out, *p;
+    char            where[1024];
 
     expect_conf_error(
         "server {\n"
@@ -1286,6 +1287,39 @@ START_TEST(conf_cert_servers)
     out = NULL;
     ck_assert_msg(harness_nginx_test(ng, &out) == 0, "nginx -t said: %s",
                   out ? out : "");
+    ck_assert_msg(strstr(out, "[warn]") == NULL, "nginx -t said: %s", out);
+    harness_nginx_free(ng);
+
+    /* an SP domain that is not the SP-ID: warned, once per server */
+    ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(ng);
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_verify_client optional;\n"
+        "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"
+        "    onem2m_sae optional;\n"
+        "    onem2m_sae_sp_domain m2m.other.com;\n"
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_sp_id in.provider.com;\n"
+        "    onem2m_sae_originator check;   # here\n"
+        "    location /a/ { }\n"
+        "    location /b/ { }\n"
+        "}\n"), 0);
+
+    out = NULL;
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "nginx -t said: %s",
+                  out ? out : "");
+    snprintf(where, sizeof(where),
+             "[warn] \"onem2m_sae_sp_domain m2m.other.com\" is not "
+             "\"onem2m_sae_sp_id in.provider.com\": the CSE-ID certificates "
+             "of m2m.other.com are checked as CSEs of in.provider.com, "
+             "in %s:%d", harness_nginx_conf_path(ng),
+             harness_nginx_conf_line(ng, "# here"));
+    p = strstr(out, where);
+    ck_assert_msg(p != NULL, "nginx -t said: %s", out);
+    ck_assert_msg(strstr(p + 1, "[warn]") == NULL, "twice: %s", out);
     harness_nginx_free(ng);
 }
 END_TEST
