@@ -158,7 +158,9 @@ ONEM2M_SAE_TABLE *ONEM2M_SAE_get_binding_table(SSL *ssl);
  *   CSE-ID certificate: a subjectAltName dNSName "<CSE-ID>.<sp_domain>"
  *                       (sp_domain: the server's SP domain, compared
  *                       without case); entity = the SP-relative CSE-ID
- *                       "/<CSE-ID>", credential "32-<dNSName>".
+ *                       "/<CSE-ID>" as written (CSE-IDs are case-
+ *                       sensitive), credential "32-<CSE-ID>.<sp_domain in
+ *                       lower case>".
  *
  * Nothing (NULL, *reason says why) unless the handshake is complete and
  * OpenSSL verified the certificate (SSL_get_verify_result() == X509_V_OK);

@@ -1005,6 +1005,122 @@ END_TEST
 
 
 /*
+ * Originator checks on a server with certificates only: the CSEs and AEs
+ * with certificates are those onem2m_sae_cert_entity lists.  A CSE is
+ * itself and forwards for AEs and unlisted CSEs, but claims neither a
+ * listed CSE nor this gateway; an AE uses its stem; an AE-ID certificate
+ * of another SP acts for nobody here; unbound clients cannot claim a
+ * listed entity.
+ */
+#define CERT_ONLY_SERVER \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_verify_client optional;\n" \
+    "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n" \
+    "    onem2m_sae optional;\n" \
+    "    onem2m_sae_sp_domain " SP_DOMAIN ";\n" \
+    "    onem2m_sae_cse_id " GATEWAY_ID ";\n" \
+    "    onem2m_sae_sp_id " SP_DOMAIN ";\n" \
+    "    onem2m_sae_cert_entity /in-cse-1 /in-cse-2 " DOOR_AE_ID ";\n" \
+    "    onem2m_sae_originator check;\n" \
+    "    location / {\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "        proxy_set_header X-Method $onem2m_sae_method;\n" \
+    "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n" \
+    "    }\n" \
+    "}\n"
+
+#define FOREIGN_AE_ID  "//other.sp.com/" GATEWAY_ID "/Cdoor-AE1"
+
+START_TEST(originator_on_certificate_only_server)
+{
+    static const struct {
+        const char  *cert;       /* NULL: no certificate, unbound */
+        const char  *origin;
+        int          status;
+        const char  *rsc;
+        const char  *entity;     /* bound, for forwarded requests */
+    } cases[] = {
+        { "in-cse-1", "/in-cse-1", 200, "", "/in-cse-1" },
+        { "in-cse-1", "//" SP_DOMAIN "/in-cse-1", 200, "", "/in-cse-1" },
+        { "in-cse-1", "/in-cse-3", 200, "", "/in-cse-1" },
+        { "in-cse-1", "Cdoor-AE1", 200, "", "/in-cse-1" },
+        { "in-cse-1", "/in-cse-2", 403, "4106", NULL },
+        { "in-cse-1", "//" SP_DOMAIN "/in-cse-2", 403, "4106", NULL },
+        { "in-cse-1", "/" GATEWAY_ID, 403, "4106", NULL },
+        { "in-cse-2", "/in-cse-2", 200, "", "/in-cse-2" },
+        { "door", "Cdoor-AE1", 200, "", DOOR_AE_ID },
+        { "door", "/in-cse-1", 403, "4106", NULL },
+        { "foreign", "Cdoor-AE1", 403, "4106", NULL },
+        { "foreign", FOREIGN_AE_ID, 403, "4106", NULL },
+        { NULL, "Cdoor-AE1", 403, "4106", NULL },
+        { NULL, "/in-cse-2", 403, "4107", NULL },
+        { NULL, "Cvisitor", 200, "", NULL },
+    };
+    harness_upstream       *up;
+    const harness_request  *req;
+    cert_result             res;
+    size_t                  i, forwarded;
+    int                     port;
+
+    onem2m_cert("ae", "foreign", FOREIGN_AE_ID);
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    ck_assert_int_eq(harness_nginx_config(ng, CERT_ONLY_SERVER), 0);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+    port = harness_nginx_port(ng, 0);
+
+    forwarded = 0;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cert_request(port, cases[i].cert, i % 2 ? TLS1_2_VERSION
+                                                : TLS1_3_VERSION,
+                     cases[i].origin, &res);
+        ck_assert_msg(res.handshake_ok == 1, "case %zu: no handshake", i);
+        ck_assert_msg(res.status == cases[i].status,
+                      "%s claiming %s: status %d",
+                      cases[i].cert ? cases[i].cert : "unbound",
+                      cases[i].origin, res.status);
+        ck_assert_str_eq(res.rsc, cases[i].rsc);
+
+        if (cases[i].status != 200) {
+            ck_assert_uint_eq(harness_upstream_count(up), forwarded);
+            continue;
+        }
+
+        forwarded++;
+        ck_assert_uint_eq(harness_upstream_count(up), forwarded);
+        req = harness_upstream_last(up);
+        ck_assert_ptr_nonnull(req);
+        ck_assert_str_eq(harness_req_header(req, "X-M2M-Origin"),
+                         cases[i].origin);
+
+        if (cases[i].entity == NULL) {
+            ck_assert_uint_eq(harness_header_count(req->headers,
+                                                   req->nheaders,
+                                                   ENTITY_HDR), 0);
+        } else {
+            ck_assert_str_eq(harness_req_header(req, ENTITY_HDR),
+                             cases[i].entity);
+            ck_assert_str_eq(harness_req_header(req, "X-Method"), "cert");
+        }
+    }
+
+    ck_assert(harness_log_wait(ng, "originator \"Cdoor-AE1\" refused with "
+                               "4106: AE-ID certificate of another SP",
+                               harness_timeout_ms(5000)));
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+END_TEST
+
+
+/*
  * A certificate binds only on the server whose CA list verified it.  The
  * default server trusts another CA; without SNI its SSL_CTX verifies the
  * handshake, and a Host naming the certificate server must not bind that
@@ -1178,6 +1294,7 @@ Suite *sae_cert_suite(void)
     tcase_add_loop_test(tc, originator_checks_cert_sessions, 0, 5);
     tcase_add_loop_test(tc, unbound_certificate_sessions_refused, 0, 2);
     tcase_add_test(tc, certificate_only_server);
+    tcase_add_test(tc, originator_on_certificate_only_server);
     tcase_add_loop_test(tc, certificate_of_other_server_ca_refused, 0, 2);
     tcase_add_loop_test(tc, configuration_checked, 0, 5);
     suite_add_tcase(s, tc);
