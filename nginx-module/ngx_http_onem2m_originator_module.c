@@ -22,6 +22,11 @@
  * those "onem2m_sae_cert_entity" names: a certificate says who its holder
  * is, but only the operator knows which others hold one.
  *
+ * Identifiers compare with their case, but where a claim could stand for
+ * someone protected (this gateway's CSE-ID, an entity of the list) case
+ * variants count as that entity too: DNS names and certificates ignore
+ * case, and a CSE behind may as well.
+ *
  * The handler runs in the PREACCESS phase after the SAE module's handler
  * (which answers 4107 where SAE is required): nginx runs the handlers of
  * a phase in the reverse order of their registration, so this one takes
@@ -68,6 +73,8 @@ typedef struct {
     ngx_str_t                  sp_id;     /* without the leading "//" */
     /* entities with certificates: ngx_http_onem2m_originator_entity_t */
     ngx_array_t               *cert_entities;
+    /* the same, read with this server's CSE-ID and SP-ID */
+    ngx_array_t               *cert_ids;  /* ngx_http_onem2m_id_t */
 } ngx_http_onem2m_originator_srv_conf_t;
 
 
@@ -151,6 +158,8 @@ static void ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id,
     ngx_str_t *sp_id, ngx_http_onem2m_id_t *id);
 static ngx_uint_t ngx_http_onem2m_id_equal(ngx_http_onem2m_id_t *a,
     ngx_http_onem2m_id_t *b);
+static ngx_uint_t ngx_http_onem2m_id_equal_nocase(ngx_http_onem2m_id_t *a,
+    ngx_http_onem2m_id_t *b);
 static ngx_uint_t ngx_http_onem2m_id_printable(ngx_str_t *id);
 static ngx_uint_t ngx_http_onem2m_id_is_request_for_id(ngx_str_t *id);
 static size_t ngx_http_onem2m_id_sanitise(u_char *dst, ngx_str_t *src,
@@ -166,6 +175,8 @@ static char *ngx_http_onem2m_originator_cert_entity(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
     ngx_http_onem2m_originator_site_t *site);
+static ngx_int_t ngx_http_onem2m_originator_read_entities(ngx_conf_t *cf,
+    ngx_http_onem2m_originator_srv_conf_t *oscf);
 static void *ngx_http_onem2m_originator_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf,
@@ -467,12 +478,15 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    /* a CSE forwards for others, but is neither this gateway ... */
+    /*
+     * A CSE forwards for others, but is neither this gateway ... in any
+     * case: DNS names and certificates ignore it, a CSE behind may too.
+     */
 
     if (claim.kind == NGX_HTTP_ONEM2M_ID_CSE
         && claim.canonical.len == oscf->cse_id.len + 1
-        && ngx_strncmp(claim.canonical.data + 1, oscf->cse_id.data,
-                       oscf->cse_id.len)
+        && ngx_strncasecmp(claim.canonical.data + 1, oscf->cse_id.data,
+                           oscf->cse_id.len)
            == 0)
     {
         return ngx_http_onem2m_originator_refuse(r,
@@ -745,10 +759,9 @@ ngx_http_onem2m_originator_credential(ngx_http_request_t *r,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     ngx_http_onem2m_id_t *id, ngx_str_t *entity)
 {
-    ngx_uint_t                            i;
-    ngx_http_onem2m_id_t                  listed;
-    const ONEM2M_SAE_ENTRY               *entry;
-    ngx_http_onem2m_originator_entity_t  *e;
+    ngx_uint_t               i;
+    ngx_http_onem2m_id_t    *listed;
+    const ONEM2M_SAE_ENTRY  *entry;
 
     entry = ngx_http_onem2m_originator_find(r, oscf, claim, id);
 
@@ -758,19 +771,18 @@ ngx_http_onem2m_originator_credential(ngx_http_request_t *r,
         return entry->entity_type;
     }
 
-    if (oscf->cert_entities == NULL || id->kind == NGX_HTTP_ONEM2M_ID_OTHER) {
+    if (oscf->cert_ids == NULL) {
         return 0;
     }
 
-    e = oscf->cert_entities->elts;
+    /* in any case, like the gateway's own CSE-ID */
 
-    for (i = 0; i < oscf->cert_entities->nelts; i++) {
-        ngx_http_onem2m_id_parse(&e[i].id, &oscf->cse_id, &oscf->sp_id,
-                                 &listed);
+    listed = oscf->cert_ids->elts;
 
-        if (ngx_http_onem2m_id_equal(&listed, id)) {
-            *entity = e[i].id;
-            return (listed.kind == NGX_HTTP_ONEM2M_ID_CSE)
+    for (i = 0; i < oscf->cert_ids->nelts; i++) {
+        if (ngx_http_onem2m_id_equal_nocase(&listed[i], id)) {
+            *entity = listed[i].canonical;
+            return (listed[i].kind == NGX_HTTP_ONEM2M_ID_CSE)
                    ? ONEM2M_SAE_ENTITY_CSE : ONEM2M_SAE_ENTITY_AE;
         }
     }
@@ -1003,8 +1015,10 @@ ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
 
         id->kind = NGX_HTTP_ONEM2M_ID_AE;
 
+        /* this gateway's CSE-ID in any case: its AEs are refused alike */
+
         if ((size_t) (slash - rest - 1) == cse_id->len
-            && ngx_strncmp(rest + 1, cse_id->data, cse_id->len) == 0)
+            && ngx_strncasecmp(rest + 1, cse_id->data, cse_id->len) == 0)
         {
             id->canonical.data = slash + 1;
             id->canonical.len = last - slash - 1;
@@ -1037,6 +1051,19 @@ ngx_http_onem2m_id_equal(ngx_http_onem2m_id_t *a, ngx_http_onem2m_id_t *b)
            && a->canonical.len == b->canonical.len
            && ngx_strncmp(a->canonical.data, b->canonical.data,
                           a->canonical.len)
+              == 0;
+}
+
+
+static ngx_uint_t
+ngx_http_onem2m_id_equal_nocase(ngx_http_onem2m_id_t *a,
+    ngx_http_onem2m_id_t *b)
+{
+    return a->kind == b->kind
+           && a->kind != NGX_HTTP_ONEM2M_ID_OTHER
+           && a->canonical.len == b->canonical.len
+           && ngx_strncasecmp(a->canonical.data, b->canonical.data,
+                              a->canonical.len)
               == 0;
 }
 
@@ -1315,6 +1342,7 @@ ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf)
      *
      *     oscf->cse_id = { 0, NULL };
      *     oscf->sp_id = { 0, NULL };
+     *     oscf->cert_ids = NULL;
      */
 
     oscf->cert_entities = NGX_CONF_UNSET_PTR;
@@ -1330,9 +1358,32 @@ ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf, void *parent,
     ngx_http_onem2m_originator_srv_conf_t *prev = parent;
     ngx_http_onem2m_originator_srv_conf_t *conf = child;
 
+    ngx_http_onem2m_originator_entity_t  *e;
+
     ngx_conf_merge_str_value(conf->cse_id, prev->cse_id, "");
     ngx_conf_merge_str_value(conf->sp_id, prev->sp_id, "");
-    ngx_conf_merge_ptr_value(conf->cert_entities, prev->cert_entities, NULL);
+    /*
+     * A list of who must not be impersonated only grows: a server's own
+     * entries add to those of http{}.
+     */
+
+    if (conf->cert_entities == NGX_CONF_UNSET_PTR) {
+        conf->cert_entities = (prev->cert_entities == NGX_CONF_UNSET_PTR)
+                              ? NULL : prev->cert_entities;
+
+    } else if (prev->cert_entities != NGX_CONF_UNSET_PTR
+               && prev->cert_entities != NULL)
+    {
+        e = ngx_array_push_n(conf->cert_entities,
+                             prev->cert_entities->nelts);
+        if (e == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(e, prev->cert_entities->elts,
+                   prev->cert_entities->nelts
+                   * sizeof(ngx_http_onem2m_originator_entity_t));
+    }
 
     return NGX_CONF_OK;
 }
@@ -1414,12 +1465,28 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
     ngx_uint_t                               i;
     ngx_array_t                             *handlers;
     ngx_http_handler_pt                     *h;
+    ngx_http_core_srv_conf_t               **cscfp;
     ngx_http_core_main_conf_t               *cmcf;
     ngx_http_onem2m_originator_site_t       *site;
+    ngx_http_onem2m_originator_srv_conf_t   *oscf;
     ngx_http_onem2m_originator_main_conf_t  *omcf;
 
     omcf = ngx_http_conf_get_module_main_conf(cf,
                                          ngx_http_onem2m_originator_module);
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /* every server's list is checked, used or not */
+
+    cscfp = cmcf->servers.elts;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        oscf = cscfp[i]->ctx->srv_conf[
+                                ngx_http_onem2m_originator_module.ctx_index];
+
+        if (ngx_http_onem2m_originator_read_entities(cf, oscf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
 
     site = omcf->sites.elts;
 
@@ -1447,7 +1514,6 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
      * limit_conn), whatever the order of the modules.
      */
 
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
     handlers = &cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers;
 
     h = ngx_array_push(handlers);
@@ -1466,8 +1532,8 @@ ngx_http_onem2m_originator_init(ngx_conf_t *cf)
 
 /*
  * A location with originator checks: its server must associate, know its
- * CSE-ID, know its SP-ID when certificates name SPs, and every entity it
- * lists must be a CSE-ID or an AE-ID.
+ * CSE-ID, and know its SP-ID when certificates name SPs, the SP of its
+ * CSE-ID certificates.
  */
 
 static ngx_int_t
@@ -1475,9 +1541,7 @@ ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
     ngx_http_onem2m_originator_site_t *site)
 {
     ngx_str_t                              *domain;
-    ngx_uint_t                              i, methods;
-    ngx_http_onem2m_id_t                    id;
-    ngx_http_onem2m_originator_entity_t    *e;
+    ngx_uint_t                              methods;
     ngx_http_onem2m_originator_srv_conf_t  *oscf;
 
     oscf = site->srv_conf[ngx_http_onem2m_originator_module.ctx_index];
@@ -1523,27 +1587,74 @@ ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
             || ngx_strncasecmp(domain->data, oscf->sp_id.data, domain->len)
                != 0))
     {
-        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"onem2m_sae_sp_domain %V\" is not "
                       "\"onem2m_sae_sp_id %V\": the CSE-ID certificates of "
-                      "%V are checked as CSEs of %V, in %s:%ui",
+                      "%V would be checked as CSEs of %V, in %s:%ui",
                       domain, &oscf->sp_id, domain, &oscf->sp_id,
                       site->olcf->file, site->olcf->line);
+        return NGX_ERROR;
     }
 
-    if (oscf->cert_entities == NULL) {
+    return NGX_OK;
+}
+
+
+/*
+ * "onem2m_sae_cert_entity" read once with the server's CSE-ID and SP-ID:
+ * each must be a CSE-ID or an AE-ID whose stem starts with "C" or "S"
+ * (TS-0001 Table 7.2-1), which also catches a CSE-ID written without its
+ * "/", as "onem2m_sae_cse_id" takes it.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_originator_read_entities(ngx_conf_t *cf,
+    ngx_http_onem2m_originator_srv_conf_t *oscf)
+{
+    u_char                               *stem, *last;
+    ngx_uint_t                            i;
+    ngx_http_onem2m_id_t                 *id;
+    ngx_http_onem2m_originator_entity_t  *e;
+
+    if (oscf->cert_entities == NULL || oscf->cert_ids != NULL) {
         return NGX_OK;
+    }
+
+    oscf->cert_ids = ngx_array_create(cf->pool, oscf->cert_entities->nelts,
+                                      sizeof(ngx_http_onem2m_id_t));
+    if (oscf->cert_ids == NULL) {
+        return NGX_ERROR;
     }
 
     e = oscf->cert_entities->elts;
 
     for (i = 0; i < oscf->cert_entities->nelts; i++) {
-        ngx_http_onem2m_id_parse(&e[i].id, &oscf->cse_id, &oscf->sp_id, &id);
 
-        if (id.kind == NGX_HTTP_ONEM2M_ID_OTHER) {
+        id = ngx_array_push(oscf->cert_ids);
+        if (id == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_onem2m_id_parse(&e[i].id, &oscf->cse_id, &oscf->sp_id, id);
+
+        if (id->kind == NGX_HTTP_ONEM2M_ID_AE) {
+            last = e[i].id.data + e[i].id.len;
+
+            for (stem = last; stem > e[i].id.data && stem[-1] != '/'; stem--)
+            {
+                /* void */
+            }
+
+            if (last - stem < 2 || (*stem != 'C' && *stem != 'S')) {
+                id->kind = NGX_HTTP_ONEM2M_ID_OTHER;
+            }
+        }
+
+        if (id->kind == NGX_HTTP_ONEM2M_ID_OTHER) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"%V\" in \"onem2m_sae_cert_entity\" is neither "
-                          "a CSE-ID (\"/<CSE-ID>\") nor an AE-ID in %s:%ui",
+                          "a CSE-ID (\"/<CSE-ID>\") nor an AE-ID (a stem "
+                          "starting with \"C\" or \"S\") in %s:%ui",
                           &e[i].id, e[i].file, e[i].line);
             return NGX_ERROR;
         }

@@ -51,6 +51,7 @@
  * 4107 comes first), "/off/" does not check, "/fcgi/" assigns for FastCGI.
  */
 static const char *gw_server =
+    "onem2m_sae_cert_entity /in-cse-11;   # adds to each server's list\n"
     "server {\n"
     "    listen 127.0.0.1:{{PORT}} ssl;\n"
     "    {{CERT}}\n"
@@ -770,11 +771,26 @@ START_TEST(cert_entities_claimed)
     expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
                    NULL, 403, "4107", "a CSE-ID needs");
 
-    /* the listing is exact: a near miss is someone else */
+    /* the http{} list adds to the server's */
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-11\r\n",
+                   NULL, 403, "4106", "another CSE");
+
+    /* case variants are refused alike, of this gateway's CSE-ID too */
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /IN-CSE-9\r\n",
+                   NULL, 403, "4106", "another CSE");
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /MN-CSE-123456\r\n",
+                   NULL, 403, "4106", "CSE-ID of this gateway");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-ae1\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: /MN-CSE-123456/Cdoor-AE1\r\n",
+                   NULL, 403, "4106", "its own security association");
+
+    /* a near miss is someone else */
     expect_forwarded(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE12\r\n",
                      NULL, "Cdoor-AE12", NULL);
-    expect_forwarded(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-ae1\r\n",
-                     NULL, "Cdoor-ae1", NULL);
+    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-91\r\n",
+                     NULL, "/in-cse-91", CSE7_ENTITY);
 
     gw_stop();
     gw_teardown();
@@ -1222,6 +1238,33 @@ START_TEST(conf_bad_cert_entities)
         "\"//in.provider.com\" in \"onem2m_sae_cert_entity\" is neither",
         "# sp only");
 
+    /* a CSE-ID without its "/" reads as an AE stem, which it is not */
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_originator check;\n"
+        "    onem2m_sae_cert_entity in-cse-3;   # no slash\n"
+        "}\n",
+        "[emerg] \"in-cse-3\" in \"onem2m_sae_cert_entity\" is neither a "
+        "CSE-ID (\"/<CSE-ID>\") nor an AE-ID (a stem starting with \"C\" "
+        "or \"S\")",
+        "# no slash");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cert_entity //in.provider.com/in-cse-1/door;\n"
+        "}\n",
+        "\"//in.provider.com/in-cse-1/door\" in \"onem2m_sae_cert_entity\" "
+        "is neither", "/door;");
+
+    /* checked on a server without originator checks too */
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cert_entity /in-cse-1/C1/x;   # unused\n"
+        "}\n",
+        "\"/in-cse-1/C1/x\" in \"onem2m_sae_cert_entity\" is neither",
+        "# unused");
+
     expect_conf_error(
         CONF_HEAD
         "    onem2m_sae_cert_entity \"/in cse\";\n"
@@ -1290,7 +1333,7 @@ START_TEST(conf_cert_servers)
     ck_assert_msg(strstr(out, "[warn]") == NULL, "nginx -t said: %s", out);
     harness_nginx_free(ng);
 
-    /* an SP domain that is not the SP-ID: warned, once per server */
+    /* an SP domain that is not the SP-ID: refused, once per server */
     ng = harness_nginx_new();
     ck_assert_ptr_nonnull(ng);
     ck_assert_int_eq(harness_nginx_config(ng,
@@ -1309,17 +1352,17 @@ START_TEST(conf_cert_servers)
         "}\n"), 0);
 
     out = NULL;
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "nginx -t said: %s",
+    ck_assert_msg(harness_nginx_test(ng, &out) != 0, "nginx -t said: %s",
                   out ? out : "");
     snprintf(where, sizeof(where),
-             "[warn] \"onem2m_sae_sp_domain m2m.other.com\" is not "
+             "[emerg] \"onem2m_sae_sp_domain m2m.other.com\" is not "
              "\"onem2m_sae_sp_id in.provider.com\": the CSE-ID certificates "
-             "of m2m.other.com are checked as CSEs of in.provider.com, "
+             "of m2m.other.com would be checked as CSEs of in.provider.com, "
              "in %s:%d", harness_nginx_conf_path(ng),
              harness_nginx_conf_line(ng, "# here"));
     p = strstr(out, where);
     ck_assert_msg(p != NULL, "nginx -t said: %s", out);
-    ck_assert_msg(strstr(p + 1, "[warn]") == NULL, "twice: %s", out);
+    ck_assert_msg(strstr(p + 1, "[emerg]") == NULL, "twice: %s", out);
     harness_nginx_free(ng);
 }
 END_TEST
