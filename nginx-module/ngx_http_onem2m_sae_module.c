@@ -1495,7 +1495,7 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
 
     u_char      c;
-    size_t      label;
+    size_t      label, digits;
     ngx_str_t  *value;
     ngx_uint_t  i;
 
@@ -1507,7 +1507,8 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
 
     /*
      * A host name (RFC 1123): at most 253 bytes of dot-separated labels of
-     * 1 to 63 letters, digits and inner "-".
+     * 1 to 63 letters, digits and inner "-", the last one not all digits
+     * (that would be an IPv4 address).
      */
 
     if (value[1].len == 0 || value[1].len > 253) {
@@ -1515,6 +1516,7 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     label = 0;
+    digits = 0;
 
     for (i = 0; i <= value[1].len; i++) {
         c = (i < value[1].len) ? value[1].data[i] : '.';
@@ -1524,12 +1526,20 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
                 goto invalid;
             }
 
+            if (i == value[1].len && digits == label) {
+                goto invalid;
+            }
+
             label = 0;
+            digits = 0;
             continue;
         }
 
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || (c == '-' && label > 0)))
+        if (c >= '0' && c <= '9') {
+            digits++;
+
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                     || (c == '-' && label > 0)))
         {
             goto invalid;
         }

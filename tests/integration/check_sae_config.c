@@ -290,10 +290,21 @@ START_TEST(sp_domain_checked)
         "0123456789012345678901234567890123456789012345678901234567890123"
             ".sp.com",
         "m2m.sp.com.",
+        ".m2m.sp.com",
+        "m2m..sp.com",
+        "10.0.0.1",
+        "m2m.sp.123",
+        /* 254 bytes in labels of 63 */
+        "012345678901234567890123456789012345678901234567890123456789012."
+        "012345678901234567890123456789012345678901234567890123456789012."
+        "012345678901234567890123456789012345678901234567890123456789012."
+        "0123456789012345678901234567890123456789012345678901234567890a",
     };
     const char  *out;
     char         conf[1024];
     int          rc;
+
+    ck_assert_uint_eq(strlen(bad[sizeof(bad) / sizeof(bad[0]) - 1]), 254);
 
     if (_i == (int) (sizeof(bad) / sizeof(bad[0]))) {
         /* 63 bytes, digits first and inner "-": accepted */
@@ -452,7 +463,7 @@ Suite *sae_config_suite(void)
               SAE_TEST(ciphers_without_psk_while_tls12);
               SAE_TEST(ciphers_without_psk_tls13_only_passes);
               tcase_add_loop_test(tc_, mixed_server_checked, 0, 6);
-              tcase_add_loop_test(tc_, sp_domain_checked, 0, 8);
+              tcase_add_loop_test(tc_, sp_domain_checked, 0, 13);
               tcase_add_loop_test(tc_, invalid_header_names, 0, 5);
               SAE_TEST(identity_header_cannot_be_turned_off);
               tcase_add_loop_test(tc_, duplicate_directives, 0, 4);
