@@ -11,10 +11,11 @@
  *     domain name representation of the CSE-ID, where the SP domain is
  *     the server's own, compared without case (DNS names have none).
  *     Other dNSNames (host names of the same machine) are ignored; two
- *     different CSE-IDs name nothing.  CSE-IDs are case-sensitive (as in
- *     the originator checks): the label is taken exactly as written, so
- *     the certificate must state the CSE-ID in its exact case; "IN-CSE-1"
- *     and "in-cse-1" are two CSEs.
+ *     different CSE-IDs name nothing.  CSE-IDs are case-sensitive: the
+ *     label is taken exactly as written, so the certificate must state the
+ *     CSE-ID in its exact case ("IN-CSE-1" and "in-cse-1" are two
+ *     identities; the nginx originator checks refuse claims of either
+ *     case variant of a protected CSE-ID).
  *   - No wildcards (10.1.1.5, 10.1.1.7): a "*" in any dNSName or URI
  *     makes the certificate name nothing.
  *   - An AE-ID and a CSE-ID in one certificate name nothing.
@@ -23,9 +24,10 @@
  * label as written.
  *
  * Credential-IDs (TS-0003 10.4, Table 12.3.2.1-1): "33-<absolute AE-ID>",
- * the URI as written, and "32-<CSE-ID>.<sp_domain>": the CSE-ID label as
- * written, then the configured SP domain in lower case, so the spelling
- * of the SP domain in a certificate does not change the credential.  Both
+ * the URI as written but for its SP-ID in lower case, and
+ * "32-<CSE-ID>.<sp_domain>": the CSE-ID label as written, then the
+ * configured SP domain in lower case, so the spelling of a domain name in
+ * a certificate does not change the credential.  Both
  * are globally unique as 10.4 requires (an SP-relative CSE-ID is not), and
  * for CSE-IDs within 10.4's alphabet; absolute AE-IDs need "/", which the
  * sec:credentialID type (xs:anyURI value) allows.
@@ -352,6 +354,14 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
                found.ae_id_len);
         id->credential_id_len = (unsigned short) (SAE_CRED_PREFIX_LEN
                                                   + found.ae_id_len);
+
+        /* the SP-ID, a domain name, in lower case: "//<SP-ID>/..." */
+        for (i = SAE_CRED_PREFIX_LEN + 2;
+             i < id->credential_id_len && cache->credential_id[i] != '/';
+             i++)
+        {
+            cache->credential_id[i] = sae_lower(cache->credential_id[i]);
+        }
 
     } else if (found.cse_name != NULL) {
         cache->entity[0] = '/';

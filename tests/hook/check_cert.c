@@ -507,6 +507,40 @@ START_TEST(test_cse_id_case)
 END_TEST
 
 
+/*
+ * An AE-ID's SP-ID is a domain name: the credential has it in lower case,
+ * the rest as written; the entity is the URI as written.
+ */
+START_TEST(test_ae_id_sp_case)
+{
+    static const struct {
+        const char  *uri;
+        const char  *credential_id;
+    } cases[] = {
+        { "//M2M.Sp.COM/mn-cse-123456/Cdoor-AE1", "33-" AE_C_ID },
+        { "//M2M.SP.COM/Sdoor-AE2", "33-" AE_S_ID },
+        { "//m2m.sp.com/MN-CSE-123456/CDoor-AE1",
+          "33-//m2m.sp.com/MN-CSE-123456/CDoor-AE1" },
+    };
+    const ONEM2M_SAE_CERT_IDENTITY  *id;
+    credential                       cred;
+    SSL                             *client, *server;
+    char                             san[300];
+    int                              reason;
+
+    snprintf(san, sizeof(san), "URI:%s", cases[_i].uri);
+    leaf(&cred, san);
+    reason = -1;
+    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
+    assert_identity(id, ONEM2M_SAE_ENTITY_AE, cases[_i].uri,
+                    cases[_i].credential_id);
+    free_pair(client, server);
+    credential_free(&cred);
+}
+END_TEST
+
+
 /* a CSE-ID certificate of another SP domain, or none configured */
 START_TEST(test_cse_other_domain)
 {
@@ -1203,6 +1237,7 @@ Suite *cert_suite(void)
     tcase_add_loop_test(tc, test_ae_id_cert, 0, 4);
     tcase_add_loop_test(tc, test_cse_id_cert, 0, 5);
     tcase_add_loop_test(tc, test_cse_id_case, 0, 5);
+    tcase_add_loop_test(tc, test_ae_id_sp_case, 0, 3);
     tcase_add_loop_test(tc, test_cse_other_domain, 0, 5);
     tcase_add_loop_test(tc, test_unverified, 0, 4);
     tcase_add_loop_test(tc, test_no_san, 0, 2);
