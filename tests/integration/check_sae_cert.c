@@ -1033,6 +1033,8 @@ END_TEST
     "}\n"
 
 #define FOREIGN_AE_ID  "//other.sp.com/" GATEWAY_ID "/Cdoor-AE1"
+/* our SP-ID in another case: not foreign */
+#define UPPER_AE_ID    "//M2M.SP.COM/" GATEWAY_ID "/Cdoor-AE2"
 
 START_TEST(originator_on_certificate_only_server)
 {
@@ -1042,22 +1044,33 @@ START_TEST(originator_on_certificate_only_server)
         int          status;
         const char  *rsc;
         const char  *entity;     /* bound, for forwarded requests */
+        const char  *credential_id;
     } cases[] = {
-        { "in-cse-1", "/in-cse-1", 200, "", "/in-cse-1" },
-        { "in-cse-1", "//" SP_DOMAIN "/in-cse-1", 200, "", "/in-cse-1" },
-        { "in-cse-1", "/in-cse-3", 200, "", "/in-cse-1" },
-        { "in-cse-1", "Cdoor-AE1", 200, "", "/in-cse-1" },
-        { "in-cse-1", "/in-cse-2", 403, "4106", NULL },
-        { "in-cse-1", "//" SP_DOMAIN "/in-cse-2", 403, "4106", NULL },
-        { "in-cse-1", "/" GATEWAY_ID, 403, "4106", NULL },
-        { "in-cse-2", "/in-cse-2", 200, "", "/in-cse-2" },
-        { "door", "Cdoor-AE1", 200, "", DOOR_AE_ID },
-        { "door", "/in-cse-1", 403, "4106", NULL },
-        { "foreign", "Cdoor-AE1", 403, "4106", NULL },
-        { "foreign", FOREIGN_AE_ID, 403, "4106", NULL },
-        { NULL, "Cdoor-AE1", 403, "4106", NULL },
-        { NULL, "/in-cse-2", 403, "4107", NULL },
-        { NULL, "Cvisitor", 200, "", NULL },
+#define CSE1  "/in-cse-1", "32-in-cse-1." SP_DOMAIN
+#define CSE2  "/in-cse-2", "32-in-cse-2." SP_DOMAIN
+        { "in-cse-1", "/in-cse-1", 200, "", CSE1 },
+        { "in-cse-1", "//" SP_DOMAIN "/in-cse-1", 200, "", CSE1 },
+        { "in-cse-1", "/in-cse-3", 200, "", CSE1 },
+        { "in-cse-1", "Cdoor-AE1", 200, "", CSE1 },
+        { "in-cse-1", "/in-cse-2", 403, "4106", NULL, NULL },
+        { "in-cse-1", "//" SP_DOMAIN "/in-cse-2", 403, "4106", NULL, NULL },
+        { "in-cse-1", "/" GATEWAY_ID, 403, "4106", NULL, NULL },
+        { "in-cse-2", "/in-cse-2", 200, "", CSE2 },
+        { "door", "Cdoor-AE1", 200, "", DOOR_AE_ID, "33-" DOOR_AE_ID },
+        { "door", "/in-cse-1", 403, "4106", NULL, NULL },
+        { "door", "Cdoor-AE2", 403, "4106", NULL, NULL },
+        { "door", "Cother-AE", 403, "4106", NULL, NULL },
+        { "upper", "Cdoor-AE2", 200, "", UPPER_AE_ID,
+          "33-//" SP_DOMAIN "/" GATEWAY_ID "/Cdoor-AE2" },
+        { "upper", "Cdoor-AE1", 403, "4106", NULL, NULL },
+        { "foreign", "Cdoor-AE1", 403, "4106", NULL, NULL },
+        { "foreign", FOREIGN_AE_ID, 403, "4106", NULL, NULL },
+        { NULL, "Cdoor-AE1", 403, "4106", NULL, NULL },
+        { NULL, DOOR_AE_ID, 403, "4106", NULL, NULL },
+        { NULL, "/in-cse-2", 403, "4107", NULL, NULL },
+        { NULL, "Cvisitor", 200, "", NULL, NULL },
+#undef CSE1
+#undef CSE2
     };
     harness_upstream       *up;
     const harness_request  *req;
@@ -1066,6 +1079,7 @@ START_TEST(originator_on_certificate_only_server)
     int                     port;
 
     onem2m_cert("ae", "foreign", FOREIGN_AE_ID);
+    onem2m_cert("ae", "upper", UPPER_AE_ID);
 
     up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     ck_assert_ptr_nonnull(up);
@@ -1107,6 +1121,8 @@ START_TEST(originator_on_certificate_only_server)
             ck_assert_str_eq(harness_req_header(req, ENTITY_HDR),
                              cases[i].entity);
             ck_assert_str_eq(harness_req_header(req, "X-Method"), "cert");
+            ck_assert_str_eq(harness_req_header(req, "X-Credential"),
+                             cases[i].credential_id);
         }
     }
 
