@@ -10,7 +10,8 @@
  * credential 32-mn-cse-123456.m2m.sp.com, a forged identity header from
  * the local CSE is replaced), refuses the gateway claiming a listed CSE
  * (4106), and refuses a TLS client without a certificate.  SIGINT to the
- * demo's process group (Ctrl-C) stops everything: the script exits 0, the
+ * demo's process group (Ctrl-C), or SIGTERM to the script alone, stops
+ * everything: the script exits 0, no process of its group is left, the
  * ports are free, its temporary directory is gone.
  */
 
@@ -49,7 +50,8 @@
 
 
 typedef struct {
-    pid_t    pid;           /* the script, leader of its process group */
+    pid_t    pid;           /* the script, until it exited */
+    pid_t    pgid;          /* its process group: its pid */
     int      out_fd;        /* its stdout (a pipe) */
     char     out[16384];    /* what it printed on stdout so far */
     size_t   out_len;
@@ -74,11 +76,15 @@ now_ms(void)
 }
 
 
-/* the demo's stderr (nginx's logs, make, the script's messages) */
+/*
+ * The end of the demo's stderr (nginx's logs, make, the script's
+ * messages): where a failure shows, short enough for Check's messages
+ * (BUFSIZ).
+ */
 static char *
 demo_stderr(void)
 {
-    static char  buf[65536];
+    static char  buf[4096];
     char         path[300];
     ssize_t      n;
     off_t        size;
@@ -90,7 +96,6 @@ demo_stderr(void)
     if (fd < 0) {
         return buf;
     }
-    /* the end is where a failure shows */
     size = lseek(fd, 0, SEEK_END);
     lseek(fd, size > (off_t) sizeof(buf) - 1
               ? size - (off_t) sizeof(buf) + 1 : 0, SEEK_SET);
@@ -99,6 +104,54 @@ demo_stderr(void)
     close(fd);
 
     return buf;
+}
+
+
+/*
+ * The guardian: Check's forked test process _exit()s on a failed
+ * assertion, without teardown.  A child of setup() reads the demo's
+ * process group ids from a pipe; at EOF without the final 0 (the test
+ * died) it stops what is left of the group (the script's TERM trap first,
+ * then SIGKILL) and names the kept directory.  PR_SET_PDEATHSIG of the
+ * script covers a guardian killed along with the test (Check's timeout).
+ */
+static int  guard_fd = -1;
+
+static void
+guardian(int fd)
+{
+    pid_t      pgid, v;
+    long long  deadline;
+
+    pgid = 0;
+    v = 1;
+    while (read(fd, &v, sizeof(v)) == (ssize_t) sizeof(v)) {
+        if (v != 0) {
+            pgid = v;
+        }
+    }
+    if (v == 0) {
+        _exit(0);
+    }
+
+    if (pgid > 0 && kill(-pgid, SIGTERM) == 0) {
+        deadline = now_ms() + harness_timeout_ms(15000);
+        while (kill(-pgid, 0) == 0 && now_ms() < deadline) {
+            usleep(20000);
+        }
+        kill(-pgid, SIGKILL);
+    }
+    fprintf(stderr, "cert_demo: failed, kept %s\n", dir);
+    _exit(0);
+}
+
+
+static void
+guard(pid_t v)
+{
+    if (guard_fd >= 0) {
+        ck_assert_int_eq(write(guard_fd, &v, sizeof(v)), sizeof(v));
+    }
 }
 
 
@@ -157,6 +210,8 @@ demo_spawn(void)
 
     /* both sides, so that a signal to the group cannot miss the script */
     setpgid(demo.pid, demo.pid);
+    demo.pgid = demo.pid;
+    guard(demo.pgid);
     close(fds[1]);
     demo.out_fd = fds[0];
     demo.out_len = 0;
@@ -272,7 +327,7 @@ demo_start(void)
 }
 
 
-/* whether the demo's stdout names a path "/onem2m-cert-demo.*" in dir */
+/* the temporary directory the demo names on stdout: dir/onem2m-cert-demo.* */
 static void
 demo_tmp_dir(char *path, size_t size)
 {
@@ -461,15 +516,29 @@ assert_port_free(int port)
 static void
 setup(void)
 {
+    pid_t  pid;
+    int    fds[2];
+
     signal(SIGPIPE, SIG_IGN);
+
+    demo.pid = -1;
+    demo.pgid = -1;
+    demo.out_fd = -1;
 
     snprintf(dir, sizeof(dir), "/tmp/onem2m-test-cert-demo.XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     /* nginx's workers (www-data under root) pass through to the prefixes */
     ck_assert_int_eq(chmod(dir, 0755), 0);
 
-    demo.pid = -1;
-    demo.out_fd = -1;
+    ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        close(fds[1]);
+        guardian(fds[0]);
+    }
+    close(fds[0]);
+    guard_fd = fds[1];
 }
 
 
@@ -481,16 +550,23 @@ teardown(void)
     int    status;
 
     if (demo.pid > 0) {
-        /* a failed test: the script's TERM trap stops its servers */
+        /* the script's TERM trap stops its servers */
         kill(-demo.pid, SIGTERM);
         if (demo_wait_exit(harness_timeout_ms(15000), &status) != 0) {
             kill(-demo.pid, SIGKILL);
             waitpid(demo.pid, &status, 0);
+            demo.pid = -1;
         }
     }
     if (demo.out_fd >= 0) {
         close(demo.out_fd);
+        demo.out_fd = -1;
     }
+
+    /* the test passed: the guardian has nothing to do */
+    guard(0);
+    close(guard_fd);
+    guard_fd = -1;
 
     if (getenv("ONEM2M_TEST_KEEP") != NULL) {
         fprintf(stderr, "kept %s\n", dir);
@@ -572,12 +648,19 @@ START_TEST(demo_runs_and_stops)
         harness_tls_result_free(&tres);
     }
 
-    /* Ctrl-C: SIGINT to the process group */
-    pgid = demo.pid;
-    ck_assert_int_eq(kill(-pgid, SIGINT), 0);
+    /*
+     * Ctrl-C: SIGINT to the process group; or SIGTERM to the script
+     * alone ("kill PID"), which must stop its servers itself
+     */
+    pgid = demo.pgid;
+    if (_i == 0) {
+        ck_assert_int_eq(kill(-pgid, SIGINT), 0);
+    } else {
+        ck_assert_int_eq(kill(pgid, SIGTERM), 0);
+    }
     ck_assert_msg(demo_wait_exit(harness_timeout_ms(20000), &status) == 0,
-                  "the demo still runs 20 s after SIGINT; stderr:\n%s",
-                  demo_stderr());
+                  "the demo still runs 20 s after %s; stderr:\n%s",
+                  _i == 0 ? "SIGINT" : "SIGTERM", demo_stderr());
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "the demo ended with status %#x; stderr:\n%s", status,
                   demo_stderr());
@@ -614,7 +697,7 @@ Suite *cert_demo_suite(void)
     tc = tcase_create("run-cert-demo");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, demo_runs_and_stops);
+    tcase_add_loop_test(tc, demo_runs_and_stops, 0, 2);
     suite_add_tcase(s, tc);
 
     return s;
