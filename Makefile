@@ -3,6 +3,7 @@
 #   make            build the provider, the client library, the nginx module
 #   make test       build everything and run every Check suite
 #   make run        start the door-lock gateway demo in the foreground
+#   make run-cert   start the MN-CSE <-> IN-CSE certificate SAE demo
 #   make bench      run the table benchmark (not part of make test)
 #   make fuzz       fuzz the table parser and kpsa: URIs (clang, libFuzzer)
 #   make install    install the provider into OpenSSL's modules directory
@@ -38,7 +39,8 @@ SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module tests test run bench install clean valgrind fuzz
+.PHONY: all deps provider module tests test run run-cert bench install clean \
+        valgrind fuzz
 
 all: deps provider module tests
 
@@ -111,7 +113,8 @@ $(BUILD)/bench/%: bench/%.c $(API_LIB) $(PROV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(TEST_DEFS) -Iprovider -o $@ $< $(API_LIB) $(SSL_LIBS)
 
-test: all
+# the cert_demo suite runs conf/run-cert-demo, which needs the stand-in
+test: all $(BUILD)/tools/cse-stand-in
 	cd $(BUILD)/tests && ./check_all
 
 # The in-process suites under valgrind (no fork: Check's children would
@@ -157,6 +160,9 @@ $(BUILD)/tools/%: tools/%.c
 run: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' \
 	    conf/run-demo $(if $(CSE),--cse $(CSE))
+
+run-cert: all $(BUILD)/tools/cse-stand-in
+	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-cert-demo
 
 NGX_MODULES_DIR ?= /usr/lib/nginx/modules
 
