@@ -471,6 +471,15 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
 
     ngx_http_onem2m_id_parse(&origin->value, &oscf->cse_id, &oscf->sp_id,
                              &claim);
+
+    /* what cannot be read cannot be checked: never forwarded */
+
+    if (claim.kind == NGX_HTTP_ONEM2M_ID_OTHER) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST, &binding->entity, origin,
+                   "X-M2M-Origin is neither an AE-ID nor a CSE-ID", NULL);
+    }
+
     ngx_http_onem2m_id_parse(&binding->entity, &oscf->cse_id, &oscf->sp_id,
                              &bound);
 
@@ -539,6 +548,12 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
 
     ngx_http_onem2m_id_parse(&origin->value, &oscf->cse_id, &oscf->sp_id,
                              &claim);
+
+    if (claim.kind == NGX_HTTP_ONEM2M_ID_OTHER) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST, NULL, origin,
+                   "X-M2M-Origin is neither an AE-ID nor a CSE-ID", NULL);
+    }
 
     type = ngx_http_onem2m_originator_credential(r, oscf, &origin->value,
                                                  &claim, &entity);
@@ -798,6 +813,7 @@ ngx_http_onem2m_originator_other_sp(
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *ae_id)
 {
     u_char  *p, *last, *slash;
+    size_t   len;
 
     p = ae_id->data;
     last = p + ae_id->len;
@@ -812,9 +828,15 @@ ngx_http_onem2m_originator_other_sp(
         return 1;
     }
 
-    /* SP-IDs are domain names: compared without case */
+    /* SP-IDs are domain names: compared without case or final dot */
 
-    return (size_t) (slash - p - 2) != oscf->sp_id.len
+    len = slash - p - 2;
+
+    if (len > 0 && p[2 + len - 1] == '.') {
+        len--;
+    }
+
+    return len != oscf->sp_id.len
            || ngx_strncasecmp(p + 2, oscf->sp_id.data, oscf->sp_id.len) != 0;
 }
 
@@ -937,6 +959,7 @@ ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
     ngx_http_onem2m_id_t *id)
 {
     u_char  *p, *last, *slash, *rest;
+    size_t   len;
 
     ngx_memzero(id, sizeof(ngx_http_onem2m_id_t));
 
@@ -961,8 +984,16 @@ ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
 
         rest = slash;
 
+        /* a domain name, in any case, with or without its final dot */
+
+        len = slash - p - 2;
+
+        if (p[2 + len - 1] == '.') {
+            len--;
+        }
+
         if (sp_id->len != 0
-            && ((size_t) (slash - p - 2) != sp_id->len
+            && (len != sp_id->len
                 || ngx_strncasecmp(p + 2, sp_id->data, sp_id->len) != 0))
         {
             /* another SP: canonical as written, kind by its shape */
@@ -1362,6 +1393,7 @@ ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf, void *parent,
 
     ngx_conf_merge_str_value(conf->cse_id, prev->cse_id, "");
     ngx_conf_merge_str_value(conf->sp_id, prev->sp_id, "");
+
     /*
      * A list of who must not be impersonated only grows: a server's own
      * entries add to those of http{}.
@@ -1602,9 +1634,8 @@ ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
 
 /*
  * "onem2m_sae_cert_entity" read once with the server's CSE-ID and SP-ID:
- * each must be a CSE-ID or an AE-ID whose stem starts with "C" or "S"
- * (TS-0001 Table 7.2-1), which also catches a CSE-ID written without its
- * "/", as "onem2m_sae_cse_id" takes it.
+ * each must be a CSE-ID "/<CSE-ID>" or an SP-relative or absolute AE-ID
+ * whose stem starts with "C" or "S" (TS-0001 Table 7.2-1).
  */
 
 static ngx_int_t
@@ -1636,6 +1667,22 @@ ngx_http_onem2m_originator_read_entities(ngx_conf_t *cf,
         }
 
         ngx_http_onem2m_id_parse(&e[i].id, &oscf->cse_id, &oscf->sp_id, id);
+
+        /*
+         * Written with a "/": a bare "CSE01" could be a CSE-ID that lost
+         * it as well as an AE-ID-Stem.
+         */
+
+        if (ngx_strlchr(e[i].id.data, e[i].id.data + e[i].id.len, '/')
+            == NULL)
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"%V\" in \"onem2m_sae_cert_entity\" has no "
+                          "\"/\": write a CSE-ID as \"/<CSE-ID>\" and an "
+                          "AE-ID SP-relative or absolute in %s:%ui",
+                          &e[i].id, e[i].file, e[i].line);
+            return NGX_ERROR;
+        }
 
         if (id->kind == NGX_HTTP_ONEM2M_ID_AE) {
             last = e[i].id.data + e[i].id.len;

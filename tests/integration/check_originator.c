@@ -711,6 +711,9 @@ START_TEST(cse_claims_other_cse)
 
     expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
                    NULL, 403, "4106", "another CSE");
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: //In.Provider.COM./in-cse-8\r\n",
+                   NULL, 403, "4106", "another CSE");
     assert_log("onem2m originator: entity \"/in-cse-7\" originator "
                "\"/in-cse-8\" refused with 4106: originator is another CSE "
                "with its own security association");
@@ -718,6 +721,16 @@ START_TEST(cse_claims_other_cse)
     expect_refused(CSE7, "GET", "/cse",
                    "X-M2M-Origin: //in.provider.com/in-cse-8\r\n",
                    NULL, 403, "4106", "another CSE");
+
+    /* nothing that is not an identifier: it could hide one */
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8/\r\n",
+                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: ///in.provider.com/in-cse-8\r\n",
+                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com//in-cse-8\r\n",
+                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
 
     /* nor this gateway */
     expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
@@ -826,6 +839,12 @@ START_TEST(unbound_claims)
     expect_refused(UNBOUND, "GET", "/cse",
                    "X-M2M-Origin: //other.sp/cse-x\r\n",
                    NULL, 403, "4107", "a CSE-ID needs");
+
+    /* what is not an identifier is not forwarded */
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7/\r\n",
+                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock/AE1\r\n",
+                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
 
     /* anyone else passes, unbound: no identity header upstream */
     expect_forwarded(UNBOUND, "GET", "/cse",
@@ -1238,17 +1257,34 @@ START_TEST(conf_bad_cert_entities)
         "\"//in.provider.com\" in \"onem2m_sae_cert_entity\" is neither",
         "# sp only");
 
-    /* a CSE-ID without its "/" reads as an AE stem, which it is not */
+    /* a CSE-ID without its "/" would read as an AE stem */
     expect_conf_error(
         CONF_HEAD
         "    onem2m_sae_cse_id mn-cse-123456;\n"
         "    onem2m_sae_originator check;\n"
         "    onem2m_sae_cert_entity in-cse-3;   # no slash\n"
         "}\n",
-        "[emerg] \"in-cse-3\" in \"onem2m_sae_cert_entity\" is neither a "
-        "CSE-ID (\"/<CSE-ID>\") nor an AE-ID (a stem starting with \"C\" "
-        "or \"S\")",
+        "[emerg] \"in-cse-3\" in \"onem2m_sae_cert_entity\" has no \"/\": "
+        "write a CSE-ID as \"/<CSE-ID>\" and an AE-ID SP-relative or "
+        "absolute",
         "# no slash");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cert_entity /in-cse-3 CSE02;   # like a C-stem\n"
+        "}\n",
+        "[emerg] \"CSE02\" in \"onem2m_sae_cert_entity\" has no \"/\"",
+        "# like a C-stem");
+
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_cse_id mn-cse-123456;\n"
+        "    onem2m_sae_cert_entity /mn-cse-123456/door;   # stem\n"
+        "}\n",
+        "[emerg] \"/mn-cse-123456/door\" in \"onem2m_sae_cert_entity\" is "
+        "neither a CSE-ID (\"/<CSE-ID>\") nor an AE-ID (a stem starting "
+        "with \"C\" or \"S\")",
+        "# stem");
 
     expect_conf_error(
         CONF_HEAD
