@@ -696,7 +696,8 @@ Suite *cert_demo_suite(void)
 
     tc = tcase_create("run-cert-demo");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 300);
+    /* the waits inside scale with the valgrind wrapper: so does this */
+    tcase_set_timeout(tc, harness_timeout_ms(300000) / 1000);
     tcase_add_loop_test(tc, demo_runs_and_stops, 0, 2);
     suite_add_tcase(s, tc);
 
