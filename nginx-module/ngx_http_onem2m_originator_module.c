@@ -119,6 +119,12 @@ typedef struct {
 typedef struct {
     ngx_uint_t                 kind;      /* NGX_HTTP_ONEM2M_ID_* */
     ngx_str_t                  canonical;
+    /*
+     * The identifier read as a CSE-ID, or empty: a CSE's canonical, and
+     * for "/S..." and "//<SP-ID>/S..." the CSE reading of what is kept as
+     * an S-stem AE-ID (TS-0004 6.2.3 writes both alike).
+     */
+    ngx_str_t                  cse;
     unsigned                   local:1;
     unsigned                   stem_form:1;  /* written as the bare stem */
     unsigned                   s_stem:1;
@@ -160,6 +166,10 @@ static ngx_uint_t ngx_http_onem2m_id_equal(ngx_http_onem2m_id_t *a,
     ngx_http_onem2m_id_t *b);
 static ngx_uint_t ngx_http_onem2m_id_equal_nocase(ngx_http_onem2m_id_t *a,
     ngx_http_onem2m_id_t *b);
+static ngx_uint_t ngx_http_onem2m_id_same(ngx_str_t *a, ngx_str_t *b,
+    ngx_uint_t nocase);
+static ngx_uint_t ngx_http_onem2m_id_is_gateway(ngx_http_onem2m_id_t *id,
+    ngx_str_t *cse_id);
 static ngx_uint_t ngx_http_onem2m_id_printable(ngx_str_t *id);
 static ngx_uint_t ngx_http_onem2m_id_is_request_for_id(ngx_str_t *id);
 static size_t ngx_http_onem2m_id_sanitise(u_char *dst, ngx_str_t *src,
@@ -492,12 +502,7 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
      * case: DNS names and certificates ignore it, a CSE behind may too.
      */
 
-    if (claim.kind == NGX_HTTP_ONEM2M_ID_CSE
-        && claim.canonical.len == oscf->cse_id.len + 1
-        && ngx_strncasecmp(claim.canonical.data + 1, oscf->cse_id.data,
-                           oscf->cse_id.len)
-           == 0)
-    {
+    if (ngx_http_onem2m_id_is_gateway(&claim, &oscf->cse_id)) {
         return ngx_http_onem2m_originator_refuse(r,
                    NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
                    &binding->entity, origin,
@@ -559,7 +564,8 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
                                                  &claim, &entity);
 
     if (claim.kind == NGX_HTTP_ONEM2M_ID_CSE
-        || type == ONEM2M_SAE_ENTITY_CSE)
+        || type == ONEM2M_SAE_ENTITY_CSE
+        || ngx_http_onem2m_id_is_gateway(&claim, &oscf->cse_id))
     {
         return ngx_http_onem2m_originator_refuse(r,
                    NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED, NULL,
@@ -792,13 +798,28 @@ ngx_http_onem2m_originator_credential(ngx_http_request_t *r,
 
     /* in any case, like the gateway's own CSE-ID */
 
+    /*
+     * The CSE reading first: "/Sx" listed and "//<SP-ID>/Sx" claimed may
+     * both be the CSE "Sx", which no one else may claim.
+     */
+
     listed = oscf->cert_ids->elts;
 
     for (i = 0; i < oscf->cert_ids->nelts; i++) {
-        if (ngx_http_onem2m_id_equal_nocase(&listed[i], id)) {
+        if (listed[i].cse.len != 0 && id->cse.len != 0
+            && ngx_http_onem2m_id_same(&listed[i].cse, &id->cse, 1))
+        {
+            *entity = listed[i].cse;
+            return ONEM2M_SAE_ENTITY_CSE;
+        }
+    }
+
+    for (i = 0; i < oscf->cert_ids->nelts; i++) {
+        if (listed[i].kind == NGX_HTTP_ONEM2M_ID_AE
+            && ngx_http_onem2m_id_equal_nocase(&listed[i], id))
+        {
             *entity = listed[i].canonical;
-            return (listed[i].kind == NGX_HTTP_ONEM2M_ID_CSE)
-                   ? ONEM2M_SAE_ENTITY_CSE : ONEM2M_SAE_ENTITY_AE;
+            return ONEM2M_SAE_ENTITY_AE;
         }
     }
 
@@ -939,19 +960,22 @@ ngx_http_onem2m_originator_find(ngx_http_request_t *r,
 
 
 /*
- * Identifier forms (TS-0001 Table 7.2-1), pure functions of the strings:
+ * Identifier forms (TS-0001 Table 7.2-1, TS-0004 6.2.3), pure functions
+ * of the strings:
  *
  *   "<stem>"                     AE-ID-Stem: C-stem registered here, or
  *                                S-stem of this SP
  *   "/<CSE-ID>/<stem>"           SP-relative AE-ID (C-stem)
  *   "//<SP-ID>/<CSE-ID>/<stem>"  absolute AE-ID (C-stem)
+ *   "/<S-stem>"                  SP-relative AE-ID (S-stem)
  *   "//<SP-ID>/<S-stem>"         absolute AE-ID (S-stem)
  *   "/<CSE-ID>"                  SP-relative CSE-ID
  *   "//<SP-ID>/<CSE-ID>"         absolute CSE-ID
  *
  * An empty sp_id (no "onem2m_sae_sp_id") takes every SP-ID as this one,
- * which makes more claims match a credential, never fewer.  "//<SP-ID>/S..."
- * is read as an S-stem AE-ID: the two forms cannot be told apart by syntax.
+ * which makes more claims match a credential, never fewer.  "/S..." and
+ * "//<SP-ID>/S..." cannot be told apart from a CSE-ID starting with "S":
+ * they are kept as the S-stem AE-ID, with the CSE reading in id->cse.
  */
 
 static void
@@ -1003,6 +1027,7 @@ ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
             if (slash == NULL) {
                 id->kind = (rest[1] == 'S') ? NGX_HTTP_ONEM2M_ID_AE
                                             : NGX_HTTP_ONEM2M_ID_CSE;
+                id->cse = *in;
 
             } else if (slash + 1 < last && slash > rest + 1
                        && ngx_strlchr(slash + 1, last, '/') == NULL)
@@ -1013,14 +1038,21 @@ ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
             return;
         }
 
-        if (rest[1] == 'S' && ngx_strlchr(rest + 1, last, '/') == NULL) {
-            id->kind = NGX_HTTP_ONEM2M_ID_AE;
-            id->canonical.data = rest + 1;
-            id->canonical.len = last - rest - 1;
-            id->local = 1;
-            id->s_stem = 1;
-            return;
-        }
+    }
+
+    /* "/S...": an S-stem AE-ID, or a CSE-ID starting with "S" */
+
+    if (rest[0] == '/' && rest + 1 < last && rest[1] == 'S'
+        && ngx_strlchr(rest + 1, last, '/') == NULL)
+    {
+        id->kind = NGX_HTTP_ONEM2M_ID_AE;
+        id->canonical.data = rest + 1;
+        id->canonical.len = last - rest - 1;
+        id->cse.data = rest;
+        id->cse.len = last - rest;
+        id->local = 1;
+        id->s_stem = 1;
+        return;
     }
 
     if (rest[0] == '/') {
@@ -1037,6 +1069,7 @@ ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
             id->kind = NGX_HTTP_ONEM2M_ID_CSE;
             id->canonical.data = rest;
             id->canonical.len = last - rest;
+            id->cse = id->canonical;
             return;
         }
 
@@ -1079,10 +1112,7 @@ ngx_http_onem2m_id_equal(ngx_http_onem2m_id_t *a, ngx_http_onem2m_id_t *b)
 {
     return a->kind == b->kind
            && a->kind != NGX_HTTP_ONEM2M_ID_OTHER
-           && a->canonical.len == b->canonical.len
-           && ngx_strncmp(a->canonical.data, b->canonical.data,
-                          a->canonical.len)
-              == 0;
+           && ngx_http_onem2m_id_same(&a->canonical, &b->canonical, 0);
 }
 
 
@@ -1092,9 +1122,65 @@ ngx_http_onem2m_id_equal_nocase(ngx_http_onem2m_id_t *a,
 {
     return a->kind == b->kind
            && a->kind != NGX_HTTP_ONEM2M_ID_OTHER
-           && a->canonical.len == b->canonical.len
-           && ngx_strncasecmp(a->canonical.data, b->canonical.data,
-                              a->canonical.len)
+           && ngx_http_onem2m_id_same(&a->canonical, &b->canonical, 1);
+}
+
+
+/*
+ * Two canonical forms of one identifier.  Another SP's identifiers stay
+ * as written: their SP-ID compares without case and final dot too.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_id_same(ngx_str_t *a, ngx_str_t *b, ngx_uint_t nocase)
+{
+    u_char  *sa, *sb;
+    size_t   la, lb;
+
+    if (a->len > 2 && a->data[0] == '/' && a->data[1] == '/'
+        && b->len > 2 && b->data[0] == '/' && b->data[1] == '/')
+    {
+        sa = ngx_strlchr(a->data + 2, a->data + a->len, '/');
+        sb = ngx_strlchr(b->data + 2, b->data + b->len, '/');
+
+        if (sa != NULL && sb != NULL) {
+            la = sa - a->data - 2;
+            lb = sb - b->data - 2;
+
+            la -= (la > 0 && a->data[2 + la - 1] == '.');
+            lb -= (lb > 0 && b->data[2 + lb - 1] == '.');
+
+            if (la != lb || ngx_strncasecmp(a->data + 2, b->data + 2, la) != 0
+                || (size_t) (a->data + a->len - sa)
+                   != (size_t) (b->data + b->len - sb))
+            {
+                return 0;
+            }
+
+            la = a->data + a->len - sa;
+
+            return nocase ? ngx_strncasecmp(sa, sb, la) == 0
+                          : ngx_strncmp(sa, sb, la) == 0;
+        }
+    }
+
+    if (a->len != b->len) {
+        return 0;
+    }
+
+    return nocase ? ngx_strncasecmp(a->data, b->data, a->len) == 0
+                  : ngx_strncmp(a->data, b->data, a->len) == 0;
+}
+
+
+/* whether an identifier can be this gateway's CSE-ID, in any case */
+
+static ngx_uint_t
+ngx_http_onem2m_id_is_gateway(ngx_http_onem2m_id_t *id, ngx_str_t *cse_id)
+{
+    return id->cse.len == cse_id->len + 1
+           && id->cse.data[0] == '/'
+           && ngx_strncasecmp(id->cse.data + 1, cse_id->data, cse_id->len)
               == 0;
 }
 

@@ -64,6 +64,8 @@ static const char *gw_server =
     "    onem2m_sae_cert_entity /in-cse-9\n"
     "                           " CERT_AE_ID ";\n"
     "    onem2m_sae_cert_entity //in.provider.com/Scam-AE5;\n"
+    "    onem2m_sae_cert_entity /Sin-cse-20 /Scam-AE6 //other.sp/in-cse-30\n"
+    "                           //other.sp/Sx-AE7;\n"
     "    underscores_in_headers on;\n"
     "    location / {\n"
     "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
@@ -516,12 +518,14 @@ START_TEST(ae_table_forms)
                      "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
                      "Clock-AE3", LOCK3_ENTITY);
 
-    /* an S-stem is unique in the SP: its SP-relative form is the stem */
+    /* an S-stem is unique in the SP: its SP-relative form is "/" + stem */
     expect_forwarded(LOCK4, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
                      NULL, "Slock-AE4", LOCK4_ENTITY);
     expect_refused(LOCK4, "GET", "/cse",
                    "X-M2M-Origin: " LOCK4_ENTITY "\r\n", NULL,
                    400, "4000", "AE-ID-Stem, expected Slock-AE4");
+    expect_refused(LOCK4, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
+                   NULL, 400, "4000", "AE-ID-Stem, expected Slock-AE4");
     expect_forwarded(LOCK4, "POST", "/assign/cse",
                      "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
                      "Slock-AE4", LOCK4_ENTITY);
@@ -536,6 +540,8 @@ START_TEST(ae_table_forms)
                    NULL, 403, "4106", "its own security association");
     expect_refused(UNBOUND, "GET", "/cse",
                    "X-M2M-Origin: //in.provider.com/Slock-AE4\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
                    NULL, 403, "4106", "its own security association");
 
     /* another SP's S-stem of the same name is someone else */
@@ -782,6 +788,39 @@ START_TEST(cert_entities_claimed)
     expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE5\r\n",
                    NULL, 403, "4106", "its own security association");
     expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
+                   NULL, 403, "4107", "a CSE-ID needs");
+
+    /*
+     * "/Sx" and "//<SP-ID>/Sx" read as an S-stem AE-ID or as the CSE "Sx":
+     * listed so, no one else claims the CSE; the bare stem is an AE.
+     */
+    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
+                   NULL, 403, "4106", "another CSE");
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/Sin-cse-20\r\n",
+                   NULL, 403, "4106", "another CSE");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
+                   NULL, 403, "4107", "a CSE-ID needs");
+    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE6\r\n",
+                   NULL, 403, "4106", "its own security association");
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: //in.provider.com/Scam-AE6\r\n",
+                   NULL, 403, "4107", "a CSE-ID needs");
+    expect_forwarded(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Svisitor\r\n",
+                     NULL, "/Svisitor", NULL);
+
+    /* another SP's identifiers: its SP-ID in any case, with a final dot */
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: //other.sp./in-cse-30\r\n",
+                   NULL, 403, "4106", "another CSE");
+    expect_refused(CSE7, "GET", "/cse",
+                   "X-M2M-Origin: //OTHER.sp/in-cse-30\r\n",
+                   NULL, 403, "4106", "another CSE");
+    expect_forwarded(CSE7, "GET", "/cse",
+                     "X-M2M-Origin: //other.sp/in-cse-31\r\n",
+                     NULL, "//other.sp/in-cse-31", CSE7_ENTITY);
+    expect_refused(UNBOUND, "GET", "/cse",
+                   "X-M2M-Origin: //Other.Sp./Sx-AE7\r\n",
                    NULL, 403, "4107", "a CSE-ID needs");
 
     /* the http{} list adds to the server's */
