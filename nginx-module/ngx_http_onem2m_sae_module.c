@@ -87,6 +87,8 @@ typedef struct {
     ngx_conf_t                      *cf;
     ngx_http_onem2m_sae_srv_conf_t  *sscf;
     ngx_uint_t                       errors;
+    ngx_str_t                        path;      /* prefix of messages */
+    u_char                           how[80];   /* read or reused */
 } ngx_http_onem2m_sae_diag_ctx_t;
 
 
@@ -1661,6 +1663,8 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     diag.cf = cf;
     diag.sscf = sscf;
     diag.errors = 0;
+    diag.path = path;
+    ngx_cpystrn(diag.how, (u_char *) "opened", sizeof(diag.how));
 
     sscf->table = ONEM2M_SAE_table_open(NULL, (char *) dir, (char *) uri,
                                         ngx_http_onem2m_sae_diag, &diag);
@@ -1680,9 +1684,12 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     cln->handler = ngx_http_onem2m_sae_free_table;
     cln->data = sscf->table;
 
+    /* the count says whether the file was read now or a copy reused */
+
     ngx_log_error(NGX_LOG_INFO, cf->log, 0,
-                  "onem2m_sae_psk_table \"%V\": %uz entries",
-                  &sscf->table_uri, ONEM2M_SAE_table_count(sscf->table));
+                  "onem2m_sae_psk_table \"%V\": %uz entries, %s",
+                  &sscf->table_uri, ONEM2M_SAE_table_count(sscf->table),
+                  diag.how);
 
     return NGX_OK;
 }
@@ -1693,7 +1700,23 @@ ngx_http_onem2m_sae_diag(void *arg, int severity, const char *msg)
 {
     ngx_http_onem2m_sae_diag_ctx_t *diag = arg;
 
+    size_t      len;
     ngx_uint_t  level;
+
+    if (severity == ONEM2M_SAE_DIAG_NOTICE) {
+        /* "<path>: read (...)": kept for the line that gives the count */
+        len = ngx_strlen(msg);
+
+        if (len > diag->path.len + 2
+            && ngx_strncmp(msg, diag->path.data, diag->path.len) == 0
+            && msg[diag->path.len] == ':')
+        {
+            msg += diag->path.len + 2;
+        }
+
+        ngx_cpystrn(diag->how, (u_char *) msg, sizeof(diag->how));
+        return;
+    }
 
     if (severity == ONEM2M_SAE_DIAG_ERROR) {
         level = NGX_LOG_EMERG;

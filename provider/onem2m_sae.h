@@ -60,9 +60,14 @@ typedef struct {
     unsigned char         entity_type;     /* ONEM2M_SAE_ENTITY_* */
 } ONEM2M_SAE_ENTRY;
 
-/* diagnostics while opening a table: errors and warnings, one per call */
+/*
+ * diagnostics while opening a table: errors and warnings, one per call;
+ * one notice per successful open says whether the file was read and parsed
+ * or found unchanged (same SHA-256) and a parsed copy reused
+ */
 #define ONEM2M_SAE_DIAG_ERROR        1
 #define ONEM2M_SAE_DIAG_WARNING      2
+#define ONEM2M_SAE_DIAG_NOTICE       3
 
 typedef void (*ONEM2M_SAE_DIAG_CB)(void *arg, int severity, const char *msg);
 

@@ -15,9 +15,12 @@
  * table: table contents come from the operator, identities from anybody.
  *
  * Tables are immutable once loaded, so lookups take no lock.  A process-
- * wide list caches one parsed copy per file version (canonical path,
- * device, inode, size, mtime in ns), refcounted; a changed file (nginx
- * reload after an edit) is parsed anew.
+ * wide list caches one parsed copy per file version, refcounted.  The
+ * version is the canonical path and the SHA-256 of the bytes read: the file
+ * is read on every open (configuration time only) and its digest compared,
+ * so no edit can keep a stale copy alive, not even one that restores the
+ * size and the mtime (metadata an owner can set at will).  A changed file
+ * (nginx reload after an edit) is parsed anew.
  */
 
 #include <errno.h>
@@ -36,11 +39,13 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "table.h"
 
 #define TABLE_MAX_FILE_SIZE   ((off_t) 1 << 31)
 #define DIAG_LEN              (PATH_MAX + 512)
+#define TABLE_DIGEST_LEN      32
 
 /* records are 8-byte aligned; slots and order[] count in those units */
 #define RECORD_ALIGN          8
@@ -74,10 +79,8 @@ struct onem2m_sae_table_st {
 
     /* cache key and list; refs and next are guarded by cache_lock */
     char                  *canonical_path;
-    dev_t                  dev;
-    ino_t                  ino;
-    off_t                  size;
-    struct timespec        mtime;
+    unsigned char          digest[TABLE_DIGEST_LEN];  /* SHA-256 */
+    int                    cacheable;       /* digest computed */
     int                    refs;
     ONEM2M_SAE_TABLE      *next;
 };
@@ -1142,17 +1145,15 @@ cache_fini(void)
 
 static int
 same_file(const ONEM2M_SAE_TABLE *t, const char *canonical,
-    const struct stat *st)
+    const unsigned char *digest)
 {
-    return t->dev == st->st_dev && t->ino == st->st_ino
-           && t->size == st->st_size
-           && t->mtime.tv_sec == st->st_mtim.tv_sec
-           && t->mtime.tv_nsec == st->st_mtim.tv_nsec
+    return t->cacheable
+           && CRYPTO_memcmp(t->digest, digest, TABLE_DIGEST_LEN) == 0
            && strcmp(t->canonical_path, canonical) == 0;
 }
 
 static ONEM2M_SAE_TABLE *
-cache_get(const char *canonical, const struct stat *st)
+cache_get(const char *canonical, const unsigned char *digest)
 {
     ONEM2M_SAE_TABLE  *t;
 
@@ -1161,7 +1162,7 @@ cache_get(const char *canonical, const struct stat *st)
     }
 
     for (t = cache; t != NULL; t = t->next) {
-        if (same_file(t, canonical, st)) {
+        if (same_file(t, canonical, digest)) {
             t->refs++;
             break;
         }
@@ -1170,6 +1171,34 @@ cache_get(const char *canonical, const struct stat *st)
     CRYPTO_THREAD_unlock(cache_lock);
 
     return t;
+}
+
+/*
+ * SHA-256 of the file's bytes, the cache key.  0 when no SHA-256 can be
+ * fetched (a library context without the default provider): the table is
+ * then parsed anew on every open and never shared, which is safe.
+ */
+static int
+table_digest(const unsigned char *buf, size_t len, unsigned char *digest)
+{
+    size_t  dlen = 0;
+
+    return EVP_Q_digest(NULL, "SHA256", NULL, buf, len, digest, &dlen)
+           && dlen == TABLE_DIGEST_LEN;
+}
+
+static void
+digest_hex(const unsigned char *digest, char *out, size_t n)
+{
+    static const char  hex[] = "0123456789abcdef";
+    size_t             i;
+
+    for (i = 0; i < n && i < TABLE_DIGEST_LEN; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 0xf];
+    }
+
+    out[2 * i] = '\0';
 }
 
 static ssize_t
@@ -1203,9 +1232,11 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
     const char        *path;
     char              *canonical = NULL;
     unsigned char     *buf = NULL;
+    unsigned char      digest[TABLE_DIGEST_LEN];
+    char               hex[2 * TABLE_DIGEST_LEN + 1];
     struct stat        st;
     ssize_t            n;
-    int                fd;
+    int                fd, cacheable;
 
     memset(&r, 0, sizeof(r));
     r.diag = diag;
@@ -1273,15 +1304,6 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
         goto failed;
     }
 
-    t = cache_get(canonical, &st);
-
-    if (t != NULL) {
-        close(fd);
-        free(canonical);
-        replay_warnings(t, &r);
-        return t;
-    }
-
     buf = OPENSSL_malloc(st.st_size + 1);
 
     if (buf == NULL) {
@@ -1299,6 +1321,20 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
 
     close(fd);
     fd = -1;
+
+    cacheable = table_digest(buf, st.st_size, digest);
+    digest_hex(digest, hex, cacheable ? 8 : 0);
+
+    t = cacheable ? cache_get(canonical, digest) : NULL;
+
+    if (t != NULL) {
+        OPENSSL_clear_free(buf, st.st_size);
+        free(canonical);
+        report(&r, ONEM2M_SAE_DIAG_NOTICE, 0,
+               "unchanged (SHA-256 %s...), parsed copy reused", hex);
+        replay_warnings(t, &r);
+        return t;
+    }
 
     t = onem2m_table_parse(path, buf, st.st_size, diag, diag_arg);
 
@@ -1320,10 +1356,15 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
         return NULL;
     }
 
-    t->dev = st.st_dev;
-    t->ino = st.st_ino;
-    t->size = st.st_size;
-    t->mtime = st.st_mtim;
+    report(&r, ONEM2M_SAE_DIAG_NOTICE, 0, "read (SHA-256 %s...)",
+           cacheable ? hex : "unavailable, not shared");
+
+    if (!cacheable) {
+        return t;
+    }
+
+    memcpy(t->digest, digest, TABLE_DIGEST_LEN);
+    t->cacheable = 1;
 
     if (!CRYPTO_THREAD_write_lock(cache_lock)) {
         table_destroy(t);
@@ -1332,7 +1373,7 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
 
     /* another thread may have parsed the same file meanwhile */
     for (other = cache; other != NULL; other = other->next) {
-        if (same_file(other, t->canonical_path, &st)) {
+        if (same_file(other, t->canonical_path, digest)) {
             other->refs++;
             break;
         }

@@ -5,8 +5,10 @@
  * keeps serving.
  */
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <check.h>
 
 #include "integration/sae_fixture.h"
@@ -109,6 +111,54 @@ START_TEST(changed_key_takes_effect)
 }
 END_TEST
 
+/*
+ * One key edited in place, same size, mtime and atime set back (touch -d):
+ * the reload reads the file anyway and binds the new key only; the log's
+ * entry count says the file was read.
+ */
+START_TEST(same_size_edit_with_old_mtime_takes_effect)
+{
+    harness_nginx    *ng = sae_start(up, SAE_SERVER);
+    int               v = versions[_i];
+    char              path[256], table[512];
+    struct stat       before, after;
+    struct timespec   ts[2];
+    size_t            reads;
+
+    snprintf(path, sizeof(path), "%s/kpsa.table", harness_nginx_prefix(ng));
+    ck_assert_int_eq(stat(path, &before), 0);
+    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    /* (info lines of the first start precede the error_log directive) */
+    reads = harness_log_count(ng, "entries, read (SHA-256 ");
+
+    snprintf(table, sizeof(table), "%s 1a2b3c4d5e6f7a8a %s\n" LOCK2_LINE,
+             HARNESS_LOCK1_ENTITY, HARNESS_LOCK1_KPSA_ID);
+    harness_nginx_write_file(ng, "kpsa.table", table, 0600);
+    ts[0] = before.st_atim;
+    ts[1] = before.st_mtim;
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+    ck_assert_int_eq(stat(path, &after), 0);
+    ck_assert_int_eq(after.st_ino, before.st_ino);
+    ck_assert_int_eq(after.st_size, before.st_size);
+    ck_assert_int_eq(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+    ck_assert_int_eq(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
+                    HARNESS_LOCK1_ENTITY));
+    ck_assert_uint_eq(harness_log_count(ng, "entries, read (SHA-256 "),
+                      reads + 1);
+
+    /* unchanged, the next reload shares the parsed copy and says so */
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    ck_assert(harness_log_contains(ng, "2 entries, unchanged (SHA-256 "));
+    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
+                    HARNESS_LOCK1_ENTITY));
+    sae_stop(ng);
+}
+END_TEST
+
 START_TEST(broken_table_keeps_the_old_configuration)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
@@ -204,6 +254,9 @@ Suite *sae_reload_suite(void)
               tcase_add_loop_test(tc_, removed_identity_fails_after_reload,
                                   0, 2);
               tcase_add_loop_test(tc_, changed_key_takes_effect, 0, 2);
+              tcase_add_loop_test(tc_,
+                                  same_size_edit_with_old_mtime_takes_effect,
+                                  0, 2);
               tcase_add_loop_test(tc_,
                                   broken_table_keeps_the_old_configuration,
                                   0, 2);

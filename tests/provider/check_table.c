@@ -4,6 +4,7 @@
  * error class and its exact message, lookups, sharing and reloading.
  */
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -578,6 +579,55 @@ START_TEST(test_replaced_file)
 }
 END_TEST
 
+START_TEST(test_same_size_edit_restored_mtime)
+{
+    ONEM2M_SAE_TABLE  *t1, *t2, *t3;
+    struct stat        st;
+    struct timespec    ts[2];
+    int                fd;
+
+    /*
+     * One key changed in place (same inode, same size), mtime set back:
+     * nothing of the metadata an owner controls tells the versions apart,
+     * the content does.
+     */
+    t1 = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0600);
+    ck_assert_ptr_nonnull(t1);
+    ck_assert_msg(strstr(tu_notice, ": read (SHA-256 ") != NULL, "%s",
+                  tu_notice);
+    ck_assert_int_eq(stat(tu_path, &st), 0);
+
+    fd = open(tu_path, O_WRONLY);
+    ck_assert_int_ne(fd, -1);
+    ck_assert_int_eq(pwrite(fd, "ff", 2, 3), 2);
+    ck_assert_int_eq(close(fd), 0);
+    ts[0] = st.st_atim;
+    ts[1] = st.st_mtim;
+    ck_assert_int_eq(utimensat(AT_FDCWD, tu_path, ts, 0), 0);
+
+    tu_reset_messages();
+    t2 = tu_open_uri(tu_path);
+    ck_assert_ptr_nonnull(t2);
+    ck_assert_ptr_ne(t2, t1);
+    ck_assert_msg(strstr(tu_notice, ": read (SHA-256 ") != NULL, "%s",
+                  tu_notice);
+    ck_assert_uint_eq(tu_lookup(t2, "a@b.c")->key[0], 0xff);
+    ck_assert_uint_eq(tu_lookup(t1, "a@b.c")->key[0], 0x00);
+
+    /* unchanged since: the new copy is shared, and the notice says so */
+    tu_reset_messages();
+    t3 = tu_open_uri(tu_path);
+    ck_assert_ptr_eq(t3, t2);
+    ck_assert_msg(strstr(tu_notice, ": unchanged (SHA-256 ") != NULL
+                  && strstr(tu_notice, "parsed copy reused") != NULL,
+                  "%s", tu_notice);
+
+    ONEM2M_SAE_table_free(t1);
+    ONEM2M_SAE_table_free(t2);
+    ONEM2M_SAE_table_free(t3);
+}
+END_TEST
+
 #define OPENERS  8
 
 static void *
@@ -845,6 +895,7 @@ Suite *table_suite(void)
     tcase_add_test(tc, test_uri_forms);
     tcase_add_test(tc, test_shared_and_reloaded);
     tcase_add_test(tc, test_warnings_replayed);
+    tcase_add_test(tc, test_same_size_edit_restored_mtime);
     tcase_add_test(tc, test_replaced_file);
     tcase_add_test(tc, test_concurrent_opens);
     tcase_add_test(tc, test_provider_loading);

@@ -19,6 +19,7 @@
 
 char             tu_msg[TU_MAX_MSG][PATH_MAX + 600];
 unsigned         tu_nmsg, tu_nerrors, tu_nwarnings;
+char             tu_notice[PATH_MAX + 600];
 char             tu_path[PATH_MAX + 64];
 
 static char      tu_tmpdir[64];
@@ -81,11 +82,18 @@ void
 tu_reset_messages(void)
 {
     tu_nmsg = tu_nerrors = tu_nwarnings = 0;
+    tu_notice[0] = '\0';
 }
 
 void
 tu_diag(void *arg, int severity, const char *msg)
 {
+    if (severity == ONEM2M_SAE_DIAG_NOTICE) {
+        /* one per open: read or reused */
+        snprintf(tu_notice, sizeof(tu_notice), "%s", msg);
+        return;
+    }
+
     if (severity == ONEM2M_SAE_DIAG_ERROR) {
         tu_nerrors++;
     } else {

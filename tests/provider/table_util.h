@@ -16,6 +16,8 @@
 
 extern char      tu_msg[TU_MAX_MSG][PATH_MAX + 600];
 extern unsigned  tu_nmsg, tu_nerrors, tu_nwarnings;
+/* the last open's notice: "<path>: read (...)" or "...: unchanged (...)" */
+extern char      tu_notice[PATH_MAX + 600];
 extern char      tu_path[PATH_MAX + 64];  /* the last table written */
 
 void tu_setup(void);

@@ -117,7 +117,8 @@ diag_check(void *arg, int severity, const char *msg)
     int  *errors = arg;
 
     check(severity == ONEM2M_SAE_DIAG_ERROR
-          || severity == ONEM2M_SAE_DIAG_WARNING);
+          || severity == ONEM2M_SAE_DIAG_WARNING
+          || severity == ONEM2M_SAE_DIAG_NOTICE);
     check(strlen(msg) < 8192);
 
     if (severity == ONEM2M_SAE_DIAG_ERROR) {
