@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <check.h>
@@ -124,6 +125,7 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
     struct stat       before, after;
     struct timespec   ts[2];
     size_t            reads;
+    int               fd;
 
     snprintf(path, sizeof(path), "%s/kpsa.table", harness_nginx_prefix(ng));
     ck_assert_int_eq(stat(path, &before), 0);
@@ -133,7 +135,13 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
 
     snprintf(table, sizeof(table), "%s 1a2b3c4d5e6f7a8a %s\n" LOCK2_LINE,
              HARNESS_LOCK1_ENTITY, HARNESS_LOCK1_KPSA_ID);
-    harness_nginx_write_file(ng, "kpsa.table", table, 0600);
+    /* in place: same inode, same size */
+    fd = open(path, O_WRONLY);
+    ck_assert_int_ne(fd, -1);
+    ck_assert_uint_eq(strlen(table), (size_t) before.st_size);
+    ck_assert_int_eq(pwrite(fd, table, strlen(table), 0),
+                     (ssize_t) strlen(table));
+    ck_assert_int_eq(close(fd), 0);
     ts[0] = before.st_atim;
     ts[1] = before.st_mtim;
     ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
