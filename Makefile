@@ -5,7 +5,8 @@
 #   make run        start the door-lock gateway demo in the foreground
 #   make run-cert   start the MN-CSE <-> IN-CSE certificate SAE demo
 #   make bench      run the table benchmark (not part of make test)
-#   make fuzz       fuzz the table parser and kpsa: URIs (clang, libFuzzer)
+#   make fuzz       fuzz the table parser, kpsa: URIs and the oneM2M ID
+#                   grammar (clang, libFuzzer)
 #   make install    install the provider into OpenSSL's modules directory
 
 # bash: Debian's nginx-dev conf_flags is a bash array
@@ -21,9 +22,13 @@ NGX_BIN    ?= /usr/sbin/nginx
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
               gnutls-bin valgrind
 
-PROV_SRCS  := $(sort $(wildcard provider/src/*.c))
-PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h
-API_SRCS   := $(sort $(wildcard provider/api/*.c))
+# provider/common: pure C shared by the provider, the client library (and
+# so the nginx module) and the fuzz targets: the oneM2M identifier grammar
+COMMON_SRCS := $(sort $(wildcard provider/common/*.c))
+COMMON_HDRS := $(wildcard provider/common/*.h)
+PROV_SRCS  := $(sort $(wildcard provider/src/*.c)) $(COMMON_SRCS)
+PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h $(COMMON_HDRS)
+API_SRCS   := $(sort $(wildcard provider/api/*.c)) $(COMMON_SRCS)
 API_OBJS   := $(API_SRCS:%.c=$(BUILD)/%.o)
 PROVIDER   := $(BUILD)/provider/onem2m.so
 API_LIB    := $(BUILD)/libonem2m_sae.a
@@ -69,7 +74,7 @@ $(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h provider/src/
 	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
 	    -o $@ $(PROV_SRCS) -lcrypto
 
-$(BUILD)/provider/api/%.o: provider/api/%.c $(PROV_HDRS) $(wildcard provider/api/*.h)
+$(BUILD)/provider/%.o: provider/%.c $(PROV_HDRS) $(wildcard provider/api/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -Iprovider -c -o $@ $<
 
@@ -81,7 +86,8 @@ $(API_LIB): $(API_OBJS)
 # configure flags, so the .so loads into the distribution's /usr/sbin/nginx.
 module: $(NGX_MODULE)
 
-# configure lists provider/api/*.c, so a new api file means configuring anew.
+# configure lists provider/api/*.c and provider/common/*.c, so a new file
+# there means configuring anew.
 $(BUILD)/nginx/objs/Makefile: nginx-module/config $(API_SRCS)
 	@rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)/nginx
 	cp -a $(NGX_SRC)/. $(BUILD)/nginx/
@@ -120,7 +126,7 @@ test: all $(BUILD)/tools/cse-stand-in
 # The in-process suites under valgrind (no fork: Check's children would
 # escape it).  The integration suites run nginx itself under valgrind with
 # ONEM2M_TEST_NGINX_WRAPPER (README, "Memory checks").
-VALGRIND_SUITES ?= table store keymgmt hook cert
+VALGRIND_SUITES ?= onem2m_id table store keymgmt hook cert
 valgrind: all
 	cd $(BUILD)/tests && for s in $(VALGRIND_SUITES); do \
 	    CK_FORK=no CK_RUN_SUITE=$$s valgrind -q --error-exitcode=99 \
@@ -131,26 +137,37 @@ valgrind: all
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
-# libFuzzer target of the table parser and kpsa: URIs; needs clang, which
-# nothing else does.  FUZZ_TIME seconds on one core; the corpus grows in
-# $(BUILD)/fuzz/corpus, crashes land in $(BUILD)/fuzz/.
+# libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
+# oneM2M identifier grammar (fuzz_id); they need clang, which nothing else
+# does.  FUZZ_TIME seconds each on one core; the corpora grow in
+# $(BUILD)/fuzz/<target>/corpus, crashes land in $(BUILD)/fuzz/<target>/.
 FUZZ_CC    ?= clang
 FUZZ_TIME  ?= 600
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all $(WARN) -Iprovider
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
+FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all $(WARN) -Iprovider \
-	    -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) -lcrypto
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) -lcrypto
 
-fuzz: $(FUZZ_BIN)
-	@mkdir -p $(BUILD)/fuzz/corpus
+$(FUZZ_ID_BIN): tools/fuzz/fuzz_id.c $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id.c $(COMMON_SRCS)
+
+fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus
 	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
+	cp tools/fuzz/seeds-id/* $(BUILD)/fuzz/id/corpus/
 	cd $(BUILD)/fuzz && ./fuzz_table -jobs=1 -workers=1 -max_len=4096 \
 	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
 	    || { tail -40 fuzz-0.log; exit 1; }
 	@tail -3 $(BUILD)/fuzz/fuzz-0.log
+	cd $(BUILD)/fuzz/id && ../fuzz_id -jobs=1 -workers=1 -max_len=600 \
+	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
+	    || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/id/fuzz-0.log
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c

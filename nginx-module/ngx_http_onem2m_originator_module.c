@@ -39,6 +39,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "common/onem2m_id.h"
 
 
 #define NGX_HTTP_ONEM2M_ORIGINATOR_OFF      0
@@ -57,10 +58,6 @@
 
 /* no X-M2M-Origin, or an empty one */
 #define ngx_http_onem2m_origin_absent(h)  ((h) == NULL || (h)->value.len == 0)
-
-#define ngx_http_onem2m_isalnum(c)                                            \
-    (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z')                 \
-     || ((c) >= '0' && (c) <= '9'))
 
 /* what an identifier is, once the gateway's CSE-ID and SP-ID are known */
 #define NGX_HTTP_ONEM2M_ID_OTHER            0
@@ -998,6 +995,18 @@ ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id, ngx_str_t *sp_id,
         return;
     }
 
+    /*
+     * The one grammar (common/onem2m_id.c): what it refuses ("in-cse-8",
+     * "/in-cse-8#", "in-cse-8;x") stays OTHER.  "C" and "S" alone ask the
+     * registrar for an AE-ID and read as a stem, as before.
+     */
+
+    if (!ngx_http_onem2m_id_is_request_for_id(in)
+        && onem2m_id_parse((const char *) in->data, in->len, NULL) == 0)
+    {
+        return;
+    }
+
     if (in->len > 2 && p[0] == '/' && p[1] == '/') {
 
         slash = ngx_strlchr(p + 2, last, '/');
@@ -1296,9 +1305,8 @@ ngx_http_onem2m_originator_cse_id(ngx_conf_t *cf, ngx_command_t *cmd,
     for (i = 0; i < id.len; i++) {
         p = &id.data[i];
 
-        if (!(ngx_http_onem2m_isalnum(*p) || *p == '-' || *p == '.' || *p == '_'
-              || *p == '~'))
-        {
+        /* one character at a time, to name it */
+        if (!onem2m_id_segment_valid((const char *) p, 1)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid CSE-ID \"%V\" in \"%V\": "
                                "character '%c' is not allowed",
@@ -1321,7 +1329,6 @@ ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_onem2m_originator_srv_conf_t *oscf = conf;
 
-    size_t      i;
     ngx_str_t  *value, id;
 
     if (oscf->sp_id.data != NULL) {
@@ -1343,18 +1350,9 @@ ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    for (i = 0; i < id.len; i++) {
+    /* the host name rule of "onem2m_sae_sp_domain" (common/onem2m_id.c) */
 
-        if (ngx_http_onem2m_isalnum(id.data[i]) || id.data[i] == '-') {
-            continue;
-        }
-
-        if (id.data[i] == '.' && i > 0 && i + 1 < id.len
-            && id.data[i - 1] != '.')
-        {
-            continue;
-        }
-
+    if (!onem2m_host_name_valid((const char *) id.data, id.len, 0)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid SP-ID \"%V\" in \"%V\": not a domain name",
                            &value[1], &cmd->name);
@@ -1728,7 +1726,6 @@ static ngx_int_t
 ngx_http_onem2m_originator_read_entities(ngx_conf_t *cf,
     ngx_http_onem2m_originator_srv_conf_t *oscf)
 {
-    u_char                               *stem, *last;
     ngx_uint_t                            i;
     ngx_http_onem2m_id_t                 *id;
     ngx_http_onem2m_originator_entity_t  *e;
@@ -1768,19 +1765,6 @@ ngx_http_onem2m_originator_read_entities(ngx_conf_t *cf,
                           "AE-ID SP-relative or absolute in %s:%ui",
                           &e[i].id, e[i].file, e[i].line);
             return NGX_ERROR;
-        }
-
-        if (id->kind == NGX_HTTP_ONEM2M_ID_AE) {
-            last = e[i].id.data + e[i].id.len;
-
-            for (stem = last; stem > e[i].id.data && stem[-1] != '/'; stem--)
-            {
-                /* void */
-            }
-
-            if (last - stem < 2 || (*stem != 'C' && *stem != 'S')) {
-                id->kind = NGX_HTTP_ONEM2M_ID_OTHER;
-            }
         }
 
         if (id->kind == NGX_HTTP_ONEM2M_ID_OTHER) {

@@ -21,6 +21,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "common/onem2m_id.h"
 
 
 #define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
@@ -1496,10 +1497,7 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
 
-    u_char      c;
-    size_t      label, digits;
     ngx_str_t  *value;
-    ngx_uint_t  i;
 
     if (sscf->sp_domain.data) {
         return "is duplicate";
@@ -1507,46 +1505,12 @@ ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf, ngx_command_t *cmd,
 
     value = cf->args->elts;
 
-    /*
-     * A host name (RFC 1123): at most 253 bytes of dot-separated labels of
-     * 1 to 63 letters, digits and inner "-", the last one not all digits
-     * (that would be an IPv4 address).
-     */
+    /* a host name, the rule of "onem2m_sae_sp_id" (common/onem2m_id.c) */
 
-    if (value[1].len == 0 || value[1].len > 253) {
+    if (!onem2m_host_name_valid((const char *) value[1].data, value[1].len,
+                                0))
+    {
         goto invalid;
-    }
-
-    label = 0;
-    digits = 0;
-
-    for (i = 0; i <= value[1].len; i++) {
-        c = (i < value[1].len) ? value[1].data[i] : '.';
-
-        if (c == '.') {
-            if (label == 0 || label > 63 || value[1].data[i - 1] == '-') {
-                goto invalid;
-            }
-
-            if (i == value[1].len && digits == label) {
-                goto invalid;
-            }
-
-            label = 0;
-            digits = 0;
-            continue;
-        }
-
-        if (c >= '0' && c <= '9') {
-            digits++;
-
-        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                     || (c == '-' && label > 0)))
-        {
-            goto invalid;
-        }
-
-        label++;
     }
 
     sscf->sp_domain = value[1];

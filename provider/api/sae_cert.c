@@ -45,6 +45,7 @@
 #include <openssl/x509v3.h>
 
 #include "onem2m_sae.h"
+#include "common/onem2m_id.h"
 
 
 /* the longest dNSName (RFC 1035) and one DNS label */
@@ -110,87 +111,17 @@ sae_cert_init_index(void)
 }
 
 
-static int
-sae_is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9');
-}
-
-
-/* unreserved URI characters (RFC 3986), the alphabet of oneM2M ids */
-static int
-sae_is_id_char(unsigned char c)
-{
-    return sae_is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-
-static int
-sae_is_segment(const unsigned char *s, size_t len)
-{
-    size_t  i;
-
-    if (len == 0) {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (!sae_is_id_char(s[i])) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-static int
-sae_is_stem(const unsigned char *s, size_t len, unsigned char first)
-{
-    return len >= 2 && s[0] == first && sae_is_segment(s + 1, len - 1);
-}
-
-
 /*
  * An absolute AE-ID (TS-0001 Table 7.2-1): "//<SP-ID>/<CSE-ID>/C<stem>"
- * or "//<SP-ID>/S<stem>".
+ * or "//<SP-ID>/S<stem>", in the grammar of common/onem2m_id.c.
  */
 static int
 sae_is_absolute_ae_id(const unsigned char *s, size_t len)
 {
-    const unsigned char  *p, *end, *slash, *seg[3];
-    size_t                seg_len[3], n;
+    onem2m_id  id;
 
-    if (len < 2 || len > ONEM2M_SAE_MAX_ID_LEN || s[0] != '/' || s[1] != '/')
-    {
-        return 0;
-    }
-
-    end = s + len;
-    p = s + 2;
-
-    for (n = 0; n < 3; n++) {
-        slash = memchr(p, '/', end - p);
-        seg[n] = p;
-        seg_len[n] = (slash != NULL ? slash : end) - p;
-
-        if (!sae_is_segment(seg[n], seg_len[n])) {
-            return 0;
-        }
-
-        if (slash == NULL) {
-            break;
-        }
-
-        p = slash + 1;
-    }
-
-    if (n == 1) {
-        return sae_is_stem(seg[1], seg_len[1], 'S');
-    }
-
-    return n == 2 && sae_is_stem(seg[2], seg_len[2], 'C');
+    return onem2m_id_parse((const char *) s, len, &id) == ONEM2M_ID_AE
+           && id.form == ONEM2M_ID_FORM_ABSOLUTE;
 }
 
 
@@ -244,7 +175,7 @@ sae_cse_id_len(const unsigned char *name, size_t len, const char *domain,
 
     /* one label: no '.', no '~' (not a host name character) */
     if (memchr(name, '.', label) != NULL || memchr(name, '~', label) != NULL
-        || !sae_is_segment(name, label))
+        || !onem2m_id_segment_valid((const char *) name, label))
     {
         return 0;
     }

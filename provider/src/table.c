@@ -43,6 +43,11 @@
 
 #include "table.h"
 
+/* the shared grammar's constants are the public ones */
+_Static_assert(ONEM2M_ID_MAX_LEN == ONEM2M_SAE_MAX_ID_LEN, "id length");
+_Static_assert(ONEM2M_ID_AE == ONEM2M_SAE_ENTITY_AE, "AE");
+_Static_assert(ONEM2M_ID_CSE == ONEM2M_SAE_ENTITY_CSE, "CSE");
+
 #define TABLE_MAX_FILE_SIZE   ((off_t) 1 << 31)
 #define DIAG_LEN              (PATH_MAX + 512)
 #define TABLE_DIGEST_LEN      32
@@ -268,158 +273,29 @@ map_trim(void *p, size_t len, size_t used)
 
 
 /* ---------------------------------------------------------------------
- * grammar
+ * grammar: common/onem2m_id.c, the one shared by the hook and the module
  */
 
-static int
-is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9');
-}
-
-/* unreserved URI characters (RFC 3986), the alphabet of oneM2M ids */
-static int
-valid_segment(const char *s, size_t len)
-{
-    size_t  i;
-
-    if (len == 0) {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-        unsigned char  c = s[i];
-
-        if (!is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-static int
-valid_stem(const char *s, size_t len, char first)
-{
-    return len >= 2 && s[0] == first && valid_segment(s + 1, len - 1);
-}
-
 /*
- * AE-ID / CSE-ID forms (TS-0001 Table 7.2-1):
- *   Cstem, Sstem                  AE (SP-relative AE-ID-Stem)
- *   /cse                          CSE (SP-relative CSE-ID)
- *   /cse/Cstem                    AE
- *   //sp/cse/Cstem, //sp/Sstem    AE (absolute)
- *   //sp/cse                      CSE, cse not starting with S (an S-stem)
+ * The entity type of a table's entity id.  "/S<x>" (an S-stem AE-ID, or
+ * a CSE-ID starting with "S") is a CSE here: the table's operator writes
+ * an AE as its stem.
  */
 int
 onem2m_entity_type(const char *id, size_t len)
 {
-    const char  *end = id + len;
-    const char  *seg[3];
-    size_t       seglen[3];
-    size_t       n;
-    const char  *p, *slash;
+    onem2m_id  p;
 
-    if (len == 0 || len > ONEM2M_SAE_MAX_ID_LEN) {
+    if (onem2m_id_parse(id, len, &p) == 0) {
         return 0;
     }
 
-    if (id[0] != '/') {
-        return (valid_stem(id, len, 'C') || valid_stem(id, len, 'S'))
-               ? ONEM2M_SAE_ENTITY_AE : 0;
+    if (p.ambiguous && p.form == ONEM2M_ID_FORM_SP_RELATIVE) {
+        return ONEM2M_SAE_ENTITY_CSE;
     }
 
-    p = (len >= 2 && id[1] == '/') ? id + 2 : id + 1;
-
-    for (n = 0; n < 3; n++) {
-        slash = memchr(p, '/', end - p);
-        seg[n] = p;
-        seglen[n] = (slash ? slash : end) - p;
-
-        if (!valid_segment(seg[n], seglen[n])) {
-            return 0;
-        }
-
-        if (slash == NULL) {
-            break;
-        }
-
-        p = slash + 1;
-    }
-
-    if (n == 3) {
-        return 0;                       /* a fourth segment */
-    }
-
-    n++;
-
-    if (id[1] != '/') {
-        /* SP-relative */
-        if (n == 1) {
-            return ONEM2M_SAE_ENTITY_CSE;
-        }
-
-        return (n == 2 && valid_stem(seg[1], seglen[1], 'C'))
-               ? ONEM2M_SAE_ENTITY_AE : 0;
-    }
-
-    /* absolute: seg[0] is the SP-ID */
-    if (n == 2) {
-        return seg[1][0] == 'S' ? ONEM2M_SAE_ENTITY_AE
-                                : ONEM2M_SAE_ENTITY_CSE;
-    }
-
-    return (n == 3 && valid_stem(seg[2], seglen[2], 'C'))
-           ? ONEM2M_SAE_ENTITY_AE : 0;
-}
-
-/* <relative>@<fqdn>, TS-0003 10.5 */
-int
-onem2m_kpsa_id_valid(const char *id, size_t len)
-{
-    const char  *at, *p, *end, *dot;
-    size_t       i, label;
-
-    if (len == 0 || len > ONEM2M_SAE_MAX_ID_LEN) {
-        return 0;
-    }
-
-    at = memchr(id, '@', len);
-
-    if (at == NULL || at == id) {
-        return 0;
-    }
-
-    for (p = id; p < at; p++) {
-        unsigned char  c = *p;
-
-        if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
-            return 0;
-        }
-    }
-
-    end = id + len;
-
-    for (p = at + 1; ; p = dot + 1) {
-        dot = memchr(p, '.', end - p);
-        label = (dot ? dot : end) - p;
-
-        if (label == 0 || label > 63 || p[0] == '-' || p[label - 1] == '-') {
-            return 0;
-        }
-
-        for (i = 0; i < label; i++) {
-            if (!is_alnum((unsigned char) p[i]) && p[i] != '-') {
-                return 0;
-            }
-        }
-
-        if (dot == NULL) {
-            return 1;
-        }
-    }
+    return p.type == ONEM2M_ID_AE ? ONEM2M_SAE_ENTITY_AE
+                                  : ONEM2M_SAE_ENTITY_CSE;
 }
 
 /* length of the valid UTF-8 prefix of s; == len when all of it is valid */

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include "api/sae_dispatch.h"
+#include "common/onem2m_id.h"
 
 /* longest accepted line, without its line break */
 #define ONEM2M_TABLE_MAX_LINE        2048
@@ -46,7 +47,6 @@ const char *onem2m_table_uri_path(const char *uri);
 
 /* ONEM2M_SAE_ENTITY_AE or _CSE for a well-formed entity id, else 0 */
 int onem2m_entity_type(const char *id, size_t len);
-/* 1 if id is a well-formed KpsaID (TS-0003 10.5), else 0 */
-int onem2m_kpsa_id_valid(const char *id, size_t len);
+/* onem2m_kpsa_id_valid(): common/onem2m_id.h */
 
 #endif /* ONEM2M_TABLE_H */

@@ -711,8 +711,18 @@ START_TEST(cse_forwards_for_others)
 END_TEST
 
 
+/* claims that are neither an AE-ID nor a CSE-ID (issue 10 item 4) */
+static const char  *not_ids[] = {
+    "in-cse-8", "mn-cse-123456", "/in-cse-8#", "/in-cse-8?x", "in-cse-8;x",
+    "Clock-AE1#", "//in.provider.com/in-cse-8?x", "/in-cse-8/Sstem",
+    "//sp_x.example/in-cse-8", "/in-cse-8/C@1"
+};
+
 START_TEST(cse_claims_other_cse)
 {
+    char    hdr[128];
+    size_t  i;
+
     gw_setup();
 
     expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
@@ -737,6 +747,16 @@ START_TEST(cse_claims_other_cse)
     expect_refused(CSE7, "GET", "/cse",
                    "X-M2M-Origin: //in.provider.com//in-cse-8\r\n",
                    NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
+
+    /*
+     * neither an AE-ID-Stem (no "C"/"S") nor a CSE-ID (no "/"), nor any
+     * form with a character outside the grammar (TS-0001 Table 7.2-1)
+     */
+    for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
+        snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", not_ids[i]);
+        expect_refused(CSE7, "GET", "/cse", hdr, NULL, 400, "4000",
+                       "neither an AE-ID nor a CSE-ID");
+    }
 
     /* nor this gateway */
     expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
@@ -855,6 +875,9 @@ END_TEST
 
 START_TEST(unbound_claims)
 {
+    char    hdr[128];
+    size_t  i;
+
     gw_setup();
 
     /* an entity with credentials must come through them */
@@ -880,6 +903,11 @@ START_TEST(unbound_claims)
                    NULL, 403, "4107", "a CSE-ID needs");
 
     /* what is not an identifier is not forwarded */
+    for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
+        snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", not_ids[i]);
+        expect_refused(UNBOUND, "GET", "/cse", hdr, NULL, 400, "4000",
+                       "neither an AE-ID nor a CSE-ID");
+    }
     expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7/\r\n",
                    NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
     expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock/AE1\r\n",
@@ -1230,6 +1258,15 @@ START_TEST(conf_bad_values)
     expect_conf_error(
         CONF_HEAD
         "    onem2m_sae_sp_id //in.provider.com/x;\n"
+        "}\n",
+        "not a domain name", "onem2m_sae_sp_id");
+
+    /* a 64-byte label: refused like "onem2m_sae_sp_domain" refuses it */
+    expect_conf_error(
+        CONF_HEAD
+        "    onem2m_sae_sp_id "
+        "a123456789012345678901234567890123456789012345678901234567890123"
+        ".example;\n"
         "}\n",
         "not a domain name", "onem2m_sae_sp_id");
 

@@ -1,0 +1,164 @@
+/*
+ * libFuzzer target of the one oneM2M identifier grammar and host-name rule
+ * (provider/common/onem2m_id.c; build and run: "make fuzz").  Pure C: no
+ * OpenSSL, no nginx, the very file the provider, the hook library and the
+ * module compile.
+ *
+ * The first byte picks host-name flags, the rest is the input.  Besides
+ * the sanitizers, each answer is checked against what the grammar
+ * promises: the parts of an identifier are inside it and put back
+ * together give it again, a host name has only host-name bytes, a KpsaID
+ * has a valid FQDN after its one "@"; a broken promise aborts.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/onem2m_id.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define check(cond)                                                         \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            fprintf(stderr, "%s:%d: broken promise: %s\n", __FILE__,        \
+                    __LINE__, #cond);                                       \
+            abort();                                                        \
+        }                                                                   \
+    } while (0)
+
+
+static int
+inside(const char *part, size_t len, const char *s, size_t n)
+{
+    return part >= s && len <= n && part + len <= s + n;
+}
+
+
+static void
+check_id(const char *s, size_t n)
+{
+    onem2m_id  id;
+    char       back[3 * ONEM2M_ID_MAX_LEN + 8];
+    int        type, k;
+
+    type = onem2m_id_parse(s, n, &id);
+
+    check(type == id.type);
+    check(type == 0 || type == ONEM2M_ID_AE || type == ONEM2M_ID_CSE);
+
+    if (type == 0) {
+        check(id.form == 0 && id.stem == NULL && id.cse_id == NULL
+              && id.sp_id == NULL);
+        return;
+    }
+
+    check(n <= ONEM2M_ID_MAX_LEN);
+    check(id.stem == NULL || inside(id.stem, id.stem_len, s, n));
+    check(id.cse_id == NULL || inside(id.cse_id, id.cse_id_len, s, n));
+    check(id.sp_id == NULL || inside(id.sp_id, id.sp_id_len, s, n));
+
+    /* an AE has a stem, a CSE a CSE-ID and no stem */
+    check(type != ONEM2M_ID_AE
+          || onem2m_id_stem_valid(id.stem, id.stem_len));
+    check(type != ONEM2M_ID_CSE
+          || (id.stem == NULL
+              && onem2m_id_segment_valid(id.cse_id, id.cse_id_len)));
+    check(!id.ambiguous || (type == ONEM2M_ID_AE && id.cse_id == NULL
+                            && id.stem[0] == 'S'));
+    check((id.form == ONEM2M_ID_FORM_ABSOLUTE) == (id.sp_id != NULL));
+    check(id.sp_id == NULL
+          || onem2m_host_name_valid(id.sp_id, id.sp_id_len,
+                                    ONEM2M_HOST_FINAL_DOT));
+
+    /* the parts put back together are the identifier */
+    switch (id.form) {
+
+    case ONEM2M_ID_FORM_STEM:
+        k = snprintf(back, sizeof(back), "%.*s", (int) id.stem_len, id.stem);
+        break;
+
+    case ONEM2M_ID_FORM_SP_RELATIVE:
+    case ONEM2M_ID_FORM_ABSOLUTE:
+        k = snprintf(back, sizeof(back), "%s%.*s%s%.*s%s%.*s",
+                     id.sp_id ? "//" : "",
+                     (int) id.sp_id_len, id.sp_id ? id.sp_id : "",
+                     id.sp_id ? "/" : "/",
+                     (int) id.cse_id_len, id.cse_id ? id.cse_id : "",
+                     (id.cse_id && id.stem) ? "/" : "",
+                     (int) id.stem_len, id.stem ? id.stem : "");
+        break;
+
+    default:
+        k = -1;
+        check(0);
+    }
+
+    check(k >= 0 && (size_t) k == n && memcmp(back, s, n) == 0);
+}
+
+
+static void
+check_host(const char *s, size_t n, int flags)
+{
+    size_t  i;
+
+    if (!onem2m_host_name_valid(s, n, flags)) {
+        return;
+    }
+
+    check(n > 0 && n <= 254);
+    check(s[0] != '.' && s[0] != '-');
+
+    for (i = 0; i < n; i++) {
+        unsigned char  c = s[i];
+
+        check((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '.');
+        check(c != '.' || i + 1 == n || s[i + 1] != '.');
+    }
+
+    check(s[n - 1] != '.' || (flags & ONEM2M_HOST_FINAL_DOT));
+}
+
+
+static void
+check_kpsa_id(const char *s, size_t n)
+{
+    const char  *at;
+
+    if (!onem2m_kpsa_id_valid(s, n)) {
+        return;
+    }
+
+    at = memchr(s, '@', n);
+    check(at != NULL && at > s);
+    check(memchr(at + 1, '@', n - (at + 1 - s)) == NULL);
+    check(onem2m_host_name_valid(at + 1, n - (at + 1 - s),
+                                 ONEM2M_HOST_NUMERIC_LAST));
+}
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char  *s;
+    size_t       n;
+    int          flags;
+
+    if (size == 0) {
+        return 0;
+    }
+
+    flags = data[0] & (ONEM2M_HOST_FINAL_DOT | ONEM2M_HOST_NUMERIC_LAST);
+    s = (const char *) data + 1;
+    n = size - 1;
+
+    check_id(s, n);
+    check_host(s, n, flags);
+    check_kpsa_id(s, n);
+
+    return 0;
+}
