@@ -754,6 +754,16 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
         case ONEM2M_SAE_CERT_WILDCARD:
             why = "a wildcard name";
             break;
+        case ONEM2M_SAE_CERT_STALE:
+            /* the session's, verified again under the current CAs, CRLs */
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "onem2m sae: client certificate binds nothing: "
+                          "the resumed session's certificate no longer "
+                          "verifies (%s)",
+                          X509_verify_cert_error_string(
+                              ONEM2M_SAE_get_cert_reverify_result(
+                                  c->ssl->connection)));
+            return NULL;
         default:
             why = "internal error";
             break;

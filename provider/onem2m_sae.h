@@ -174,6 +174,11 @@ ONEM2M_SAE_TABLE *ONEM2M_SAE_get_binding_table(SSL *ssl);
  * handshake has no peer certificate.  The result is computed once per
  * connection and sp_domain and stays valid for the life of the SSL object
  * (until a call with another sp_domain).
+ *
+ * A resumed session's certificate is verified again against the current
+ * store of the SSL_CTX in use (CA list, CRLs, validity): one that no
+ * longer verifies names nothing (ONEM2M_SAE_CERT_STALE), and
+ * ONEM2M_SAE_get_cert_reverify_result() gives the X509_V_ERR_* why.
  */
 #define ONEM2M_SAE_CRED_SYMMETRIC    12  /* Credential-ID types, TS-0003 */
 #define ONEM2M_SAE_CRED_CSE_ID_CERT  32  /* Table 12.3.2.1-1 */
@@ -186,6 +191,7 @@ ONEM2M_SAE_TABLE *ONEM2M_SAE_get_binding_table(SSL *ssl);
 #define ONEM2M_SAE_CERT_AMBIGUOUS    4   /* several URIs or identities */
 #define ONEM2M_SAE_CERT_WILDCARD     5   /* a wildcard subjectAltName */
 #define ONEM2M_SAE_CERT_ERROR        6   /* out of memory, bad arguments */
+#define ONEM2M_SAE_CERT_STALE        7   /* resumed, no longer verifies */
 
 typedef struct {
     const char      *entity;           /* NUL-terminated */
@@ -198,6 +204,8 @@ typedef struct {
 
 const ONEM2M_SAE_CERT_IDENTITY *ONEM2M_SAE_get_cert_identity(SSL *ssl,
     const char *sp_domain, size_t sp_domain_len, int *reason);
+/* X509_V_OK, or why a resumed session's certificate no longer verifies */
+long ONEM2M_SAE_get_cert_reverify_result(SSL *ssl);
 
 #ifdef __cplusplus
 }

@@ -35,11 +35,20 @@
  * What OpenSSL already did is not repeated: path validation against the
  * trust anchors, validity period, name constraints and key usage are the
  * verification's job; without X509_V_OK nothing binds.
+ *
+ * Except on resumption: a resumed session (session cache, TLS 1.2 or 1.3
+ * ticket) carries the peer certificate and the verify result of the
+ * handshake that made it, perhaps under another CA list or before a CRL
+ * revoked it.  Its certificate is verified again, now, against the
+ * store of the SSL_CTX that resumed it (the server's current CA list and
+ * CRLs, with its flags and depth): only a certificate that still verifies
+ * names an entity (ONEM2M_SAE_CERT_STALE otherwise).
  */
 
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -59,6 +68,7 @@ typedef struct {
     int                        computed;
     const X509                *cert;          /* what it was computed for */
     long                       verify_result;
+    long                       reverify_result; /* resumed sessions */
     char                       domain[SAE_MAX_DNS_NAME + 1];
     size_t                     domain_len;
     int                        reason;        /* ONEM2M_SAE_CERT_* */
@@ -359,6 +369,72 @@ sae_get_cache(SSL *ssl)
 }
 
 
+/*
+ * A resumed session's certificate verified again as the handshake would
+ * verify it now (ssl/statem: ssl_verify_cert_chain): the store of the
+ * SSL_CTX in use, the "ssl_client" purpose, the SSL's parameters (depth,
+ * flags) on top of the store's (nginx's "ssl_crl" sets CRL checking
+ * there), the chain the session still has (none after a ticket: the
+ * store's certificates then complete it).  X509_V_OK or the error.
+ */
+static long
+sae_reverify(SSL *ssl, X509 *cert)
+{
+    X509_STORE_CTX  *xctx;
+    X509_STORE      *store;
+    long             err;
+
+    store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+    xctx = X509_STORE_CTX_new();
+
+    if (store == NULL || xctx == NULL
+        || !X509_STORE_CTX_init(xctx, store, cert,
+                                SSL_get_peer_cert_chain(ssl))
+        || !X509_STORE_CTX_set_default(xctx, SSL_is_server(ssl)
+                                             ? "ssl_client" : "ssl_server")
+        || !X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xctx),
+                                   SSL_get0_param(ssl)))
+    {
+        X509_STORE_CTX_free(xctx);
+        return X509_V_ERR_UNSPECIFIED;
+    }
+
+    if (X509_verify_cert(xctx) == 1) {
+        err = X509_V_OK;
+
+    } else {
+        err = X509_STORE_CTX_get_error(xctx);
+        if (err == X509_V_OK) {
+            err = X509_V_ERR_UNSPECIFIED;
+        }
+    }
+
+    X509_STORE_CTX_free(xctx);
+    ERR_clear_error();
+
+    return err;
+}
+
+
+long
+ONEM2M_SAE_get_cert_reverify_result(SSL *ssl)
+{
+    sae_cert_cache  *cache;
+
+    if (ssl == NULL || !CRYPTO_THREAD_run_once(&sae_cert_once,
+                                               sae_cert_init_index)
+        || sae_cert_index < 0)
+    {
+        return X509_V_OK;
+    }
+
+    cache = SSL_get_ex_data(ssl, sae_cert_index);
+
+    return cache != NULL && cache->computed ? cache->reverify_result
+                                            : X509_V_OK;
+}
+
+
 const ONEM2M_SAE_CERT_IDENTITY *
 ONEM2M_SAE_get_cert_identity(SSL *ssl, const char *sp_domain,
     size_t sp_domain_len, int *reason)
@@ -408,9 +484,21 @@ ONEM2M_SAE_get_cert_identity(SSL *ssl, const char *sp_domain,
         }
         cache->domain_len = sp_domain_len;
 
-        cache->reason = verify_result == X509_V_OK
-                        ? sae_derive(cert, sp_domain, sp_domain_len, cache)
-                        : ONEM2M_SAE_CERT_UNVERIFIED;
+        cache->reverify_result = X509_V_OK;
+
+        if (verify_result == X509_V_OK && SSL_session_reused(ssl)) {
+            cache->reverify_result = sae_reverify(ssl, cert);
+        }
+
+        if (verify_result != X509_V_OK) {
+            cache->reason = ONEM2M_SAE_CERT_UNVERIFIED;
+
+        } else if (cache->reverify_result != X509_V_OK) {
+            cache->reason = ONEM2M_SAE_CERT_STALE;
+
+        } else {
+            cache->reason = sae_derive(cert, sp_domain, sp_domain_len, cache);
+        }
     }
 
     *reason = cache->reason;

@@ -30,6 +30,7 @@
 #include <check.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/ssl.h>
 
@@ -1243,6 +1244,192 @@ START_TEST(certificate_of_other_server_ca_refused)
 END_TEST
 
 
+/*
+ * pki/crl.pem, signed by the PKI's CA, revoking the certificate "name"
+ * (NULL: nothing revoked).
+ */
+static void
+write_crl(const char *name)
+{
+    FILE          *f;
+    X509          *ca, *x;
+    X509_CRL      *crl;
+    X509_REVOKED  *rev;
+    EVP_PKEY      *key;
+    ASN1_TIME     *t;
+    char           path[600];
+
+    snprintf(path, sizeof(path), "%s/ca.pem", pki);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ca = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/ca.key", pki);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    ck_assert(ca != NULL && key != NULL);
+
+    crl = X509_CRL_new();
+    ck_assert_ptr_nonnull(crl);
+    ck_assert_int_eq(X509_CRL_set_version(crl, X509_CRL_VERSION_2), 1);
+    ck_assert_int_eq(X509_CRL_set_issuer_name(crl,
+                                              X509_get_subject_name(ca)), 1);
+    t = X509_gmtime_adj(NULL, -60);
+    ck_assert_int_eq(X509_CRL_set1_lastUpdate(crl, t), 1);
+    ASN1_TIME_free(t);
+    t = X509_gmtime_adj(NULL, 86400);
+    ck_assert_int_eq(X509_CRL_set1_nextUpdate(crl, t), 1);
+    ASN1_TIME_free(t);
+
+    if (name != NULL) {
+        snprintf(path, sizeof(path), "%s/%s.pem", pki, name);
+        f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        x = PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+        ck_assert_ptr_nonnull(x);
+
+        rev = X509_REVOKED_new();
+        ck_assert_int_eq(X509_REVOKED_set_serialNumber(rev,
+                             X509_get_serialNumber(x)), 1);
+        t = X509_gmtime_adj(NULL, -30);
+        ck_assert_int_eq(X509_REVOKED_set_revocationDate(rev, t), 1);
+        ASN1_TIME_free(t);
+        ck_assert_int_eq(X509_CRL_add0_revoked(crl, rev), 1);
+        X509_free(x);
+    }
+
+    ck_assert_int_eq(X509_CRL_sort(crl), 1);
+    ck_assert_int_gt(X509_CRL_sign(crl, key, EVP_sha256()), 0);
+
+    snprintf(path, sizeof(path), "%s/crl.pem", pki);
+    f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(PEM_write_X509_CRL(f, crl), 1);
+    ck_assert_int_eq(fclose(f), 0);
+
+    X509_CRL_free(crl);
+    X509_free(ca);
+    EVP_PKEY_free(key);
+}
+
+
+/*
+ * A resumed session carries a certificate identity only while that
+ * certificate still verifies under the server's current CA list and CRLs
+ * (issue 10 item 2): the AE's certificate revoked, the CRL regenerated,
+ * nginx reloaded, the old session resumes but binds nothing (4107, logged)
+ * while a full handshake gets nginx's own 400.  Session cache and
+ * tickets (with "ssl_session_ticket_key"), TLS 1.2 and 1.3.
+ */
+START_TEST(revoked_certificate_not_bound_on_resumption)
+{
+    static const struct {
+        int          version;
+        const char  *resumption;
+    } variants[] = {
+        { TLS1_2_VERSION, "ssl_session_cache shared:SSL:1m;\n"
+                          "ssl_session_tickets off;\n" },
+        { TLS1_2_VERSION, "ssl_session_ticket_key {{PREFIX}}/ticket.key;\n" },
+        { TLS1_3_VERSION, "ssl_session_ticket_key {{PREFIX}}/ticket.key;\n" },
+        { TLS1_3_VERSION, "ssl_session_cache shared:SSL:1m;\n"
+                          "ssl_session_tickets off;\n" },
+    };
+    harness_upstream  *up;
+    cert_result        res;
+    SSL_SESSION       *session;
+    char               conf[2048];
+    int                port, version;
+
+    version = variants[_i].version;
+
+    /* 80 bytes: AES-256 ticket keys */
+    ck_assert_int_eq(harness_nginx_write_file(ng, "ticket.key",
+        "0123456789abcdef0123456789abcdef0123456789abcdef"
+        "0123456789abcdef0123456789abcdef", 0600), 0);
+    write_crl(NULL);
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    snprintf(conf, sizeof(conf),
+        "%s"
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    ssl_verify_client on;\n"
+        "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n"
+        "    ssl_crl {{PREFIX}}/pki/crl.pem;\n"
+        "    onem2m_sae required;\n"
+        "    onem2m_sae_sp_domain " SP_DOMAIN ";\n"
+        "    location / {\n"
+        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+        "        proxy_set_header X-Method $onem2m_sae_method;\n"
+        "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n"
+        "    }\n"
+        "}\n", variants[_i].resumption);
+    ck_assert_int_eq(harness_nginx_config(ng, conf), 0);
+    ck_assert_int_eq(harness_nginx_start(ng), 0);
+    port = harness_nginx_port(ng, 0);
+
+    /* a full handshake, then a resumption: both bound */
+    session = NULL;
+    cert_request_to(port, "door", version, "Cdoor-AE1", NULL, "localhost",
+                    &session, &res);
+    ck_assert_int_eq(res.status, 200);
+    assert_upstream(up, 1, DOOR_AE_ID, "cert", "33-" DOOR_AE_ID);
+    ck_assert_ptr_nonnull(session);
+
+    cert_request_to(port, "door", version, "Cdoor-AE1", NULL, "localhost",
+                    &session, &res);
+    ck_assert_int_eq(res.resumed, 1);
+    ck_assert_int_eq(res.status, 200);
+    assert_upstream(up, 2, DOOR_AE_ID, "cert", "33-" DOOR_AE_ID);
+
+    /* revoked, the CRL regenerated, reloaded */
+    write_crl("door");
+    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+
+    /* the old session resumes, but binds nothing */
+    cert_request_to(port, "door", version, "Cdoor-AE1", NULL, "localhost",
+                    &session, &res);
+    ck_assert_int_eq(res.handshake_ok, 1);
+    ck_assert_int_eq(res.resumed, 1);
+    ck_assert_int_eq(res.status, 403);
+    ck_assert_str_eq(res.rsc, "4107");
+    ck_assert_uint_eq(harness_upstream_count(up), 2);
+    ck_assert(harness_log_wait(ng, "client certificate binds nothing: the "
+                               "resumed session's certificate no longer "
+                               "verifies (certificate revoked)",
+                               harness_timeout_ms(5000)));
+    SSL_SESSION_free(session);
+
+    /* a full handshake: nginx's own answer */
+    cert_request(port, "door", version, "Cdoor-AE1", &res);
+    ck_assert_int_eq(res.status, 400);
+    ck_assert_uint_eq(harness_upstream_count(up), 2);
+
+    /* another, unrevoked certificate still resumes bound */
+    session = NULL;
+    cert_request_to(port, "in-cse-1", version, "/in-cse-1", NULL,
+                    "localhost", &session, &res);
+    ck_assert_int_eq(res.status, 200);
+    cert_request_to(port, "in-cse-1", version, "/in-cse-1", NULL,
+                    "localhost", &session, &res);
+    ck_assert_int_eq(res.resumed, 1);
+    ck_assert_int_eq(res.status, 200);
+    assert_upstream(up, 4, "/in-cse-1", "cert", "32-in-cse-1." SP_DOMAIN);
+    SSL_SESSION_free(session);
+
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+END_TEST
+
+
 /* nginx -t: "required" needs a way to associate; the SP domain's syntax */
 START_TEST(configuration_checked)
 {
@@ -1312,6 +1499,8 @@ Suite *sae_cert_suite(void)
     tcase_add_test(tc, certificate_only_server);
     tcase_add_test(tc, originator_on_certificate_only_server);
     tcase_add_loop_test(tc, certificate_of_other_server_ca_refused, 0, 2);
+    tcase_add_loop_test(tc, revoked_certificate_not_bound_on_resumption, 0,
+                        4);
     tcase_add_loop_test(tc, configuration_checked, 0, 5);
     suite_add_tcase(s, tc);
 
