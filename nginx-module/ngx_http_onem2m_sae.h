@@ -78,6 +78,13 @@ ngx_str_t *ngx_http_onem2m_sae_srv_sp_domain(void **srv_conf);
  */
 ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_srv_table(void **srv_conf);
 
+/*
+ * Warns (nginx -t) when the key table at path (NUL-terminated) belongs to
+ * the user the workers run as; uri, file and line name the directive.
+ */
+void ngx_http_onem2m_sae_check_table_owner(ngx_conf_t *cf, ngx_str_t *uri,
+    u_char *path, u_char *file, ngx_uint_t line);
+
 /* the effective "onem2m_sae" mode of the request's location */
 ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
 

@@ -1658,6 +1658,12 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     cln->handler = ngx_http_onem2m_sae_free_table;
     cln->data = sscf->table;
 
+    /* uri is "kpsa:<absolute path>" */
+    ngx_http_onem2m_sae_check_table_owner(cf, &sscf->table_uri,
+                                   uri + sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1,
+                                   (u_char *) sscf->table_file,
+                                   sscf->table_line);
+
     /* the count says whether the file was read now or a copy reused */
 
     ngx_log_error(NGX_LOG_INFO, cf->log, 0,

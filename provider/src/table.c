@@ -1077,6 +1077,40 @@ digest_hex(const unsigned char *digest, char *out, size_t n)
     out[2 * i] = '\0';
 }
 
+/*
+ * Whoever may write the directory may replace the table (rename, unlink
+ * and create anew), the sticky bit only narrows who: /tmp and its like
+ * are no place for keys.
+ */
+static void
+world_writable_dir(TABLE_REPORT *r, const char *canonical)
+{
+    struct stat   st;
+    const char   *slash;
+    char          dir[PATH_MAX];
+    size_t        len;
+
+    slash = strrchr(canonical, '/');
+    if (slash == NULL) {
+        return;
+    }
+
+    len = slash == canonical ? 1 : (size_t) (slash - canonical);
+    if (len >= sizeof(dir)) {
+        return;
+    }
+
+    memcpy(dir, canonical, len);
+    dir[len] = '\0';
+
+    if (stat(dir, &st) == 0 && (st.st_mode & S_IWOTH)) {
+        report(r, ONEM2M_SAE_DIAG_WARNING, 0,
+               "in the world-writable directory %s (mode %04o): anyone could "
+               "replace the keys, move the table to a directory only root "
+               "can write", dir, (unsigned) (st.st_mode & 07777));
+    }
+}
+
 static ssize_t
 read_all(int fd, unsigned char *buf, size_t len)
 {
@@ -1161,15 +1195,18 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
         goto failed;
     }
 
+    /* each its own warning: a 0666 table is both */
+
     if (st.st_mode & (S_IRGRP | S_IROTH)) {
         report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
                "keys readable by group or others (mode %04o, use 0600)",
                (unsigned) (st.st_mode & 07777));
+    }
 
-    } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
         report(&r, ONEM2M_SAE_DIAG_WARNING, 0,
-               "writable by group or others (mode %04o, use 0600)",
-               (unsigned) (st.st_mode & 07777));
+               "keys writable by group or others, who could replace them "
+               "(mode %04o, use 0600)", (unsigned) (st.st_mode & 07777));
     }
 
     canonical = realpath(path, NULL);
@@ -1179,6 +1216,8 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
                strerror(errno));
         goto failed;
     }
+
+    world_writable_dir(&r, canonical);
 
     buf = OPENSSL_malloc(st.st_size + 1);
 

@@ -4,7 +4,10 @@
  * warnings do not fail the test.
  */
 
+#include <pwd.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <check.h>
 
 #include "integration/sae_fixture.h"
@@ -436,6 +439,132 @@ START_TEST(private_table_does_not_warn_about_mode)
 }
 END_TEST
 
+/*
+ * Table ownership (issue 10 item 8): "nginx -t" warns, naming the file and
+ * what to change, about a table the worker user owns, a group- or
+ * other-writable one, and one in a world-writable directory.
+ */
+
+#define USER_CONF(user) \
+    user \
+    "load_module " HARNESS_MODULE_SO ";\n" \
+    "daemon off;\n" \
+    "worker_processes 1;\n" \
+    "pid {{PREFIX}}/nginx.pid;\n" \
+    "error_log {{PREFIX}}/error.log info;\n" \
+    "events { worker_connections 128; }\n" \
+    "http {\n" \
+    "    onem2m_sae_provider_path " HARNESS_PROVIDER_DIR ";\n" \
+    "    client_body_temp_path {{PREFIX}}/body;\n" \
+    "    proxy_temp_path {{PREFIX}}/proxy;\n" \
+    "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n" \
+    "    uwsgi_temp_path {{PREFIX}}/uwsgi;\n" \
+    "    scgi_temp_path {{PREFIX}}/scgi;\n" \
+    SAE_SERVER \
+    "}\n"
+
+START_TEST(table_owned_by_worker_user_warns)
+{
+    const char     *out;
+    char            path[512], expect[1400];
+    struct passwd  *pw;
+
+    if (geteuid() != 0) {
+        /* nginx cannot switch users, and the test cannot chown */
+        return;
+    }
+
+    pw = getpwnam("www-data");
+    ck_assert_ptr_nonnull(pw);
+    snprintf(path, sizeof(path), "%s/kpsa.table", harness_nginx_prefix(ng));
+
+    /* root's 0600 table: quiet */
+    ck_assert_int_eq(harness_nginx_config_raw(ng,
+                         USER_CONF("user www-data;\n")), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "owned by the worker user") == NULL, "%s",
+                  out);
+
+    /* the workers' own: a compromised worker could rewrite it */
+    ck_assert_int_eq(chown(path, pw->pw_uid, pw->pw_gid), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    snprintf(expect, sizeof(expect),
+             "[warn] onem2m_sae_psk_table \"kpsa:%s\": %s is owned by the "
+             "worker user (uid %d), so a compromised worker could rewrite "
+             "the keys; make root its owner (chown root:root)", path, path,
+             (int) pw->pw_uid);
+    assert_has(out, expect);
+    assert_at_line_of(out, "onem2m_sae_psk_table");
+
+    /* workers as root: no boundary to warn about */
+    ck_assert_int_eq(harness_nginx_config_raw(ng,
+                         USER_CONF("user root;\n")), 0);
+    ck_assert_int_eq(chown(path, 0, 0), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "owned by the worker user") == NULL, "%s",
+                  out);
+}
+END_TEST
+
+START_TEST(writable_table_warns)
+{
+    static const mode_t  modes[] = { 0666, 0620, 0602 };
+    const char          *out;
+    char                 expect[128];
+
+    harness_nginx_write_file(ng, "kpsa.table", HARNESS_SEED_TABLE,
+                             modes[_i]);
+    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    snprintf(expect, sizeof(expect), "kpsa.table: keys writable by group or "
+             "others, who could replace them (mode %04o, use 0600)",
+             (unsigned) modes[_i]);
+    assert_has(out, expect);
+    assert_at_line_of(out, "onem2m_sae_psk_table");
+
+    /* 0666 is readable too: both warnings */
+    if (modes[_i] & 044) {
+        assert_has(out, "readable by group or others");
+    }
+}
+END_TEST
+
+START_TEST(table_in_world_writable_directory_warns)
+{
+    static const mode_t  modes[] = { 0777, 01777 };
+    const char          *out;
+    char                 dir[512], expect[700];
+
+    snprintf(dir, sizeof(dir), "%s/shared", harness_nginx_prefix(ng));
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    ck_assert_int_eq(chmod(dir, modes[_i]), 0);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "shared/kpsa.table",
+                                              HARNESS_SEED_TABLE, 0600), 0);
+    ck_assert_int_eq(harness_nginx_config(ng,
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    ssl_ciphers " SAE_PSK_CIPHERS ";\n"
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/shared/kpsa.table;\n"
+        "    location / { return 204; }\n"
+        "}\n"), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    snprintf(expect, sizeof(expect),
+             "shared/kpsa.table: in the world-writable directory %s "
+             "(mode %04o): anyone could replace the keys, move the table to "
+             "a directory only root can write", dir, (unsigned) modes[_i]);
+    assert_has(out, "[warn] onem2m_sae_psk_table");
+    assert_has(out, expect);
+    assert_at_line_of(out, "onem2m_sae_psk_table");
+
+    /* the prefix itself is no such directory: the usual table is quiet */
+    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "world-writable") == NULL, "%s", out);
+}
+END_TEST
+
 START_TEST(broken_table_never_starts)
 {
     harness_nginx_write_file(ng, "kpsa.table", "garbage\n", 0600);
@@ -471,6 +600,11 @@ Suite *sae_config_suite(void)
               SAE_TEST(table_not_allowed_in_http_or_location);
               SAE_TEST(world_readable_table_warns);
               SAE_TEST(private_table_does_not_warn_about_mode);
+              SAE_TEST(table_owned_by_worker_user_warns);
+              tcase_add_loop_test(tc_, writable_table_warns, 0, 3);
+              tcase_add_loop_test(tc_,
+                                  table_in_world_writable_directory_warns,
+                                  0, 2);
               SAE_TEST(broken_table_never_starts));
     return s;
 }

@@ -93,12 +93,52 @@ START_TEST(test_group_readable_warning)
     t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0602);
     ck_assert_ptr_nonnull(t);
     ck_assert_uint_eq(tu_nmsg, 1);
-    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: writable by group or others "
-        "(mode 0602, use 0600)", tu_path));
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys writable by group or "
+        "others, who could replace them (mode 0602, use 0600)", tu_path));
+    ONEM2M_SAE_table_free(t);
+
+    /* 0666: both, not only "readable" */
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0666);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 2);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys readable by group or "
+        "others (mode 0666, use 0600)", tu_path));
+    ck_assert_str_eq(tu_msg[1], tu_fmt("W %s: keys writable by group or "
+        "others, who could replace them (mode 0666, use 0600)", tu_path));
     ONEM2M_SAE_table_free(t);
 
     /* owner-only modes are quiet */
     t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0400);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 0);
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
+/* a table in a world-writable directory, sticky (/tmp) or not */
+START_TEST(test_world_writable_directory_warning)
+{
+    ONEM2M_SAE_TABLE  *t;
+    struct stat        st;
+    char               dir[PATH_MAX];
+    mode_t             modes[] = { 0777, 01777 };
+
+    ck_assert_int_eq(stat(tu_dir(), &st), 0);
+    ck_assert_ptr_nonnull(realpath(tu_dir(), dir));
+    ck_assert_int_eq(chmod(tu_dir(), modes[_i]), 0);
+
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0600);
+    ck_assert_int_eq(chmod(tu_dir(), st.st_mode & 07777), 0);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(tu_nmsg, 1);
+    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: in the world-writable "
+        "directory %s (mode %04o): anyone could replace the keys, move the "
+        "table to a directory only root can write", tu_path, dir,
+        (unsigned) modes[_i]));
+    ONEM2M_SAE_table_free(t);
+
+    /* its own directory again: quiet */
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0600);
     ck_assert_ptr_nonnull(t);
     ck_assert_uint_eq(tu_nmsg, 0);
     ONEM2M_SAE_table_free(t);
@@ -896,6 +936,7 @@ Suite *table_suite(void)
     tcase_add_test(tc, test_shared_and_reloaded);
     tcase_add_test(tc, test_warnings_replayed);
     tcase_add_test(tc, test_same_size_edit_restored_mtime);
+    tcase_add_loop_test(tc, test_world_writable_directory_warning, 0, 2);
     tcase_add_test(tc, test_replaced_file);
     tcase_add_test(tc, test_concurrent_opens);
     tcase_add_test(tc, test_provider_loading);
