@@ -148,11 +148,11 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 
-$(FUZZ_BIN): tools/fuzz/fuzz_table.c $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
+$(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) -lcrypto
 
-$(FUZZ_ID_BIN): tools/fuzz/fuzz_id.c $(COMMON_SRCS) $(COMMON_HDRS)
+$(FUZZ_ID_BIN): tools/fuzz/fuzz_id.c tools/fuzz/fuzz_check.h $(COMMON_SRCS) $(COMMON_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id.c $(COMMON_SRCS)
 

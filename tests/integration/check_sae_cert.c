@@ -44,6 +44,14 @@
 #define DOOR_AE_ID   "//" SP_DOMAIN "/" GATEWAY_ID "/Cdoor-AE1"
 #define ENTITY_HDR   "X-Onem2m-Sae-Entity"
 
+/* proxies to the in-test upstream with what the module bound */
+#define PROXY_LOCATION \
+    "    location / {\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "        proxy_set_header X-Method $onem2m_sae_method;\n" \
+    "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n" \
+    "    }\n"
+
 /* the mixed server: locks by PSK, CSEs and AEs by certificate */
 #define MIXED_SERVER \
     "server {\n" \
@@ -985,11 +993,7 @@ START_TEST(certificate_only_server)
         "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n"
         "    onem2m_sae required;\n"
         "    onem2m_sae_sp_domain " SP_DOMAIN ";\n"
-        "    location / {\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "        proxy_set_header X-Method $onem2m_sae_method;\n"
-        "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n"
-        "    }\n"
+        PROXY_LOCATION
         "}\n"), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
 
@@ -1185,11 +1189,7 @@ START_TEST(certificate_of_other_server_ca_refused)
         "    ssl_client_certificate {{PREFIX}}/pki/ca.pem;\n"
         "    onem2m_sae required;\n"
         "    onem2m_sae_sp_domain " SP_DOMAIN ";\n"
-        "    location / {\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "        proxy_set_header X-Method $onem2m_sae_method;\n"
-        "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n"
-        "    }\n"
+        PROXY_LOCATION
         "}\n"), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
     port = harness_nginx_port(ng, 0);
@@ -1365,11 +1365,7 @@ START_TEST(revoked_certificate_not_bound_on_resumption)
         "    ssl_crl {{PREFIX}}/pki/crl.pem;\n"
         "    onem2m_sae required;\n"
         "    onem2m_sae_sp_domain " SP_DOMAIN ";\n"
-        "    location / {\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "        proxy_set_header X-Method $onem2m_sae_method;\n"
-        "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n"
-        "    }\n"
+        PROXY_LOCATION
         "}\n", variants[_i].resumption);
     ck_assert_int_eq(harness_nginx_config(ng, conf), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);

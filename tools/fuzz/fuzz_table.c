@@ -26,6 +26,7 @@
 #include <openssl/store.h>
 
 #include "src/table.h"
+#include "fuzz_check.h"
 
 #define URI_MARK         0x01
 #define URI_MAX          4096
@@ -44,16 +45,6 @@ static const char     fixture_table[] =
     "Clock-AE1   1a2b3c4d5e6f7a8b   AE123456789012-Lock@in.provider.com\n"
     "/mn-cse     000102030405060708090a0b0c0d0e0f   cse@mn.example\n"
     "//sp/cse/C1 0xffeeddccbbaa99887766554433221100 c1@sp.example\n";
-
-
-#define check(cond)                                                         \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "%s:%d: broken promise: %s\n", __FILE__,        \
-                    __LINE__, #cond);                                       \
-            abort();                                                        \
-        }                                                                   \
-    } while (0)
 
 
 static void
