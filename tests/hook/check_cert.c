@@ -1055,7 +1055,46 @@ START_TEST(test_mixed_server_psk_resumed)
 END_TEST
 
 
-/* a resumed certificate session keeps its identity (no new certificate) */
+/* a CRL of the CA revoking cert, and the checks nginx's "ssl_crl" sets */
+static void
+revoke_in(SSL_CTX *ctx, X509 *cert)
+{
+    X509_CRL      *crl;
+    X509_REVOKED  *rev;
+    ASN1_TIME     *t;
+    X509_STORE    *store;
+
+    crl = X509_CRL_new();
+    rev = X509_REVOKED_new();
+    ck_assert(crl != NULL && rev != NULL);
+    ck_assert_int_eq(X509_CRL_set_version(crl, X509_CRL_VERSION_2), 1);
+    ck_assert_int_eq(X509_CRL_set_issuer_name(crl,
+                         X509_get_subject_name(ca.cert)), 1);
+    t = X509_gmtime_adj(NULL, -60);
+    ck_assert_int_eq(X509_CRL_set1_lastUpdate(crl, t), 1);
+    ck_assert_int_eq(X509_REVOKED_set_revocationDate(rev, t), 1);
+    ASN1_TIME_free(t);
+    t = X509_gmtime_adj(NULL, DAY);
+    ck_assert_int_eq(X509_CRL_set1_nextUpdate(crl, t), 1);
+    ASN1_TIME_free(t);
+    ck_assert_int_eq(X509_REVOKED_set_serialNumber(rev,
+                         X509_get_serialNumber(cert)), 1);
+    ck_assert_int_eq(X509_CRL_add0_revoked(crl, rev), 1);
+    ck_assert_int_gt(X509_CRL_sign(crl, ca.key, EVP_sha256()), 0);
+
+    store = SSL_CTX_get_cert_store(ctx);
+    ck_assert_int_eq(X509_STORE_add_crl(store, crl), 1);
+    ck_assert_int_eq(X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK
+                                          | X509_V_FLAG_CRL_CHECK_ALL), 1);
+    X509_CRL_free(crl);
+}
+
+
+/*
+ * A resumed certificate session keeps its identity (no new certificate)
+ * while the certificate still verifies under the server's current store;
+ * revoked since, the resumption names nothing (issue 10 item 2).
+ */
 START_TEST(test_resumed)
 {
     const ONEM2M_SAE_CERT_IDENTITY  *id;
@@ -1094,6 +1133,26 @@ START_TEST(test_resumed)
     id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
                                       &reason);
     assert_identity(id, ONEM2M_SAE_ENTITY_AE, AE_S_ID, "33-" AE_S_ID);
+    ck_assert_int_eq(ONEM2M_SAE_get_cert_reverify_result(server), X509_V_OK);
+    free_pair(client, server);
+
+    /* revoked: the session still resumes, its certificate names nobody */
+    revoke_in(sctx, cred.cert);
+    client = client_new(cctx, &cred, &view);
+    ck_assert_int_eq(SSL_set_session(client, sess), 1);
+    server = SSL_new(sctx);
+    ck_assert_int_eq(tls_pair_run(client, server), 1);
+    ck_assert_int_eq(SSL_session_reused(server), 1);
+    ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                           strlen(SP_DOMAIN), &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_STALE);
+    ck_assert_int_eq(ONEM2M_SAE_get_cert_reverify_result(server),
+                     X509_V_ERR_CERT_REVOKED);
+    /* cached: the same answer again */
+    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
+                           strlen(SP_DOMAIN), &reason));
+    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_STALE);
     free_pair(client, server);
 
     SSL_SESSION_free(sess);
