@@ -16,11 +16,18 @@
  *
  * Tables are immutable once loaded, so lookups take no lock.  A process-
  * wide list caches one parsed copy per file version, refcounted.  The
- * version is the canonical path and the SHA-256 of the bytes read: the file
- * is read on every open (configuration time only) and its digest compared,
- * so no edit can keep a stale copy alive, not even one that restores the
- * size and the mtime (metadata an owner can set at will).  A changed file
+ * version is the canonical path and the SHA-256 of the bytes read, so no
+ * edit can keep a stale copy alive, not even one that restores the size
+ * and the mtime (metadata an owner can set at will).  A changed file
  * (nginx reload after an edit) is parsed anew.
+ *
+ * Reading and hashing a 1M-entry file costs about as much as a tenth of
+ * parsing it; OSSL_STORE opens the table on every OSSL_STORE_open().  So,
+ * as git does with its "racily clean" index entries, a file is not read
+ * again when its inode, size, mtime and ctime are those seen when it was
+ * last read, and that ctime was well before the read started: any write
+ * since would have set ctime to a later time, and ctime, unlike mtime,
+ * cannot be set back from user space.
  */
 
 #include <errno.h>
@@ -51,6 +58,8 @@ _Static_assert(ONEM2M_ID_CSE == ONEM2M_SAE_ENTITY_CSE, "CSE");
 #define TABLE_MAX_FILE_SIZE   ((off_t) 1 << 31)
 #define DIAG_LEN              (PATH_MAX + 512)
 #define TABLE_DIGEST_LEN      32
+/* ctime granularity margin: older than this at read time, it is stable */
+#define TABLE_CTIME_MARGIN    2
 
 /* records are 8-byte aligned; slots and order[] count in those units */
 #define RECORD_ALIGN          8
@@ -86,6 +95,13 @@ struct onem2m_sae_table_st {
     char                  *canonical_path;
     unsigned char          digest[TABLE_DIGEST_LEN];  /* SHA-256 */
     int                    cacheable;       /* digest computed */
+    /* the file when last read (or found unchanged), under cache_lock */
+    dev_t                  dev;
+    ino_t                  ino;
+    off_t                  size;
+    struct timespec        mtime;
+    struct timespec        ctime;
+    struct timespec        read_at;         /* CLOCK_REALTIME, before */
     int                    refs;
     ONEM2M_SAE_TABLE      *next;
 };
@@ -1028,8 +1044,46 @@ same_file(const ONEM2M_SAE_TABLE *t, const char *canonical,
            && strcmp(t->canonical_path, canonical) == 0;
 }
 
+static int
+same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* see the comment at the top: unchanged without reading it again */
+static int
+same_stable_file(const ONEM2M_SAE_TABLE *t, const char *canonical,
+    const struct stat *st)
+{
+    return t->cacheable
+           && t->dev == st->st_dev && t->ino == st->st_ino
+           && t->size == st->st_size
+           && same_time(&t->mtime, &st->st_mtim)
+           && same_time(&t->ctime, &st->st_ctim)
+           && st->st_ctim.tv_sec + TABLE_CTIME_MARGIN < t->read_at.tv_sec
+           && strcmp(t->canonical_path, canonical) == 0;
+}
+
+static void
+note_file(ONEM2M_SAE_TABLE *t, const struct stat *st,
+    const struct timespec *read_at)
+{
+    t->dev = st->st_dev;
+    t->ino = st->st_ino;
+    t->size = st->st_size;
+    t->mtime = st->st_mtim;
+    t->ctime = st->st_ctim;
+    t->read_at = *read_at;
+}
+
+/*
+ * The cached copy of canonical: with digest (not NULL) the one of the same
+ * content, which then takes st and read_at as its last reading; without,
+ * one whose file st shows unchanged since a reading.
+ */
 static ONEM2M_SAE_TABLE *
-cache_get(const char *canonical, const unsigned char *digest)
+cache_get(const char *canonical, const unsigned char *digest,
+    const struct stat *st, const struct timespec *read_at)
 {
     ONEM2M_SAE_TABLE  *t;
 
@@ -1038,7 +1092,13 @@ cache_get(const char *canonical, const unsigned char *digest)
     }
 
     for (t = cache; t != NULL; t = t->next) {
-        if (same_file(t, canonical, digest)) {
+        if (digest != NULL ? same_file(t, canonical, digest)
+                           : same_stable_file(t, canonical, st))
+        {
+            if (digest != NULL) {
+                note_file(t, st, read_at);
+            }
+
             t->refs++;
             break;
         }
@@ -1145,6 +1205,7 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
     unsigned char      digest[TABLE_DIGEST_LEN];
     char               hex[2 * TABLE_DIGEST_LEN + 1];
     struct stat        st;
+    struct timespec    read_at;
     ssize_t            n;
     int                fd, cacheable;
 
@@ -1219,6 +1280,25 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
 
     world_writable_dir(&r, canonical);
 
+    t = cache_get(canonical, NULL, &st, NULL);
+
+    if (t != NULL) {
+        close(fd);
+        free(canonical);
+        digest_hex(t->digest, hex, 8);
+        report(&r, ONEM2M_SAE_DIAG_NOTICE, 0,
+               "unchanged (SHA-256 %s... when read, inode, size, mtime and "
+               "ctime the same since), parsed copy reused", hex);
+        replay_warnings(t, &r);
+        return t;
+    }
+
+    /* before reading: a write after this sets a later ctime */
+    if (clock_gettime(CLOCK_REALTIME, &read_at) != 0) {
+        read_at.tv_sec = 0;
+        read_at.tv_nsec = 0;
+    }
+
     buf = OPENSSL_malloc(st.st_size + 1);
 
     if (buf == NULL) {
@@ -1240,7 +1320,7 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
     cacheable = table_digest(buf, st.st_size, digest);
     digest_hex(digest, hex, cacheable ? 8 : 0);
 
-    t = cacheable ? cache_get(canonical, digest) : NULL;
+    t = cacheable ? cache_get(canonical, digest, &st, &read_at) : NULL;
 
     if (t != NULL) {
         OPENSSL_clear_free(buf, st.st_size);
@@ -1280,6 +1360,7 @@ onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
 
     memcpy(t->digest, digest, TABLE_DIGEST_LEN);
     t->cacheable = 1;
+    note_file(t, &st, &read_at);
 
     if (!CRYPTO_THREAD_write_lock(cache_lock)) {
         table_destroy(t);

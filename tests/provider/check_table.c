@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -668,6 +669,64 @@ START_TEST(test_same_size_edit_restored_mtime)
 }
 END_TEST
 
+/*
+ * A file whose ctime was well before it was read is not read again while
+ * inode, size, mtime and ctime stay (OSSL_STORE opens the table for every
+ * lookup); the same-size edit with its mtime set back changes the ctime,
+ * and is read.
+ */
+START_TEST(test_stable_file_not_read_again)
+{
+    ONEM2M_SAE_TABLE  *t1, *t2, *t3;
+    struct stat        st;
+    struct timespec    ts[2];
+    int                fd;
+
+    snprintf(tu_path, sizeof(tu_path), "%s/stable.table", tu_dir());
+    tu_write_file(tu_path, "C1 00112233445566778899aabbccddeeff a@b.c\n",
+                  0600);
+    ck_assert_int_eq(stat(tu_path, &st), 0);
+
+    /* until the ctime is older than the margin: seconds, whole ones */
+    while (time(NULL) <= st.st_ctim.tv_sec + 2) {
+        usleep(100000);
+    }
+
+    tu_reset_messages();
+    t1 = tu_open_uri(tu_path);
+    ck_assert_ptr_nonnull(t1);
+    ck_assert_msg(strstr(tu_notice, ": read (SHA-256 ") != NULL, "%s",
+                  tu_notice);
+
+    tu_reset_messages();
+    t2 = tu_open_uri(tu_path);
+    ck_assert_ptr_eq(t2, t1);
+    ck_assert_msg(strstr(tu_notice, "inode, size, mtime and ctime the same "
+                         "since), parsed copy reused") != NULL, "%s",
+                  tu_notice);
+
+    fd = open(tu_path, O_WRONLY);
+    ck_assert_int_ne(fd, -1);
+    ck_assert_int_eq(pwrite(fd, "ff", 2, 3), 2);
+    ck_assert_int_eq(close(fd), 0);
+    ts[0] = st.st_atim;
+    ts[1] = st.st_mtim;
+    ck_assert_int_eq(utimensat(AT_FDCWD, tu_path, ts, 0), 0);
+
+    tu_reset_messages();
+    t3 = tu_open_uri(tu_path);
+    ck_assert_ptr_nonnull(t3);
+    ck_assert_ptr_ne(t3, t1);
+    ck_assert_msg(strstr(tu_notice, ": read (SHA-256 ") != NULL, "%s",
+                  tu_notice);
+    ck_assert_uint_eq(tu_lookup(t3, "a@b.c")->key[0], 0xff);
+
+    ONEM2M_SAE_table_free(t1);
+    ONEM2M_SAE_table_free(t2);
+    ONEM2M_SAE_table_free(t3);
+}
+END_TEST
+
 #define OPENERS  8
 
 static void *
@@ -936,6 +995,7 @@ Suite *table_suite(void)
     tcase_add_test(tc, test_shared_and_reloaded);
     tcase_add_test(tc, test_warnings_replayed);
     tcase_add_test(tc, test_same_size_edit_restored_mtime);
+    tcase_add_test(tc, test_stable_file_not_read_again);
     tcase_add_loop_test(tc, test_world_writable_directory_warning, 0, 2);
     tcase_add_test(tc, test_replaced_file);
     tcase_add_test(tc, test_concurrent_opens);
