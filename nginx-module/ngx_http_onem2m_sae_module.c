@@ -21,6 +21,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "ngx_http_onem2m_compat.h"
 
 
 #define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
@@ -1393,7 +1394,9 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
         return ngx_http_onem2m_sae_enable_certificates(cf, sscf, ssl);
     }
 
-    if (!ssl->enable && !ngx_http_onem2m_sae_ssl_listen(cf)) {
+    if (!ngx_http_onem2m_ssl_directive(ssl)
+        && !ngx_http_onem2m_sae_ssl_listen(cf))
+    {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"onem2m_sae_psk_table\" needs a "
                       "\"listen ... ssl\" in its server in %s:%ui",
@@ -1445,7 +1448,9 @@ ngx_http_onem2m_sae_enable_certificates(ngx_conf_t *cf,
 {
     ngx_http_onem2m_sae_main_conf_t  *smcf;
 
-    if (!ssl->enable && !ngx_http_onem2m_sae_ssl_listen(cf)) {
+    if (!ngx_http_onem2m_ssl_directive(ssl)
+        && !ngx_http_onem2m_sae_ssl_listen(cf))
+    {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"onem2m_sae %V\" with \"ssl_verify_client\" "
                       "needs a \"listen ... ssl\" in its server in %s:%ui",
