@@ -39,4 +39,35 @@
 #endif
 
 
+/*
+ * nginx 1.29.2 selects the virtual server of an SNI name in its own
+ * ClientHello callback (ngx_ssl_client_hello_callback(), installed by
+ * ngx_ssl_set_client_hello_callback() on every server's SSL_CTX), before
+ * OpenSSL negotiates the version and looks at TLS 1.3 PSKs; it sets the
+ * servername callback as well.  OpenSSL keeps one ClientHello callback per
+ * SSL_CTX and has no getter for it: the hook, which sets its own, is given
+ * nginx's to call first (ONEM2M_SAE_CTX_chain_client_hello()).
+ *
+ * Before 1.29.2 nginx switches servers only in the servername callback,
+ * after OpenSSL resolved TLS 1.3 PSKs with the default server's SSL_CTX:
+ * the hook then asks ngx_http_onem2m_sae_sni_ctx() which server's SSL_CTX
+ * the name selects (ONEM2M_SAE_CTX_set_servername_cb()), so that TLS 1.3
+ * looks the identity up in the named server's table too.
+ *
+ * NGX_HTTP_ONEM2M_CLIENT_HELLO_CB: nginx's ClientHello callback, or NULL;
+ * NGX_HTTP_ONEM2M_SERVERNAME_CB: ours where nginx has none, or NULL.
+ */
+
+#if (nginx_version >= 1029002 && defined SSL_CLIENT_HELLO_SUCCESS)
+#define NGX_HTTP_ONEM2M_CLIENT_HELLO_CB  ngx_ssl_client_hello_callback
+#define NGX_HTTP_ONEM2M_SERVERNAME_CB    NULL
+#else
+#define NGX_HTTP_ONEM2M_CLIENT_HELLO_CB  NULL
+#define NGX_HTTP_ONEM2M_SERVERNAME_CB    ngx_http_onem2m_sae_sni_ctx
+#endif
+
+SSL_CTX *ngx_http_onem2m_sae_sni_ctx(SSL *ssl, const char *name, size_t len,
+    void *arg);
+
+
 #endif /* _NGX_HTTP_ONEM2M_COMPAT_H_INCLUDED_ */
