@@ -18,6 +18,13 @@
     "PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:PSK-AES128-GCM-SHA256:" \
     "PSK-AES256-GCM-SHA384"
 
+/*
+ * OpenSSL 3.2 moved the CCM8 suites to security level 0 (their 8-byte
+ * tag): a server that offers PSK-AES128-CCM8 there appends this to its
+ * ssl_ciphers (docs/supported-versions.md); OpenSSL 3.0 needs nothing.
+ */
+#define SAE_CCM8_SECLEVEL  "@SECLEVEL=0"
+
 #define SAE_ENTITY_HEADER  "X-Onem2m-Sae-Entity"
 
 /* the TLS part of an SAE server listening on {{PORT}} */
