@@ -1246,6 +1246,51 @@ START_TEST(test_sni_two_tables)
 END_TEST
 
 
+/* one PSK handshake of lock B1 (b1) or lock 1 naming a server */
+static int
+sni_handshake(SSL_CTX *sctx, int version, client_psk *cp, int b1,
+    const char *name, SSL **c, SSL **s)
+{
+    memset(&events, 0, sizeof(events));
+    if (b1) {
+        set_psk(cp, B1_ID, strlen(B1_ID), b1_key, sizeof(b1_key), 0);
+    } else {
+        set_psk(cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key,
+                sizeof(lock1_key), 0);
+    }
+    *c = client_for(version, cp);
+    SSL_set_tlsext_host_name(*c, name);
+    *s = SSL_new(sctx);
+
+    return tls_pair_run(*c, *s);
+}
+
+
+/*
+ * B's lock naming B binds with B's table; A's lock naming B is unknown
+ * there, and never looked up in A's table.
+ */
+static void
+assert_sni_selects_b(SSL_CTX *sctx, int version)
+{
+    SSL         *c, *s;
+    client_psk   cp;
+
+    ck_assert_int_eq(sni_handshake(sctx, version, &cp, 1, "b.example", &c,
+                                   &s), 1);
+    ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
+    assert_bound(s, B1_ID, B1_ENTITY, table_b);
+    assert_only_event(ONEM2M_SAE_EV_BOUND, B1_ID, strlen(B1_ID));
+    free_pair(c, s);
+
+    ck_assert_int_eq(sni_handshake(sctx, version, &cp, 0, "b.example", &c,
+                                   &s), 0);
+    assert_unbound(s);
+    assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID, strlen(LOCK1_ID));
+    free_pair(c, s);
+}
+
+
 /* the SNI name of a ClientHello, read raw as nginx >= 1.29.2 does */
 static int
 client_hello_names(SSL *ssl, const char *name)
@@ -1303,36 +1348,13 @@ START_TEST(test_sni_chained_client_hello)
     ck_assert_int_eq(ONEM2M_SAE_CTX_chain_client_hello(sctx,
                          own_client_hello_cb, &own_calls), 1);
 
-    set_psk(&cp, B1_ID, strlen(B1_ID), b1_key, sizeof(b1_key), 0);
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "b.example");
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 1);
-    ck_assert_int_eq(own_calls, 1);
-    ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
-    assert_bound(s, B1_ID, B1_ENTITY, table_b);
-    assert_only_event(ONEM2M_SAE_EV_BOUND, B1_ID, strlen(B1_ID));
-    free_pair(c, s);
-
-    /* A's lock naming B: B's table lacks it, never A's table */
-    memset(&events, 0, sizeof(events));
-    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "b.example");
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 0);
-    assert_unbound(s);
-    assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID, strlen(LOCK1_ID));
-    free_pair(c, s);
+    assert_sni_selects_b(sctx, version);
+    ck_assert_int_eq(own_calls, 2);
 
     /* the server's refusal is kept: no handshake, the hook saw nothing */
-    memset(&events, 0, sizeof(events));
     own_refuses = 1;
-    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "a.example");
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 0);
+    ck_assert_int_eq(sni_handshake(sctx, version, &cp, 0, "a.example", &c,
+                                   &s), 0);
     ck_assert_int_eq(own_calls, 3);
     assert_unbound(s);
     ck_assert_int_eq(events.n, 0);
@@ -1378,7 +1400,7 @@ START_TEST(test_sni_servername_cb)
     SSL_CTX     *sctx;
     SSL         *c, *s;
     client_psk   cp;
-    int          version;
+    int          version, rc;
 
     version = version_of(_i);
     sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
@@ -1388,40 +1410,18 @@ START_TEST(test_sni_servername_cb)
     ck_assert_int_eq(ONEM2M_SAE_CTX_set_servername_cb(sctx, select_cb,
                                                       &sni_said_b), 1);
 
-    set_psk(&cp, B1_ID, strlen(B1_ID), b1_key, sizeof(b1_key), 0);
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "b.example");
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 1);
-    ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
-    assert_bound(s, B1_ID, B1_ENTITY, table_b);
-    assert_only_event(ONEM2M_SAE_EV_BOUND, B1_ID, strlen(B1_ID));
-    free_pair(c, s);
-
-    /* A's lock naming B: unknown in B's table */
-    memset(&events, 0, sizeof(events));
-    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "b.example");
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 0);
-    assert_unbound(s);
-    assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID, strlen(LOCK1_ID));
-    free_pair(c, s);
+    assert_sni_selects_b(sctx, version);
 
     /* the server names A for b.example, then switches to B */
-    memset(&events, 0, sizeof(events));
     sni_said_b = sctx;
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "b.example");
-    s = SSL_new(sctx);
+    rc = sni_handshake(sctx, version, &cp, 0, "b.example", &c, &s);
     if (version == TLS1_2_VERSION) {
         /* TLS 1.2 looks up after the switch, in B's table */
-        ck_assert_int_eq(tls_pair_run(c, s), 0);
+        ck_assert_int_eq(rc, 0);
         assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID,
                           strlen(LOCK1_ID));
     } else {
-        ck_assert_int_eq(tls_pair_run(c, s), 1);
+        ck_assert_int_eq(rc, 1);
         ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
         assert_only_event(ONEM2M_SAE_EV_OTHER_TABLE, LOCK1_ID,
                           strlen(LOCK1_ID));

@@ -46,24 +46,9 @@
     "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256:" \
     "ECDHE-RSA-AES128-GCM-SHA256;\n"
 
-#define PLAIN_HEAD \
-    "daemon off;\n" \
-    "master_process on;\n" \
-    "worker_processes 1;\n" \
-    "pid {{PREFIX}}/nginx.pid;\n" \
-    "error_log {{PREFIX}}/error.log info;\n" \
-    "events { worker_connections 128; }\n" \
-    "http {\n" \
-    "    access_log off;\n" \
-    "    client_body_temp_path {{PREFIX}}/body;\n" \
-    "    proxy_temp_path {{PREFIX}}/proxy;\n" \
-    "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n" \
-    "    uwsgi_temp_path {{PREFIX}}/uwsgi;\n" \
-    "    scgi_temp_path {{PREFIX}}/scgi;\n"
-
 /* no module, no onem2m directive */
 #define PLAIN_CONF \
-    PLAIN_HEAD \
+    SAE_PLAIN_HEAD \
     "server {\n" \
     DEFAULT_TLS \
     "    location / { return 200 a; }\n" \
