@@ -30,7 +30,18 @@ COMPAT_PROVIDER := $(COMPAT)/provider-$(COMPAT_OSSL_V)/onem2m.so
 # (no .PHONY for compat-test-%: make skips pattern rules for phony targets)
 .PHONY: compat compat-build compat-storeutl
 
-compat: compat-build compat-storeutl $(COMPAT_NGINX:%=compat-test-%)
+# every nginx runs even when one fails; the failures are named at the end
+compat: compat-build compat-storeutl
+	@failed=""; \
+	for v in $(COMPAT_NGINX); do \
+	    start=$$(date +%s); \
+	    $(MAKE) --no-print-directory compat-test-$$v || failed="$$failed $$v"; \
+	    echo "== nginx $$v: $$(( $$(date +%s) - start )) s"; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	    echo "make compat: failures on nginx$$failed"; exit 1; \
+	fi; \
+	echo "make compat: every suite passed on nginx $(COMPAT_NGINX)"
 
 compat-build: tests $(BUILD)/tools/cse-stand-in $(COMPAT_PROVIDER) \
               $(COMPAT_NGINX:%=$(COMPAT)/nginx-%/objs/nginx)
