@@ -43,7 +43,7 @@ compat: compat-build compat-storeutl
 	fi; \
 	echo "make compat: every suite passed on nginx $(COMPAT_NGINX)"
 
-compat-build: tests $(BUILD)/tools/cse-stand-in $(COMPAT_PROVIDER) \
+compat-build: provider tests $(BUILD)/tools/cse-stand-in $(COMPAT_PROVIDER) \
               $(COMPAT_NGINX:%=$(COMPAT)/nginx-%/objs/nginx)
 
 $(COMPAT)/sha256.ok: $(wildcard $(SHARED_SRC)/*.tar.gz)
