@@ -70,4 +70,15 @@ SSL_CTX *ngx_http_onem2m_sae_sni_ctx(SSL *ssl, const char *name, size_t len,
     void *arg);
 
 
+/*
+ * OpenSSL 3.2 moved the CCM8 cipher suites (8-byte tags) to security level
+ * 0: at nginx's default level 1 "PSK-AES128-CCM8" stays in the cipher list
+ * but is never negotiated.  A runtime test: what counts is the libssl
+ * nginx runs with, not the headers it was built with.
+ */
+
+#define ngx_http_onem2m_ccm8_needs_seclevel0()                               \
+    (OpenSSL_version_num() >= 0x30200000L)
+
+
 #endif /* _NGX_HTTP_ONEM2M_COMPAT_H_INCLUDED_ */

@@ -142,6 +142,8 @@ static void ngx_http_onem2m_sae_diag(void *arg, int severity,
 static void ngx_http_onem2m_sae_free_table(void *data);
 static ngx_int_t ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
+static void ngx_http_onem2m_sae_check_ccm8(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
 static ngx_int_t ngx_http_onem2m_sae_check_mixed(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
 static ngx_uint_t ngx_http_onem2m_sae_tls12(ngx_http_ssl_srv_conf_t *ssl);
@@ -1434,6 +1436,8 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
         return NGX_ERROR;
     }
 
+    ngx_http_onem2m_sae_check_ccm8(cf, sscf, ssl);
+
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onem2m_sae_module);
 
     if (ngx_http_onem2m_sae_open_table(cf, smcf, sscf) != NGX_OK) {
@@ -1765,6 +1769,49 @@ ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
                   &ssl->ciphers, sscf->table_file, sscf->table_line);
 
     return NGX_ERROR;
+}
+
+
+/*
+ * TS-0003's PSK-AES128-CCM8 listed where the OpenSSL that runs will never
+ * negotiate it (ngx_http_onem2m_compat.h): say so, and how to enable it.
+ */
+
+static void
+ngx_http_onem2m_sae_check_ccm8(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl)
+{
+    int                    i, level;
+    const char            *name;
+    STACK_OF(SSL_CIPHER)  *ciphers;
+
+    level = SSL_CTX_get_security_level(ssl->ssl.ctx);
+
+    if (level == 0 || !ngx_http_onem2m_ccm8_needs_seclevel0()
+        || !ngx_http_onem2m_sae_tls12(ssl))
+    {
+        return;
+    }
+
+    ciphers = SSL_CTX_get_ciphers(ssl->ssl.ctx);
+
+    for (i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers); i++) {
+        name = SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i));
+
+        if (ngx_strstr(name, "CCM8") == NULL) {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"ssl_ciphers\" lists %s, which OpenSSL %s "
+                      "negotiates only at security level 0 (this server "
+                      "has %d): append "
+                      "\":@SECLEVEL=0\" to offer it, for "
+                      "\"onem2m_sae_psk_table\" in %s:%ui",
+                      name, OpenSSL_version(OPENSSL_VERSION_STRING), level,
+                      sscf->table_file, sscf->table_line);
+        return;
+    }
 }
 
 
