@@ -1329,31 +1329,25 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
             continue;
         }
 
+        /*
+         * nginx's ClientHello callback is chained (nginx >= 1.29.2), or
+         * the hook is told which server an SNI name selects (before)
+         */
+
         if (ONEM2M_SAE_CTX_install(ssl->ssl.ctx, ngx_http_onem2m_sae_event,
                                    NULL)
-            != 1)
-        {
-            ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
-                          "onem2m sae: cannot install the TLS-PSK hook "
-                          "for the server in %s:%ui",
-                          cscfp[s]->file_name, cscfp[s]->line);
-            return NGX_ERROR;
-        }
-
-        /* chain nginx's ClientHello callback, or name servers ourselves */
-
-        if (ONEM2M_SAE_CTX_chain_client_hello(ssl->ssl.ctx,
-                                              NGX_HTTP_ONEM2M_CLIENT_HELLO_CB,
-                                              NULL)
             != 1
+            || ONEM2M_SAE_CTX_chain_client_hello(ssl->ssl.ctx,
+                   NGX_HTTP_ONEM2M_CLIENT_HELLO_CB, NULL)
+               != 1
             || ONEM2M_SAE_CTX_set_servername_cb(ssl->ssl.ctx,
                                                 NGX_HTTP_ONEM2M_SERVERNAME_CB,
                                                 NULL)
                != 1)
         {
             ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
-                          "onem2m sae: cannot chain the ClientHello "
-                          "callback for the server in %s:%ui",
+                          "onem2m sae: cannot install the TLS-PSK hook "
+                          "for the server in %s:%ui",
                           cscfp[s]->file_name, cscfp[s]->line);
             return NGX_ERROR;
         }
