@@ -1016,6 +1016,10 @@ expand(harness_nginx *ng, buf_t *b, const char *t)
         } else if (strncmp(p, "{{UPSTREAM}}", 12) == 0) {
             /* no upstream given: the discard port keeps the config valid */
             buf_fmt(b, "%d", ng->upstream_port ? ng->upstream_port : 9);
+        } else if (strncmp(p, "{{MODULE}}", 10) == 0) {
+            buf_str(b, harness_module_so());
+        } else if (strncmp(p, "{{PROVIDER_DIR}}", 16) == 0) {
+            buf_str(b, harness_provider_dir());
         } else if (strncmp(p, "{{CERT}}", 8) == 0) {
             buf_fmt(b, "ssl_certificate %s/cert.pem; "
                     "ssl_certificate_key %s/cert.key;",

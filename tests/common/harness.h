@@ -40,6 +40,9 @@
  *                    ssl_certificate_key <prefix>/cert.key;"
  *                   (a throwaway self-signed P-256 certificate, written
  *                   into every prefix)
+ *     {{MODULE}}    the module's .so, {{PROVIDER_DIR}} the provider's
+ *                   directory, as harness_module_so() and
+ *                   harness_provider_dir() say (for raw configurations)
  *
  * harness_nginx_config_raw() writes the template expanded but without any
  * preamble (for tests of the main and http contexts).

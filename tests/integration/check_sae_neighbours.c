@@ -56,13 +56,18 @@
     NEIGHBOURS \
     "}\n"
 
+/* the same, plus the module and an SAE default server */
 #define SAE_CONF \
+    "load_module {{MODULE}};\n" \
+    SAE_PLAIN_HEAD \
+    "    onem2m_sae_provider_path {{PROVIDER_DIR}};\n" \
     "server {\n" \
     DEFAULT_TLS \
     "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
     "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
     "}\n" \
-    NEIGHBOURS
+    NEIGHBOURS \
+    "}\n"
 
 typedef struct {
     const char  *sni;
@@ -159,7 +164,7 @@ START_TEST(non_sae_servers_behave_as_without_the_module)
     ck_assert_int_eq(harness_nginx_write_file(sae, "kpsa.table",
                                               HARNESS_SEED_TABLE, 0600), 0);
     harness_nginx_set_upstream(sae, up);
-    ck_assert_int_eq(harness_nginx_config(sae, SAE_CONF), 0);
+    ck_assert_int_eq(harness_nginx_config_raw(sae, SAE_CONF), 0);
     ck_assert_msg(harness_nginx_start(sae) == 0, "%s", harness_log(sae));
     run_probes(sae, with);
     sae_stop(sae);
