@@ -5,6 +5,8 @@
 #   make run        start the door-lock gateway demo in the foreground
 #   make run-cert   start the MN-CSE <-> IN-CSE certificate SAE demo
 #   make bench      run the table benchmark (not part of make test)
+#   make compat     build nginx 1.26/1.30/1.31 and OpenSSL 3.5 from ../shared/src
+#                   and run every Check suite on each (tools/compat.mk)
 #   make fuzz       fuzz the table parser, kpsa: URIs and the oneM2M ID
 #                   grammar (clang, libFuzzer)
 #   make install    install the provider into OpenSSL's modules directory
@@ -190,3 +192,5 @@ install: provider module
 
 clean:
 	rm -rf $(BUILD)
+
+include tools/compat.mk

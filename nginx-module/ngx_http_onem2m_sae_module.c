@@ -22,6 +22,7 @@
 
 #include "ngx_http_onem2m_sae.h"
 #include "common/onem2m_id.h"
+#include "ngx_http_onem2m_compat.h"
 
 
 #define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
@@ -143,6 +144,8 @@ static void ngx_http_onem2m_sae_diag(void *arg, int severity,
     const char *msg);
 static void ngx_http_onem2m_sae_free_table(void *data);
 static ngx_int_t ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
+static void ngx_http_onem2m_sae_check_ccm8(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
 static ngx_int_t ngx_http_onem2m_sae_check_mixed(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl);
@@ -1339,9 +1342,21 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
             continue;
         }
 
+        /*
+         * nginx's ClientHello callback is chained (nginx >= 1.29.2), or
+         * the hook is told which server an SNI name selects (before)
+         */
+
         if (ONEM2M_SAE_CTX_install(ssl->ssl.ctx, ngx_http_onem2m_sae_event,
                                    NULL)
-            != 1)
+            != 1
+            || ONEM2M_SAE_CTX_chain_client_hello(ssl->ssl.ctx,
+                   NGX_HTTP_ONEM2M_CLIENT_HELLO_CB, NULL)
+               != 1
+            || ONEM2M_SAE_CTX_set_servername_cb(ssl->ssl.ctx,
+                                                NGX_HTTP_ONEM2M_SERVERNAME_CB,
+                                                NULL)
+               != 1)
         {
             ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
                           "onem2m sae: cannot install the TLS-PSK hook "
@@ -1406,7 +1421,9 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
         return ngx_http_onem2m_sae_enable_certificates(cf, sscf, ssl);
     }
 
-    if (!ssl->enable && !ngx_http_onem2m_sae_ssl_listen(cf)) {
+    if (!ngx_http_onem2m_ssl_directive(ssl)
+        && !ngx_http_onem2m_sae_ssl_listen(cf))
+    {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"onem2m_sae_psk_table\" needs a "
                       "\"listen ... ssl\" in its server in %s:%ui",
@@ -1425,6 +1442,8 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     if (ngx_http_onem2m_sae_check_ciphers(cf, sscf, ssl) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    ngx_http_onem2m_sae_check_ccm8(cf, sscf, ssl);
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onem2m_sae_module);
 
@@ -1458,7 +1477,9 @@ ngx_http_onem2m_sae_enable_certificates(ngx_conf_t *cf,
 {
     ngx_http_onem2m_sae_main_conf_t  *smcf;
 
-    if (!ssl->enable && !ngx_http_onem2m_sae_ssl_listen(cf)) {
+    if (!ngx_http_onem2m_ssl_directive(ssl)
+        && !ngx_http_onem2m_sae_ssl_listen(cf))
+    {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"onem2m_sae %V\" with \"ssl_verify_client\" "
                       "needs a \"listen ... ssl\" in its server in %s:%ui",
@@ -1745,6 +1766,49 @@ ngx_http_onem2m_sae_check_ciphers(ngx_conf_t *cf,
                   &ssl->ciphers, sscf->table_file, sscf->table_line);
 
     return NGX_ERROR;
+}
+
+
+/*
+ * TS-0003's PSK-AES128-CCM8 listed where the OpenSSL that runs will never
+ * negotiate it (ngx_http_onem2m_compat.h): say so, and how to enable it.
+ */
+
+static void
+ngx_http_onem2m_sae_check_ccm8(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_http_ssl_srv_conf_t *ssl)
+{
+    int                    i, level;
+    const char            *name;
+    STACK_OF(SSL_CIPHER)  *ciphers;
+
+    level = SSL_CTX_get_security_level(ssl->ssl.ctx);
+
+    if (level == 0 || !ngx_http_onem2m_ccm8_needs_seclevel0()
+        || !ngx_http_onem2m_sae_tls12(ssl))
+    {
+        return;
+    }
+
+    ciphers = SSL_CTX_get_ciphers(ssl->ssl.ctx);
+
+    for (i = 0; ciphers && i < sk_SSL_CIPHER_num(ciphers); i++) {
+        name = SSL_CIPHER_get_name(sk_SSL_CIPHER_value(ciphers, i));
+
+        if (ngx_strstr(name, "CCM8") == NULL) {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"ssl_ciphers\" lists %s, which OpenSSL %s "
+                      "negotiates only at security level 0 (this server "
+                      "has %d): append "
+                      "\":@SECLEVEL=0\" to offer it, for "
+                      "\"onem2m_sae_psk_table\" in %s:%ui",
+                      name, OpenSSL_version(OPENSSL_VERSION_STRING), level,
+                      sscf->table_file, sscf->table_line);
+        return;
+    }
 }
 
 

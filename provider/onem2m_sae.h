@@ -104,7 +104,8 @@ size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
  * The context takes no reference: the table must stay open as long as the
  * context and its connections.  Install after the server's own info
  * callback is set (it is wrapped and still called); install also sets the
- * context's client_hello and session ticket (decrypt) callbacks.
+ * context's client_hello callback (give it the server's own, below) and
+ * its session ticket (decrypt) callback (nginx sets none).
  */
 #define ONEM2M_SAE_UNKNOWN_HIDE      0   /* fail as with a wrong key */
 #define ONEM2M_SAE_UNKNOWN_ALERT     1   /* unknown_psk_identity alert */
@@ -132,6 +133,32 @@ int ONEM2M_SAE_CTX_install(SSL_CTX *ctx, ONEM2M_SAE_EVENT_CB event,
     void *event_arg);
 int ONEM2M_SAE_CTX_set_table(SSL_CTX *ctx, ONEM2M_SAE_TABLE *table,
     int unknown_identity);
+
+/*
+ * Chain, never replace.  OpenSSL keeps one ClientHello callback per
+ * SSL_CTX and has no getter for it: a server that sets its own (nginx
+ * 1.29.2 and later select the virtual server there) hands it to
+ * ONEM2M_SAE_CTX_chain_client_hello(), before or after install.  The
+ * hook's callback calls it first, with arg, and returns its result unless
+ * it is SSL_CLIENT_HELLO_SUCCESS; a context switch it made (SNI) holds for
+ * the hook's own work and the TLS 1.3 PSK lookup.  cb NULL: none.
+ *
+ * A server that switches SSL_CTX by SNI only in its servername callback
+ * (after OpenSSL resolved TLS 1.3 PSKs with the first context) sets
+ * ONEM2M_SAE_CTX_set_servername_cb(): cb gets the ClientHello's host name
+ * (not NUL-terminated, as sent) and returns the context that name will
+ * select, or NULL for the current one.  TLS 1.3 identities and tickets
+ * are then looked up in that context's table.  Either way a binding holds
+ * only if the handshake ends on a context with the table it was made
+ * with.  The hook sets no servername callback of its own.
+ */
+typedef SSL_CTX *(*ONEM2M_SAE_SERVERNAME_CB)(SSL *ssl, const char *name,
+    size_t name_len, void *arg);
+
+int ONEM2M_SAE_CTX_chain_client_hello(SSL_CTX *ctx,
+    SSL_client_hello_cb_fn cb, void *arg);
+int ONEM2M_SAE_CTX_set_servername_cb(SSL_CTX *ctx,
+    ONEM2M_SAE_SERVERNAME_CB cb, void *arg);
 
 /*
  * The binding of a connection: the credential its PSK handshake (or the

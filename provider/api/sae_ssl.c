@@ -35,6 +35,11 @@
  *   - Both callbacks are copied into the SSL by SSL_new() only; the info
  *     callback and the client_hello callback are read from the current
  *     context at the time they fire.
+ *   - One client_hello callback per context, and no getter: the server's
+ *     own (nginx >= 1.29.2 switches to the SNI-named server's context in
+ *     it) is handed to us and called first.  Where the server switches
+ *     only in its servername callback, its servername_cb tells us the
+ *     context a name selects, and TLS 1.3 looks up in that one's table.
  *   - Resumption bypasses both callbacks; ticket app data travels inside
  *     the ticket and in i2d_SSL_SESSION (shared caches), ex_data does not.
  *   - A session from SSL_SESSION_new() has verify_result 1, not X509_V_OK,
@@ -66,6 +71,10 @@ typedef struct {
     ONEM2M_SAE_EVENT_CB   event;
     void                 *event_arg;
     sae_info_cb_fn        next_info_cb;       /* the server's own, or NULL */
+    SSL_client_hello_cb_fn  next_client_hello; /* likewise */
+    void                 *next_client_hello_arg;
+    ONEM2M_SAE_SERVERNAME_CB  servername;     /* SNI name -> context */
+    void                 *servername_arg;
 } sae_ctx_conf;
 
 /* psk_key_exchange_modes, RFC 8446 4.2.9 */
@@ -86,6 +95,8 @@ typedef struct {
     const ONEM2M_SAE_ENTRY   *entry;          /* tentative or bound */
     ONEM2M_SAE_TABLE         *table;          /* the table entry is from */
     const ONEM2M_SAE_ENTRY   *binding;        /* set once settled bound */
+    SSL_CTX                  *lookup_ctx;     /* the SNI-named server's,
+                                                 before the switch */
     unsigned int              reported;       /* bit per event sent */
     ONEM2M_SAE_EVENT_CB       event;          /* of the lookup context */
     void                     *event_arg;
@@ -235,6 +246,22 @@ sae_get_or_create_conn(SSL *ssl)
     }
 
     return conn;
+}
+
+
+/*
+ * The context whose table TLS 1.3 looks identities and tickets up in: the
+ * one the ClientHello's server name selects, when the server told us
+ * before it switched, else the connection's current one.
+ */
+static sae_ctx_conf *
+sae_lookup_conf(SSL *ssl, sae_conn *conn)
+{
+    if (conn != NULL && conn->lookup_ctx != NULL) {
+        return sae_get_conf(conn->lookup_ctx);
+    }
+
+    return sae_get_conf(SSL_get_SSL_CTX(ssl));
 }
 
 
@@ -538,11 +565,46 @@ sae_tls13_psk_possible(SSL *ssl)
 
 
 /*
- * Runs before OpenSSL parses the ClientHello's extensions (and before
- * the SNI switch, like the TLS 1.3 PSK lookup): records the offered
- * identities, narrows the TLS 1.3 suites, and with "alert" refuses an
- * unknown first identity with unknown_psk_identity, which OpenSSL 3.0
- * offers no other way to send in TLS 1.3.
+ * The context the ClientHello's server_name extension (RFC 6066 3: one
+ * host_name) selects, asked from the server's servername_cb; NULL for the
+ * current one.  A malformed extension selects nothing here: OpenSSL and
+ * the server's servername callback refuse it later.
+ */
+static SSL_CTX *
+sae_servername_ctx(SSL *ssl, sae_ctx_conf *conf)
+{
+    const unsigned char  *p;
+    size_t                len;
+
+    if (conf == NULL || conf->servername == NULL
+        || !SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &p, &len))
+    {
+        return NULL;
+    }
+
+    if (len < 5
+        || (((size_t) p[0] << 8) | p[1]) + 2 != len
+        || p[2] != TLSEXT_NAMETYPE_host_name
+        || (((size_t) p[3] << 8) | p[4]) + 5 != len
+        || len - 5 > TLSEXT_MAXLEN_host_name
+        || memchr(p + 5, '\0', len - 5) != NULL)
+    {
+        return NULL;
+    }
+
+    return conf->servername(ssl, (const char *) p + 5, len - 5,
+                            conf->servername_arg);
+}
+
+
+/*
+ * Runs before OpenSSL parses the ClientHello's extensions (and, but for
+ * the server's own client_hello callback, before the SNI switch, like the
+ * TLS 1.3 PSK lookup): calls the server's callback first, records the
+ * offered identities and the context of the server the client names,
+ * narrows the TLS 1.3 suites, and with "alert" refuses an unknown first
+ * identity with unknown_psk_identity, which OpenSSL 3.0 offers no other
+ * way to send in TLS 1.3.
  */
 static int
 sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
@@ -552,7 +614,17 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
     sae_ctx_conf            *conf;
     sae_conn                *conn;
     size_t                   binder_len, first_len;
-    int                      event;
+    int                      event, rc;
+
+    /* the context whose callback OpenSSL called: the first one */
+    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+
+    if (conf != NULL && conf->next_client_hello != NULL) {
+        rc = conf->next_client_hello(ssl, alert, conf->next_client_hello_arg);
+        if (rc != SSL_CLIENT_HELLO_SUCCESS) {
+            return rc;
+        }
+    }
 
     if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, NULL, NULL)) {
         return SSL_CLIENT_HELLO_SUCCESS;
@@ -564,9 +636,13 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
         return SSL_CLIENT_HELLO_ERROR;
     }
 
+    /* the server's callback may have switched: ask the current context */
+    conn->lookup_ctx = sae_servername_ctx(ssl,
+                                          sae_get_conf(SSL_get_SSL_CTX(ssl)));
+
     binder_len = sae_record_offered(ssl, conn, &first, &first_len);
 
-    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    conf = sae_lookup_conf(ssl, conn);
     if (conf == NULL || conf->table == NULL) {
         return SSL_CLIENT_HELLO_SUCCESS;
     }
@@ -737,7 +813,8 @@ sae_appdata_matches(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
 
 /*
  * A ticket (TLS 1.2, TLS 1.3 stateless) decrypted before the SNI switch:
- * when the table of the context holds its KpsaID with another entity or
+ * when the table of the context (of the named server, if the server told
+ * us which it is) holds its KpsaID with another entity or
  * another key, ignore it, so that the client's current key gets a full
  * handshake instead of a resumption that could only be refused.  An
  * identity absent from this table is left to the check after the switch
@@ -758,7 +835,7 @@ sae_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *sess,
         return SSL_TICKET_RETURN_IGNORE_RENEW;
     }
 
-    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    conf = sae_lookup_conf(ssl, sae_get_conn(ssl));
 
     if (conf != NULL && conf->table != NULL
         && sae_get_appdata(sess, &kpsa_id, &kpsa_id_len, &entity,
@@ -856,7 +933,7 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
     conn->entry = NULL;
     conn->table = NULL;
 
-    conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
+    conf = sae_lookup_conf(ssl, conn);
     if (conf == NULL || conf->table == NULL) {
         sae_report(ssl, conn, ONEM2M_SAE_EV_NO_TABLE, (const char *) identity,
                    identity_len, NULL);
@@ -1184,6 +1261,50 @@ ONEM2M_SAE_CTX_install(SSL_CTX *ctx, ONEM2M_SAE_EVENT_CB event,
     }
 
     conf->installed = 1;
+
+    return 1;
+}
+
+
+int
+ONEM2M_SAE_CTX_chain_client_hello(SSL_CTX *ctx, SSL_client_hello_cb_fn cb,
+    void *arg)
+{
+    sae_ctx_conf  *conf;
+
+    if (ctx == NULL || cb == sae_client_hello_cb) {
+        return 0;
+    }
+
+    conf = sae_get_or_create_conf(ctx);
+    if (conf == NULL) {
+        return 0;
+    }
+
+    conf->next_client_hello = cb;
+    conf->next_client_hello_arg = arg;
+
+    return 1;
+}
+
+
+int
+ONEM2M_SAE_CTX_set_servername_cb(SSL_CTX *ctx, ONEM2M_SAE_SERVERNAME_CB cb,
+    void *arg)
+{
+    sae_ctx_conf  *conf;
+
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    conf = sae_get_or_create_conf(ctx);
+    if (conf == NULL) {
+        return 0;
+    }
+
+    conf->servername = cb;
+    conf->servername_arg = arg;
 
     return 1;
 }

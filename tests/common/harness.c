@@ -73,6 +73,32 @@ harness_timeout_ms(int base_ms)
     return (w != NULL && *w != '\0') ? base_ms * 20 : base_ms;
 }
 
+static const char *
+env_or(const char *name, const char *dflt)
+{
+    const char  *v = getenv(name);
+
+    return (v != NULL && *v != '\0') ? v : dflt;
+}
+
+const char *
+harness_nginx_bin(void)
+{
+    return env_or("ONEM2M_TEST_NGINX", NGINX_BIN);
+}
+
+const char *
+harness_module_so(void)
+{
+    return env_or("ONEM2M_TEST_MODULE", HARNESS_MODULE_SO);
+}
+
+const char *
+harness_provider_dir(void)
+{
+    return env_or("ONEM2M_TEST_PROVIDER_DIR", HARNESS_PROVIDER_DIR);
+}
+
 static void *
 xmalloc(size_t n)
 {
@@ -990,6 +1016,10 @@ expand(harness_nginx *ng, buf_t *b, const char *t)
         } else if (strncmp(p, "{{UPSTREAM}}", 12) == 0) {
             /* no upstream given: the discard port keeps the config valid */
             buf_fmt(b, "%d", ng->upstream_port ? ng->upstream_port : 9);
+        } else if (strncmp(p, "{{MODULE}}", 10) == 0) {
+            buf_str(b, harness_module_so());
+        } else if (strncmp(p, "{{PROVIDER_DIR}}", 16) == 0) {
+            buf_str(b, harness_provider_dir());
         } else if (strncmp(p, "{{CERT}}", 8) == 0) {
             buf_fmt(b, "ssl_certificate %s/cert.pem; "
                     "ssl_certificate_key %s/cert.key;",
@@ -1040,7 +1070,8 @@ harness_nginx_config(harness_nginx *ng, const char *http_template)
         "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n"
         "    uwsgi_temp_path {{PREFIX}}/uwsgi;\n"
         "    scgi_temp_path {{PREFIX}}/scgi;\n",
-        HARNESS_MODULE_SO, ng->master ? "on" : "off", HARNESS_PROVIDER_DIR);
+        harness_module_so(), ng->master ? "on" : "off",
+        harness_provider_dir());
     buf_str(&b, http_template);
     buf_str(&b, "}\n");
     rc = harness_nginx_config_raw(ng, b.data);
@@ -1073,17 +1104,26 @@ static char **
 nginx_argv(harness_nginx *ng, const char *extra)
 {
     const char  *w = getenv("ONEM2M_TEST_NGINX_WRAPPER");
+    const char  *lib = env_or("ONEM2M_TEST_LIBRARY_PATH", NULL);
     char       **argv, *copy, *tok, *save;
     size_t       n = 0;
 
     argv = xmalloc(64 * sizeof(char *));
+    if (lib != NULL) {
+        /* nginx's OpenSSL, not the tests' */
+        argv[n++] = strdup("env");
+        argv[n] = xmalloc(strlen(lib) + sizeof("LD_LIBRARY_PATH="));
+        sprintf(argv[n++], "LD_LIBRARY_PATH=%s", lib);
+    }
     if (w != NULL && *w != '\0') {
+        size_t  first = n;
+
         copy = strdup(w);
         for (tok = strtok_r(copy, " \t", &save); tok != NULL && n < 50;
              tok = strtok_r(NULL, " \t", &save))
         {
             argv[n++] = strdup(tok);
-            if (n == 1 && strcmp(tok, "valgrind") == 0) {
+            if (n == first + 1 && strcmp(tok, "valgrind") == 0) {
                 /* nginx core's own by-design leaks */
                 argv[n++] = strdup("--suppressions=" TOP_SRCDIR
                                    "/tests/integration/valgrind-nginx.supp");
@@ -1091,7 +1131,7 @@ nginx_argv(harness_nginx *ng, const char *extra)
         }
         free(copy);
     }
-    argv[n++] = strdup(NGINX_BIN);
+    argv[n++] = strdup(harness_nginx_bin());
     argv[n++] = strdup("-p");
     argv[n++] = strdup(ng->prefix);
     argv[n++] = strdup("-e");

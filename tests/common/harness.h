@@ -40,6 +40,9 @@
  *                    ssl_certificate_key <prefix>/cert.key;"
  *                   (a throwaway self-signed P-256 certificate, written
  *                   into every prefix)
+ *     {{MODULE}}    the module's .so, {{PROVIDER_DIR}} the provider's
+ *                   directory, as harness_module_so() and
+ *                   harness_provider_dir() say (for raw configurations)
  *
  * harness_nginx_config_raw() writes the template expanded but without any
  * preamble (for tests of the main and http contexts).
@@ -91,6 +94,22 @@
 
 #define HARNESS_MODULE_SO  BUILD_DIR "/nginx/objs/ngx_http_onem2m_sae_module.so"
 #define HARNESS_PROVIDER_DIR  BUILD_DIR "/provider"
+
+/*
+ * What the integration suites run: the build's module and provider in
+ * Debian's nginx, unless the environment names others, so that the same
+ * suites run on every supported nginx ("make compat"):
+ *   ONEM2M_TEST_NGINX          the nginx binary          (NGINX_BIN)
+ *   ONEM2M_TEST_MODULE         the module's .so          (HARNESS_MODULE_SO)
+ *   ONEM2M_TEST_PROVIDER_DIR   where onem2m.so is        (HARNESS_PROVIDER_DIR)
+ *   ONEM2M_TEST_LIBRARY_PATH   LD_LIBRARY_PATH of the nginx processes the
+ *                              harness starts (its OpenSSL), unset: none
+ * The in-process suites (provider, hook) and the tests' TLS clients keep
+ * the system's OpenSSL and the build's provider.
+ */
+const char *harness_nginx_bin(void);
+const char *harness_module_so(void);
+const char *harness_provider_dir(void);
 
 /* the seed's two door locks (TS-0003 example, Table 7.1.2-2) */
 #define HARNESS_LOCK1_ENTITY  "Clock-AE1"

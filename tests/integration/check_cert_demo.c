@@ -198,7 +198,9 @@ demo_spawn(void)
         }
 
         setenv("BUILD", BUILD_DIR, 1);
-        setenv("NGX_BIN", NGINX_BIN, 1);
+        setenv("NGX_BIN", harness_nginx_bin(), 1);
+        setenv("NGX_MODULE", harness_module_so(), 1);
+        setenv("ONEM2M_PROVIDER_DIR", harness_provider_dir(), 1);
         setenv("TMPDIR", dir, 1);
         setenv("GATEWAY_PORT", port[GATEWAY], 1);
         setenv("IN_CSE_PORT", port[IN_CSE], 1);

@@ -1257,7 +1257,7 @@ write_crl(const char *name)
     X509_REVOKED  *rev;
     EVP_PKEY      *key;
     ASN1_TIME     *t;
-    char           path[600];
+    char           path[600], tmp[600];
 
     snprintf(path, sizeof(path), "%s/ca.pem", pki);
     f = fopen(path, "r");
@@ -1304,11 +1304,17 @@ write_crl(const char *name)
     ck_assert_int_eq(X509_CRL_sort(crl), 1);
     ck_assert_int_gt(X509_CRL_sign(crl, key, EVP_sha256()), 0);
 
-    snprintf(path, sizeof(path), "%s/crl.pem", pki);
+    /*
+     * A new file renamed over the old one: nginx >= 1.27.4 keeps a CRL
+     * whose inode and mtime did not change across a reload.
+     */
+    snprintf(path, sizeof(path), "%s/crl.pem.new", pki);
     f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     ck_assert_int_eq(PEM_write_X509_CRL(f, crl), 1);
     ck_assert_int_eq(fclose(f), 0);
+    snprintf(tmp, sizeof(tmp), "%s/crl.pem", pki);
+    ck_assert_int_eq(rename(path, tmp), 0);
 
     X509_CRL_free(crl);
     X509_free(ca);

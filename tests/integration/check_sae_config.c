@@ -447,14 +447,15 @@ END_TEST
 
 #define USER_CONF(user) \
     user \
-    "load_module " HARNESS_MODULE_SO ";\n" \
+    "load_module {{MODULE}};\n" \
     "daemon off;\n" \
     "worker_processes 1;\n" \
     "pid {{PREFIX}}/nginx.pid;\n" \
     "error_log {{PREFIX}}/error.log info;\n" \
     "events { worker_connections 128; }\n" \
     "http {\n" \
-    "    onem2m_sae_provider_path " HARNESS_PROVIDER_DIR ";\n" \
+    "    onem2m_sae_provider_path {{PROVIDER_DIR}};\n" \
+    "    access_log off;\n" \
     "    client_body_temp_path {{PREFIX}}/body;\n" \
     "    proxy_temp_path {{PREFIX}}/proxy;\n" \
     "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n" \

@@ -2,8 +2,9 @@
  * Two SAE servers on one listen address, each with its own table, chosen
  * by SNI: each lock is bound only by its own server's table, and a binding
  * made with one server's table is never used by the other server (no
- * silent use of the wrong table).  A non-SAE default server does not keep
- * the SAE server behind it from working.
+ * silent use of the wrong table).  TLS 1.2 and TLS 1.3 alike: the TLS 1.3
+ * PSK is looked up in the table of the server SNI names.  A non-SAE default
+ * server does not keep the SAE server behind it from working.
  */
 
 #include <stdio.h>
@@ -110,22 +111,18 @@ START_TEST(each_server_binds_its_own_lock)
     ck_assert_str_eq(server, "a.example");
     sae_assert_upstream_entity(harness_upstream_last(up),
                                HARNESS_LOCK1_ENTITY);
+    /*
+     * TLS 1.3 too: OpenSSL resolves the pre_shared_key extension before the
+     * servername callback, but in the named server's table (nginx >= 1.29.2
+     * switches servers in its ClientHello callback, which the hook calls
+     * first; before, the module names the server to the hook).
+     */
     st = ask(ng, &o2, "b.example", NULL, server, sizeof(server));
-    if (versions[_i] == TLS1_2_VERSION) {
-        ck_assert_int_eq(st, 200);
-        ck_assert_str_eq(server, "b.example");
-        sae_assert_upstream_entity(harness_upstream_last(up),
-                                   HARNESS_LOCK2_ENTITY);
-        ck_assert_uint_eq(harness_upstream_count(up), 2);
-    } else {
-        /*
-         * TLS 1.3 (OpenSSL 3.0): the pre_shared_key extension is resolved
-         * before the servername callback, i.e. with the table of the
-         * default server of the address, which lacks lock 2: not bound.
-         */
-        ck_assert_msg(st == 0 || st == 403, "status %d", st);
-        ck_assert_uint_eq(harness_upstream_count(up), 1);
-    }
+    ck_assert_int_eq(st, 200);
+    ck_assert_str_eq(server, "b.example");
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK2_ENTITY);
+    ck_assert_uint_eq(harness_upstream_count(up), 2);
 }
 END_TEST
 
@@ -238,15 +235,7 @@ START_TEST(sae_server_behind_a_plain_default_server)
         "}\n"
         SNI_SERVER("a.example", "a.table"));
     ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
-    if (versions[_i] == TLS1_3_VERSION) {
-        /* TLS 1.3 looks PSKs up in the default server's (absent) table */
-        ck_assert_int_eq(ask(n, &o, "a.example", NULL, server,
-                             sizeof(server)), 403);
-        ck_assert_uint_eq(harness_upstream_count(u), 0);
-        sae_stop(n);
-        harness_upstream_stop(u);
-        return;
-    }
+    /* TLS 1.3 looks the PSK up in the named server's table too */
     ck_assert_int_eq(ask(n, &o, "a.example", NULL, server, sizeof(server)),
                      200);
     ck_assert_str_eq(server, "a.example");
@@ -272,6 +261,57 @@ START_TEST(sae_server_behind_a_plain_default_server)
 }
 END_TEST
 
+/*
+ * The server a TLS 1.3 lock names by wildcard, regex, or in another case
+ * with a final dot: nginx's own name rules pick the table (nginx before
+ * 1.29.2: ngx_http_onem2m_sae_sni.c follows them).
+ */
+static const char *const names[] = {
+    "lock.b.example", "c42.example", "B.EXAMPLE.", "b.example:443",
+};
+
+START_TEST(tls13_lock_of_a_named_server_by_any_name_form)
+{
+    harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    harness_nginx      *n = harness_nginx_new();
+    harness_tls_opts    o2 = sae_lock2(TLS1_3_VERSION);
+    harness_tls_opts    o1 = sae_lock1(TLS1_3_VERSION);
+    char                server[64];
+    int                 st;
+
+    harness_nginx_write_file(n, "a.table", TABLE_A, 0600);
+    harness_nginx_write_file(n, "b.table", TABLE_B, 0600);
+    harness_nginx_set_upstream(n, u);
+    harness_nginx_config(n,
+        SNI_SERVER("a.example", "a.table")
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    server_name b.example *.b.example \"~^c[0-9]+\\.example$\";\n"
+        "    {{CERT}}\n"
+        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+        "    ssl_ciphers " SAE_PSK_CIPHERS ";\n"
+        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/b.table;\n"
+        "    add_header X-Server b.example always;\n"
+        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
+        "}\n");
+    ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
+
+    ck_assert_int_eq(ask(n, &o2, names[_i], "b.example", server,
+                         sizeof(server)), 200);
+    ck_assert_str_eq(server, "b.example");
+    sae_assert_upstream_entity(harness_upstream_last(u),
+                               HARNESS_LOCK2_ENTITY);
+
+    /* lock 1 naming server b that way: not in b's table, never a's */
+    st = ask(n, &o1, names[_i], "b.example", NULL, 0);
+    ck_assert_msg(st == 0 || st == 403, "status %d", st);
+    ck_assert_uint_eq(harness_upstream_count(u), 1);
+
+    sae_stop(n);
+    harness_upstream_stop(u);
+}
+END_TEST
+
 Suite *sae_sni_suite(void)
 {
     Suite  *s = suite_create("sae_sni");
@@ -287,6 +327,9 @@ Suite *sae_sni_suite(void)
                   session_of_one_server_is_not_bound_on_the_other, 0, 2));
     SAE_TCASE(s, "shared",
               SAE_TEST(tls13_sni_with_one_shared_table));
+    SAE_TCASE(s, "names",
+              tcase_add_loop_test(tc_,
+                  tls13_lock_of_a_named_server_by_any_name_form, 0, 4));
     SAE_TCASE(s, "default",
               tcase_add_loop_test(tc_, sae_server_behind_a_plain_default_server,
                                   0, 2));

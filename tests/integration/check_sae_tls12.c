@@ -17,13 +17,17 @@ setup(void)
 {
     up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     ck_assert_ptr_nonnull(up);
-    /* a certificate suite too, so a client without a key can connect */
+    /*
+     * a certificate suite too, so a client without a key can connect;
+     * OpenSSL 3.2 and later offer PSK-AES128-CCM8 only at security level 0
+     */
     ng = sae_start(up,
         "server {\n"
         "    listen 127.0.0.1:{{PORT}} ssl;\n"
         "    {{CERT}}\n"
         "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-        "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+        "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256"
+        ":" SAE_CCM8_SECLEVEL ";\n"
         "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
         "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
         "}\n");
@@ -199,6 +203,56 @@ START_TEST(single_process_mode_binds)
 }
 END_TEST
 
+/*
+ * nginx -t warns about PSK-AES128-CCM8 exactly when the OpenSSL nginx runs
+ * with will not negotiate it (3.2 and later, security level above 0), and
+ * ":@SECLEVEL=0" both silences the warning and makes CCM8 work.
+ */
+START_TEST(ccm8_warning_says_what_openssl_does)
+{
+    static const char *const levels[] = { "", ":" SAE_CCM8_SECLEVEL };
+    harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    harness_nginx      *n = harness_nginx_new();
+    harness_tls_opts    o = sae_lock1(TLS1_2_VERSION);
+    harness_tls_result  r;
+    harness_response    resp;
+    const char         *out;
+    char                conf[1024];
+    int                 warned, ok;
+
+    snprintf(conf, sizeof(conf),
+             "server {\n"
+             "    listen 127.0.0.1:{{PORT}} ssl;\n"
+             "    {{CERT}}\n"
+             "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+             "    ssl_ciphers " SAE_PSK_CIPHERS "%s;\n"
+             "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+             "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
+             "}\n", levels[_i]);
+    harness_nginx_write_file(n, "kpsa.table", HARNESS_SEED_TABLE, 0600);
+    harness_nginx_set_upstream(n, u);
+    ck_assert_int_eq(harness_nginx_config(n, conf), 0);
+    ck_assert_int_eq(harness_nginx_test(n, &out), 0);
+    warned = strstr(out, "lists PSK-AES128-CCM8, which OpenSSL ") != NULL
+             && strstr(out, "append \":@SECLEVEL=0\" to offer it") != NULL;
+    ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
+
+    o.ciphers = "PSK-AES128-CCM8";
+    ok = harness_tls_request(harness_nginx_port(n, 0), &o, "GET", "/", NULL,
+                             NULL, &r, &resp) == 0
+         && resp.status == 200;
+    ck_assert_msg(warned == !ok, "warned %d, CCM8 handshake %s", warned,
+                  ok ? "worked" : "failed");
+    if (_i == 1) {
+        ck_assert_int_eq(ok, 1);
+    }
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    sae_stop(n);
+    harness_upstream_stop(u);
+}
+END_TEST
+
 Suite *sae_tls12_suite(void)
 {
     Suite  *s = suite_create("sae_tls12");
@@ -214,5 +268,8 @@ Suite *sae_tls12_suite(void)
               SAE_TEST(keepalive_requests_stay_bound));
     SAE_TCASE(s, "single_process",
               SAE_TEST(single_process_mode_binds));
+    SAE_TCASE(s, "ccm8",
+              tcase_add_loop_test(tc_, ccm8_warning_says_what_openssl_does,
+                                  0, 2));
     return s;
 }

@@ -15,19 +15,7 @@
 
 /* the same ssl listen, no module, no onem2m directive: a plain server */
 #define PLAIN_CONF \
-    "daemon off;\n" \
-    "master_process on;\n" \
-    "worker_processes 1;\n" \
-    "pid {{PREFIX}}/nginx.pid;\n" \
-    "error_log {{PREFIX}}/error.log info;\n" \
-    "events { worker_connections 128; }\n" \
-    "http {\n" \
-    "    access_log off;\n" \
-    "    client_body_temp_path {{PREFIX}}/body;\n" \
-    "    proxy_temp_path {{PREFIX}}/proxy;\n" \
-    "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n" \
-    "    uwsgi_temp_path {{PREFIX}}/uwsgi;\n" \
-    "    scgi_temp_path {{PREFIX}}/scgi;\n" \
+    SAE_PLAIN_HEAD \
     "    server {\n" \
     "        listen 127.0.0.1:{{PORT}} ssl;\n" \
     "        {{CERT}}\n" \

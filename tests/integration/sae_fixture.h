@@ -18,6 +18,29 @@
     "PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:PSK-AES128-GCM-SHA256:" \
     "PSK-AES256-GCM-SHA384"
 
+/* the main part of a configuration without the module, up to "http {" */
+#define SAE_PLAIN_HEAD \
+    "daemon off;\n" \
+    "master_process on;\n" \
+    "worker_processes 1;\n" \
+    "pid {{PREFIX}}/nginx.pid;\n" \
+    "error_log {{PREFIX}}/error.log info;\n" \
+    "events { worker_connections 128; }\n" \
+    "http {\n" \
+    "    access_log off;\n" \
+    "    client_body_temp_path {{PREFIX}}/body;\n" \
+    "    proxy_temp_path {{PREFIX}}/proxy;\n" \
+    "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n" \
+    "    uwsgi_temp_path {{PREFIX}}/uwsgi;\n" \
+    "    scgi_temp_path {{PREFIX}}/scgi;\n"
+
+/*
+ * OpenSSL 3.2 moved the CCM8 suites to security level 0 (their 8-byte
+ * tag): a server that offers PSK-AES128-CCM8 there appends this to its
+ * ssl_ciphers (docs/supported-versions.md); OpenSSL 3.0 needs nothing.
+ */
+#define SAE_CCM8_SECLEVEL  "@SECLEVEL=0"
+
 #define SAE_ENTITY_HEADER  "X-Onem2m-Sae-Entity"
 
 /* the TLS part of an SAE server listening on {{PORT}} */
