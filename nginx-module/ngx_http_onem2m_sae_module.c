@@ -21,6 +21,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "ngx_http_onem2m_header.h"
 
 
 #define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
@@ -32,6 +33,8 @@ typedef struct {
     ngx_str_t                  provider_path;
     /* servers with a way of association, PSK or certificates */
     ngx_uint_t                 sae_servers;
+    /* every identity header name of the http block (ngx_str_t) */
+    ngx_array_t               *strip;
 } ngx_http_onem2m_sae_main_conf_t;
 
 
@@ -92,10 +95,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
-    ngx_http_onem2m_sae_srv_conf_t *sscf);
-static ngx_uint_t ngx_http_onem2m_sae_header_match(ngx_table_elt_t *h,
-    ngx_str_t *name);
 static ngx_http_onem2m_sae_conn_t *ngx_http_onem2m_sae_get_conn(
     ngx_http_request_t *r);
 static ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_cert_binding(
@@ -130,6 +129,8 @@ static char *ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf,
 static char *ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
+static ngx_int_t ngx_http_onem2m_sae_strip_names(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf);
 static ngx_int_t ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf);
 static ngx_uint_t ngx_http_onem2m_sae_ssl_listen(ngx_conf_t *cf);
@@ -410,6 +411,8 @@ ngx_http_onem2m_sae_mode(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
 {
+    ngx_str_t                        *name;
+    ngx_uint_t                        removed;
     ngx_table_elt_t                  *h;
     ngx_http_onem2m_sae_binding_t    *binding;
     ngx_http_onem2m_sae_srv_conf_t   *sscf;
@@ -422,16 +425,29 @@ ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
     }
 
     /*
-     * Stripped on every server, not only on SAE ones: a client naming a
-     * sibling server (Host or SNI) must not reach its upstream, often the
-     * same CSE, with a forged identity.
+     * Every identity header name of the http block, stripped on every
+     * server, not only on SAE ones: a client naming a sibling server (Host
+     * or SNI), or a plain HTTP one, must not reach its upstream, often the
+     * same CSE, with a forged identity under any server's header name.
      */
 
-    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+    removed = 0;
+    name = NULL;
 
-    if (ngx_http_onem2m_sae_strip_header(r, sscf) != NGX_OK) {
+    if (ngx_http_onem2m_header_remove(&r->headers_in.headers, smcf->strip,
+                                      &removed, &name)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    if (removed) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "onem2m sae: %ui client identity header(s) removed, "
+                      "the first a spelling of \"%V\"", removed, name);
+    }
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
 
     if (!sscf->enabled) {
         return NGX_DECLINED;
@@ -475,118 +491,6 @@ ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r)
     return ngx_http_onem2m_send_error(r,
                            NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED,
                            "security association required");
-}
-
-
-/*
- * Removes every client copy of the identity header by rebuilding the
- * header list without it: upstream modules (proxy, fastcgi, grpc, uwsgi)
- * forward whatever the list holds.
- */
-
-static ngx_int_t
-ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
-    ngx_http_onem2m_sae_srv_conf_t *sscf)
-{
-    ngx_uint_t        i, n, found;
-    ngx_list_t        headers;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *header, *h;
-
-    n = 0;
-    found = 0;
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        header = part->elts;
-
-        for (i = 0; i < part->nelts; i++) {
-            if (ngx_http_onem2m_sae_header_match(&header[i], &sscf->header))
-            {
-                found++;
-            }
-        }
-
-        n += part->nelts;
-    }
-
-    if (found == 0) {
-        return NGX_OK;
-    }
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "onem2m sae: %ui client \"%V\" header(s) removed",
-                  found, &sscf->header);
-
-    /* room for all the other headers and the injected one in one part */
-
-    if (ngx_list_init(&headers, r->pool, n - found + 1,
-                      sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        header = part->elts;
-
-        for (i = 0; i < part->nelts; i++) {
-            if (ngx_http_onem2m_sae_header_match(&header[i], &sscf->header))
-            {
-                continue;
-            }
-
-            h = ngx_list_push(&headers);
-            if (h == NULL) {
-                return NGX_ERROR;
-            }
-
-            *h = header[i];
-        }
-    }
-
-    /* the copy's single part is its last one, not the local list's */
-
-    r->headers_in.headers = headers;
-    r->headers_in.headers.last = &r->headers_in.headers.part;
-
-    return NGX_OK;
-}
-
-
-/*
- * Case-insensitive, and "-" equals "_": CGI-style upstreams (fastcgi,
- * uwsgi, scgi) turn both into "_", so "X_Onem2m_Sae_Entity" sent with
- * underscores_in_headers would otherwise reach them as the same variable.
- */
-
-static ngx_uint_t
-ngx_http_onem2m_sae_header_match(ngx_table_elt_t *h, ngx_str_t *name)
-{
-    u_char      a, b;
-    ngx_uint_t  i;
-
-    if (h->key.len != name->len) {
-        return 0;
-    }
-
-    for (i = 0; i < name->len; i++) {
-        a = ngx_tolower(h->key.data[i]);
-        b = ngx_tolower(name->data[i]);
-
-        if (a == '_') {
-            a = '-';
-        }
-
-        if (b == '_') {
-            b = '-';
-        }
-
-        if (a != b) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -1017,6 +921,8 @@ ngx_http_onem2m_sae_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     smcf->provider_path = { 0, NULL };
+     *     smcf->sae_servers = 0;
+     *     smcf->strip = NULL;
      */
 
     return smcf;
@@ -1300,6 +1206,10 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
         return NGX_OK;
     }
 
+    if (ngx_http_onem2m_sae_strip_names(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ngx_http_onem2m_sae_conn_index == -1) {
         ngx_http_onem2m_sae_conn_index = SSL_get_ex_new_index(0, NULL, NULL,
                                                               NULL, NULL);
@@ -1351,6 +1261,69 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
                           sscf->table_file, sscf->table_line);
             return NGX_ERROR;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The identity header names of the http block, each once: the http
+ * level's and every server's (the default one of servers without one).
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_strip_names(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf)
+{
+    ngx_str_t                        *name, *header;
+    ngx_uint_t                        s, n;
+    ngx_http_core_srv_conf_t        **cscfp;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_onem2m_sae_srv_conf_t   *sscf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = cmcf->servers.elts;
+
+    smcf->strip = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+    if (smcf->strip == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* s == cmcf->servers.nelts: the http level */
+
+    for (s = 0; s <= cmcf->servers.nelts; s++) {
+
+        sscf = (s < cmcf->servers.nelts)
+               ? ngx_http_conf_get_module_srv_conf(cscfp[s],
+                                                   ngx_http_onem2m_sae_module)
+               : ngx_http_conf_get_module_srv_conf(cf,
+                                                   ngx_http_onem2m_sae_module);
+
+        header = &sscf->header;
+
+        if (header->len == 0) {
+            continue;
+        }
+
+        name = smcf->strip->elts;
+
+        for (n = 0; n < smcf->strip->nelts; n++) {
+            if (ngx_http_onem2m_header_match(header, &name[n])) {
+                break;
+            }
+        }
+
+        if (n < smcf->strip->nelts) {
+            continue;
+        }
+
+        name = ngx_array_push(smcf->strip);
+        if (name == NULL) {
+            return NGX_ERROR;
+        }
+
+        *name = *header;
     }
 
     return NGX_OK;
