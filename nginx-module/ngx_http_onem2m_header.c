@@ -18,10 +18,54 @@
 
 
 static u_char ngx_http_onem2m_header_fold(u_char c);
+static ngx_uint_t ngx_http_onem2m_header_like(ngx_str_t *name,
+    ngx_str_t *rule);
 static ngx_str_t *ngx_http_onem2m_header_find(ngx_str_t *key,
     ngx_array_t *names);
 static ngx_int_t ngx_http_onem2m_header_cut(ngx_list_t *list,
     ngx_list_part_t **part, ngx_uint_t *i);
+
+
+/*
+ * Names an identity header cannot take.  "*" ends a prefix.  The headers
+ * nginx reads itself (ngx_http_headers_in[]) are refused as well, so
+ * that no header removed here is ever one r->headers_in points at.
+ */
+static ngx_str_t  ngx_http_onem2m_header_m2m = ngx_string("X-M2M-*");
+
+static ngx_str_t  ngx_http_onem2m_header_http[] = {
+    /* hop-by-hop and framing (RFC 9110 7.6.1, RFC 9112 6) */
+    ngx_string("Connection"),
+    ngx_string("Keep-Alive"),
+    ngx_string("Proxy-*"),
+    ngx_string("TE"),
+    ngx_string("Trailer"),
+    ngx_string("Transfer-Encoding"),
+    ngx_string("Upgrade"),
+    ngx_string("HTTP2-Settings"),
+    ngx_string("Content-*"),
+    ngx_string("Expect"),
+    /* routing and the client's address */
+    ngx_string("Host"),
+    ngx_string("Via"),
+    ngx_string("Forwarded"),
+    ngx_string("X-Forwarded-*"),
+    ngx_string("X-Real-IP"),
+    ngx_string("Max-Forwards"),
+    ngx_string("Origin"),
+    ngx_string("Early-Data"),
+    /* credentials */
+    ngx_string("Authorization"),
+    ngx_string("Cookie"),
+    ngx_string("Cookie2"),
+    /* what the answer depends on */
+    ngx_string("Accept"),
+    ngx_string("Accept-*"),
+    ngx_string("If-*"),
+    ngx_string("Range"),
+    ngx_string("Sec-*"),
+    ngx_null_string
+};
 
 
 ngx_uint_t
@@ -53,6 +97,33 @@ ngx_http_onem2m_header_match(ngx_str_t *key, ngx_str_t *name)
     }
 
     return alias ? NGX_HTTP_ONEM2M_HEADER_ALIAS : NGX_HTTP_ONEM2M_HEADER_SAME;
+}
+
+
+const char *
+ngx_http_onem2m_header_reserved(ngx_str_t *name)
+{
+    ngx_str_t          *rule;
+    ngx_http_header_t  *hh;
+
+    if (ngx_http_onem2m_header_like(name, &ngx_http_onem2m_header_m2m)) {
+        return "X-M2M- headers belong to oneM2M (X-M2M-Origin would be "
+               "overwritten)";
+    }
+
+    for (rule = ngx_http_onem2m_header_http; rule->len; rule++) {
+        if (ngx_http_onem2m_header_like(name, rule)) {
+            return "HTTP gives that header a meaning";
+        }
+    }
+
+    for (hh = ngx_http_headers_in; hh->name.len; hh++) {
+        if (ngx_http_onem2m_header_like(name, &hh->name)) {
+            return "nginx reads that header itself";
+        }
+    }
+
+    return NULL;
 }
 
 
@@ -108,6 +179,38 @@ ngx_http_onem2m_header_fold(u_char c)
     c = ngx_tolower(c);
 
     return (c == '_' || c == '.') ? '-' : c;
+}
+
+
+/* name is rule, or starts with it when rule ends with "*" */
+
+static ngx_uint_t
+ngx_http_onem2m_header_like(ngx_str_t *name, ngx_str_t *rule)
+{
+    size_t      len;
+    ngx_str_t   head, stem;
+
+    len = rule->len;
+
+    if (len && rule->data[len - 1] == '*') {
+        len--;
+
+        if (name->len < len) {
+            return 0;
+        }
+
+    } else if (name->len != len) {
+        return 0;
+    }
+
+    head.len = len;
+    head.data = name->data;
+
+    stem.len = len;
+    stem.data = rule->data;
+
+    return ngx_http_onem2m_header_match(&head, &stem)
+           != NGX_HTTP_ONEM2M_HEADER_OTHER;
 }
 
 

@@ -6,7 +6,8 @@
  * "-", "_" and "." folded: nginx compares names without case, and
  * CGI-style upstreams (FastCGI, uwsgi, SCGI, and PHP for the dots that
  * "ignore_invalid_headers off" lets through) turn "-", "_" and "." into
- * the same "_".  Names compare through this file.
+ * the same "_".  Stripping, the originator check and the configuration
+ * checks all compare names through this file.
  */
 
 
@@ -27,6 +28,14 @@
 
 /* how key compares with name (folded; see above) */
 ngx_uint_t ngx_http_onem2m_header_match(ngx_str_t *key, ngx_str_t *name);
+
+/*
+ * Why name cannot carry an identity, or NULL when it can: an X-M2M-*
+ * spelling, or a header HTTP or nginx gives a meaning to (hop-by-hop,
+ * framing, routing, credentials, client address, conditionals, and every
+ * header nginx itself reads).
+ */
+const char *ngx_http_onem2m_header_reserved(ngx_str_t *name);
 
 /*
  * Removes, in place, every header of the list that matches one of the

@@ -270,21 +270,6 @@ static ngx_http_variable_t  ngx_http_onem2m_sae_vars[] = {
 };
 
 
-/* "off" first: see ngx_http_onem2m_sae_identity_header() */
-static ngx_str_t  ngx_http_onem2m_sae_reserved_headers[] = {
-    ngx_string("off"),
-    ngx_string("Host"),
-    ngx_string("Connection"),
-    ngx_string("Content-Length"),
-    ngx_string("Transfer-Encoding"),
-    ngx_string("TE"),
-    ngx_string("Upgrade"),
-    ngx_string("Expect"),
-    ngx_string("Keep-Alive"),
-    ngx_string("Proxy-Connection"),
-    ngx_null_string
-};
-
 static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
     ngx_string(""),
     ngx_string("psk"),
@@ -1094,9 +1079,10 @@ ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
 
-    u_char      c;
-    ngx_str_t  *value, *name;
-    ngx_uint_t  i;
+    u_char       c;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+    const char  *reason;
 
     if (sscf->header.data) {
         return "is duplicate";
@@ -1130,34 +1116,34 @@ ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
 
     /*
      * "off" would only rename the header (and so stop stripping the real
-     * one): the header cannot be disabled.  Framing and hop-by-hop headers
-     * cannot carry an identity.
+     * one): the header cannot be disabled.
      */
 
-    for (name = ngx_http_onem2m_sae_reserved_headers; name->len; name++) {
-        if (name->len == value[1].len
-            && ngx_strncasecmp(name->data, value[1].data, name->len) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" cannot be the identity header "
-                               "in \"%V\"%s",
-                               &value[1], &cmd->name,
-                               name == ngx_http_onem2m_sae_reserved_headers
-                               ? ": the identity header cannot be disabled"
-                               : "");
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (value[1].len >= sizeof("X-M2M-") - 1
-        && ngx_strncasecmp(value[1].data, (u_char *) "X-M2M-",
-                           sizeof("X-M2M-") - 1) == 0)
+    if (value[1].len == 3
+        && ngx_strncasecmp(value[1].data, (u_char *) "off", 3) == 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" cannot be the identity header in "
-                           "\"%V\": X-M2M- headers belong to oneM2M "
-                           "(X-M2M-Origin would be overwritten)",
-                           &value[1], &cmd->name);
+                           "\"%V\": the identity header cannot be "
+                           "disabled", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * Nor can it alias a header with a meaning: stripping client copies
+     * would remove that header, and the bound entity would reach the
+     * upstream as that header.  Names compare as the upstream reads them
+     * (case, "-", "_" and "." folded).
+     */
+
+    reason = ngx_http_onem2m_header_reserved(&value[1]);
+
+    if (reason != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" cannot be the identity header in "
+                           "\"%V\": %s (header names compare without "
+                           "case, \"-\", \"_\" and \".\")",
+                           &value[1], &cmd->name, reason);
         return NGX_CONF_ERROR;
     }
 

@@ -1,5 +1,5 @@
 /*
- * Header names as upstreams read them (issue 10 items 1 and 7, and the
+ * Header names as upstreams read them (issue 10 items 1, 5 and 7, and the
  * in-place removal of issue 14): names compare with case, "-", "_" and
  * "." folded, since FastCGI, uwsgi, SCGI and PHP merge those spellings.
  *
@@ -8,7 +8,9 @@
  * - stripping removes headers in place: $http_host, $cookie_* and the
  *   upstream see exactly the client's headers minus the stripped ones,
  *   wherever in the header list (first, middle, part boundaries, whole
- *   parts, last) the stripped ones are.
+ *   parts, last) the stripped ones are;
+ * - "nginx -t" refuses identity header names that alias a header with a
+ *   meaning (item 5).
  */
 
 #include <ctype.h>
@@ -279,6 +281,96 @@ START_TEST(headers_removed_in_place)
 END_TEST
 
 
+/* ------------------------------------------------------------------ */
+/* "nginx -t" (item 5)                                                */
+
+static harness_nginx  *t;
+
+static void
+conf_setup(void)
+{
+    t = harness_nginx_new();
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(harness_nginx_write_file(t, "kpsa.table",
+                                              HARNESS_SEED_TABLE, 0600), 0);
+}
+
+static void
+conf_teardown(void)
+{
+    harness_nginx_free(t);
+}
+
+static const char *const  refused_names[] = {
+    /* X-M2M- would overwrite X-M2M-Origin and void the originator check */
+    "X-M2M-Origin", "x-m2m-origin", "X-M2M-RI", "X-M2M-Anything",
+    /* issue 10 item 5 */
+    "X_M2M_Origin", "X-M2M_Origin", "x_m2m_ri", "X.M2M.Origin", "Cookie",
+    "Authorization", "Content-Type",
+    /* hop-by-hop, framing, routing, client address */
+    "content_length", "Transfer-Encoding", "Host", "Forwarded",
+    "X-Forwarded-For", "X_Forwarded_Proto", "X-Real-IP", "x.real.ip",
+    "Proxy-Authorization", "Proxy-Connection", "TE", "Trailer", "Upgrade",
+    "Connection", "Keep-Alive", "Expect", "Via",
+    /* conditionals, and headers nginx reads itself */
+    "If-None-Match", "Accept-Encoding", "User-Agent", "Referer",
+};
+
+START_TEST(identity_header_aliasing_a_meaning_refused)
+{
+    const char  *name = refused_names[_i];
+    const char  *out;
+    char         conf[1024], want[256];
+    int          rc, line;
+
+    snprintf(conf, sizeof(conf),
+             "server {\n" SAE_TLS
+             "    onem2m_sae_identity_header %s;   # here\n"
+             "    location / { return 200; }\n"
+             "}\n", name);
+    ck_assert_int_eq(harness_nginx_config(t, conf), 0);
+    rc = harness_nginx_test(t, &out);
+    ck_assert_msg(rc == 1, "%s: nginx -t %d:\n%s", name, rc, out);
+    snprintf(want, sizeof(want), "[emerg] \"%s\" cannot be the identity "
+             "header in \"onem2m_sae_identity_header\": ", name);
+    ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%s", want, out);
+    ck_assert_msg(strstr(out, "(header names compare without case, \"-\", "
+                         "\"_\" and \".\")") != NULL, "%s", out);
+    line = harness_nginx_conf_line(t, "# here");
+    ck_assert_int_gt(line, 0);
+    snprintf(want, sizeof(want), " in %s:%d", harness_nginx_conf_path(t),
+             line);
+    ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%s", want, out);
+    if (strncasecmp(name, "X", 1) == 0 && strchr("-_.", name[1])
+        && strncasecmp(name + 2, "M2M", 3) == 0)
+    {
+        ck_assert_msg(strstr(out, "X-M2M- headers belong to oneM2M") != NULL,
+                      "%s", out);
+    }
+}
+END_TEST
+
+START_TEST(identity_header_names_accepted)
+{
+    static const char *const  ok[] = {
+        "X-Gateway-Entity", "X_Entity", "X-M2Mx-Entity", "X-Contented",
+        "Hostname-Entity",
+    };
+    const char  *out;
+    char         conf[1024];
+    int          rc;
+
+    snprintf(conf, sizeof(conf),
+             "server {\n" SAE_TLS
+             "    onem2m_sae_identity_header %s;\n"
+             "    location / { return 200; }\n"
+             "}\n", ok[_i]);
+    ck_assert_int_eq(harness_nginx_config(t, conf), 0);
+    rc = harness_nginx_test(t, &out);
+    ck_assert_msg(rc == 0, "%s: nginx -t %d:\n%s", ok[_i], rc, out);
+}
+END_TEST
+
 Suite *sae_header_names_suite(void)
 {
     Suite  *s = suite_create("sae_header_names");
@@ -290,5 +382,11 @@ Suite *sae_header_names_suite(void)
               tcase_add_loop_test(tc_, headers_removed_in_place, 0,
                                   (int) (sizeof(layouts)
                                          / sizeof(layouts[0]))));
+    SAE_TCASE(s, "config",
+              tcase_add_checked_fixture(tc_, conf_setup, conf_teardown);
+              tcase_add_loop_test(tc_,
+                  identity_header_aliasing_a_meaning_refused, 0,
+                  (int) (sizeof(refused_names) / sizeof(refused_names[0])));
+              tcase_add_loop_test(tc_, identity_header_names_accepted, 0, 5));
     return s;
 }

@@ -3,9 +3,7 @@
  * identity header is stripped there too.  Otherwise a client, bound or not,
  * names the sibling (Host or SNI) and forges the header to its upstream,
  * which is often the same CSE.  Every identity header name of the http
- * block counts, on every server (issue 10 item 1).  And the identity
- * header cannot be an X-M2M- header: that would overwrite X-M2M-Origin
- * and void the originator check.
+ * block counts, on every server (issue 10 item 1).
  */
 
 #include <stdio.h>
@@ -241,36 +239,6 @@ START_TEST(http_level_header_stripped_on_the_overriding_server)
 }
 END_TEST
 
-START_TEST(x_m2m_header_cannot_be_the_identity_header)
-{
-    static const char *const  names[] = {
-        "X-M2M-Origin", "x-m2m-origin", "X-M2M-RI", "X-M2M-Anything"
-    };
-    harness_nginx  *t;
-    const char     *out;
-    char            conf[1024];
-    char            want[128];
-
-    t = harness_nginx_new();
-    ck_assert_ptr_nonnull(t);
-    ck_assert_int_eq(harness_nginx_write_file(t, "kpsa.table",
-                                              HARNESS_SEED_TABLE, 0600), 0);
-    snprintf(conf, sizeof(conf),
-             "server {\n" SAE_TLS
-             "    onem2m_sae_identity_header %s;\n"
-             "    location / { return 200; }\n"
-             "}\n", names[_i]);
-    ck_assert_int_eq(harness_nginx_config(t, conf), 0);
-    ck_assert_int_ne(harness_nginx_test(t, &out), 0);
-    snprintf(want, sizeof(want), "\"%s\" cannot be the identity header",
-             names[_i]);
-    ck_assert_msg(strstr(out, want) != NULL, "nginx -t said: %s", out);
-    ck_assert_msg(strstr(out, "X-M2M- headers belong to oneM2M") != NULL,
-                  "nginx -t said: %s", out);
-    harness_nginx_free(t);
-}
-END_TEST
-
 Suite *sae_sibling_suite(void)
 {
     Suite  *s = suite_create("sae_sibling");
@@ -285,10 +253,6 @@ Suite *sae_sibling_suite(void)
                                   0, 2);
               SAE_TEST(plain_http_server_strips_the_header_too);
               SAE_TEST(the_only_header_of_a_request_stripped));
-    SAE_TCASE(s, "reserved",
-              tcase_add_loop_test(tc_,
-                                  x_m2m_header_cannot_be_the_identity_header,
-                                  0, 4));
     SAE_TCASE(s, "named",
               tcase_add_checked_fixture(tc_, named_setup, teardown);
               tcase_add_loop_test(tc_,
