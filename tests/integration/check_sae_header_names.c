@@ -5,6 +5,8 @@
  *
  * - dotted spellings of the identity header are stripped ("ignore_invalid_
  *   headers off" lets them through, FastCGI passes "HTTP_X.ONEM2M...");
+ * - any spelling of X-M2M-Origin but the real one is refused (400, 4000)
+ *   where originator checks run;
  * - stripping removes headers in place: $http_host, $cookie_* and the
  *   upstream see exactly the client's headers minus the stripped ones,
  *   wherever in the header list (first, middle, part boundaries, whole
@@ -158,6 +160,46 @@ START_TEST(dotted_identity_header_stripped_proxy)
     ck_assert_ptr_nonnull(req);
     ck_assert_msg(folded_count(req, SAE_ENTITY_HEADER) == 0,
                   "upstream saw: %s", sae_dump_headers(req));
+}
+END_TEST
+
+
+/* ------------------------------------------------------------------ */
+/* any other spelling of X-M2M-Origin is refused (item 7)             */
+
+static const char *const  origin_aliases[] = {
+    "X_M2M_Origin: Clock-AE1\r\n",
+    "X.M2M.Origin: Clock-AE1\r\n",
+    "x-m2m_origin: Clock-AE1\r\n",
+    "X-M2M.ORIGIN: Clock-AE1\r\n",
+    /* next to the real one */
+    "X-M2M-Origin: Clock-AE1\r\nx_m2m_Origin: Clock-AE1\r\n",
+};
+
+#define N_ALIASES  (sizeof(origin_aliases) / sizeof(origin_aliases[0]))
+
+START_TEST(origin_alias_refused)
+{
+    /* _i: the alias, then lock 1 or no binding at all */
+    harness_tls_opts  o = (_i < (int) N_ALIASES)
+                          ? sae_lock1(TLS1_3_VERSION)
+                          : sae_cert_only(TLS1_3_VERSION);
+    size_t            before = harness_upstream_count(up);
+
+    get(&o, "/cse", origin_aliases[_i % N_ALIASES], 400, "4000",
+        "{\"m2m:dbg\": \"X-M2M-Origin spelt with \\\"_\\\" or "
+        "\\\".\\\"\"}");
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+}
+END_TEST
+
+START_TEST(origin_in_any_case_is_the_real_one)
+{
+    harness_tls_opts  o = sae_lock1(TLS1_2_VERSION);
+
+    get(&o, "/cse", "x-m2m-ORIGIN: Clock-AE1\r\n", 200, NULL, NULL);
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
 }
 END_TEST
 
@@ -379,6 +421,9 @@ Suite *sae_header_names_suite(void)
               tcase_add_checked_fixture(tc_, setup, teardown);
               SAE_TEST(dotted_identity_header_stripped_fastcgi);
               SAE_TEST(dotted_identity_header_stripped_proxy);
+              tcase_add_loop_test(tc_, origin_alias_refused, 0,
+                                  2 * (int) N_ALIASES);
+              SAE_TEST(origin_in_any_case_is_the_real_one);
               tcase_add_loop_test(tc_, headers_removed_in_place, 0,
                                   (int) (sizeof(layouts)
                                          / sizeof(layouts[0]))));
