@@ -67,6 +67,8 @@ typedef struct {
     unsigned                   enabled:1;
     /* "ssl_verify_client": verified certificates bind */
     unsigned                   certificates:1;
+    /* a location hands requests to a content handler (proxy_pass, ...) */
+    unsigned                   passes:1;
 } ngx_http_onem2m_sae_srv_conf_t;
 
 
@@ -131,6 +133,7 @@ static char *ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf,
 
 static ngx_int_t ngx_http_onem2m_sae_strip_names(ngx_conf_t *cf,
     ngx_http_onem2m_sae_main_conf_t *smcf);
+static void ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf);
 static ngx_uint_t ngx_http_onem2m_sae_ssl_listen(ngx_conf_t *cf);
@@ -935,6 +938,7 @@ ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
      *     sscf->enabled = 0;
      *     sscf->ssl_ctx = NULL;
      *     sscf->certificates = 0;
+     *     sscf->passes = 0;
      */
 
     sscf->unknown_identity = NGX_CONF_UNSET_UINT;
@@ -997,9 +1001,26 @@ ngx_http_onem2m_sae_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_onem2m_sae_loc_conf_t *prev = parent;
     ngx_http_onem2m_sae_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
     /* still unset: the server's default, decided by its table */
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_CONF_UNSET_UINT);
+
+    /*
+     * Noted for ngx_http_onem2m_sae_check_siblings(): only merges see
+     * every location of a server ("if" and "limit_except" blocks are not
+     * in the location trees nginx builds afterwards).
+     */
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        sscf = ngx_http_conf_get_module_srv_conf(cf,
+                                                 ngx_http_onem2m_sae_module);
+        sscf->passes = 1;
+    }
 
     return NGX_CONF_OK;
 }
@@ -1196,6 +1217,8 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    ngx_http_onem2m_sae_check_siblings(cf);
+
     if (ngx_http_onem2m_sae_conn_index == -1) {
         ngx_http_onem2m_sae_conn_index = SSL_get_ex_new_index(0, NULL, NULL,
                                                               NULL, NULL);
@@ -1313,6 +1336,78 @@ ngx_http_onem2m_sae_strip_names(ngx_conf_t *cf,
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * A server without SAE that shares an address with an SAE server and
+ * passes requests on: a client of the SAE server, a bound lock included,
+ * names it by SNI or Host and sends any X-M2M-Origin through it, unchecked.
+ * Legitimate (a web site next to the gateway), so a warning.
+ */
+
+static void
+ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf)
+{
+    ngx_uint_t                        p, a, s, t;
+    ngx_http_conf_addr_t             *addr;
+    ngx_http_conf_port_t             *port;
+    ngx_http_core_srv_conf_t        **cscfp, *sae;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_onem2m_sae_srv_conf_t   *sscf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    if (cmcf->ports == NULL) {
+        return;
+    }
+
+    port = cmcf->ports->elts;
+
+    for (p = 0; p < cmcf->ports->nelts; p++) {
+
+        addr = port[p].addrs.elts;
+
+        for (a = 0; a < port[p].addrs.nelts; a++) {
+
+            cscfp = addr[a].servers.elts;
+            sae = NULL;
+
+            for (s = 0; s < addr[a].servers.nelts; s++) {
+                sscf = ngx_http_conf_get_module_srv_conf(cscfp[s],
+                                                  ngx_http_onem2m_sae_module);
+                if (sscf->enabled) {
+                    sae = cscfp[s];
+                    break;
+                }
+            }
+
+            if (sae == NULL) {
+                continue;
+            }
+
+            for (t = 0; t < addr[a].servers.nelts; t++) {
+                sscf = ngx_http_conf_get_module_srv_conf(cscfp[t],
+                                                  ngx_http_onem2m_sae_module);
+
+                if (sscf->enabled || !sscf->passes) {
+                    continue;
+                }
+
+                ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                              "the server in %s:%ui has no SAE but shares "
+                              "\"listen %V\" with the SAE server in "
+                              "%s:%ui and passes requests on: a client of "
+                              "the SAE server can name it (SNI or Host) "
+                              "and send it any X-M2M-Origin unchecked; "
+                              "give it its own address, or SAE and "
+                              "\"onem2m_sae_originator check\"",
+                              cscfp[t]->file_name, cscfp[t]->line,
+                              &addr[a].opt.addr_text,
+                              sae->file_name, sae->line);
+            }
+        }
+    }
 }
 
 

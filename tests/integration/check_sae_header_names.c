@@ -12,7 +12,8 @@
  *   wherever in the header list (first, middle, part boundaries, whole
  *   parts, last) the stripped ones are;
  * - "nginx -t" refuses identity header names that alias a header with a
- *   meaning (item 5).
+ *   meaning, and warns about a server without SAE that shares an SAE
+ *   server's address and passes requests on.
  */
 
 #include <ctype.h>
@@ -324,7 +325,7 @@ END_TEST
 
 
 /* ------------------------------------------------------------------ */
-/* "nginx -t" (item 5)                                                */
+/* "nginx -t" (items 5 and 1)                                         */
 
 static harness_nginx  *t;
 
@@ -413,6 +414,77 @@ START_TEST(identity_header_names_accepted)
 }
 END_TEST
 
+/* a sibling of the SAE server; _i picks the case */
+static const struct {
+    const char  *sibling;
+    int          warns;
+} siblings[] = {
+    /* same address, proxies: warned */
+    { "server {\n"
+      "    listen 127.0.0.1:{{PORT}} ssl;   # sibling\n"
+      "    {{CERT}}\n"
+      "    server_name sibling;\n"
+      "    location / { proxy_pass http://127.0.0.1:9; }\n"
+      "}\n", 1 },
+    /* same address, fastcgi_pass inside an "if" only: warned */
+    { "server {\n"
+      "    listen 127.0.0.1:{{PORT}} ssl;   # sibling\n"
+      "    {{CERT}}\n"
+      "    server_name sibling;\n"
+      "    location / {\n"
+      "        if ($arg_x) { fastcgi_pass 127.0.0.1:9; }\n"
+      "        return 204;\n"
+      "    }\n"
+      "}\n", 1 },
+    /* same address, answers itself: nothing to warn about */
+    { "server {\n"
+      "    listen 127.0.0.1:{{PORT}} ssl;   # sibling\n"
+      "    {{CERT}}\n"
+      "    server_name sibling;\n"
+      "    location / { return 200; }\n"
+      "}\n", 0 },
+    /* another address: nothing to warn about */
+    { "server {\n"
+      "    listen 127.0.0.1:{{PORT1}} ssl;   # sibling\n"
+      "    {{CERT}}\n"
+      "    server_name sibling;\n"
+      "    location / { proxy_pass http://127.0.0.1:9; }\n"
+      "}\n", 0 },
+};
+
+START_TEST(sibling_without_sae_warned)
+{
+    const char  *out;
+    char         conf[2048], want[512];
+    int          rc;
+
+    snprintf(conf, sizeof(conf),
+             "server {   # sae\n" SAE_TLS
+             "    location / { proxy_pass http://127.0.0.1:9; }\n"
+             "}\n%s", siblings[_i].sibling);
+    ck_assert_int_eq(harness_nginx_config(t, conf), 0);
+    rc = harness_nginx_test(t, &out);
+    ck_assert_msg(rc == 0, "nginx -t %d:\n%s", rc, out);
+    snprintf(want, sizeof(want),
+             "[warn] the server in %s:%d has no SAE but shares \"listen "
+             "127.0.0.1:%d\" with the SAE server in %s:%d and passes "
+             "requests on: a client of the SAE server can name it (SNI or "
+             "Host) and send it any X-M2M-Origin unchecked; give it its own "
+             "address, or SAE and \"onem2m_sae_originator check\"",
+             harness_nginx_conf_path(t),
+             harness_nginx_conf_line(t, "# sibling") - 1,
+             harness_nginx_port(t, 0), harness_nginx_conf_path(t),
+             harness_nginx_conf_line(t, "# sae"));
+    if (siblings[_i].warns) {
+        ck_assert_msg(strstr(out, want) != NULL, "no \"%s\" in:\n%s", want,
+                      out);
+    } else {
+        ck_assert_msg(strstr(out, "has no SAE but shares") == NULL, "%s",
+                      out);
+    }
+}
+END_TEST
+
 Suite *sae_header_names_suite(void)
 {
     Suite  *s = suite_create("sae_header_names");
@@ -432,6 +504,9 @@ Suite *sae_header_names_suite(void)
               tcase_add_loop_test(tc_,
                   identity_header_aliasing_a_meaning_refused, 0,
                   (int) (sizeof(refused_names) / sizeof(refused_names[0])));
-              tcase_add_loop_test(tc_, identity_header_names_accepted, 0, 5));
+              tcase_add_loop_test(tc_, identity_header_names_accepted, 0, 5);
+              tcase_add_loop_test(tc_, sibling_without_sae_warned, 0,
+                                  (int) (sizeof(siblings)
+                                         / sizeof(siblings[0]))));
     return s;
 }
