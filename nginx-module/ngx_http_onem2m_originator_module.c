@@ -40,6 +40,7 @@
 
 #include "ngx_http_onem2m_sae.h"
 #include "common/onem2m_id.h"
+#include "ngx_http_onem2m_header.h"
 
 
 #define NGX_HTTP_ONEM2M_ORIGINATOR_OFF      0
@@ -145,7 +146,6 @@ static ngx_int_t ngx_http_onem2m_originator_assign(ngx_http_request_t *r,
 static ngx_int_t ngx_http_onem2m_originator_refuse(ngx_http_request_t *r,
     ngx_uint_t rsc, ngx_str_t *entity, ngx_table_elt_t *origin,
     const char *reason, ngx_str_t *expected);
-static ngx_uint_t ngx_http_onem2m_originator_is_origin(ngx_str_t *name);
 static ngx_uint_t ngx_http_onem2m_originator_is_registration(
     ngx_http_request_t *r);
 static ngx_uint_t ngx_http_onem2m_originator_credential(
@@ -280,7 +280,7 @@ ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
 {
     ngx_uint_t                              i, n, registration;
     ngx_list_part_t                        *part;
-    ngx_table_elt_t                        *h, *origin;
+    ngx_table_elt_t                        *h, *origin, *alias;
     ngx_http_onem2m_sae_binding_t          *binding;
     ngx_http_onem2m_originator_srv_conf_t  *oscf;
     ngx_http_onem2m_originator_loc_conf_t  *olcf;
@@ -311,9 +311,14 @@ ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
 
     binding = ngx_http_onem2m_sae_binding(r);
 
-    /* every copy of the header, whatever the case of its name */
+    /*
+     * Every copy of the header, whatever the case of its name.  Spelt with
+     * "_" or "." it is an alias that FastCGI, uwsgi, SCGI or PHP merge with
+     * the real one: refused, since the CSE may read either.
+     */
 
     origin = NULL;
+    alias = NULL;
     n = 0;
 
     part = &r->headers_in.headers.part;
@@ -331,10 +336,28 @@ ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
             i = 0;
         }
 
-        if (ngx_http_onem2m_originator_is_origin(&h[i].key)) {
+        switch (ngx_http_onem2m_header_match(&h[i].key,
+                                             &ngx_http_onem2m_origin_key))
+        {
+        case NGX_HTTP_ONEM2M_HEADER_SAME:
             origin = &h[i];
             n++;
+            break;
+
+        case NGX_HTTP_ONEM2M_HEADER_ALIAS:
+            alias = &h[i];
+            break;
+
+        default: /* NGX_HTTP_ONEM2M_HEADER_OTHER */
+            break;
         }
+    }
+
+    if (alias != NULL) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST,
+                   binding ? &binding->entity : NULL, alias,
+                   "X-M2M-Origin spelt with \"_\" or \".\"", NULL);
     }
 
     if (n > 1) {
@@ -606,7 +629,7 @@ ngx_http_onem2m_originator_assign(ngx_http_request_t *r,
         }
     }
 
-    /* the name too: a CSE may not know "X_M2M_Origin" */
+    /* the name too: the client may have written it in another case */
 
     origin->key = ngx_http_onem2m_origin_key;
     origin->lowcase_key = ngx_http_onem2m_origin_lowcase.data;
@@ -667,38 +690,6 @@ ngx_http_onem2m_originator_refuse(ngx_http_request_t *r, ngx_uint_t rsc,
     *p = '\0';
 
     return ngx_http_onem2m_send_error(r, rsc, (const char *) dbg);
-}
-
-
-/*
- * "X-M2M-Origin" in any case, and with "_" for "-": with
- * "underscores_in_headers on", FastCGI, uwsgi and SCGI turn both spellings
- * into the same HTTP_X_M2M_ORIGIN, so "X_M2M_Origin" is a copy too.
- */
-
-static ngx_uint_t
-ngx_http_onem2m_originator_is_origin(ngx_str_t *name)
-{
-    u_char      c;
-    ngx_uint_t  i;
-
-    if (name->len != ngx_http_onem2m_origin_lowcase.len) {
-        return 0;
-    }
-
-    for (i = 0; i < name->len; i++) {
-        c = ngx_tolower(name->data[i]);
-
-        if (c == '_') {
-            c = '-';
-        }
-
-        if (c != ngx_http_onem2m_origin_lowcase.data[i]) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 

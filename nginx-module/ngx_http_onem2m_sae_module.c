@@ -23,6 +23,7 @@
 #include "ngx_http_onem2m_sae.h"
 #include "common/onem2m_id.h"
 #include "ngx_http_onem2m_compat.h"
+#include "ngx_http_onem2m_header.h"
 
 
 #define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
@@ -34,6 +35,8 @@ typedef struct {
     ngx_str_t                  provider_path;
     /* servers with a way of association, PSK or certificates */
     ngx_uint_t                 sae_servers;
+    /* every identity header name of the http block (ngx_str_t) */
+    ngx_array_t               *strip;
 } ngx_http_onem2m_sae_main_conf_t;
 
 
@@ -66,6 +69,8 @@ typedef struct {
     unsigned                   enabled:1;
     /* "ssl_verify_client": verified certificates bind */
     unsigned                   certificates:1;
+    /* a location hands requests to a content handler (proxy_pass, ...) */
+    unsigned                   passes:1;
 } ngx_http_onem2m_sae_srv_conf_t;
 
 
@@ -96,10 +101,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
-    ngx_http_onem2m_sae_srv_conf_t *sscf);
-static ngx_uint_t ngx_http_onem2m_sae_header_match(ngx_table_elt_t *h,
-    ngx_str_t *name);
 static ngx_http_onem2m_sae_conn_t *ngx_http_onem2m_sae_get_conn(
     ngx_http_request_t *r);
 static ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_cert_binding(
@@ -134,6 +135,9 @@ static char *ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf,
 static char *ngx_http_onem2m_sae_sp_domain(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 
+static ngx_int_t ngx_http_onem2m_sae_strip_names(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf);
+static void ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onem2m_sae_enable(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf);
 static ngx_uint_t ngx_http_onem2m_sae_ssl_listen(ngx_conf_t *cf);
@@ -275,21 +279,6 @@ static ngx_http_variable_t  ngx_http_onem2m_sae_vars[] = {
 };
 
 
-/* "off" first: see ngx_http_onem2m_sae_identity_header() */
-static ngx_str_t  ngx_http_onem2m_sae_reserved_headers[] = {
-    ngx_string("off"),
-    ngx_string("Host"),
-    ngx_string("Connection"),
-    ngx_string("Content-Length"),
-    ngx_string("Transfer-Encoding"),
-    ngx_string("TE"),
-    ngx_string("Upgrade"),
-    ngx_string("Expect"),
-    ngx_string("Keep-Alive"),
-    ngx_string("Proxy-Connection"),
-    ngx_null_string
-};
-
 static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
     ngx_string(""),
     ngx_string("psk"),
@@ -416,6 +405,8 @@ ngx_http_onem2m_sae_mode(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
 {
+    ngx_str_t                        *name;
+    ngx_uint_t                        removed;
     ngx_table_elt_t                  *h;
     ngx_http_onem2m_sae_binding_t    *binding;
     ngx_http_onem2m_sae_srv_conf_t   *sscf;
@@ -428,16 +419,29 @@ ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
     }
 
     /*
-     * Stripped on every server, not only on SAE ones: a client naming a
-     * sibling server (Host or SNI) must not reach its upstream, often the
-     * same CSE, with a forged identity.
+     * Every identity header name of the http block, stripped on every
+     * server, not only on SAE ones: a client naming a sibling server (Host
+     * or SNI), or a plain HTTP one, must not reach its upstream, often the
+     * same CSE, with a forged identity under any server's header name.
      */
 
-    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+    removed = 0;
+    name = NULL;
 
-    if (ngx_http_onem2m_sae_strip_header(r, sscf) != NGX_OK) {
+    if (ngx_http_onem2m_header_remove(&r->headers_in.headers, smcf->strip,
+                                      &removed, &name)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    if (removed) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "onem2m sae: %ui client identity header(s) removed, "
+                      "the first a spelling of \"%V\"", removed, name);
+    }
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
 
     if (!sscf->enabled) {
         return NGX_DECLINED;
@@ -481,118 +485,6 @@ ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r)
     return ngx_http_onem2m_send_error(r,
                            NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED,
                            "security association required");
-}
-
-
-/*
- * Removes every client copy of the identity header by rebuilding the
- * header list without it: upstream modules (proxy, fastcgi, grpc, uwsgi)
- * forward whatever the list holds.
- */
-
-static ngx_int_t
-ngx_http_onem2m_sae_strip_header(ngx_http_request_t *r,
-    ngx_http_onem2m_sae_srv_conf_t *sscf)
-{
-    ngx_uint_t        i, n, found;
-    ngx_list_t        headers;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *header, *h;
-
-    n = 0;
-    found = 0;
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        header = part->elts;
-
-        for (i = 0; i < part->nelts; i++) {
-            if (ngx_http_onem2m_sae_header_match(&header[i], &sscf->header))
-            {
-                found++;
-            }
-        }
-
-        n += part->nelts;
-    }
-
-    if (found == 0) {
-        return NGX_OK;
-    }
-
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "onem2m sae: %ui client \"%V\" header(s) removed",
-                  found, &sscf->header);
-
-    /* room for all the other headers and the injected one in one part */
-
-    if (ngx_list_init(&headers, r->pool, n - found + 1,
-                      sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    for (part = &r->headers_in.headers.part; part; part = part->next) {
-        header = part->elts;
-
-        for (i = 0; i < part->nelts; i++) {
-            if (ngx_http_onem2m_sae_header_match(&header[i], &sscf->header))
-            {
-                continue;
-            }
-
-            h = ngx_list_push(&headers);
-            if (h == NULL) {
-                return NGX_ERROR;
-            }
-
-            *h = header[i];
-        }
-    }
-
-    /* the copy's single part is its last one, not the local list's */
-
-    r->headers_in.headers = headers;
-    r->headers_in.headers.last = &r->headers_in.headers.part;
-
-    return NGX_OK;
-}
-
-
-/*
- * Case-insensitive, and "-" equals "_": CGI-style upstreams (fastcgi,
- * uwsgi, scgi) turn both into "_", so "X_Onem2m_Sae_Entity" sent with
- * underscores_in_headers would otherwise reach them as the same variable.
- */
-
-static ngx_uint_t
-ngx_http_onem2m_sae_header_match(ngx_table_elt_t *h, ngx_str_t *name)
-{
-    u_char      a, b;
-    ngx_uint_t  i;
-
-    if (h->key.len != name->len) {
-        return 0;
-    }
-
-    for (i = 0; i < name->len; i++) {
-        a = ngx_tolower(h->key.data[i]);
-        b = ngx_tolower(name->data[i]);
-
-        if (a == '_') {
-            a = '-';
-        }
-
-        if (b == '_') {
-            b = '-';
-        }
-
-        if (a != b) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -1033,6 +925,8 @@ ngx_http_onem2m_sae_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     smcf->provider_path = { 0, NULL };
+     *     smcf->sae_servers = 0;
+     *     smcf->strip = NULL;
      */
 
     return smcf;
@@ -1060,6 +954,7 @@ ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
      *     sscf->enabled = 0;
      *     sscf->ssl_ctx = NULL;
      *     sscf->certificates = 0;
+     *     sscf->passes = 0;
      */
 
     sscf->unknown_identity = NGX_CONF_UNSET_UINT;
@@ -1122,9 +1017,26 @@ ngx_http_onem2m_sae_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_onem2m_sae_loc_conf_t *prev = parent;
     ngx_http_onem2m_sae_loc_conf_t *conf = child;
 
+    ngx_http_core_loc_conf_t        *clcf;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
     /* still unset: the server's default, decided by its table */
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_CONF_UNSET_UINT);
+
+    /*
+     * Noted for ngx_http_onem2m_sae_check_siblings(): only merges see
+     * every location of a server ("if" and "limit_except" blocks are not
+     * in the location trees nginx builds afterwards).
+     */
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler != NULL) {
+        sscf = ngx_http_conf_get_module_srv_conf(cf,
+                                                 ngx_http_onem2m_sae_module);
+        sscf->passes = 1;
+    }
 
     return NGX_CONF_OK;
 }
@@ -1204,9 +1116,10 @@ ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
 
-    u_char      c;
-    ngx_str_t  *value, *name;
-    ngx_uint_t  i;
+    u_char       c;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
+    const char  *reason;
 
     if (sscf->header.data) {
         return "is duplicate";
@@ -1240,34 +1153,34 @@ ngx_http_onem2m_sae_identity_header(ngx_conf_t *cf, ngx_command_t *cmd,
 
     /*
      * "off" would only rename the header (and so stop stripping the real
-     * one): the header cannot be disabled.  Framing and hop-by-hop headers
-     * cannot carry an identity.
+     * one): the header cannot be disabled.
      */
 
-    for (name = ngx_http_onem2m_sae_reserved_headers; name->len; name++) {
-        if (name->len == value[1].len
-            && ngx_strncasecmp(name->data, value[1].data, name->len) == 0)
-        {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" cannot be the identity header "
-                               "in \"%V\"%s",
-                               &value[1], &cmd->name,
-                               name == ngx_http_onem2m_sae_reserved_headers
-                               ? ": the identity header cannot be disabled"
-                               : "");
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    if (value[1].len >= sizeof("X-M2M-") - 1
-        && ngx_strncasecmp(value[1].data, (u_char *) "X-M2M-",
-                           sizeof("X-M2M-") - 1) == 0)
+    if (value[1].len == 3
+        && ngx_strncasecmp(value[1].data, (u_char *) "off", 3) == 0)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\" cannot be the identity header in "
-                           "\"%V\": X-M2M- headers belong to oneM2M "
-                           "(X-M2M-Origin would be overwritten)",
-                           &value[1], &cmd->name);
+                           "\"%V\": the identity header cannot be "
+                           "disabled", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    /*
+     * Nor can it alias a header with a meaning: stripping client copies
+     * would remove that header, and the bound entity would reach the
+     * upstream as that header.  Names compare as the upstream reads them
+     * (case, "-", "_" and "." folded).
+     */
+
+    reason = ngx_http_onem2m_header_reserved(&value[1]);
+
+    if (reason != NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" cannot be the identity header in "
+                           "\"%V\": %s (header names compare without "
+                           "case, \"-\", \"_\" and \".\")",
+                           &value[1], &cmd->name, reason);
         return NGX_CONF_ERROR;
     }
 
@@ -1315,6 +1228,12 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
     if (smcf->sae_servers == 0) {
         return NGX_OK;
     }
+
+    if (ngx_http_onem2m_sae_strip_names(cf, smcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_onem2m_sae_check_siblings(cf);
 
     if (ngx_http_onem2m_sae_conn_index == -1) {
         ngx_http_onem2m_sae_conn_index = SSL_get_ex_new_index(0, NULL, NULL,
@@ -1382,6 +1301,141 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The identity header names of the http block, each once: the http
+ * level's and every server's (the default one of servers without one).
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_strip_names(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf)
+{
+    ngx_str_t                        *name, *header;
+    ngx_uint_t                        s, n;
+    ngx_http_core_srv_conf_t        **cscfp;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_onem2m_sae_srv_conf_t   *sscf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = cmcf->servers.elts;
+
+    smcf->strip = ngx_array_create(cf->pool, 2, sizeof(ngx_str_t));
+    if (smcf->strip == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* s == cmcf->servers.nelts: the http level */
+
+    for (s = 0; s <= cmcf->servers.nelts; s++) {
+
+        sscf = (s < cmcf->servers.nelts)
+               ? ngx_http_conf_get_module_srv_conf(cscfp[s],
+                                                   ngx_http_onem2m_sae_module)
+               : ngx_http_conf_get_module_srv_conf(cf,
+                                                   ngx_http_onem2m_sae_module);
+
+        header = &sscf->header;
+
+        if (header->len == 0) {
+            continue;
+        }
+
+        name = smcf->strip->elts;
+
+        for (n = 0; n < smcf->strip->nelts; n++) {
+            if (ngx_http_onem2m_header_match(header, &name[n])) {
+                break;
+            }
+        }
+
+        if (n < smcf->strip->nelts) {
+            continue;
+        }
+
+        name = ngx_array_push(smcf->strip);
+        if (name == NULL) {
+            return NGX_ERROR;
+        }
+
+        *name = *header;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A server without SAE that shares an address with an SAE server and
+ * passes requests on: a client of the SAE server, a bound lock included,
+ * names it by SNI or Host and sends any X-M2M-Origin through it, unchecked.
+ * Legitimate (a web site next to the gateway), so a warning.
+ */
+
+static void
+ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf)
+{
+    ngx_uint_t                        p, a, s, t;
+    ngx_http_conf_addr_t             *addr;
+    ngx_http_conf_port_t             *port;
+    ngx_http_core_srv_conf_t        **cscfp, *sae;
+    ngx_http_core_main_conf_t        *cmcf;
+    ngx_http_onem2m_sae_srv_conf_t   *sscf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    if (cmcf->ports == NULL) {
+        return;
+    }
+
+    port = cmcf->ports->elts;
+
+    for (p = 0; p < cmcf->ports->nelts; p++) {
+
+        addr = port[p].addrs.elts;
+
+        for (a = 0; a < port[p].addrs.nelts; a++) {
+
+            cscfp = addr[a].servers.elts;
+            sae = NULL;
+
+            for (s = 0; s < addr[a].servers.nelts; s++) {
+                sscf = ngx_http_conf_get_module_srv_conf(cscfp[s],
+                                                  ngx_http_onem2m_sae_module);
+                if (sscf->enabled) {
+                    sae = cscfp[s];
+                    break;
+                }
+            }
+
+            if (sae == NULL) {
+                continue;
+            }
+
+            for (t = 0; t < addr[a].servers.nelts; t++) {
+                sscf = ngx_http_conf_get_module_srv_conf(cscfp[t],
+                                                  ngx_http_onem2m_sae_module);
+
+                if (sscf->enabled || !sscf->passes) {
+                    continue;
+                }
+
+                ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                              "the server in %s:%ui has no SAE but shares "
+                              "\"listen %V\" with the SAE server in "
+                              "%s:%ui and passes requests on: a client of "
+                              "the SAE server can name it (SNI or Host) "
+                              "and send it any X-M2M-Origin unchecked; "
+                              "give it its own address, or SAE and "
+                              "\"onem2m_sae_originator check\"",
+                              cscfp[t]->file_name, cscfp[t]->line,
+                              &addr[a].opt.addr_text,
+                              sae->file_name, sae->line);
+            }
+        }
+    }
 }
 
 
