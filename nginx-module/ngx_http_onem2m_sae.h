@@ -92,4 +92,19 @@ ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
     const char *dbg);
 
 
+/* bytes of a client's string in a log line, before escaping */
+#define NGX_HTTP_ONEM2M_LOG_ID_MAX   64
+/* the most ngx_http_onem2m_log_id() writes: quotes, escapes, real length */
+#define NGX_HTTP_ONEM2M_LOG_ID_SIZE                                          \
+    (NGX_HTTP_ONEM2M_LOG_ID_MAX * 4 + sizeof("\"\"... ( bytes)") - 1         \
+     + NGX_SIZE_T_LEN)
+
+/*
+ * A string from the network (or a table) for the error log, quoted,
+ * escaped and cut (ngx_http_onem2m_log.c); "%*s" with dst and the length
+ * up to the returned end.
+ */
+u_char *ngx_http_onem2m_log_id(u_char *dst, const u_char *src, size_t len);
+
+
 #endif /* _NGX_HTTP_ONEM2M_SAE_H_INCLUDED_ */

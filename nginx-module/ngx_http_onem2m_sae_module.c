@@ -23,8 +23,6 @@
 #include "ngx_http_onem2m_sae.h"
 
 
-#define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
-
 #define NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER  "X-Onem2m-Sae-Entity"
 
 
@@ -105,8 +103,6 @@ static ngx_int_t ngx_http_onem2m_sae_printable(const char *s, size_t len);
 static void ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     const char *identity, size_t identity_len,
     const ONEM2M_SAE_ENTRY *entry);
-static size_t ngx_http_onem2m_sae_sanitize(u_char *dst, const u_char *src,
-    size_t len);
 
 static ngx_int_t ngx_http_onem2m_sae_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -696,13 +692,12 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
     ngx_http_onem2m_sae_conn_t *sc, ngx_http_onem2m_sae_srv_conf_t *sscf)
 {
     int                               reason;
-    u_char                           *entity, *credential_id;
-    size_t                            entity_len;
+    u_char                           *entity, *credential_id, *last;
     const char                       *why;
     ngx_connection_t                 *c;
     const ONEM2M_SAE_CERT_IDENTITY   *id;
     u_char                            log_entity[
-                                         NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
+                                         NGX_HTTP_ONEM2M_LOG_ID_SIZE];
 
     if (sc->cert_sscf == sscf) {
         return &sc->binding;
@@ -789,12 +784,11 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
     sc->binding.credential_id.len = id->credential_id_len;
     sc->cert_sscf = sscf;
 
-    entity_len = ngx_http_onem2m_sae_sanitize(log_entity, entity,
-                                              id->entity_len);
+    last = ngx_http_onem2m_log_id(log_entity, entity, id->entity_len);
 
     ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                  "onem2m sae: client certificate bound to \"%*s\"",
-                  entity_len, log_entity);
+                  "onem2m sae: client certificate bound to %*s",
+                  last - log_entity, log_entity);
 
     return &sc->binding;
 }
@@ -824,116 +818,80 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     size_t             id_len, entity_len;
     ngx_log_t         *log;
     ngx_connection_t  *c;
-    u_char             id[NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
-    u_char             entity[NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
+    u_char             id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+    u_char             entity[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
 
     c = ngx_ssl_get_connection(ssl);
     log = c ? c->log : ngx_cycle->log;
 
-    id_len = ngx_http_onem2m_sae_sanitize(id, (const u_char *) identity,
-                                          identity ? identity_len : 0);
+    id_len = ngx_http_onem2m_log_id(id, (const u_char *) identity,
+                                    identity ? identity_len : 0)
+             - id;
     entity_len = 0;
 
     if (entry) {
-        entity_len = ngx_http_onem2m_sae_sanitize(entity,
-                                       (const u_char *) entry->entity,
-                                       entry->entity_len);
+        entity_len = ngx_http_onem2m_log_id(entity,
+                                            (const u_char *) entry->entity,
+                                            entry->entity_len)
+                     - entity;
     }
 
     switch (event) {
 
     case ONEM2M_SAE_EV_BOUND:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity \"%*s\" bound to \"%*s\"",
+                      "onem2m sae: psk identity %*s bound to %*s",
                       id_len, id, entity_len, entity);
         break;
 
     case ONEM2M_SAE_EV_RESUMED:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: resumed session of psk identity \"%*s\" "
-                      "bound to \"%*s\"", id_len, id, entity_len, entity);
+                      "onem2m sae: resumed session of psk identity %*s "
+                      "bound to %*s", id_len, id, entity_len, entity);
         break;
 
     case ONEM2M_SAE_EV_UNKNOWN:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: unknown psk identity \"%*s\"",
-                      id_len, id);
+                      "onem2m sae: unknown psk identity %*s", id_len, id);
         break;
 
     case ONEM2M_SAE_EV_BAD_KEY:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: wrong key for psk identity \"%*s\"",
+                      "onem2m sae: wrong key for psk identity %*s",
                       id_len, id);
         break;
 
     case ONEM2M_SAE_EV_NO_TABLE:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity \"%*s\" offered to a server "
+                      "onem2m sae: psk identity %*s offered to a server "
                       "without psk table", id_len, id);
         break;
 
     case ONEM2M_SAE_EV_RESUME_REFUSED:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: resumed session of psk identity \"%*s\" "
+                      "onem2m sae: resumed session of psk identity %*s "
                       "not bound: identity no longer in the table",
                       id_len, id);
         break;
 
     case ONEM2M_SAE_EV_OTHER_TABLE:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity \"%*s\" found in the table "
+                      "onem2m sae: psk identity %*s found in the table "
                       "of another server than the one SNI selected, "
                       "not bound", id_len, id);
         break;
 
     case ONEM2M_SAE_EV_BAD_IDENTITY:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: malformed psk identity \"%*s\"",
-                      id_len, id);
+                      "onem2m sae: malformed psk identity %*s", id_len, id);
         break;
 
     default:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: event %d for psk identity \"%*s\"",
+                      "onem2m sae: event %d for psk identity %*s",
                       event, id_len, id);
         break;
     }
-}
-
-
-/*
- * Identities come from the network: cut at the TLS identity limit, with
- * anything but printable ASCII (and the quote and backslash) as \xHH.
- */
-
-static size_t
-ngx_http_onem2m_sae_sanitize(u_char *dst, const u_char *src, size_t len)
-{
-    u_char         *p;
-    size_t          i;
-    static u_char   hex[] = "0123456789abcdef";
-
-    if (len > NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN) {
-        len = NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN;
-    }
-
-    p = dst;
-
-    for (i = 0; i < len; i++) {
-        if (src[i] < 0x20 || src[i] > 0x7e || src[i] == '"'
-            || src[i] == '\\')
-        {
-            *p++ = '\\';
-            *p++ = 'x';
-            *p++ = hex[src[i] >> 4];
-            *p++ = hex[src[i] & 0xf];
-
-        } else {
-            *p++ = src[i];
-        }
-    }
-
-    return p - dst;
 }
 
 
