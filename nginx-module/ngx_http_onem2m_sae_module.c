@@ -41,6 +41,9 @@ typedef struct {
 
     ngx_uint_t                 unknown_identity;
 
+    /* of failed handshakes: "onem2m_sae_log_level" */
+    ngx_uint_t                 log_level;
+
     ngx_str_t                  header;
     u_char                    *header_lowcase;
     ngx_uint_t                 header_hash;
@@ -161,6 +164,16 @@ static ngx_conf_enum_t  ngx_http_onem2m_sae_unknown_identities[] = {
 };
 
 
+/* after limit_req_log_level */
+static ngx_conf_enum_t  ngx_http_onem2m_sae_log_levels[] = {
+    { ngx_string("info"), NGX_LOG_INFO },
+    { ngx_string("notice"), NGX_LOG_NOTICE },
+    { ngx_string("warn"), NGX_LOG_WARN },
+    { ngx_string("error"), NGX_LOG_ERR },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_onem2m_sae_commands[] = {
 
     { ngx_string("onem2m_sae_provider_path"),
@@ -204,6 +217,13 @@ static ngx_command_t  ngx_http_onem2m_sae_commands[] = {
       NGX_HTTP_SRV_CONF_OFFSET,
       offsetof(ngx_http_onem2m_sae_srv_conf_t, unknown_identity),
       &ngx_http_onem2m_sae_unknown_identities },
+
+    { ngx_string("onem2m_sae_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_sae_srv_conf_t, log_level),
+      &ngx_http_onem2m_sae_log_levels },
 
       ngx_null_command
 };
@@ -809,20 +829,39 @@ ngx_http_onem2m_sae_printable(const char *s, size_t len)
 }
 
 
-/* handshake events of the TLS hook, into the connection's error log */
+/*
+ * Handshake events of the TLS hook, into the connection's error log (its
+ * context adds the client address): arg is the module server
+ * configurations of the server whose SSL_CTX the connection has.
+ * Failures at the server's "onem2m_sae_log_level", the rest at info.
+ */
 
 static void
 ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     const char *identity, size_t identity_len, const ONEM2M_SAE_ENTRY *entry)
 {
-    size_t             id_len, entity_len;
-    ngx_log_t         *log;
-    ngx_connection_t  *c;
-    u_char             id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
-    u_char             entity[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+    void                           **srv_conf = arg;
+
+    size_t                           id_len, entity_len;
+    ngx_uint_t                       failed;
+    ngx_log_t                       *log;
+    ngx_connection_t                *c;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+    u_char                           id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+    u_char                           entity[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+
+    sscf = srv_conf[ngx_http_onem2m_sae_module.ctx_index];
 
     c = ngx_ssl_get_connection(ssl);
     log = c ? c->log : ngx_cycle->log;
+
+    failed = sscf->log_level;
+
+    /* nginx keeps the most verbose log first, as ngx_log_error() knows */
+
+    if (log->log_level < NGX_LOG_INFO && log->log_level < failed) {
+        return;
+    }
 
     id_len = ngx_http_onem2m_log_id(id, (const u_char *) identity,
                                     identity ? identity_len : 0)
@@ -851,14 +890,26 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
         break;
 
     case ONEM2M_SAE_EV_UNKNOWN:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
+        ngx_log_error(failed, log, 0,
                       "onem2m sae: unknown psk identity %*s", id_len, id);
         break;
 
     case ONEM2M_SAE_EV_BAD_KEY:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
+        ngx_log_error(failed, log, 0,
                       "onem2m sae: wrong key for psk identity %*s",
                       id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_RESUME_REFUSED:
+        ngx_log_error(failed, log, 0,
+                      "onem2m sae: resumed session of psk identity %*s "
+                      "not bound: identity no longer in the table",
+                      id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_BAD_IDENTITY:
+        ngx_log_error(failed, log, 0,
+                      "onem2m sae: malformed psk identity %*s", id_len, id);
         break;
 
     case ONEM2M_SAE_EV_NO_TABLE:
@@ -867,23 +918,11 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
                       "without psk table", id_len, id);
         break;
 
-    case ONEM2M_SAE_EV_RESUME_REFUSED:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: resumed session of psk identity %*s "
-                      "not bound: identity no longer in the table",
-                      id_len, id);
-        break;
-
     case ONEM2M_SAE_EV_OTHER_TABLE:
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "onem2m sae: psk identity %*s found in the table "
                       "of another server than the one SNI selected, "
                       "not bound", id_len, id);
-        break;
-
-    case ONEM2M_SAE_EV_BAD_IDENTITY:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: malformed psk identity %*s", id_len, id);
         break;
 
     default:
@@ -1005,6 +1044,7 @@ ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
      */
 
     sscf->unknown_identity = NGX_CONF_UNSET_UINT;
+    sscf->log_level = NGX_CONF_UNSET_UINT;
 
     return sscf;
 }
@@ -1018,6 +1058,13 @@ ngx_http_onem2m_sae_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_uint_value(conf->unknown_identity, prev->unknown_identity,
                               ONEM2M_SAE_UNKNOWN_HIDE);
+
+    /*
+     * "error": the default level of "error_log" (Debian's nginx.conf sets
+     * none), so that a lock with a wrong key shows without configuration.
+     */
+
+    ngx_conf_merge_uint_value(conf->log_level, prev->log_level, NGX_LOG_ERR);
 
     ngx_conf_merge_str_value(conf->header, prev->header,
                              NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER);
@@ -1285,7 +1332,7 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
         }
 
         if (ONEM2M_SAE_CTX_install(ssl->ssl.ctx, ngx_http_onem2m_sae_event,
-                                   NULL)
+                                   cscfp[s]->ctx->srv_conf)
             != 1)
         {
             ngx_ssl_error(NGX_LOG_EMERG, cf->log, 0,
