@@ -19,7 +19,7 @@ NGX_SRC    ?= /usr/share/nginx/src
 NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
-              gnutls-bin valgrind
+              gnutls-bin valgrind fail2ban
 
 PROV_SRCS  := $(sort $(wildcard provider/src/*.c))
 PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h
