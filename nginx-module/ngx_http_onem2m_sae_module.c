@@ -306,6 +306,19 @@ static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
     ngx_string("cert")
 };
 
+/* the live counter of each event of the TLS hook (ONEM2M_SAE_EV_*) */
+static ngx_uint_t  ngx_http_onem2m_sae_counters[] = {
+    NGX_CONF_UNSET_UINT,
+    NGX_HTTP_ONEM2M_STATUS_PSK,             /* ONEM2M_SAE_EV_BOUND */
+    NGX_HTTP_ONEM2M_STATUS_UNKNOWN,         /* ONEM2M_SAE_EV_UNKNOWN */
+    NGX_HTTP_ONEM2M_STATUS_BAD_KEY,         /* ONEM2M_SAE_EV_BAD_KEY */
+    NGX_CONF_UNSET_UINT,                    /* ONEM2M_SAE_EV_NO_TABLE */
+    NGX_HTTP_ONEM2M_STATUS_RESUMED,         /* ONEM2M_SAE_EV_RESUMED */
+    NGX_HTTP_ONEM2M_STATUS_RESUME_REFUSED,  /* ONEM2M_SAE_EV_RESUME_REFUSED */
+    NGX_HTTP_ONEM2M_STATUS_BAD_IDENTITY,    /* ONEM2M_SAE_EV_BAD_IDENTITY */
+    NGX_CONF_UNSET_UINT                     /* ONEM2M_SAE_EV_OTHER_TABLE */
+};
+
 /* SSL ex_data slot of the per-connection binding cache */
 static int  ngx_http_onem2m_sae_conn_index = -1;
 
@@ -804,6 +817,11 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
     sc->binding.credential_id.len = id->credential_id_len;
     sc->cert_sscf = sscf;
 
+    ngx_http_onem2m_status_count(r->srv_conf,
+                                 SSL_session_reused(c->ssl->connection)
+                                 ? NGX_HTTP_ONEM2M_STATUS_RESUMED
+                                 : NGX_HTTP_ONEM2M_STATUS_CERT);
+
     last = ngx_http_onem2m_log_id(log_entity, entity, id->entity_len);
 
     ngx_log_error(NGX_LOG_INFO, c->log, 0,
@@ -851,6 +869,14 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     u_char                           entity[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
 
     sscf = srv_conf[ngx_http_onem2m_sae_module.ctx_index];
+
+    if (event > 0 && event < (int) (sizeof(ngx_http_onem2m_sae_counters)
+                                    / sizeof(ngx_uint_t))
+        && ngx_http_onem2m_sae_counters[event] != NGX_CONF_UNSET_UINT)
+    {
+        ngx_http_onem2m_status_count(srv_conf,
+                                     ngx_http_onem2m_sae_counters[event]);
+    }
 
     c = ngx_ssl_get_connection(ssl);
     log = c ? c->log : ngx_cycle->log;

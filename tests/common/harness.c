@@ -874,6 +874,7 @@ struct harness_nginx {
     int                 port[2];
     int                 upstream_port;
     int                 master;
+    int                 workers;
     pid_t               pid;
     pid_t               old[16];     /* workers before a reload */
     size_t              nold;
@@ -905,6 +906,7 @@ harness_nginx_new(void)
         ng->port[1] = harness_free_port();
     } while (ng->port[1] == ng->port[0]);
     ng->master = 1;
+    ng->workers = 1;
     ng->pid = -1;
     if (harness_nginx_write_file(ng, "cert.pem", cert_pem, 0644) != 0
         || harness_nginx_write_file(ng, "cert.key", key_pem, 0600) != 0)
@@ -937,6 +939,12 @@ void
 harness_nginx_set_master(harness_nginx *ng, int on)
 {
     ng->master = on;
+}
+
+void
+harness_nginx_set_workers(harness_nginx *ng, int n)
+{
+    ng->workers = n;
 }
 
 pid_t
@@ -1028,7 +1036,7 @@ harness_nginx_config(harness_nginx *ng, const char *http_template)
         "load_module %s;\n"
         "daemon off;\n"
         "master_process %s;\n"
-        "worker_processes 1;\n"
+        "worker_processes %d;\n"
         "pid {{PREFIX}}/nginx.pid;\n"
         "error_log {{PREFIX}}/error.log info;\n"
         "events { worker_connections 128; }\n"
@@ -1040,7 +1048,8 @@ harness_nginx_config(harness_nginx *ng, const char *http_template)
         "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n"
         "    uwsgi_temp_path {{PREFIX}}/uwsgi;\n"
         "    scgi_temp_path {{PREFIX}}/scgi;\n",
-        HARNESS_MODULE_SO, ng->master ? "on" : "off", HARNESS_PROVIDER_DIR);
+        HARNESS_MODULE_SO, ng->master ? "on" : "off", ng->workers,
+        HARNESS_PROVIDER_DIR);
     buf_str(&b, http_template);
     buf_str(&b, "}\n");
     rc = harness_nginx_config_raw(ng, b.data);
