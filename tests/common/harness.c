@@ -1745,6 +1745,15 @@ harness_tls_connect(int port, const harness_tls_opts *opts,
         harness_conn_close(c);
         return NULL;
     }
+    if (opts->cert_file != NULL
+        && (SSL_CTX_use_certificate_chain_file(c->ctx, opts->cert_file) != 1
+            || SSL_CTX_use_PrivateKey_file(c->ctx, opts->key_file,
+                                           SSL_FILETYPE_PEM) != 1))
+    {
+        free(st);
+        harness_conn_close(c);
+        return NULL;
+    }
     if (opts->identity != NULL) {
         SSL_CTX_set_psk_client_callback(c->ctx, psk12_cb);
         SSL_CTX_set_psk_use_session_callback(c->ctx, psk13_cb);

@@ -270,6 +270,8 @@ typedef struct {
     const char          *groups;        /* NULL: OpenSSL default */
     SSL_SESSION         *resume;        /* session to resume, or NULL */
     int                  no_ticket;     /* SSL_OP_NO_TICKET (TLS 1.2 ids) */
+    const char          *cert_file;     /* client certificate chain (PEM), */
+    const char          *key_file;      /* and its key; NULL: none */
 } harness_tls_opts;
 
 typedef struct {

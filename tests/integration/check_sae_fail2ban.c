@@ -151,7 +151,7 @@ START_TEST(filter_matches_each_failure_once_per_client)
     /* the last line; the single worker wrote every earlier one before */
     ck_assert_msg(harness_log_wait(ng, "onem2m sae: resumed session of psk "
                                    "identity \"" LOCK2 "\" bound to",
-                                   harness_timeout_ms(3000)),
+                                   3000),
                   "%.2000s", harness_log(ng));
 
     /* what the module wrote: 4 unknown, 2 wrong keys, 4 malformed, 1 */

@@ -13,11 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <check.h>
-#include <openssl/err.h>
 
 #include "integration/sae_fixture.h"
 
@@ -91,47 +87,43 @@ typedef struct {
     unsigned  a4000, a4106, a4107;
 } counts;
 
-static const char *results[] = {
-    "psk", "cert", "resumed", "unknown_identity", "wrong_key",
-    "malformed_identity", "resumption_refused"
+/* the families of the output, in order, over the fields of counts */
+static const struct {
+    const char  *name;
+    const char  *help;
+    const char  *key;
+    const char  *values[7];
+    size_t       first;          /* index of the first field in counts */
+} families[] = {
+    { "onem2m_sae_handshakes_total",
+      "TLS handshakes and bindings of SAE servers, by result.", "result",
+      { "psk", "cert", "resumed", "unknown_identity", "wrong_key",
+        "malformed_identity", "resumption_refused" }, 0 },
+    { "onem2m_sae_answers_total",
+      "oneM2M error answers of the gateway itself, by response status "
+      "code.", "rsc", { "4000", "4106", "4107" }, 7 },
 };
-static const char *rscs[] = { "4000", "4106", "4107" };
 
 /* the whole body the handler must serve for these servers */
 static char *
 expected(const char **labels, const counts *c, size_t n)
 {
     static char  out[16384];
-    size_t       used = 0, s, i;
-    unsigned     v;
+    size_t       used = 0, f, s, i;
 
-    used += snprintf(out + used, sizeof(out) - used,
-        "# HELP onem2m_sae_handshakes_total TLS handshakes and bindings of "
-        "SAE servers, by result.\n"
-        "# TYPE onem2m_sae_handshakes_total counter\n");
-    for (i = 0; i < 7; i++) {
-        for (s = 0; s < n; s++) {
-            const unsigned  *f = &c[s].psk;
-
-            v = f[i];
-            used += snprintf(out + used, sizeof(out) - used,
-                             "onem2m_sae_handshakes_total{server=\"%s\","
-                             "result=\"%s\"} %u\n", labels[s], results[i],
-                             v);
-        }
-    }
-    used += snprintf(out + used, sizeof(out) - used,
-        "# HELP onem2m_sae_answers_total oneM2M error answers of the "
-        "gateway itself, by response status code.\n"
-        "# TYPE onem2m_sae_answers_total counter\n");
-    for (i = 0; i < 3; i++) {
-        for (s = 0; s < n; s++) {
-            const unsigned  *f = &c[s].a4000;
-
-            v = f[i];
-            used += snprintf(out + used, sizeof(out) - used,
-                             "onem2m_sae_answers_total{server=\"%s\","
-                             "rsc=\"%s\"} %u\n", labels[s], rscs[i], v);
+    for (f = 0; f < 2; f++) {
+        used += snprintf(out + used, sizeof(out) - used,
+                         "# HELP %s %s\n# TYPE %s counter\n",
+                         families[f].name, families[f].help,
+                         families[f].name);
+        for (i = 0; i < 7 && families[f].values[i] != NULL; i++) {
+            for (s = 0; s < n; s++) {
+                used += snprintf(out + used, sizeof(out) - used,
+                                 "%s{server=\"%s\",%s=\"%s\"} %u\n",
+                                 families[f].name, labels[s],
+                                 families[f].key, families[f].values[i],
+                                 (&c[s].psk)[families[f].first + i]);
+            }
         }
     }
     return out;
@@ -198,56 +190,25 @@ psk(int i, int version, const char *identity, const unsigned char *key,
 static int
 cert_get(int port)
 {
-    struct sockaddr_in   sin;
-    SSL_CTX             *ctx;
-    SSL                 *ssl;
-    char                 path[600], buf[4096];
-    const char          *req = "GET / HTTP/1.1\r\nHost: localhost\r\n"
-                               "Connection: close\r\n\r\n";
-    int                  fd, n, status = 0;
-    size_t               used = 0;
+    harness_tls_opts    o = sae_cert_only(TLS1_2_VERSION);
+    harness_tls_result  r;
+    harness_response    resp;
+    char                cert[600], key[600];
+    int                 status;
 
-    ctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(ctx);
-    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
-    ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx,
-                                             "ECDHE-ECDSA-AES128-SHA256"),
-                     1);
-    snprintf(path, sizeof(path), "%s/door.pem", pki);
-    ck_assert_int_eq(SSL_CTX_use_certificate_chain_file(ctx, path), 1);
-    snprintf(path, sizeof(path), "%s/door.key", pki);
-    ck_assert_int_eq(SSL_CTX_use_PrivateKey_file(ctx, path,
-                                                 SSL_FILETYPE_PEM), 1);
-
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
-
-    ssl = SSL_new(ctx);
-    SSL_set_fd(ssl, fd);
-    ck_assert_int_eq(SSL_connect(ssl), 1);
-    ck_assert_int_eq(SSL_write(ssl, req, (int) strlen(req)),
-                     (int) strlen(req));
-    while (used + 1 < sizeof(buf)
-           && (n = SSL_read(ssl, buf + used, (int) (sizeof(buf) - used - 1)))
-              > 0)
-    {
-        used += n;
-    }
-    buf[used] = '\0';
-    if (sscanf(buf, "HTTP/1.1 %d", &status) != 1) {
-        status = 0;
-    }
-    ERR_clear_error();
-    SSL_free(ssl);
-    close(fd);
-    SSL_CTX_free(ctx);
+    snprintf(cert, sizeof(cert), "%s/door.pem", pki);
+    snprintf(key, sizeof(key), "%s/door.key", pki);
+    o.ciphers = "ECDHE-ECDSA-AES128-SHA256";
+    o.cert_file = cert;
+    o.key_file = key;
+    ck_assert_int_eq(harness_tls_request(port, &o, "GET", "/", NULL, NULL,
+                                         &r, &resp), 0);
+    status = resp.status;
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
     return status;
 }
+
 
 /* the pids of the workers that logged a PSK binding */
 static size_t
@@ -441,79 +402,66 @@ START_TEST(no_status_location_no_zone)
     ck_assert_msg(harness_nginx_test(n, &out) == 0, "%s", out);
 
     /* and taken when one does */
-    harness_nginx_config(n, "limit_req_zone $binary_remote_addr "
-                         "zone=onem2m_sae_status:1m rate=1r/s;\n"
-                         "server {\n" SAE_TLS
-                         "    location / { onem2m_sae off; "
-                         "onem2m_sae_status; }\n"
-                         "}\n");
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "the shared memory zone \"onem2m_sae_status\" "
-                         "is already declared for a different use") != NULL,
-                  "%s", out);
+    sae_assert_refused(n, "limit_req_zone $binary_remote_addr "
+                       "zone=onem2m_sae_status:1m rate=1r/s;\n"
+                       "server {\n" SAE_TLS
+                       "    location / { onem2m_sae off; "
+                       "onem2m_sae_status; }\n"
+                       "}\n",
+                       "the shared memory zone \"onem2m_sae_status\" is "
+                       "already declared for a different use");
     harness_nginx_free(n);
 }
 END_TEST
 
+/* "nginx -t" of an SAE server with inner lines must fail with message */
+static void
+assert_refused(harness_nginx *n, const char *inner, const char *message)
+{
+    char  conf[2048];
+
+    snprintf(conf, sizeof(conf), "server {\n" SAE_TLS "%s}\n", inner);
+    sae_assert_refused(n, conf, message);
+}
+
 START_TEST(bad_configurations_refused)
 {
+    static const struct {
+        const char  *inner;
+        const char  *message;
+    } bad[] = {
+        { "    location / { onem2m_sae_status on; }\n",
+          "invalid number of arguments in \"onem2m_sae_status\"" },
+        { "    onem2m_sae_status;\n",
+          "\"onem2m_sae_status\" directive is not allowed here" },
+        { "    location / { onem2m_sae_status_label x; }\n",
+          "\"onem2m_sae_status_label\" directive is not allowed here" },
+        { "    onem2m_sae_status_label x;\n    onem2m_sae_status_label y;\n",
+          "\"onem2m_sae_status_label\" directive is duplicate" },
+        { "    onem2m_sae_status_label \"\";\n",
+          "\"onem2m_sae_status_label\" needs a label of 1 to 255 bytes" },
+        { "    onem2m_sae_status_label \"a\tb\";\n",
+          "control character in the label of \"onem2m_sae_status_label\"" },
+    };
     harness_nginx  *n = harness_nginx_new();
-    const char     *out;
-    char            conf[1024], name[300];
+    char            inner[600], name[300];
+    size_t          i;
 
     harness_nginx_write_file(n, "kpsa.table", HARNESS_SEED_TABLE, 0600);
 
-    /* arguments, contexts, duplicates */
-    harness_nginx_config(n, "server {\n" SAE_TLS
-                         "    location / { onem2m_sae_status on; }\n}\n");
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "invalid number of arguments in "
-                         "\"onem2m_sae_status\"") != NULL, "%s", out);
-
-    harness_nginx_config(n, "server {\n" SAE_TLS
-                         "    onem2m_sae_status;\n}\n");
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "\"onem2m_sae_status\" directive is not "
-                         "allowed here") != NULL, "%s", out);
-
-    harness_nginx_config(n, "server {\n" SAE_TLS
-                         "    location / { onem2m_sae_status_label x; }\n"
-                         "}\n");
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "\"onem2m_sae_status_label\" directive is "
-                         "not allowed here") != NULL, "%s", out);
-
-    harness_nginx_config(n, "server {\n" SAE_TLS
-                         "    onem2m_sae_status_label x;\n"
-                         "    onem2m_sae_status_label y;\n}\n");
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "\"onem2m_sae_status_label\" directive is "
-                         "duplicate") != NULL, "%s", out);
-
-    harness_nginx_config(n, "server {\n" SAE_TLS
-                         "    onem2m_sae_status_label \"\";\n}\n");
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "\"onem2m_sae_status_label\" needs a label "
-                         "of 1 to 255 bytes") != NULL, "%s", out);
-
-    harness_nginx_config(n, "server {\n" SAE_TLS
-                         "    onem2m_sae_status_label \"a\tb\";\n}\n");
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "control character in the label of "
-                         "\"onem2m_sae_status_label\"") != NULL, "%s", out);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_refused(n, bad[i].inner, bad[i].message);
+    }
 
     /* a server name too long for a label */
     memset(name, 'a', 256);
     name[256] = '\0';
-    snprintf(conf, sizeof(conf),
-             "server {\n" SAE_TLS "    server_name %s;\n"
-             "    location / { onem2m_sae off; onem2m_sae_status; }\n}\n",
+    snprintf(inner, sizeof(inner),
+             "    server_name %s;\n"
+             "    location / { onem2m_sae off; onem2m_sae_status; }\n",
              name);
-    harness_nginx_config(n, conf);
-    ck_assert_int_ne(harness_nginx_test(n, &out), 0);
-    ck_assert_msg(strstr(out, "is longer than 255 bytes for "
-                         "\"onem2m_sae_status\": set "
-                         "\"onem2m_sae_status_label\"") != NULL, "%s", out);
+    assert_refused(n, inner, "is longer than 255 bytes for "
+                   "\"onem2m_sae_status\": set \"onem2m_sae_status_label\"");
 
     harness_nginx_free(n);
 }
