@@ -22,7 +22,7 @@ NGX_SRC    ?= /usr/share/nginx/src
 NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
-              gnutls-bin valgrind
+              gnutls-bin valgrind fail2ban
 
 # provider/common: pure C shared by the provider, the client library (and
 # so the nginx module) and the fuzz targets: the oneM2M identifier grammar

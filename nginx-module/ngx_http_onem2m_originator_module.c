@@ -169,8 +169,6 @@ static ngx_uint_t ngx_http_onem2m_id_is_gateway(ngx_http_onem2m_id_t *id,
     ngx_str_t *cse_id);
 static ngx_uint_t ngx_http_onem2m_id_printable(ngx_str_t *id);
 static ngx_uint_t ngx_http_onem2m_id_is_request_for_id(ngx_str_t *id);
-static size_t ngx_http_onem2m_id_sanitise(u_char *dst, ngx_str_t *src,
-    size_t max);
 
 static char *ngx_http_onem2m_originator(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -651,18 +649,16 @@ ngx_http_onem2m_originator_refuse(ngx_http_request_t *r, ngx_uint_t rsc,
     ngx_str_t *entity, ngx_table_elt_t *origin, const char *reason,
     ngx_str_t *expected)
 {
-    u_char  *dbg, *p, *last, claim[NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN * 4 + 4];
+    u_char  *dbg, *p, *last, claim[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
     size_t   len, size;
 
-    len = 0;
-
-    if (origin != NULL) {
-        len = ngx_http_onem2m_id_sanitise(claim, &origin->value,
-                                          NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN);
-    }
+    len = (origin != NULL)
+          ? ngx_http_onem2m_log_id(claim, origin->value.data,
+                                   origin->value.len) - claim
+          : ngx_http_onem2m_log_id(claim, NULL, 0) - claim;
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "onem2m originator: entity \"%V\" originator \"%*s\" "
+                  "onem2m originator: entity \"%V\" originator %*s "
                   "refused with %ui: %s",
                   entity ? entity : &ngx_http_onem2m_unbound,
                   len, claim, rsc, reason);
@@ -1208,35 +1204,6 @@ static ngx_uint_t
 ngx_http_onem2m_id_is_request_for_id(ngx_str_t *id)
 {
     return id->len == 1 && (id->data[0] == 'C' || id->data[0] == 'S');
-}
-
-
-/* for logs: bytes other than visible ASCII as \xHH, cut at max bytes */
-
-static size_t
-ngx_http_onem2m_id_sanitise(u_char *dst, ngx_str_t *src, size_t max)
-{
-    u_char  *p;
-    size_t   i;
-
-    p = dst;
-
-    for (i = 0; i < src->len && i < max; i++) {
-        if (src->data[i] < 0x20 || src->data[i] > 0x7e
-            || src->data[i] == '"' || src->data[i] == '\\')
-        {
-            p = ngx_sprintf(p, "\\x%02xd", src->data[i]);
-
-        } else {
-            *p++ = src->data[i];
-        }
-    }
-
-    if (src->len > max) {
-        p = ngx_cpymem(p, "...", 3);
-    }
-
-    return p - dst;
 }
 
 

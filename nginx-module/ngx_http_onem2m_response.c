@@ -73,6 +73,8 @@ ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
         return rc;
     }
 
+    ngx_http_onem2m_status_count_rsc(r, rsc);
+
     r->headers_out.status = ngx_http_onem2m_http_status(rsc);
 
     h = ngx_list_push(&r->headers_out.headers);

@@ -99,4 +99,45 @@ ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
     const char *dbg);
 
 
+/* bytes of a client's string in a log line, before escaping */
+#define NGX_HTTP_ONEM2M_LOG_ID_MAX   64
+/* the most ngx_http_onem2m_log_id() writes: quotes, escapes, real length */
+#define NGX_HTTP_ONEM2M_LOG_ID_SIZE                                          \
+    (NGX_HTTP_ONEM2M_LOG_ID_MAX * 4 + sizeof("\"\"... ( bytes)") - 1         \
+     + NGX_SIZE_T_LEN)
+
+/*
+ * A string from the network (or a table) for the error log, quoted,
+ * escaped and cut (ngx_http_onem2m_log.c); "%*s" with dst and the length
+ * up to the returned end.
+ */
+u_char *ngx_http_onem2m_log_id(u_char *dst, const u_char *src, size_t len);
+
+
+/* the live counters of a server (ngx_http_onem2m_sae_status.c) */
+#define NGX_HTTP_ONEM2M_STATUS_PSK             0
+#define NGX_HTTP_ONEM2M_STATUS_CERT            1
+#define NGX_HTTP_ONEM2M_STATUS_RESUMED         2
+#define NGX_HTTP_ONEM2M_STATUS_UNKNOWN         3
+#define NGX_HTTP_ONEM2M_STATUS_BAD_KEY         4
+#define NGX_HTTP_ONEM2M_STATUS_BAD_IDENTITY    5
+#define NGX_HTTP_ONEM2M_STATUS_RESUME_REFUSED  6
+#define NGX_HTTP_ONEM2M_STATUS_4000            7
+#define NGX_HTTP_ONEM2M_STATUS_4106            8
+#define NGX_HTTP_ONEM2M_STATUS_4107            9
+#define NGX_HTTP_ONEM2M_STATUS_N               10
+
+/*
+ * Adds one to a counter of the server whose module server configurations
+ * are srv_conf (r->srv_conf, or the event argument of the TLS hook): an
+ * atomic add in the shared zone, on a pointer set when the zone was
+ * initialised; nothing when no location has "onem2m_sae_status".
+ */
+void ngx_http_onem2m_status_count(void **srv_conf, ngx_uint_t counter);
+
+/* the same for a oneM2M answer of the gateway (4000, 4106, 4107) */
+void ngx_http_onem2m_status_count_rsc(ngx_http_request_t *r,
+    ngx_uint_t rsc);
+
+
 #endif /* _NGX_HTTP_ONEM2M_SAE_H_INCLUDED_ */

@@ -26,8 +26,6 @@
 #include "ngx_http_onem2m_header.h"
 
 
-#define NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN  ONEM2M_SAE_MAX_ID_LEN
-
 #define NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER  "X-Onem2m-Sae-Entity"
 
 
@@ -47,6 +45,9 @@ typedef struct {
     ONEM2M_SAE_TABLE          *table;
 
     ngx_uint_t                 unknown_identity;
+
+    /* of failed handshakes: "onem2m_sae_log_level" */
+    ngx_uint_t                 log_level;
 
     ngx_str_t                  header;
     u_char                    *header_lowcase;
@@ -110,8 +111,6 @@ static ngx_int_t ngx_http_onem2m_sae_printable(const char *s, size_t len);
 static void ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     const char *identity, size_t identity_len,
     const ONEM2M_SAE_ENTRY *entry);
-static size_t ngx_http_onem2m_sae_sanitize(u_char *dst, const u_char *src,
-    size_t len);
 
 static ngx_int_t ngx_http_onem2m_sae_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
@@ -175,6 +174,16 @@ static ngx_conf_enum_t  ngx_http_onem2m_sae_unknown_identities[] = {
 };
 
 
+/* after limit_req_log_level */
+static ngx_conf_enum_t  ngx_http_onem2m_sae_log_levels[] = {
+    { ngx_string("info"), NGX_LOG_INFO },
+    { ngx_string("notice"), NGX_LOG_NOTICE },
+    { ngx_string("warn"), NGX_LOG_WARN },
+    { ngx_string("error"), NGX_LOG_ERR },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_command_t  ngx_http_onem2m_sae_commands[] = {
 
     { ngx_string("onem2m_sae_provider_path"),
@@ -218,6 +227,13 @@ static ngx_command_t  ngx_http_onem2m_sae_commands[] = {
       NGX_HTTP_SRV_CONF_OFFSET,
       offsetof(ngx_http_onem2m_sae_srv_conf_t, unknown_identity),
       &ngx_http_onem2m_sae_unknown_identities },
+
+    { ngx_string("onem2m_sae_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_sae_srv_conf_t, log_level),
+      &ngx_http_onem2m_sae_log_levels },
 
       ngx_null_command
 };
@@ -283,6 +299,19 @@ static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
     ngx_string(""),
     ngx_string("psk"),
     ngx_string("cert")
+};
+
+/* the live counter of each event of the TLS hook (ONEM2M_SAE_EV_*) */
+static ngx_uint_t  ngx_http_onem2m_sae_counters[] = {
+    NGX_CONF_UNSET_UINT,
+    NGX_HTTP_ONEM2M_STATUS_PSK,             /* ONEM2M_SAE_EV_BOUND */
+    NGX_HTTP_ONEM2M_STATUS_UNKNOWN,         /* ONEM2M_SAE_EV_UNKNOWN */
+    NGX_HTTP_ONEM2M_STATUS_BAD_KEY,         /* ONEM2M_SAE_EV_BAD_KEY */
+    NGX_CONF_UNSET_UINT,                    /* ONEM2M_SAE_EV_NO_TABLE */
+    NGX_HTTP_ONEM2M_STATUS_RESUMED,         /* ONEM2M_SAE_EV_RESUMED */
+    NGX_HTTP_ONEM2M_STATUS_RESUME_REFUSED,  /* ONEM2M_SAE_EV_RESUME_REFUSED */
+    NGX_HTTP_ONEM2M_STATUS_BAD_IDENTITY,    /* ONEM2M_SAE_EV_BAD_IDENTITY */
+    NGX_CONF_UNSET_UINT                     /* ONEM2M_SAE_EV_OTHER_TABLE */
 };
 
 /* SSL ex_data slot of the per-connection binding cache */
@@ -594,13 +623,12 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
     ngx_http_onem2m_sae_conn_t *sc, ngx_http_onem2m_sae_srv_conf_t *sscf)
 {
     int                               reason;
-    u_char                           *entity, *credential_id;
-    size_t                            entity_len;
+    u_char                           *entity, *credential_id, *last;
     const char                       *why;
     ngx_connection_t                 *c;
     const ONEM2M_SAE_CERT_IDENTITY   *id;
     u_char                            log_entity[
-                                         NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
+                                         NGX_HTTP_ONEM2M_LOG_ID_SIZE];
 
     if (sc->cert_sscf == sscf) {
         return &sc->binding;
@@ -697,12 +725,16 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
     sc->binding.credential_id.len = id->credential_id_len;
     sc->cert_sscf = sscf;
 
-    entity_len = ngx_http_onem2m_sae_sanitize(log_entity, entity,
-                                              id->entity_len);
+    ngx_http_onem2m_status_count(r->srv_conf,
+                                 SSL_session_reused(c->ssl->connection)
+                                 ? NGX_HTTP_ONEM2M_STATUS_RESUMED
+                                 : NGX_HTTP_ONEM2M_STATUS_CERT);
+
+    last = ngx_http_onem2m_log_id(log_entity, entity, id->entity_len);
 
     ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                  "onem2m sae: client certificate bound to \"%*s\"",
-                  entity_len, log_entity);
+                  "onem2m sae: client certificate bound to %*s",
+                  last - log_entity, log_entity);
 
     return &sc->binding;
 }
@@ -723,125 +755,116 @@ ngx_http_onem2m_sae_printable(const char *s, size_t len)
 }
 
 
-/* handshake events of the TLS hook, into the connection's error log */
+/*
+ * Handshake events of the TLS hook, into the connection's error log (its
+ * context adds the client address): arg is the module server
+ * configurations of the server whose SSL_CTX the connection has.
+ * Failures at the server's "onem2m_sae_log_level", the rest at info.
+ */
 
 static void
 ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     const char *identity, size_t identity_len, const ONEM2M_SAE_ENTRY *entry)
 {
-    size_t             id_len, entity_len;
-    ngx_log_t         *log;
-    ngx_connection_t  *c;
-    u_char             id[NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
-    u_char             entity[NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN * 4];
+    void                           **srv_conf = arg;
+
+    size_t                           id_len, entity_len;
+    ngx_uint_t                       failed;
+    ngx_log_t                       *log;
+    ngx_connection_t                *c;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+    u_char                           id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+    u_char                           entity[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+
+    sscf = srv_conf[ngx_http_onem2m_sae_module.ctx_index];
+
+    if (event > 0 && event < (int) (sizeof(ngx_http_onem2m_sae_counters)
+                                    / sizeof(ngx_uint_t))
+        && ngx_http_onem2m_sae_counters[event] != NGX_CONF_UNSET_UINT)
+    {
+        ngx_http_onem2m_status_count(srv_conf,
+                                     ngx_http_onem2m_sae_counters[event]);
+    }
 
     c = ngx_ssl_get_connection(ssl);
     log = c ? c->log : ngx_cycle->log;
 
-    id_len = ngx_http_onem2m_sae_sanitize(id, (const u_char *) identity,
-                                          identity ? identity_len : 0);
+    failed = sscf->log_level;
+
+    /* nginx keeps the most verbose log first, as ngx_log_error() knows */
+
+    if (log->log_level < NGX_LOG_INFO && log->log_level < failed) {
+        return;
+    }
+
+    id_len = ngx_http_onem2m_log_id(id, (const u_char *) identity,
+                                    identity ? identity_len : 0)
+             - id;
     entity_len = 0;
 
     if (entry) {
-        entity_len = ngx_http_onem2m_sae_sanitize(entity,
-                                       (const u_char *) entry->entity,
-                                       entry->entity_len);
+        entity_len = ngx_http_onem2m_log_id(entity,
+                                            (const u_char *) entry->entity,
+                                            entry->entity_len)
+                     - entity;
     }
 
     switch (event) {
 
     case ONEM2M_SAE_EV_BOUND:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity \"%*s\" bound to \"%*s\"",
+                      "onem2m sae: psk identity %*s bound to %*s",
                       id_len, id, entity_len, entity);
         break;
 
     case ONEM2M_SAE_EV_RESUMED:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: resumed session of psk identity \"%*s\" "
-                      "bound to \"%*s\"", id_len, id, entity_len, entity);
+                      "onem2m sae: resumed session of psk identity %*s "
+                      "bound to %*s", id_len, id, entity_len, entity);
         break;
 
     case ONEM2M_SAE_EV_UNKNOWN:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: unknown psk identity \"%*s\"",
-                      id_len, id);
+        ngx_log_error(failed, log, 0,
+                      "onem2m sae: unknown psk identity %*s", id_len, id);
         break;
 
     case ONEM2M_SAE_EV_BAD_KEY:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: wrong key for psk identity \"%*s\"",
+        ngx_log_error(failed, log, 0,
+                      "onem2m sae: wrong key for psk identity %*s",
                       id_len, id);
         break;
 
-    case ONEM2M_SAE_EV_NO_TABLE:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity \"%*s\" offered to a server "
-                      "without psk table", id_len, id);
-        break;
-
     case ONEM2M_SAE_EV_RESUME_REFUSED:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: resumed session of psk identity \"%*s\" "
+        ngx_log_error(failed, log, 0,
+                      "onem2m sae: resumed session of psk identity %*s "
                       "not bound: identity no longer in the table",
                       id_len, id);
         break;
 
+    case ONEM2M_SAE_EV_BAD_IDENTITY:
+        ngx_log_error(failed, log, 0,
+                      "onem2m sae: malformed psk identity %*s", id_len, id);
+        break;
+
+    case ONEM2M_SAE_EV_NO_TABLE:
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "onem2m sae: psk identity %*s offered to a server "
+                      "without psk table", id_len, id);
+        break;
+
     case ONEM2M_SAE_EV_OTHER_TABLE:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity \"%*s\" found in the table "
+                      "onem2m sae: psk identity %*s found in the table "
                       "of another server than the one SNI selected, "
                       "not bound", id_len, id);
         break;
 
-    case ONEM2M_SAE_EV_BAD_IDENTITY:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: malformed psk identity \"%*s\"",
-                      id_len, id);
-        break;
-
     default:
         ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: event %d for psk identity \"%*s\"",
+                      "onem2m sae: event %d for psk identity %*s",
                       event, id_len, id);
         break;
     }
-}
-
-
-/*
- * Identities come from the network: cut at the TLS identity limit, with
- * anything but printable ASCII (and the quote and backslash) as \xHH.
- */
-
-static size_t
-ngx_http_onem2m_sae_sanitize(u_char *dst, const u_char *src, size_t len)
-{
-    u_char         *p;
-    size_t          i;
-    static u_char   hex[] = "0123456789abcdef";
-
-    if (len > NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN) {
-        len = NGX_HTTP_ONEM2M_SAE_LOG_ID_LEN;
-    }
-
-    p = dst;
-
-    for (i = 0; i < len; i++) {
-        if (src[i] < 0x20 || src[i] > 0x7e || src[i] == '"'
-            || src[i] == '\\')
-        {
-            *p++ = '\\';
-            *p++ = 'x';
-            *p++ = hex[src[i] >> 4];
-            *p++ = hex[src[i] & 0xf];
-
-        } else {
-            *p++ = src[i];
-        }
-    }
-
-    return p - dst;
 }
 
 
@@ -958,6 +981,7 @@ ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
      */
 
     sscf->unknown_identity = NGX_CONF_UNSET_UINT;
+    sscf->log_level = NGX_CONF_UNSET_UINT;
 
     return sscf;
 }
@@ -971,6 +995,13 @@ ngx_http_onem2m_sae_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_uint_value(conf->unknown_identity, prev->unknown_identity,
                               ONEM2M_SAE_UNKNOWN_HIDE);
+
+    /*
+     * "error": the default level of "error_log" (Debian's nginx.conf sets
+     * none), so that a lock with a wrong key shows without configuration.
+     */
+
+    ngx_conf_merge_uint_value(conf->log_level, prev->log_level, NGX_LOG_ERR);
 
     ngx_conf_merge_str_value(conf->header, prev->header,
                              NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER);
@@ -1267,7 +1298,7 @@ ngx_http_onem2m_sae_init(ngx_conf_t *cf)
          */
 
         if (ONEM2M_SAE_CTX_install(ssl->ssl.ctx, ngx_http_onem2m_sae_event,
-                                   NULL)
+                                   cscfp[s]->ctx->srv_conf)
             != 1
             || ONEM2M_SAE_CTX_chain_client_hello(ssl->ssl.ctx,
                    NGX_HTTP_ONEM2M_CLIENT_HELLO_CB, NULL)

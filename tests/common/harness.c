@@ -900,6 +900,7 @@ struct harness_nginx {
     int                 port[2];
     int                 upstream_port;
     int                 master;
+    int                 workers;
     pid_t               pid;
     pid_t               old[16];     /* workers before a reload */
     size_t              nold;
@@ -931,6 +932,7 @@ harness_nginx_new(void)
         ng->port[1] = harness_free_port();
     } while (ng->port[1] == ng->port[0]);
     ng->master = 1;
+    ng->workers = 1;
     ng->pid = -1;
     if (harness_nginx_write_file(ng, "cert.pem", cert_pem, 0644) != 0
         || harness_nginx_write_file(ng, "cert.key", key_pem, 0600) != 0)
@@ -963,6 +965,12 @@ void
 harness_nginx_set_master(harness_nginx *ng, int on)
 {
     ng->master = on;
+}
+
+void
+harness_nginx_set_workers(harness_nginx *ng, int n)
+{
+    ng->workers = n;
 }
 
 pid_t
@@ -1058,7 +1066,7 @@ harness_nginx_config(harness_nginx *ng, const char *http_template)
         "load_module %s;\n"
         "daemon off;\n"
         "master_process %s;\n"
-        "worker_processes 1;\n"
+        "worker_processes %d;\n"
         "pid {{PREFIX}}/nginx.pid;\n"
         "error_log {{PREFIX}}/error.log info;\n"
         "events { worker_connections 128; }\n"
@@ -1070,7 +1078,7 @@ harness_nginx_config(harness_nginx *ng, const char *http_template)
         "    fastcgi_temp_path {{PREFIX}}/fastcgi;\n"
         "    uwsgi_temp_path {{PREFIX}}/uwsgi;\n"
         "    scgi_temp_path {{PREFIX}}/scgi;\n",
-        harness_module_so(), ng->master ? "on" : "off",
+        harness_module_so(), ng->master ? "on" : "off", ng->workers,
         harness_provider_dir());
     buf_str(&b, http_template);
     buf_str(&b, "}\n");
@@ -1771,6 +1779,15 @@ harness_tls_connect(int port, const harness_tls_opts *opts,
          && !SSL_CTX_set_ciphersuites(c->ctx, opts->ciphersuites))
         || (opts->groups != NULL
             && !SSL_CTX_set1_groups_list(c->ctx, opts->groups)))
+    {
+        free(st);
+        harness_conn_close(c);
+        return NULL;
+    }
+    if (opts->cert_file != NULL
+        && (SSL_CTX_use_certificate_chain_file(c->ctx, opts->cert_file) != 1
+            || SSL_CTX_use_PrivateKey_file(c->ctx, opts->key_file,
+                                           SSL_FILETYPE_PEM) != 1))
     {
         free(st);
         harness_conn_close(c);

@@ -26,10 +26,11 @@
  * Configuration templates.  harness_nginx_config() writes
  * <prefix>/nginx.conf as: a main-context preamble (load_module of
  * BUILD_DIR/nginx/objs/ngx_http_onem2m_sae_module.so, daemon off,
- * master_process on|off, worker_processes 1, pid, error_log
- * <prefix>/error.log info, events {}), then "http {", the http preamble
- * (onem2m_sae_provider_path BUILD_DIR/provider, access_log off, every temp
- * path inside the prefix), the expanded template, and "}".  Placeholders:
+ * master_process on|off, worker_processes 1 (see _set_workers()), pid,
+ * error_log <prefix>/error.log info, events {}), then "http {", the http
+ * preamble (onem2m_sae_provider_path BUILD_DIR/provider, access_log off,
+ * every temp path inside the prefix), the expanded template, and "}".
+ * Placeholders:
  *
  *     {{PREFIX}}    the temporary prefix (absolute, no trailing slash)
  *     {{PORT}}      first free loopback port (also {{PORT0}})
@@ -210,6 +211,8 @@ const char *harness_nginx_prefix(const harness_nginx *ng);
 int harness_nginx_port(const harness_nginx *ng, int i);  /* i = 0, 1 */
 void harness_nginx_set_upstream(harness_nginx *ng, harness_upstream *up);
 void harness_nginx_set_master(harness_nginx *ng, int on);  /* default on */
+/* worker_processes of harness_nginx_config(); default 1 */
+void harness_nginx_set_workers(harness_nginx *ng, int n);
 
 /* writes <prefix>/<name> with mode; 0 or -1 */
 int harness_nginx_write_file(harness_nginx *ng, const char *name,
@@ -286,6 +289,8 @@ typedef struct {
     const char          *groups;        /* NULL: OpenSSL default */
     SSL_SESSION         *resume;        /* session to resume, or NULL */
     int                  no_ticket;     /* SSL_OP_NO_TICKET (TLS 1.2 ids) */
+    const char          *cert_file;     /* client certificate chain (PEM), */
+    const char          *key_file;      /* and its key; NULL: none */
 } harness_tls_opts;
 
 typedef struct {

@@ -1097,9 +1097,10 @@ START_TEST(header_overlong)
     expect_refused(UNBOUND, "GET", "/cse", hdr, NULL,
                    400, "4000", "longer than 255 bytes");
 
-    /* the log line is cut, not the log */
-    id[255] = '\0';
-    snprintf(hdr, sizeof(hdr), "originator \"%s...\" refused with 4000", id);
+    /* the log line is cut at 64 bytes and says how long the claim was */
+    id[64] = '\0';
+    snprintf(hdr, sizeof(hdr),
+             "originator \"%s\"... (256 bytes) refused with 4000", id);
     assert_log(hdr);
 
     gw_stop();

@@ -122,6 +122,83 @@ START_TEST(unknown_identity_logged_with_reason)
 }
 END_TEST
 
+/* the whole line of the log that contains needle (static buffer) */
+static const char *
+log_line(const char *log, const char *needle)
+{
+    static char  line[8192];
+    const char  *hit, *bol, *eol;
+
+    hit = strstr(log, needle);
+    if (hit == NULL) {
+        return NULL;
+    }
+    for (bol = hit; bol > log && bol[-1] != '\n'; bol--) {
+        /* back to the start of the line */
+    }
+    eol = strchr(hit, '\n');
+    if (eol == NULL) {
+        eol = hit + strlen(hit);
+    }
+    snprintf(line, sizeof(line), "%.*s", (int) (eol - bol), bol);
+    return line;
+}
+
+/*
+ * Log amplification (issue 10, item 6): a 255-byte identity of quotes,
+ * each of which is escaped to 4 bytes, gets one line that shows its first
+ * 64 bytes and its real length: one event, one line of bounded size.
+ */
+START_TEST(long_quoted_identity_one_bounded_line)
+{
+    char              id[256], want[512];
+    const char       *line;
+    harness_tls_opts  o;
+    size_t            i;
+
+    memset(id, '"', 255);
+    id[255] = '\0';
+    o = sae_psk(versions[_i], id, SAE_LOCK1_KEY);
+    connect_once(&o);
+
+    ck_assert(harness_log_wait(ng, "onem2m sae: unknown psk identity", 2000));
+    ck_assert_uint_eq(harness_log_count(ng, "onem2m sae:"), 1);
+
+    strcpy(want, "onem2m sae: unknown psk identity \"");
+    for (i = 0; i < 64; i++) {
+        strcat(want, "\\x22");
+    }
+    strcat(want, "\"... (255 bytes) while SSL handshaking, client: ");
+
+    line = log_line(harness_log(ng), "onem2m sae:");
+    ck_assert_ptr_nonnull(line);
+    ck_assert_msg(strstr(line, want) != NULL, "unexpected line: %s", line);
+    /* date, level, pid, 256 bytes of escapes, client and server */
+    ck_assert_msg(strlen(line) < 512, "line of %zu bytes: %s",
+                  strlen(line), line);
+    assert_no_keys(harness_log(ng));
+}
+END_TEST
+
+/* a short identity is written whole, without a length */
+START_TEST(identity_of_64_bytes_not_cut)
+{
+    char              id[65], want[128];
+    harness_tls_opts  o;
+
+    memset(id, 'a', 64);
+    id[64] = '\0';
+    o = sae_psk(versions[_i], id, SAE_LOCK1_KEY);
+    connect_once(&o);
+
+    snprintf(want, sizeof(want), "unknown psk identity \"%s\" while", id);
+    ck_assert_msg(harness_log_wait(ng, want, 2000), "log lacks %s:\n%s",
+                  want, harness_log(ng));
+    ck_assert_uint_eq(harness_log_count(ng, "onem2m sae:"), 1);
+    ck_assert(!harness_log_contains(ng, " bytes)"));
+}
+END_TEST
+
 START_TEST(tls13_wrong_binder_is_logged_by_nginx_at_crit)
 {
     harness_tls_opts  o;
@@ -171,6 +248,10 @@ Suite *sae_logs_suite(void)
               tcase_add_loop_test(tc_, wrong_key_logged_with_reason, 0, 2);
               tcase_add_loop_test(tc_, unknown_identity_logged_with_reason,
                                   0, 2);
+              tcase_add_loop_test(tc_,
+                                  long_quoted_identity_one_bounded_line,
+                                  0, 2);
+              tcase_add_loop_test(tc_, identity_of_64_bytes_not_cut, 0, 2);
               SAE_TEST(tls13_wrong_binder_is_logged_by_nginx_at_crit));
     SAE_TCASE(s, "config",
               SAE_TEST(nginx_t_and_table_errors_never_show_keys));

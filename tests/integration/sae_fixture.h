@@ -155,6 +155,18 @@ sae_stop(harness_nginx *ng)
     harness_nginx_free(ng);
 }
 
+/* "nginx -t" of the http-level template must fail, saying message */
+static inline void
+sae_assert_refused(harness_nginx *ng, const char *http, const char *message)
+{
+    const char  *out;
+
+    ck_assert_int_eq(harness_nginx_config(ng, http), 0);
+    ck_assert_int_ne(harness_nginx_test(ng, &out), 0);
+    ck_assert_msg(strstr(out, message) != NULL, "expected \"%s\" for:\n%s\n"
+                  "nginx -t said: %s", message, http, out);
+}
+
 /* the 4107 answer of the SAE module, checked to the byte */
 #define SAE_4107_BODY  "{\"m2m:dbg\": \"security association required\"}"
 
