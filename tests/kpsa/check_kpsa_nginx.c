@@ -237,6 +237,9 @@ START_TEST(add_reload_binds_without_restart)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
     char            pid_file[512], id[300], *out, old_exit[64];
+    char            cmd[1024];
+    char           *argv[] = { "sh", "-c", cmd, NULL };
+    const char     *base;
     unsigned char   key[64];
     size_t          key_len;
     pid_t           master = harness_nginx_pid(ng);
@@ -246,11 +249,19 @@ START_TEST(add_reload_binds_without_restart)
              harness_nginx_prefix(ng));
     snprintf(old_exit, sizeof(old_exit), "%s", old_worker_exit(ng));
 
-    /* nginx -s reload: nginx finds its master through nginx.conf's pid */
-    out = run_tool_copy(&rc, "-f", table_of(ng), "add", "Clock-AE3",
-                        "--reload", "--nginx", NGINX_BIN,
-                        "--nginx-conf", harness_nginx_conf_path(ng),
-                        "--nginx-prefix", harness_nginx_prefix(ng), NULL);
+    /*
+     * nginx -s reload: nginx finds its master through nginx.conf's pid.
+     * Paths relative to the operator's directory (nginx would read a
+     * relative -c inside the prefix).
+     */
+    base = strrchr(harness_nginx_prefix(ng), '/') + 1;
+    snprintf(cmd, sizeof(cmd),
+             "cd %.*s && " KU_TOOL " -f %s/kpsa.table add Clock-AE3 "
+             "--reload --nginx " NGINX_BIN " --nginx-conf %s/nginx.conf "
+             "--nginx-prefix %s",
+             (int) (base - 1 - harness_nginx_prefix(ng)),
+             harness_nginx_prefix(ng), base, base, base);
+    rc = harness_run(argv, NULL, harness_timeout_ms(20000), &out);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_msg(strstr(out, "nginx reloaded") != NULL, "%s", out);
     added(out, id, sizeof(id), key, &key_len);

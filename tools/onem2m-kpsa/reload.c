@@ -54,23 +54,38 @@ run(char *const argv[])
     return -1;
 }
 
-/* nginx [-p prefix] [-c conf] <a> [<b>] */
+/*
+ * nginx [-p prefix] [-c conf] <a> [<b>].  Paths are made absolute: nginx
+ * reads a relative -c inside the prefix, the operator meant the current
+ * directory.
+ */
 static int
 run_nginx(const kpsa_opts *o, const char *a, const char *b)
 {
-    char  *argv[10];
-    int    n = 0;
+    char  *argv[10], *prefix = NULL, *conf = NULL;
+    int    n = 0, rc = -1;
 
     argv[n++] = (char *) (o->nginx ? o->nginx : NGINX_DEFAULT);
 
     if (o->nginx_prefix != NULL) {
+        prefix = realpath(o->nginx_prefix, NULL);
+        if (prefix == NULL) {
+            kpsa_err("--nginx-prefix %s: %s", o->nginx_prefix,
+                     strerror(errno));
+            goto done;
+        }
         argv[n++] = "-p";
-        argv[n++] = (char *) o->nginx_prefix;
+        argv[n++] = prefix;
     }
 
     if (o->nginx_conf != NULL) {
+        conf = realpath(o->nginx_conf, NULL);
+        if (conf == NULL) {
+            kpsa_err("--nginx-conf %s: %s", o->nginx_conf, strerror(errno));
+            goto done;
+        }
         argv[n++] = "-c";
-        argv[n++] = (char *) o->nginx_conf;
+        argv[n++] = conf;
     }
 
     argv[n++] = (char *) a;
@@ -79,7 +94,13 @@ run_nginx(const kpsa_opts *o, const char *a, const char *b)
     }
     argv[n] = NULL;
 
-    return run(argv);
+    rc = run(argv);
+
+done:
+
+    free(prefix);
+    free(conf);
+    return rc;
 }
 
 static int
