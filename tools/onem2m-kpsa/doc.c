@@ -42,8 +42,8 @@ doc_diag_cb(void *arg, int severity, const char *msg)
     }
 }
 
-static int
-read_fd(int fd, const char *path, unsigned char **bufp, size_t *lenp)
+int
+kpsa_read_fd(int fd, const char *path, unsigned char **bufp, size_t *lenp)
 {
     unsigned char  *buf = NULL, *nbuf;
     size_t          len = 0, cap = 0;
@@ -236,7 +236,7 @@ kpsa_doc_open(kpsa_doc *d, const char *path, int flags)
 
     d->exists = !d->created;
 
-    if (read_fd(fd, path, &d->buf, &d->len) != 0) {
+    if (kpsa_read_fd(fd, path, &d->buf, &d->len) != 0) {
         goto failed;
     }
 
@@ -439,8 +439,10 @@ render(kpsa_doc *d, size_t *lenp)
 
     d->first_added = kept + 1;
 
-    memcpy(p, d->add, d->add_len);
-    p += d->add_len;
+    if (d->add_len > 0) {
+        memcpy(p, d->add, d->add_len);
+        p += d->add_len;
+    }
 
     *lenp = p - out;
     return out;
