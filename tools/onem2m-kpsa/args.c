@@ -51,16 +51,22 @@ static const struct option  long_options[] = {
     { NULL, 0, NULL, 0 }
 };
 
+static void
+message(const char *fmt, va_list ap)
+{
+    fputs(KPSA_PROG ": ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void
 kpsa_err(const char *fmt, ...)
 {
     va_list  ap;
 
-    fputs(KPSA_PROG ": ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    message(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void
@@ -68,15 +74,11 @@ kpsa_note(const kpsa_opts *o, const char *fmt, ...)
 {
     va_list  ap;
 
-    if (o->quiet) {
-        return;
+    if (!o->quiet) {
+        va_start(ap, fmt);
+        message(fmt, ap);
+        va_end(ap);
     }
-
-    fputs(KPSA_PROG ": ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
 }
 
 void

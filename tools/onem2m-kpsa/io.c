@@ -12,6 +12,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,6 @@
 #include <openssl/crypto.h>
 
 #include "kpsa.h"
-
-#define IMPORT_MAX   ((size_t) 1 << 30)
 
 typedef struct {
     char    *id;
@@ -45,62 +44,23 @@ by_id(const void *a, const void *b)
 static int
 read_file(const char *file, char **bufp, size_t *lenp)
 {
-    FILE    *f;
-    char    *buf = NULL, *n;
-    size_t   len = 0, cap = 0, got;
+    int  fd, rc;
 
     if (strcmp(file, "-") == 0) {
-        f = stdin;
-    } else if ((f = fopen(file, "re")) == NULL) {
+        return kpsa_read_fd(STDIN_FILENO, "(stdin)", (unsigned char **) bufp,
+                            lenp);
+    }
+
+    fd = open(file, O_RDONLY | O_CLOEXEC);
+
+    if (fd == -1) {
         kpsa_err("%s: cannot open (%s)", file, strerror(errno));
         return -1;
     }
 
-    for ( ;; ) {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 65536;
-            n = cap <= IMPORT_MAX ? OPENSSL_malloc(cap + 1) : NULL;
-            if (n == NULL) {
-                kpsa_err("%s: too large", file);
-                OPENSSL_clear_free(buf, len);
-                goto failed;
-            }
-            if (buf != NULL) {
-                memcpy(n, buf, len);
-                OPENSSL_clear_free(buf, len);
-            }
-            buf = n;
-        }
-
-        got = fread(buf + len, 1, cap - len, f);
-        len += got;
-
-        if (got == 0) {
-            break;
-        }
-    }
-
-    if (ferror(f)) {
-        kpsa_err("%s: cannot read", file);
-        OPENSSL_clear_free(buf, len);
-        goto failed;
-    }
-
-    if (f != stdin) {
-        fclose(f);
-    }
-
-    buf[len] = '\0';
-    *bufp = buf;
-    *lenp = len;
-    return 0;
-
-failed:
-
-    if (f != stdin) {
-        fclose(f);
-    }
-    return -1;
+    rc = kpsa_read_fd(fd, file, (unsigned char **) bufp, lenp);
+    close(fd);
+    return rc;
 }
 
 /* next line of buf (NUL-terminated in place, CR and blanks at the end cut) */

@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,24 +93,33 @@ kpsa_key_read(const char *file, unsigned char *key, size_t *key_len)
     char     buf[KEY_FILE_MAX + 1];
     size_t   len = 0, start, end;
     ssize_t  n;
-    FILE    *f;
-    int      rc = -1;
+    int      fd, rc = -1;
 
+    /* read(2), not stdio: the only copies are here and in key */
     if (strcmp(file, "-") == 0) {
-        f = stdin;
-    } else if ((f = fopen(file, "re")) == NULL) {
+        fd = STDIN_FILENO;
+    } else if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
         kpsa_err("%s: cannot open (%s)", file, strerror(errno));
         return -1;
     }
 
-    while (len < sizeof(buf)
-           && (n = fread(buf + len, 1, sizeof(buf) - len, f)) > 0)
-    {
-        len += n;
-    }
+    while (len < sizeof(buf)) {
+        n = read(fd, buf + len, sizeof(buf) - len);
 
-    if (f != stdin) {
-        fclose(f);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+
+        if (n < 0) {
+            kpsa_err("%s: cannot read (%s)", file, strerror(errno));
+            goto done;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        len += n;
     }
 
     if (len == sizeof(buf)) {
@@ -138,6 +148,10 @@ kpsa_key_read(const char *file, unsigned char *key, size_t *key_len)
     rc = 0;
 
 done:
+
+    if (fd != STDIN_FILENO) {
+        close(fd);
+    }
 
     OPENSSL_cleanse(buf, sizeof(buf));
     return rc;

@@ -103,6 +103,8 @@ typedef struct {
 #define KPSA_DOC_CREATE    2           /* a missing table is created */
 
 int kpsa_doc_open(kpsa_doc *d, const char *path, int flags);
+/* the whole file (NUL-terminated; cleanse it: it may hold keys) */
+int kpsa_read_fd(int fd, const char *path, unsigned char **buf, size_t *len);
 void kpsa_doc_close(kpsa_doc *d);
 /* the line holding KpsaID id, or -1 */
 long kpsa_doc_find_id(const kpsa_doc *d, const char *id, size_t len);

@@ -140,9 +140,10 @@ cmd_add(kpsa_opts *o, int rotate)
     unsigned char   key[ONEM2M_SAE_MAX_KEY_LEN];
     char            hex[2 * ONEM2M_SAE_MAX_KEY_LEN + 1];
     char            id[ONEM2M_SAE_MAX_ID_LEN + 1];
+    char            line[sizeof(hex) + sizeof(id) + 32];
     size_t          key_len = 0;
     kpsa_doc        d;
-    int             rc = KPSA_FAIL, opened = 0;
+    int             rc = KPSA_FAIL, opened = 0, n;
 
     if (o->nargs != 1) {
         kpsa_err("%s needs one ENTITY (an AE-ID or a CSE-ID)", o->command);
@@ -220,8 +221,16 @@ cmd_add(kpsa_opts *o, int rotate)
     /* what a device is provisioned with (openssl s_client -psk_identity
        -psk, gnutls-cli --pskusername --pskkey) */
     kpsa_hex_encode(key, key_len, hex);
-    printf("KpsaID: %s\nKpsa:   %s\n", id, hex);
-    fflush(stdout);
+    n = snprintf(line, sizeof(line), "KpsaID: %s\nKpsa:   %s\n", id, hex);
+
+    /* write(2), not stdio: no copy of the key left in a stdio buffer */
+    if (n < 0 || (size_t) n >= sizeof(line)
+        || write(STDOUT_FILENO, line, n) != n)
+    {
+        kpsa_err("cannot print the credential; it is in the table: "
+                 "%s del %s", KPSA_PROG, id);
+        goto done;
+    }
 
     if (rotate) {
         kpsa_note(o, "once the device uses it: %s del <old KpsaID>",
@@ -234,6 +243,7 @@ done:
 
     OPENSSL_cleanse(key, sizeof(key));
     OPENSSL_cleanse(hex, sizeof(hex));
+    OPENSSL_cleanse(line, sizeof(line));
 
     if (opened) {
         kpsa_doc_close(&d);
