@@ -537,6 +537,28 @@ START_TEST(add_creates_a_missing_table)
 }
 END_TEST
 
+/* a symlinked table stays a symlink: the file it points to is written */
+START_TEST(symlinked_table_stays_a_link)
+{
+    const char   *out;
+    char          link[160];
+    struct stat   st;
+
+    snprintf(link, sizeof(link), "%s/link.table", ku_dir);
+    ck_assert_int_eq(symlink("kpsa.table", link), 0);
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", link, "add", "Clock-AE3",
+                            NULL), 0);
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert_msg(S_ISLNK(st.st_mode), "the link was replaced");
+    ck_assert_uint_eq(ku_count(ku_table), 3);
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", link, "del", "--entity",
+                            "Clock-AE3", "--yes", NULL), 0);
+    ck_assert_int_eq(lstat(link, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ku_assert_file_is(ku_table, SEED);
+}
+END_TEST
+
 /*- import and export ------------------------------------------------- */
 
 START_TEST(import_needs_a_mapping)
@@ -928,6 +950,7 @@ Suite *kpsa_suite(void)
     tcase_add_test(tc, malformed_tables_are_not_edited);
     tcase_add_test(tc, mode_0600_owner_and_group_kept);
     tcase_add_test(tc, add_creates_a_missing_table);
+    tcase_add_test(tc, symlinked_table_stays_a_link);
     tcase_add_test(tc, import_needs_a_mapping);
     tcase_add_test(tc, import_psktool_and_stunnel);
     tcase_add_test(tc, import_refuses_bad_lines);

@@ -208,13 +208,27 @@ kpsa_doc_open(kpsa_doc *d, const char *path, int flags)
     d->new_fd = -1;
 
     if (flags & KPSA_DOC_LOCK) {
-        if (kpsa_lock_open(path, flags & KPSA_DOC_CREATE, &d->fd, &d->st,
-                           &d->created) != 0)
+        /*
+         * A symlinked table (/etc/nginx/kpsa.table -> ...) is written
+         * where it points: a rename over the link would replace it.
+         */
+        d->target = realpath(path, NULL);
+        if (d->target == NULL && errno != ENOENT) {
+            kpsa_err("%s: cannot resolve (%s)", path, strerror(errno));
+            return -1;
+        }
+        if (d->target == NULL && (d->target = strdup(path)) == NULL) {
+            kpsa_err("out of memory");
+            return -1;
+        }
+
+        if (kpsa_lock_open(d->target, flags & KPSA_DOC_CREATE, &d->fd,
+                           &d->st, &d->created) != 0)
         {
             return -1;
         }
         fd = d->fd;
-        kpsa_remove_stale_temps(path);
+        kpsa_remove_stale_temps(d->target);
 
     } else {
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -276,13 +290,14 @@ kpsa_doc_close(kpsa_doc *d)
 {
     /* a table created by a run that wrote nothing goes again */
     if (d->created && d->new_fd == -1 && d->fd != -1) {
-        unlink(d->path);
+        unlink(d->target);
     }
 
     onem2m_table_free(d->table);
     OPENSSL_clear_free(d->buf, d->len);
     OPENSSL_clear_free(d->add, d->add_cap);
     free(d->lines);
+    free(d->target);
 
     if (d->new_fd != -1) {
         close(d->new_fd);
@@ -479,7 +494,7 @@ kpsa_doc_commit(kpsa_doc *d)
 
     onem2m_table_free(t);
 
-    rc = kpsa_write_atomic(d->path, out, len, &d->st, &d->new_fd);
+    rc = kpsa_write_atomic(d->target, out, len, &d->st, &d->new_fd);
 
     OPENSSL_clear_free(out, len);
     return rc;
@@ -491,14 +506,14 @@ kpsa_doc_restore(kpsa_doc *d)
     int  fd = -1;
 
     if (d->created) {
-        if (unlink(d->path) != 0) {
+        if (unlink(d->target) != 0) {
             kpsa_err("%s: cannot remove (%s)", d->path, strerror(errno));
             return -1;
         }
         return 0;
     }
 
-    if (kpsa_write_atomic(d->path, d->buf, d->len, &d->st, &fd) != 0) {
+    if (kpsa_write_atomic(d->target, d->buf, d->len, &d->st, &fd) != 0) {
         return -1;
     }
 

@@ -80,7 +80,8 @@ typedef struct {
 } kpsa_line;
 
 typedef struct {
-    const char         *path;
+    const char         *path;          /* as given, for messages */
+    char               *target;        /* written: a symlink's target */
     int                 fd;            /* locked (writers), -1 */
     int                 new_fd;        /* the written file, locked, -1 */
     struct stat         st;            /* of the file as read */
