@@ -9,7 +9,8 @@
 #                   and run every Check suite on each (tools/compat.mk)
 #   make fuzz       fuzz the table parser, kpsa: URIs and the oneM2M ID
 #                   grammar (clang, libFuzzer)
-#   make install    install the provider into OpenSSL's modules directory
+#   make install    install the provider into OpenSSL's modules directory,
+#                   the module, and the onem2m-kpsa tool with its man page
 
 # bash: Debian's nginx-dev conf_flags is a bash array
 SHELL      := /bin/bash
@@ -41,15 +42,17 @@ TEST_SRCS  := $(sort $(wildcard tests/*.c tests/*/*.c))
 TEST_BIN   := $(BUILD)/tests/check_all
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+KPSA_SRCS  := $(sort $(wildcard tools/onem2m-kpsa/*.c))
+KPSA_BIN   := $(BUILD)/tools/onem2m-kpsa
 
 SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module tests test run run-cert bench install clean \
-        valgrind fuzz
+.PHONY: all deps provider module kpsa tests test run run-cert bench install \
+        clean valgrind fuzz
 
-all: deps provider module tests
+all: deps provider module kpsa tests
 
 # Missing build dependencies are named with the exact apt-get line; as root
 # they are installed (CI and fresh Debian 12 machines run as root).
@@ -102,6 +105,16 @@ $(BUILD)/nginx/objs/Makefile: nginx-module/config $(API_SRCS)
 $(NGX_MODULE): $(BUILD)/nginx/objs/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules >/dev/null
 	@touch $@
+
+# onem2m-kpsa, the table tool: the provider's sources are compiled in (as
+# in the fuzz target), so its checks are the parser's own; the linker drops
+# the provider entry points it does not call.
+kpsa: $(KPSA_BIN)
+
+$(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
+	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) -lcrypto
 
 tests: $(TEST_BIN) $(BENCH_BINS)
 
@@ -184,11 +197,16 @@ run-cert: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-cert-demo
 
 NGX_MODULES_DIR ?= /usr/lib/nginx/modules
+SBINDIR    ?= /usr/local/sbin
+MANDIR     ?= /usr/local/share/man
 
-install: provider module
+install: provider module kpsa
 	install -d $(DESTDIR)$(OSSL_MODULES_DIR) $(DESTDIR)$(NGX_MODULES_DIR)
 	install -m 0644 $(PROVIDER) $(DESTDIR)$(OSSL_MODULES_DIR)/onem2m.so
 	install -m 0644 $(NGX_MODULE) $(DESTDIR)$(NGX_MODULES_DIR)/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(KPSA_BIN) $(DESTDIR)$(SBINDIR)/onem2m-kpsa
+	install -m 0644 tools/onem2m-kpsa/onem2m-kpsa.1 $(DESTDIR)$(MANDIR)/man1/
 
 clean:
 	rm -rf $(BUILD)
