@@ -6,7 +6,13 @@
 #   make run-cert   start the MN-CSE <-> IN-CSE certificate SAE demo
 #   make bench      run the table benchmark (not part of make test)
 #   make fuzz       fuzz the table parser and kpsa: URIs (clang, libFuzzer)
-#   make install    install the provider into OpenSSL's modules directory
+#   make install    install the provider, the module and its load snippet
+#                   under prefix (default /usr/local) into DESTDIR
+#   make uninstall  remove exactly what "make install" put there
+#
+# "make" and "make install" never install Debian packages: missing ones are
+# named with the exact apt-get line.  "make test" and "make run" set up a
+# fresh Debian 12 machine: as root they install the missing packages.
 
 # bash: Debian's nginx-dev conf_flags is a bash array
 SHELL      := /bin/bash
@@ -20,6 +26,10 @@ NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
               gnutls-bin valgrind
+APT_GET    ?= apt-get
+# yes: "deps" installs what is missing (as root); the README's two set-up
+# commands (and run-cert) do, a plain "make" or "make install" does not
+DEPS_INSTALL ?= $(if $(filter test run run-cert,$(MAKECMDGOALS)),yes,no)
 
 PROV_SRCS  := $(sort $(wildcard provider/src/*.c))
 PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h
@@ -40,32 +50,37 @@ TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
 .PHONY: all deps provider module tests test run run-cert bench install clean \
-        valgrind fuzz
+        valgrind fuzz provider-files install-provider install-module install-strip \
+        uninstall uninstall-provider uninstall-module
 
 all: deps provider module tests
 
-# Missing build dependencies are named with the exact apt-get line; as root
-# they are installed (CI and fresh Debian 12 machines run as root).
+# Missing build dependencies are named with the exact apt-get line.  With
+# DEPS_INSTALL=yes (make test, make run) and as root they are installed,
+# saying so; otherwise the build stops there.
 deps:
 	@missing=""; \
 	for p in $(APT_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	        || missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-	    echo "missing Debian packages:$$missing"; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "missing Debian packages:$$missing"; \
+	if [ "$(DEPS_INSTALL)" != yes ] || [ "$$(id -u)" != 0 ]; then \
 	    echo "    apt-get install -y$$missing"; \
-	    if [ "$$(id -u)" = 0 ]; then \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	            apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	    else exit 1; fi; \
-	fi
+	    echo "(as root, \"make test\" or \"make run\" install them)"; \
+	    exit 1; \
+	fi; \
+	echo "installing them: $(APT_GET) install -y$$missing"; \
+	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $(APT_GET) install -y -qq $$missing >/dev/null
 
 provider: $(PROVIDER) $(API_LIB)
 
 $(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h provider/src/provider.map
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden -Iprovider \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden \
+	    -Iprovider $(LDFLAGS) \
 	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
 	    -o $@ $(PROV_SRCS) -lcrypto
 
@@ -164,12 +179,67 @@ run: all $(BUILD)/tools/cse-stand-in
 run-cert: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-cert-demo
 
-NGX_MODULES_DIR ?= /usr/lib/nginx/modules
+# Installation directories, GNU names.  prefix=/usr gives exactly Debian's
+# paths (OpenSSL's multiarch modules directory, nginx's modules directory);
+# the default /usr/local stays clear of what dpkg owns: nginx then needs
+# "onem2m_sae_provider_path $(ossl_modulesdir);" (make install says so).
+# The Debian packages (debian/, docs/install-debian.md) are the way to
+# install on Debian.
+MULTIARCH        := $(shell $(CC) -print-multiarch 2>/dev/null)
+prefix           ?= /usr/local
+exec_prefix      ?= $(prefix)
+bindir           ?= $(exec_prefix)/bin
+libdir           ?= $(exec_prefix)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+datarootdir      ?= $(prefix)/share
+ossl_modulesdir  ?= $(libdir)/ossl-modules
+nginx_modulesdir ?= $(exec_prefix)/lib/nginx/modules
+nginx_modconfdir ?= $(datarootdir)/nginx/modules-available
+INSTALL          ?= install
+INSTALL_STRIP    ?=
 
-install: provider module
-	install -d $(DESTDIR)$(OSSL_MODULES_DIR) $(DESTDIR)$(NGX_MODULES_DIR)
-	install -m 0644 $(PROVIDER) $(DESTDIR)$(OSSL_MODULES_DIR)/onem2m.so
-	install -m 0644 $(NGX_MODULE) $(DESTDIR)$(NGX_MODULES_DIR)/
+NGX_MODULE_CONF  := mod-http-onem2m-sae.conf
+# the provider package's programs, installed into bindir with the provider
+# (debian/rules builds provider-files, then runs install-provider)
+PROVIDER_BINS    :=
+
+provider-files: $(PROVIDER) $(PROVIDER_BINS)
+
+install: install-provider install-module
+	@if [ "$(ossl_modulesdir)" != "$(OSSL_MODULES_DIR)" ]; then \
+	    echo "note: OpenSSL looks for providers in $(OSSL_MODULES_DIR);"; \
+	    echo "      nginx needs \"onem2m_sae_provider_path $(ossl_modulesdir);\""; \
+	fi
+
+install-strip:
+	$(MAKE) INSTALL_STRIP=-s install
+
+install-provider: provider-files
+	$(INSTALL) -d $(DESTDIR)$(ossl_modulesdir)
+	$(INSTALL) $(INSTALL_STRIP) -m 0644 $(PROVIDER) \
+	    $(DESTDIR)$(ossl_modulesdir)/onem2m.so
+	$(if $(PROVIDER_BINS),$(INSTALL) -d $(DESTDIR)$(bindir))
+	$(if $(PROVIDER_BINS),$(INSTALL) $(INSTALL_STRIP) -m 0755 \
+	    $(PROVIDER_BINS) $(DESTDIR)$(bindir)/)
+
+# the load snippet names the module by absolute path: modules-enabled/
+# links to it (Debian's nginx.conf includes /etc/nginx/modules-enabled/*)
+install-module: $(NGX_MODULE)
+	$(INSTALL) -d $(DESTDIR)$(nginx_modulesdir) $(DESTDIR)$(nginx_modconfdir)
+	$(INSTALL) $(INSTALL_STRIP) -m 0644 $(NGX_MODULE) \
+	    $(DESTDIR)$(nginx_modulesdir)/
+	echo "load_module $(nginx_modulesdir)/$(notdir $(NGX_MODULE));" \
+	    > $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
+	chmod 0644 $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
+
+uninstall: uninstall-provider uninstall-module
+
+uninstall-provider:
+	rm -f $(DESTDIR)$(ossl_modulesdir)/onem2m.so $(strip \
+	    $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(PROVIDER_BINS))))
+
+uninstall-module:
+	rm -f $(DESTDIR)$(nginx_modulesdir)/$(notdir $(NGX_MODULE)) \
+	    $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
 
 clean:
 	rm -rf $(BUILD)
