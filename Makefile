@@ -9,6 +9,9 @@
 #   make install    install the provider, the module and its load snippet
 #                   under prefix (default /usr/local) into DESTDIR
 #   make uninstall  remove exactly what "make install" put there
+#   make deb-test   build the Debian packages (debian/), lintian, install
+#                   them into the system nginx, serve the seed's lock 1,
+#                   remove and purge them (root; .ci/deb-test)
 #
 # "make" and "make install" never install Debian packages: missing ones are
 # named with the exact apt-get line.  "make test" and "make run" set up a
@@ -51,7 +54,7 @@ TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
 
 .PHONY: all deps provider module tests test run run-cert bench install clean \
         valgrind fuzz provider-files install-provider install-module install-strip \
-        uninstall uninstall-provider uninstall-module
+        uninstall uninstall-provider uninstall-module deb-test
 
 all: deps provider module tests
 
@@ -240,6 +243,9 @@ uninstall-provider:
 uninstall-module:
 	rm -f $(DESTDIR)$(nginx_modulesdir)/$(notdir $(NGX_MODULE)) \
 	    $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
+
+deb-test:
+	.ci/deb-test
 
 clean:
 	rm -rf $(BUILD)
