@@ -175,8 +175,10 @@ $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
+# make run PORT=9443 CSE_PORT=9081 (defaults 8443 and 8081), CSE=URL
 run: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' \
+	    $(if $(PORT),PORT='$(PORT)') $(if $(CSE_PORT),CSE_PORT='$(CSE_PORT)') \
 	    conf/run-demo $(if $(CSE),--cse $(CSE))
 
 run-cert: all $(BUILD)/tools/cse-stand-in
