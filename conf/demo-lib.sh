@@ -56,3 +56,24 @@ demo_wait_up() {
         sleep 0.05
     done
 }
+
+# demo_wait_end: waits for one of the script's servers ("${pids[@]}",
+# named by "${names[@]}") to end and exits.  Ctrl-C reaches the whole
+# process group and the servers stop cleanly on SIGINT, possibly before the
+# script's INT trap runs: a status 0 is that stop (exit 0); anything else
+# names what ended (exit 1).
+demo_wait_end() {
+    local rc=0 i
+
+    wait -n || rc=$?
+    if [ "$rc" = 0 ]; then
+        echo "$me: stopping" >&2
+        exit 0
+    fi
+    for i in "${!pids[@]}"; do
+        if ! kill -0 "${pids[$i]}" 2>/dev/null; then
+            echo "$me: the ${names[$i]} exited" >&2
+        fi
+    done
+    exit 1
+}
