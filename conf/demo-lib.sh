@@ -33,8 +33,23 @@ demo_port_free() {
     fi
 }
 
-# demo_wait_up "PID PORT NAME" ...: every PID still runs and listens on
-# its PORT (30 s at most), or the script stops naming what did not start
+# demo_listens PID PORT: process PID itself listens on PORT (ss -p; where
+# ss cannot tell, e.g. no netlink, that something accepts there)
+demo_listens() {
+    local out
+
+    if command -v ss >/dev/null \
+       && out=$(ss -Hltnp "sport = :$2" 2>/dev/null) && [ -n "$out" ] \
+       && [[ $out == *"pid="* ]]
+    then
+        [[ $out == *"pid=$1,"* ]]
+    else
+        (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null
+    fi
+}
+
+# demo_wait_up "PID PORT NAME" ...: every PID still runs and itself listens
+# on its PORT (30 s at most), or the script stops naming what did not start
 demo_wait_up() {
     local tries spec pid port name up
 
@@ -46,7 +61,7 @@ demo_wait_up() {
                 echo "$me: the $name did not start" >&2
                 exit 1
             fi
-            demo_listening "$port" || up=0
+            demo_listens "$pid" "$port" || up=0
         done
         [ "$up" = 1 ] && return 0
         if [ "$tries" -ge 600 ]; then

@@ -193,6 +193,46 @@ START_TEST(busy_port_is_the_one_message)
 END_TEST
 
 
+/*
+ * conf/demo-lib.sh's demo_listens, which the banner waits for, names the
+ * process that listens, not just a busy port: a port taken by another
+ * process is not the demo's server up (where ss can tell, i.e. shows
+ * pids: ss -p).
+ */
+START_TEST(listens_is_the_process_not_the_port)
+{
+    struct sockaddr_in  sin;
+    socklen_t           sl = sizeof(sin);
+    char                script[512], *out = NULL;
+    char               *argv[] = { "bash", "-c", script, NULL };
+    int                 fd, port, rc;
+
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_ge(fd, 0);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
+    ck_assert_int_eq(listen(fd, 1), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *) &sin, &sl), 0);
+    port = ntohs(sin.sin_port);
+
+    /* the listener: this test; another process: bash itself ($$) */
+    snprintf(script, sizeof(script),
+             "me=test; . '%s/conf/demo-lib.sh'; "
+             "demo_listens %d %d || exit 1; "
+             "ss -Hltnp 'sport = :%d' 2>/dev/null | grep -q pid= || exit 0; "
+             "demo_listens $$ %d && exit 2; exit 0",
+             TOP_SRCDIR, (int) getpid(), port, port, port);
+    rc = harness_run(argv, NULL, harness_timeout_ms(10000), &out);
+    close(fd);
+    ck_assert_msg(rc == 0, "%s: %s", rc == 1 ? "the listener is not seen"
+                  : "another process is taken for the listener", out);
+    free(out);
+}
+END_TEST
+
+
 Suite *run_demo_suite(void)
 {
     Suite  *s;
@@ -206,6 +246,7 @@ Suite *run_demo_suite(void)
     tcase_set_timeout(tc, harness_timeout_ms(300000) / 1000);
     tcase_add_test(tc, banner_after_bind_on_the_given_ports);
     tcase_add_loop_test(tc, busy_port_is_the_one_message, 0, 2);
+    tcase_add_test(tc, listens_is_the_process_not_the_port);
     suite_add_tcase(s, tc);
 
     return s;
