@@ -194,8 +194,10 @@ MULTIARCH        := $(shell $(CC) -print-multiarch 2>/dev/null)
 prefix           ?= /usr/local
 exec_prefix      ?= $(prefix)
 bindir           ?= $(exec_prefix)/bin
+sbindir          ?= $(exec_prefix)/sbin
 libdir           ?= $(exec_prefix)/lib$(if $(MULTIARCH),/$(MULTIARCH))
 datarootdir      ?= $(prefix)/share
+mandir           ?= $(datarootdir)/man
 ossl_modulesdir  ?= $(libdir)/ossl-modules
 nginx_modulesdir ?= $(exec_prefix)/lib/nginx/modules
 nginx_modconfdir ?= $(datarootdir)/nginx/modules-available
@@ -203,11 +205,20 @@ INSTALL          ?= install
 INSTALL_STRIP    ?=
 
 NGX_MODULE_CONF  := mod-http-onem2m-sae.conf
-# the provider package's programs, installed into bindir with the provider
-# (debian/rules builds provider-files, then runs install-provider)
+# What the provider package holds besides onem2m.so (debian/rules builds
+# provider-files, then runs install-provider): programs for bindir and
+# sbindir, section 1 manual pages.  A tool joins with its file here.
 PROVIDER_BINS    :=
+PROVIDER_SBINS   :=
+PROVIDER_MAN1    :=
 
-provider-files: $(PROVIDER) $(PROVIDER_BINS)
+# $(call install_files,MODE,DIR,FILES): nothing when FILES is empty
+install_files = $(if $(3),$(INSTALL) -d $(DESTDIR)$(2) && $(INSTALL) \
+    $(if $(filter 0755,$(1)),$(INSTALL_STRIP)) -m $(1) $(3) $(DESTDIR)$(2)/)
+# $(call installed,DIR,FILES): their names as installed
+installed = $(addprefix $(DESTDIR)$(1)/,$(notdir $(2)))
+
+provider-files: $(PROVIDER) $(PROVIDER_BINS) $(PROVIDER_SBINS)
 
 install: install-provider install-module
 	@if [ "$(ossl_modulesdir)" != "$(OSSL_MODULES_DIR)" ]; then \
@@ -222,9 +233,9 @@ install-provider: provider-files
 	$(INSTALL) -d $(DESTDIR)$(ossl_modulesdir)
 	$(INSTALL) $(INSTALL_STRIP) -m 0644 $(PROVIDER) \
 	    $(DESTDIR)$(ossl_modulesdir)/onem2m.so
-	$(if $(PROVIDER_BINS),$(INSTALL) -d $(DESTDIR)$(bindir))
-	$(if $(PROVIDER_BINS),$(INSTALL) $(INSTALL_STRIP) -m 0755 \
-	    $(PROVIDER_BINS) $(DESTDIR)$(bindir)/)
+	$(call install_files,0755,$(bindir),$(PROVIDER_BINS))
+	$(call install_files,0755,$(sbindir),$(PROVIDER_SBINS))
+	$(call install_files,0644,$(mandir)/man1,$(PROVIDER_MAN1))
 
 # the load snippet names the module by absolute path: modules-enabled/
 # links to it (Debian's nginx.conf includes /etc/nginx/modules-enabled/*)
@@ -240,7 +251,9 @@ uninstall: uninstall-provider uninstall-module
 
 uninstall-provider:
 	rm -f $(DESTDIR)$(ossl_modulesdir)/onem2m.so $(strip \
-	    $(addprefix $(DESTDIR)$(bindir)/,$(notdir $(PROVIDER_BINS))))
+	    $(call installed,$(bindir),$(PROVIDER_BINS)) \
+	    $(call installed,$(sbindir),$(PROVIDER_SBINS)) \
+	    $(call installed,$(mandir)/man1,$(PROVIDER_MAN1)))
 
 uninstall-module:
 	rm -f $(DESTDIR)$(nginx_modulesdir)/$(notdir $(NGX_MODULE)) \

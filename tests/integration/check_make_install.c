@@ -28,11 +28,22 @@
 #define MODULE_SO      "ngx_http_onem2m_sae_module.so"
 #define NO_SUCH_PKG    "onem2m-sae-no-such-package"
 
+/*
+ * What a tool adds to the provider's files (PROVIDER_BINS, _SBINS, _MAN1
+ * in the Makefile), with stand-ins: programs of the build for bindir and
+ * sbindir, a manual page the test writes (arg_man1).
+ */
+#define TOOL_FILES     "PROVIDER_BINS=" BUILD_DIR "/bench/table_bench", \
+                       "PROVIDER_SBINS=" BUILD_DIR "/tools/cse-stand-in", \
+                       arg_man1
+
 
 static char  dir[256];           /* the test's temporary directory */
 static char  multiarch[64];      /* "x86_64-linux-gnu", or "" */
 static char  marker[300];        /* what the fake apt-get was called with */
 static char  arg_apt_get[320];   /* APT_GET=<the fake apt-get> */
+static char  man1[300];          /* <dir>/onem2m-sae.1 */
+static char  arg_man1[320];      /* PROVIDER_MAN1=<man1> */
 
 
 /* an apt-get that only notes its arguments in marker */
@@ -149,16 +160,16 @@ slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* installed is the build's file, byte for byte, mode 0644 */
+/* installed is the build's file, byte for byte, with this mode */
 static void
-assert_copy(const char *installed, const char *built)
+assert_copy(const char *installed, const char *built, mode_t mode)
 {
     struct stat   st;
     size_t        a_len, b_len;
     char         *a, *b;
 
     ck_assert_int_eq(stat(installed, &st), 0);
-    ck_assert_msg((st.st_mode & 07777) == 0644, "%s: mode %o", installed,
+    ck_assert_msg((st.st_mode & 07777) == mode, "%s: mode %o", installed,
                   st.st_mode & 07777);
     a = slurp(installed, &a_len);
     b = slurp(built, &b_len);
@@ -228,12 +239,21 @@ START_TEST(install_into_destdir_uninstall_symmetric)
     char         destdir[300], arg_destdir[320], expect[1024], path[1024];
     char         modules[300], *out = NULL, *text;
     const char  *install[] = { "install", arg_destdir,
-                               "prefix=/opt/onem2m-sae",
+                               "prefix=/opt/onem2m-sae", TOOL_FILES,
                                "APT_PKGS=" NO_SUCH_PKG, arg_apt_get, NULL };
     const char  *uninstall[] = { "uninstall", arg_destdir,
-                                 "prefix=/opt/onem2m-sae", NULL };
+                                 "prefix=/opt/onem2m-sae", TOOL_FILES,
+                                 NULL };
     size_t       len;
     int          rc;
+    FILE        *f;
+
+    snprintf(man1, sizeof(man1), "%s/onem2m-sae.1", dir);
+    snprintf(arg_man1, sizeof(arg_man1), "PROVIDER_MAN1=%s", man1);
+    f = fopen(man1, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(".TH ONEM2M-SAE 1\n", f);
+    fclose(f);
 
     snprintf(destdir, sizeof(destdir), "%s/dest", dir);
     snprintf(arg_destdir, sizeof(arg_destdir), "DESTDIR=%s", destdir);
@@ -248,16 +268,29 @@ START_TEST(install_into_destdir_uninstall_symmetric)
 
     ossl_modulesdir(modules, sizeof(modules), "opt/onem2m-sae");
     snprintf(expect, sizeof(expect),
+             "opt/onem2m-sae/bin/table_bench\n"
              "opt/onem2m-sae/lib/nginx/modules/" MODULE_SO "\n"
              "%s/onem2m.so\n"
+             "opt/onem2m-sae/sbin/cse-stand-in\n"
+             "opt/onem2m-sae/share/man/man1/onem2m-sae.1\n"
              "opt/onem2m-sae/" SNIPPET "\n", modules);
     ck_assert_str_eq(regular_files(destdir), expect);
 
+    snprintf(path, sizeof(path), "%s/opt/onem2m-sae/bin/table_bench",
+             destdir);
+    assert_copy(path, BUILD_DIR "/bench/table_bench", 0755);
+    snprintf(path, sizeof(path), "%s/opt/onem2m-sae/sbin/cse-stand-in",
+             destdir);
+    assert_copy(path, BUILD_DIR "/tools/cse-stand-in", 0755);
+    snprintf(path, sizeof(path),
+             "%s/opt/onem2m-sae/share/man/man1/onem2m-sae.1", destdir);
+    assert_copy(path, man1, 0644);
+
     snprintf(path, sizeof(path), "%s/%s/onem2m.so", destdir, modules);
-    assert_copy(path, BUILD_DIR "/provider/onem2m.so");
+    assert_copy(path, BUILD_DIR "/provider/onem2m.so", 0644);
     snprintf(path, sizeof(path),
              "%s/opt/onem2m-sae/lib/nginx/modules/" MODULE_SO, destdir);
-    assert_copy(path, HARNESS_MODULE_SO);
+    assert_copy(path, HARNESS_MODULE_SO, 0644);
 
     /* the snippet names the module where it is installed, not in DESTDIR */
     snprintf(path, sizeof(path), "%s/opt/onem2m-sae/" SNIPPET, destdir);
