@@ -153,13 +153,13 @@ START_TEST(banner_after_bind_on_the_given_ports)
 END_TEST
 
 
-/* _i = 0: PORT is busy, 1: CSE_PORT is busy */
-START_TEST(busy_port_is_the_one_message)
+/* a socket of the test listening on 127.0.0.1:*port (a free one) */
+static int
+listen_loopback(int *port)
 {
     struct sockaddr_in  sin;
     socklen_t           sl = sizeof(sin);
-    char                want[200];
-    int                 fd, status, rc;
+    int                 fd;
 
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(fd, 0);
@@ -169,10 +169,22 @@ START_TEST(busy_port_is_the_one_message)
     ck_assert_int_eq(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
     ck_assert_int_eq(listen(fd, 1), 0);
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *) &sin, &sl), 0);
+    *port = ntohs(sin.sin_port);
 
+    return fd;
+}
+
+
+/* _i = 0: PORT is busy, 1: CSE_PORT is busy */
+START_TEST(busy_port_is_the_one_message)
+{
+    char  want[200];
+    int   fd, port, status, rc;
+
+    fd = listen_loopback(&port);
     demo.port[GATEWAY] = 0;
     demo.port[CSE] = 0;
-    demo.port[_i] = ntohs(sin.sin_port);
+    demo.port[_i] = port;
     demo_spawn(&demo);
 
     rc = demo_wait_ready(&demo, harness_timeout_ms(60000), &status);
@@ -201,21 +213,11 @@ END_TEST
  */
 START_TEST(listens_is_the_process_not_the_port)
 {
-    struct sockaddr_in  sin;
-    socklen_t           sl = sizeof(sin);
-    char                script[512], *out = NULL;
-    char               *argv[] = { "bash", "-c", script, NULL };
-    int                 fd, port, rc;
+    char   script[512], *out = NULL;
+    char  *argv[] = { "bash", "-c", script, NULL };
+    int    fd, port, rc;
 
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
-    ck_assert_int_eq(listen(fd, 1), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *) &sin, &sl), 0);
-    port = ntohs(sin.sin_port);
+    fd = listen_loopback(&port);
 
     /* the listener: this test; another process: bash itself ($$) */
     snprintf(script, sizeof(script),
