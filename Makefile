@@ -9,8 +9,16 @@
 #                   and run every Check suite on each (tools/compat.mk)
 #   make fuzz       fuzz the table parser, kpsa: URIs and the oneM2M ID
 #                   grammar (clang, libFuzzer)
-#   make install    install the provider into OpenSSL's modules directory,
-#                   the module, and the onem2m-kpsa tool with its man page
+#   make install    install the provider, the module and its load snippet
+#                   under prefix (default /usr/local) into DESTDIR
+#   make uninstall  remove exactly what "make install" put there
+#   make deb-test   build the Debian packages (debian/), lintian, install
+#                   them into the system nginx, serve the seed's lock 1,
+#                   remove and purge them (root; .ci/deb-test)
+#
+# "make" and "make install" never install Debian packages: missing ones are
+# named with the exact apt-get line.  "make test" and "make run" set up a
+# fresh Debian 12 machine: as root they install the missing packages.
 
 # bash: Debian's nginx-dev conf_flags is a bash array
 SHELL      := /bin/bash
@@ -24,6 +32,10 @@ NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
               gnutls-bin valgrind fail2ban
+APT_GET    ?= apt-get
+# yes: "deps" installs what is missing (as root); the README's two set-up
+# commands (and run-cert) do, a plain "make" or "make install" does not
+DEPS_INSTALL ?= $(if $(filter test run run-cert,$(MAKECMDGOALS)),yes,no)
 
 # provider/common: pure C shared by the provider, the client library (and
 # so the nginx module) and the fuzz targets: the oneM2M identifier grammar
@@ -50,32 +62,37 @@ TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
 .PHONY: all deps provider module kpsa tests test run run-cert bench install \
-        clean valgrind fuzz
+        clean valgrind fuzz provider-files install-provider install-module \
+        install-strip uninstall uninstall-provider uninstall-module deb-test
 
 all: deps provider module kpsa tests
 
-# Missing build dependencies are named with the exact apt-get line; as root
-# they are installed (CI and fresh Debian 12 machines run as root).
+# Missing build dependencies are named with the exact apt-get line.  With
+# DEPS_INSTALL=yes (make test, make run) and as root they are installed,
+# saying so; otherwise the build stops there.
 deps:
 	@missing=""; \
 	for p in $(APT_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	        || missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-	    echo "missing Debian packages:$$missing"; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "missing Debian packages:$$missing"; \
+	if [ "$(DEPS_INSTALL)" != yes ] || [ "$$(id -u)" != 0 ]; then \
 	    echo "    apt-get install -y$$missing"; \
-	    if [ "$$(id -u)" = 0 ]; then \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	            apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	    else exit 1; fi; \
-	fi
+	    echo "(as root, \"make test\" or \"make run\" install them)"; \
+	    exit 1; \
+	fi; \
+	echo "installing them: $(APT_GET) install -y$$missing"; \
+	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $(APT_GET) install -y -qq $$missing >/dev/null
 
 provider: $(PROVIDER) $(API_LIB)
 
 $(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h provider/src/provider.map
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden -Iprovider \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden \
+	    -Iprovider $(LDFLAGS) \
 	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
 	    -o $@ $(PROV_SRCS) -lcrypto
 
@@ -189,24 +206,92 @@ $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
+# make run PORT=9443 CSE_PORT=9081 (defaults 8443 and 8081), CSE=URL
 run: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' \
+	    $(if $(PORT),PORT='$(PORT)') $(if $(CSE_PORT),CSE_PORT='$(CSE_PORT)') \
 	    conf/run-demo $(if $(CSE),--cse $(CSE))
 
 run-cert: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-cert-demo
 
-NGX_MODULES_DIR ?= /usr/lib/nginx/modules
-SBINDIR    ?= /usr/local/sbin
-MANDIR     ?= /usr/local/share/man
+# Installation directories, GNU names.  prefix=/usr gives exactly Debian's
+# paths (OpenSSL's multiarch modules directory, nginx's modules directory);
+# the default /usr/local stays clear of what dpkg owns: nginx then needs
+# "onem2m_sae_provider_path $(ossl_modulesdir);" (make install says so).
+# The Debian packages (debian/, docs/install-debian.md) are the way to
+# install on Debian.
+MULTIARCH        := $(shell $(CC) -print-multiarch 2>/dev/null)
+prefix           ?= /usr/local
+exec_prefix      ?= $(prefix)
+bindir           ?= $(exec_prefix)/bin
+sbindir          ?= $(exec_prefix)/sbin
+libdir           ?= $(exec_prefix)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+datarootdir      ?= $(prefix)/share
+mandir           ?= $(datarootdir)/man
+ossl_modulesdir  ?= $(libdir)/ossl-modules
+nginx_modulesdir ?= $(exec_prefix)/lib/nginx/modules
+nginx_modconfdir ?= $(datarootdir)/nginx/modules-available
+INSTALL          ?= install
+INSTALL_STRIP    ?=
 
-install: provider module kpsa
-	install -d $(DESTDIR)$(OSSL_MODULES_DIR) $(DESTDIR)$(NGX_MODULES_DIR)
-	install -m 0644 $(PROVIDER) $(DESTDIR)$(OSSL_MODULES_DIR)/onem2m.so
-	install -m 0644 $(NGX_MODULE) $(DESTDIR)$(NGX_MODULES_DIR)/
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 0755 $(KPSA_BIN) $(DESTDIR)$(SBINDIR)/onem2m-kpsa
-	install -m 0644 tools/onem2m-kpsa/onem2m-kpsa.1 $(DESTDIR)$(MANDIR)/man1/
+NGX_MODULE_CONF  := mod-http-onem2m-sae.conf
+# What the provider package holds besides onem2m.so (debian/rules builds
+# provider-files, then runs install-provider): programs for bindir and
+# sbindir, section 1 manual pages.  A tool joins with its file here.
+PROVIDER_BINS    :=
+PROVIDER_SBINS   := $(KPSA_BIN)
+PROVIDER_MAN1    := tools/onem2m-kpsa/onem2m-kpsa.1
+
+# $(call install_files,MODE,DIR,FILES): nothing when FILES is empty
+install_files = $(if $(3),$(INSTALL) -d $(DESTDIR)$(2) && $(INSTALL) \
+    $(if $(filter 0755,$(1)),$(INSTALL_STRIP)) -m $(1) $(3) $(DESTDIR)$(2)/)
+# $(call installed,DIR,FILES): their names as installed
+installed = $(addprefix $(DESTDIR)$(1)/,$(notdir $(2)))
+
+provider-files: $(PROVIDER) $(PROVIDER_BINS) $(PROVIDER_SBINS)
+
+install: install-provider install-module
+	@if [ "$(ossl_modulesdir)" != "$(OSSL_MODULES_DIR)" ]; then \
+	    echo "note: OpenSSL looks for providers in $(OSSL_MODULES_DIR);"; \
+	    echo "      nginx needs \"onem2m_sae_provider_path $(ossl_modulesdir);\""; \
+	fi
+
+install-strip:
+	$(MAKE) INSTALL_STRIP=-s install
+
+install-provider: provider-files
+	$(INSTALL) -d $(DESTDIR)$(ossl_modulesdir)
+	$(INSTALL) $(INSTALL_STRIP) -m 0644 $(PROVIDER) \
+	    $(DESTDIR)$(ossl_modulesdir)/onem2m.so
+	$(call install_files,0755,$(bindir),$(PROVIDER_BINS))
+	$(call install_files,0755,$(sbindir),$(PROVIDER_SBINS))
+	$(call install_files,0644,$(mandir)/man1,$(PROVIDER_MAN1))
+
+# the load snippet names the module by absolute path: modules-enabled/
+# links to it (Debian's nginx.conf includes /etc/nginx/modules-enabled/*)
+install-module: $(NGX_MODULE)
+	$(INSTALL) -d $(DESTDIR)$(nginx_modulesdir) $(DESTDIR)$(nginx_modconfdir)
+	$(INSTALL) $(INSTALL_STRIP) -m 0644 $(NGX_MODULE) \
+	    $(DESTDIR)$(nginx_modulesdir)/
+	echo "load_module $(nginx_modulesdir)/$(notdir $(NGX_MODULE));" \
+	    > $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
+	chmod 0644 $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
+
+uninstall: uninstall-provider uninstall-module
+
+uninstall-provider:
+	rm -f $(DESTDIR)$(ossl_modulesdir)/onem2m.so $(strip \
+	    $(call installed,$(bindir),$(PROVIDER_BINS)) \
+	    $(call installed,$(sbindir),$(PROVIDER_SBINS)) \
+	    $(call installed,$(mandir)/man1,$(PROVIDER_MAN1)))
+
+uninstall-module:
+	rm -f $(DESTDIR)$(nginx_modulesdir)/$(notdir $(NGX_MODULE)) \
+	    $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
+
+deb-test:
+	.ci/deb-test
 
 clean:
 	rm -rf $(BUILD)

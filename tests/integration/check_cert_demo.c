@@ -38,6 +38,7 @@
 #include <check.h>
 #include <openssl/ssl.h>
 
+#include "common/demo.h"
 #include "common/harness.h"
 
 
@@ -49,293 +50,25 @@
 #define DEMO_SCRIPT  TOP_SRCDIR "/conf/run-cert-demo"
 
 
-typedef struct {
-    pid_t    pid;           /* the script, until it exited */
-    pid_t    pgid;          /* its process group: its pid */
-    int      out_fd;        /* its stdout (a pipe) */
-    char     out[16384];    /* what it printed on stdout so far */
-    size_t   out_len;
-    int      port[3];       /* gateway, IN-CSE, stand-in */
-} demo_t;
-
 #define GATEWAY   0
 #define IN_CSE    1
 #define STAND_IN  2
 
-static char    dir[256];     /* TMPDIR of the demo, holds stderr.log */
-static demo_t  demo;
-
-
-static long long
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
-/*
- * The end of the demo's stderr (nginx's logs, make, the script's
- * messages): where a failure shows, short enough for Check's messages
- * (BUFSIZ).
- */
-static char *
-demo_stderr(void)
-{
-    static char  buf[4096];
-    char         path[300];
-    ssize_t      n;
-    off_t        size;
-    int          fd;
-
-    snprintf(path, sizeof(path), "%s/stderr.log", dir);
-    buf[0] = '\0';
-    fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        return buf;
-    }
-    size = lseek(fd, 0, SEEK_END);
-    lseek(fd, size > (off_t) sizeof(buf) - 1
-              ? size - (off_t) sizeof(buf) + 1 : 0, SEEK_SET);
-    n = read(fd, buf, sizeof(buf) - 1);
-    buf[n > 0 ? n : 0] = '\0';
-    close(fd);
-
-    return buf;
-}
-
-
-/*
- * The guardian: Check's forked test process _exit()s on a failed
- * assertion, without teardown.  A child of setup() reads the demo's
- * process group ids from a pipe; at EOF without the final 0 (the test
- * died) it stops what is left of the group (the script's TERM trap first,
- * then SIGKILL) and names the kept directory.  PR_SET_PDEATHSIG of the
- * script covers a guardian killed along with the test (Check's timeout).
- */
-static int  guard_fd = -1;
-
-static void
-guardian(int fd)
-{
-    pid_t      pgid, v;
-    long long  deadline;
-
-    pgid = 0;
-    v = 1;
-    while (read(fd, &v, sizeof(v)) == (ssize_t) sizeof(v)) {
-        if (v != 0) {
-            pgid = v;
-        }
-    }
-    if (v == 0) {
-        _exit(0);
-    }
-
-    if (pgid > 0 && kill(-pgid, SIGTERM) == 0) {
-        deadline = now_ms() + harness_timeout_ms(15000);
-        while (kill(-pgid, 0) == 0 && now_ms() < deadline) {
-            usleep(20000);
-        }
-        kill(-pgid, SIGKILL);
-    }
-    fprintf(stderr, "cert_demo: failed, kept %s\n", dir);
-    _exit(0);
-}
-
-
-static void
-guard(pid_t v)
-{
-    if (guard_fd >= 0) {
-        ck_assert_int_eq(write(guard_fd, &v, sizeof(v)), sizeof(v));
-    }
-}
-
-
-static void
-demo_spawn(void)
-{
-    char   path[300], port[3][16];
-    int    fds[2], fd, i;
-    pid_t  parent = getpid();
-
-    for (i = 0; i < 3; i++) {
-        do {
-            demo.port[i] = harness_free_port();
-            ck_assert_int_gt(demo.port[i], 0);
-        } while ((i > 0 && demo.port[i] == demo.port[0])
-                 || (i > 1 && demo.port[i] == demo.port[1]));
-        snprintf(port[i], sizeof(port[i]), "%d", demo.port[i]);
-    }
-
-    snprintf(path, sizeof(path), "%s/stderr.log", dir);
-    ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-
-    demo.pid = fork();
-    ck_assert_int_ge(demo.pid, 0);
-
-    if (demo.pid == 0) {
-        /* a crashed or timed-out test stops the demo (its TERM trap) */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent) {
-            _exit(127);
-        }
-        setpgid(0, 0);
-        /* an ignored SIGINT could not be trapped by the script */
-        signal(SIGINT, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || dup2(fds[1], 1) < 0 || dup2(fd, 2) < 0) {
-            _exit(127);
-        }
-        fd = open("/dev/null", O_RDONLY);
-        if (fd < 0 || dup2(fd, 0) < 0) {
-            _exit(127);
-        }
-
-        setenv("BUILD", BUILD_DIR, 1);
-        setenv("NGX_BIN", harness_nginx_bin(), 1);
-        setenv("NGX_MODULE", harness_module_so(), 1);
-        setenv("ONEM2M_PROVIDER_DIR", harness_provider_dir(), 1);
-        setenv("TMPDIR", dir, 1);
-        setenv("GATEWAY_PORT", port[GATEWAY], 1);
-        setenv("IN_CSE_PORT", port[IN_CSE], 1);
-        setenv("STAND_IN_PORT", port[STAND_IN], 1);
-
-        execl(DEMO_SCRIPT, DEMO_SCRIPT, (char *) NULL);
-        _exit(127);
-    }
-
-    /* both sides, so that a signal to the group cannot miss the script */
-    setpgid(demo.pid, demo.pid);
-    demo.pgid = demo.pid;
-    guard(demo.pgid);
-    close(fds[1]);
-    demo.out_fd = fds[0];
-    demo.out_len = 0;
-    demo.out[0] = '\0';
-}
-
-
-/* waitpid with a deadline; 0 and *status, or -1 on timeout */
-static int
-demo_wait_exit(int timeout_ms, int *status)
-{
-    long long  deadline;
-    pid_t      rc;
-
-    deadline = now_ms() + timeout_ms;
-
-    for ( ;; ) {
-        rc = waitpid(demo.pid, status, WNOHANG);
-        if (rc == demo.pid) {
-            demo.pid = -1;
-            return 0;
-        }
-        ck_assert_int_eq(rc, 0);
-        if (now_ms() >= deadline) {
-            return -1;
-        }
-        usleep(10000);
-    }
-}
-
-
-/*
- * Reads the demo's stdout until a line starts with "ready:" (1), the
- * script exits before (0, *status set) or the deadline passes (-1).
- */
-static int
-demo_wait_ready(int timeout_ms, int *status)
-{
-    struct pollfd   pfd;
-    long long       deadline;
-    ssize_t         n;
-    int             left;
-
-    deadline = now_ms() + timeout_ms;
-
-    for ( ;; ) {
-        if (strncmp(demo.out, "ready:", 6) == 0
-            || strstr(demo.out, "\nready:") != NULL)
-        {
-            return 1;
-        }
-
-        left = (int) (deadline - now_ms());
-        if (left <= 0) {
-            return -1;
-        }
-
-        pfd.fd = demo.out_fd;
-        pfd.events = POLLIN;
-        if (poll(&pfd, 1, left) <= 0) {
-            continue;
-        }
-
-        n = read(demo.out_fd, demo.out + demo.out_len,
-                 sizeof(demo.out) - demo.out_len - 1);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            /* EOF: the script and its children closed stdout */
-            ck_assert_msg(demo_wait_exit(harness_timeout_ms(15000), status)
-                          == 0, "stdout closed, the script still runs");
-            return 0;
-        }
-        demo.out_len += n;
-        demo.out[demo.out_len] = '\0';
-        ck_assert_uint_lt(demo.out_len, sizeof(demo.out) - 1);
-    }
-}
-
-
-/*
- * Starts the demo and waits for "ready".  Ports are picked free but other
- * tests may take one meanwhile: the demo then refuses to start, and is
- * started again on new ports (three times at most).
- */
-static void
-demo_start(void)
-{
-    int  attempt, rc, status;
-
-    for (attempt = 0; ; attempt++) {
-        demo_spawn();
-
-        /* the script runs make when the stand-in is not built yet */
-        rc = demo_wait_ready(harness_timeout_ms(120000), &status);
-        if (rc == 1) {
-            return;
-        }
-        ck_assert_msg(rc == 0, "no \"ready\" from %s; stdout:\n%s\n"
-                      "stderr:\n%s", DEMO_SCRIPT, demo.out, demo_stderr());
-
-        close(demo.out_fd);
-        demo.out_fd = -1;
-
-        ck_assert_msg(attempt < 2
-                      && (strstr(demo_stderr(), "is in use;") != NULL
-                          || strstr(demo_stderr(), "Address already in use")
-                             != NULL),
-                      "%s exited with status %d before \"ready\"; "
-                      "stderr:\n%s", DEMO_SCRIPT, status, demo_stderr());
-    }
-}
+static demo_t  demo = {
+    .script = DEMO_SCRIPT,
+    .nports = 3,
+    .port_env = { "GATEWAY_PORT", "IN_CSE_PORT", "STAND_IN_PORT" },
+};
 
 
 /* the temporary directory the demo names on stdout: dir/onem2m-cert-demo.* */
 static void
 demo_tmp_dir(char *path, size_t size)
 {
-    const char  *p, *end;
+    const char  *dir, *p, *end;
     size_t       len;
 
+    dir = demo_dir();
     len = strlen(dir);
     p = strstr(demo.out, dir);
     while (p != NULL && strncmp(p + len, "/onem2m-cert-demo.", 18) != 0) {
@@ -454,128 +187,17 @@ resp_header(const plain_resp *resp, const char *name)
 }
 
 
-/*
- * A header as the stand-in echoed it: "Name": "value" in its JSON
- * ("headers": {...}, repeated headers joined with ", "); NULL when absent.
- * The values here have no escapes.
- */
-static const char *
-echoed_header(const char *json, const char *name)
-{
-    static char   value[512];
-    char          key[128];
-    const char   *p, *end;
-
-    snprintf(key, sizeof(key), "\"%s\": \"", name);
-    p = strstr(json, "\"headers\": {");
-    ck_assert_msg(p != NULL, "not the stand-in's JSON: %s", json);
-    p = strstr(p, key);
-    if (p == NULL) {
-        return NULL;
-    }
-    p += strlen(key);
-    end = strchr(p, '"');
-    ck_assert_ptr_nonnull(end);
-    ck_assert_uint_lt((size_t) (end - p), sizeof(value));
-    memcpy(value, p, end - p);
-    value[end - p] = '\0';
-
-    return value;
-}
-
-
-/* nothing accepts on 127.0.0.1:port, and a server could listen there */
-static void
-assert_port_free(int port)
-{
-    struct sockaddr_in  sin;
-    int                 fd, one = 1;
-
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_msg(connect(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0
-                  && errno == ECONNREFUSED,
-                  "port %d still accepts", port);
-    close(fd);
-
-    /* like nginx: SO_REUSEADDR, TIME_WAIT of old connections is fine */
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-                                sizeof(one)), 0);
-    ck_assert_msg(bind(fd, (struct sockaddr *) &sin, sizeof(sin)) == 0
-                  && listen(fd, 1) == 0,
-                  "port %d not free: %s", port, strerror(errno));
-    close(fd);
-}
-
-
 static void
 setup(void)
 {
-    pid_t  pid;
-    int    fds[2];
-
-    signal(SIGPIPE, SIG_IGN);
-
-    demo.pid = -1;
-    demo.pgid = -1;
-    demo.out_fd = -1;
-
-    snprintf(dir, sizeof(dir), "/tmp/onem2m-test-cert-demo.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    /* nginx's workers (www-data under root) pass through to the prefixes */
-    ck_assert_int_eq(chmod(dir, 0755), 0);
-
-    ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
-    pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        close(fds[1]);
-        guardian(fds[0]);
-    }
-    close(fds[0]);
-    guard_fd = fds[1];
+    demo_setup(&demo, "cert-demo");
 }
 
 
 static void
 teardown(void)
 {
-    char  *argv[] = { "rm", "-rf", dir, NULL };
-    char  *out = NULL;
-    int    status;
-
-    if (demo.pid > 0) {
-        /* the script's TERM trap stops its servers */
-        kill(-demo.pid, SIGTERM);
-        if (demo_wait_exit(harness_timeout_ms(15000), &status) != 0) {
-            kill(-demo.pid, SIGKILL);
-            waitpid(demo.pid, &status, 0);
-            demo.pid = -1;
-        }
-    }
-    if (demo.out_fd >= 0) {
-        close(demo.out_fd);
-        demo.out_fd = -1;
-    }
-
-    /* the test passed: the guardian has nothing to do */
-    guard(0);
-    close(guard_fd);
-    guard_fd = -1;
-
-    if (getenv("ONEM2M_TEST_KEEP") != NULL) {
-        fprintf(stderr, "kept %s\n", dir);
-        return;
-    }
-    harness_run(argv, NULL, harness_timeout_ms(10000), &out);
-    free(out);
+    demo_teardown(&demo);
 }
 
 
@@ -593,7 +215,7 @@ START_TEST(demo_runs_and_stops)
     pid_t               pgid;
     int                 status, i;
 
-    demo_start();
+    demo_start(&demo);
     demo_tmp_dir(tmp, sizeof(tmp));
     ck_assert_int_eq(stat(tmp, &st), 0);
 
@@ -605,13 +227,13 @@ START_TEST(demo_runs_and_stops)
                   ENTITY_HDR ": /in-cse-2\r\n", &resp);
     ck_assert_msg(resp.status == 200, "status %d: %s%s", resp.status,
                   resp.head, resp.body);
-    v = echoed_header(resp.body, ENTITY_HDR);
+    v = demo_echoed_header(resp.body, ENTITY_HDR);
     ck_assert_msg(v != NULL, "no %s in %s", ENTITY_HDR, resp.body);
     ck_assert_str_eq(v, "/" GATEWAY_ID);
-    v = echoed_header(resp.body, CRED_HDR);
+    v = demo_echoed_header(resp.body, CRED_HDR);
     ck_assert_msg(v != NULL, "no %s in %s", CRED_HDR, resp.body);
     ck_assert_str_eq(v, "32-" GATEWAY_ID "." SP_DOMAIN);
-    v = echoed_header(resp.body, "X-M2M-Origin");
+    v = demo_echoed_header(resp.body, "X-M2M-Origin");
     ck_assert_ptr_nonnull(v);
     ck_assert_str_eq(v, "/" GATEWAY_ID);
 
@@ -660,7 +282,7 @@ START_TEST(demo_runs_and_stops)
     } else {
         ck_assert_int_eq(kill(pgid, SIGTERM), 0);
     }
-    ck_assert_msg(demo_wait_exit(harness_timeout_ms(20000), &status) == 0,
+    ck_assert_msg(demo_wait_exit(&demo, harness_timeout_ms(20000), &status) == 0,
                   "the demo still runs 20 s after %s; stderr:\n%s",
                   _i == 0 ? "SIGINT" : "SIGTERM", demo_stderr());
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -671,12 +293,12 @@ START_TEST(demo_runs_and_stops)
     ck_assert_msg(kill(-pgid, 0) != 0 && errno == ESRCH,
                   "processes of the demo's group still run");
     for (i = 0; i < 3; i++) {
-        assert_port_free(demo.port[i]);
+        demo_assert_port_free(demo.port[i]);
     }
     ck_assert_msg(stat(tmp, &st) != 0 && errno == ENOENT,
                   "%s still there", tmp);
 
-    d = opendir(dir);
+    d = opendir(demo_dir());
     ck_assert_ptr_nonnull(d);
     while ((e = readdir(d)) != NULL) {
         ck_assert_msg(strcmp(e->d_name, ".") == 0
