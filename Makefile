@@ -32,8 +32,10 @@ NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/confi
 
 TEST_SRCS  := $(sort $(wildcard tests/*.c tests/*/*.c))
 TEST_BIN   := $(BUILD)/tests/check_all
-BENCH_SRCS := $(sort $(wildcard bench/*.c))
+# psk_load is the load client of bench-tls, not a benchmark of its own
+BENCH_SRCS := $(filter-out bench/psk_load.c,$(sort $(wildcard bench/*.c)))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+PSK_LOAD   := $(BUILD)/bench/psk_load
 
 SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
@@ -95,7 +97,7 @@ $(NGX_MODULE): $(BUILD)/nginx/objs/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_H
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules >/dev/null
 	@touch $@
 
-tests: $(TEST_BIN) $(BENCH_BINS)
+tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
 # Every tests/**/*.c may define "Suite *NAME_suite(void)"; the runner gets the
 # list generated, so adding a suite never means editing the runner.
