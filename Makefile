@@ -5,6 +5,7 @@
 #   make run        start the door-lock gateway demo in the foreground
 #   make run-cert   start the MN-CSE <-> IN-CSE certificate SAE demo
 #   make bench      run the table benchmark (not part of make test)
+#   make bench-tls  handshake/request benchmark, writes bench/RESULTS.md
 #   make fuzz       fuzz the table parser and kpsa: URIs (clang, libFuzzer)
 #   make install    install the provider into OpenSSL's modules directory
 
@@ -41,8 +42,8 @@ SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module tests test run run-cert bench install clean \
-        valgrind fuzz
+.PHONY: all deps provider module tests test run run-cert bench bench-tls \
+        install clean valgrind fuzz
 
 all: deps provider module tests
 
@@ -132,6 +133,47 @@ valgrind: all
 
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# TLS handshake and request benchmark (docs/benchmarks.md): nginx + module,
+# the ceiling module, stunnel4, openssl s_server and an ECDSA certificate
+# nginx, all on loopback; writes bench/RESULTS.md.  Another nginx build:
+#   make bench-tls NGINX=/path/sbin/nginx NGINX_MODULE=/path/module.so \
+#                  CEILING_NGX_SRC=/path/to/its/nginx/sources
+# (or CEILING_MODULE=/path/prebuilt.so).  Durations and sizes: BENCH_TIME,
+# BENCH_ROUNDS, BENCH_PROCS, BENCH_ENTRIES, ... (bench/bench-tls --help).
+# The ceiling is configured like build/nginx: a copy of the same sources
+# with the same flags (Debian's conf_flags, or --with-compat for others).
+NGINX          ?= $(NGX_BIN)
+CEILING_NGX_SRC ?= $(NGX_SRC)
+CEILING_DIR    := $(BUILD)/bench/nginx
+CEILING_SO     := $(CEILING_DIR)/objs/ngx_http_bench_psk_ceiling_module.so
+
+$(CEILING_DIR)/objs/Makefile: bench/ceiling/config
+	@rm -rf $(CEILING_DIR) && mkdir -p $(CEILING_DIR)
+	cp -a $(CEILING_NGX_SRC)/. $(CEILING_DIR)/
+	cd $(CEILING_DIR) && \
+	    if [ -f conf_flags ]; then . ./conf_flags; \
+	    else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module); fi; \
+	    cfg=./configure; [ -x $$cfg ] || cfg=./auto/configure; \
+	    $$cfg "$${NGX_CONF_FLAGS[@]}" $(CEILING_CONF_ARGS) \
+	        --add-dynamic-module=$(CURDIR)/bench/ceiling >configure.log 2>&1 \
+	    || { tail -30 configure.log; exit 1; }
+
+$(CEILING_SO): $(CEILING_DIR)/objs/Makefile $(wildcard bench/ceiling/*.c)
+	$(MAKE) -C $(CEILING_DIR) -f objs/Makefile modules >/dev/null
+	@touch $@
+
+# what the run needs; a module or ceiling given on the command line is used
+# as it is
+BENCH_TLS_DEPS := provider $(PSK_LOAD) $(BUILD)/tools/cse-stand-in \
+    $(if $(filter undefined,$(origin NGINX_MODULE)),module) \
+    $(if $(filter undefined,$(origin CEILING_MODULE)),$(CEILING_SO))
+
+bench-tls: $(BENCH_TLS_DEPS)
+	BUILD='$(abspath $(BUILD))' NGINX='$(NGINX)' \
+	NGINX_MODULE='$(abspath $(or $(NGINX_MODULE),$(NGX_MODULE)))' \
+	CEILING_MODULE='$(abspath $(or $(CEILING_MODULE),$(CEILING_SO)))' \
+	    bench/bench-tls
 
 # libFuzzer target of the table parser and kpsa: URIs; needs clang, which
 # nothing else does.  FUZZ_TIME seconds on one core; the corpus grows in
