@@ -170,6 +170,7 @@ BENCH_TLS_DEPS := provider $(PSK_LOAD) $(BUILD)/tools/cse-stand-in \
     $(if $(filter undefined,$(origin CEILING_MODULE)),$(CEILING_SO))
 
 bench-tls: $(BENCH_TLS_DEPS)
+	@$(MAKE) --no-print-directory deps APT_PKGS="$(APT_PKGS) stunnel4"
 	BUILD='$(abspath $(BUILD))' NGINX='$(NGINX)' \
 	NGINX_MODULE='$(abspath $(or $(NGINX_MODULE),$(NGX_MODULE)))' \
 	CEILING_MODULE='$(abspath $(or $(CEILING_MODULE),$(CEILING_SO)))' \

@@ -335,6 +335,18 @@ hist_add(uint32_t *hist, double seconds)
     hist[us < 0 ? 0 : us >= HIST_US ? HIST_US - 1 : us]++;
 }
 
+/* an operation started at t_start and done now counts if in the window */
+static void
+record(uint64_t *count, uint32_t *hist, double t_start)
+{
+    double  t_done = now();
+
+    if (t_done >= shm->t0 && (shm->t1 == 0 || t_done < shm->t1)) {
+        (*count)++;
+        hist_add(hist, t_done - t_start);
+    }
+}
+
 static int
 tcp_connect(void)
 {
@@ -449,7 +461,7 @@ one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
 {
     SSL     *ssl;
     char     entity[64], req[512];
-    double   t_start, t_done, t0, t1;
+    double   t_start;
     int      fd, r, status, closed = 0, len;
 
     cred_identity(identity, cur_identity, sizeof(cur_identity));
@@ -483,13 +495,7 @@ one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
         goto done;
     }
 
-    t_done = now();
-    t0 = shm->t0;
-    t1 = shm->t1;
-    if (t_done >= t0 && (t1 == 0 || t_done < t1)) {
-        st->handshakes++;
-        hist_add(st->hs_hist, t_done - t_start);
-    }
+    record(&st->handshakes, st->hs_hist, t_start);
     /* a TLS 1.3 external PSK handshake counts as "reused" in OpenSSL */
     if (SSL_session_reused(ssl) && opt.mode != MODE_TLS13
         && opt.mode != MODE_TLS13_KE)
@@ -534,13 +540,7 @@ one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
             }
             goto done;
         }
-        t_done = now();
-        t0 = shm->t0;
-        t1 = shm->t1;
-        if (t_done >= t0 && (t1 == 0 || t_done < t1)) {
-            st->requests++;
-            hist_add(st->req_hist, t_done - t_start);
-        }
+        record(&st->requests, st->req_hist, t_start);
     }
 
     if (opt.requests > 0 && !closed) {
