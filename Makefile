@@ -163,10 +163,10 @@ $(CEILING_SO): $(CEILING_DIR)/objs/Makefile $(wildcard bench/ceiling/*.c)
 	$(MAKE) -C $(CEILING_DIR) -f objs/Makefile modules >/dev/null
 	@touch $@
 
-# what the run needs; a module or ceiling given on the command line is used
-# as it is
+# what the run needs; a module or ceiling given on the command line (also as
+# NGX_BIN=/NGX_MODULE=) is used as it is
 BENCH_TLS_DEPS := provider $(PSK_LOAD) $(BUILD)/tools/cse-stand-in \
-    $(if $(filter undefined,$(origin NGINX_MODULE)),module) \
+    $(if $(filter undefined,$(origin NGINX_MODULE)),$(if $(filter file,$(origin NGX_MODULE)),module)) \
     $(if $(filter undefined,$(origin CEILING_MODULE)),$(CEILING_SO))
 
 bench-tls: $(BENCH_TLS_DEPS)
