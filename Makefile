@@ -7,6 +7,7 @@
 #   make bench      run the table benchmark (not part of make test)
 #   make compat     build nginx 1.26/1.30/1.31 and OpenSSL 3.5 from ../shared/src
 #                   and run every Check suite on each (tools/compat.mk)
+#   make bench-tls  handshake/request benchmark, writes bench/RESULTS.md
 #   make fuzz       fuzz the table parser, kpsa: URIs and the oneM2M ID
 #                   grammar (clang, libFuzzer)
 #   make install    install the provider, the module and its load snippet
@@ -52,18 +53,21 @@ NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/confi
 
 TEST_SRCS  := $(sort $(wildcard tests/*.c tests/*/*.c))
 TEST_BIN   := $(BUILD)/tests/check_all
-BENCH_SRCS := $(sort $(wildcard bench/*.c))
+# psk_load is the load client of bench-tls, not a benchmark of its own
+BENCH_SRCS := $(filter-out bench/psk_load.c,$(sort $(wildcard bench/*.c)))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 KPSA_SRCS  := $(sort $(wildcard tools/onem2m-kpsa/*.c))
 KPSA_BIN   := $(BUILD)/tools/onem2m-kpsa
+PSK_LOAD   := $(BUILD)/bench/psk_load
 
 SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module kpsa tests test run run-cert bench install \
-        clean valgrind fuzz provider-files install-provider install-module \
-        install-strip uninstall uninstall-provider uninstall-module deb-test
+.PHONY: all deps provider module kpsa tests test run run-cert bench bench-tls \
+        install clean valgrind fuzz provider-files install-provider \
+        install-module install-strip uninstall uninstall-provider \
+        uninstall-module deb-test
 
 all: deps provider module kpsa tests
 
@@ -133,7 +137,7 @@ $(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) pro
 	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
 	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) -lcrypto
 
-tests: $(TEST_BIN) $(BENCH_BINS)
+tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
 # Every tests/**/*.c may define "Suite *NAME_suite(void)"; the runner gets the
 # list generated, so adding a suite never means editing the runner.
@@ -168,6 +172,48 @@ valgrind: all
 
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# TLS handshake and request benchmark (docs/benchmarks.md): nginx + module,
+# the ceiling module, stunnel4, openssl s_server and an ECDSA certificate
+# nginx, all on loopback; writes bench/RESULTS.md.  Another nginx build:
+#   make bench-tls NGINX=/path/sbin/nginx NGINX_MODULE=/path/module.so \
+#                  CEILING_NGX_SRC=/path/to/its/nginx/sources
+# (or CEILING_MODULE=/path/prebuilt.so).  Durations and sizes: BENCH_TIME,
+# BENCH_ROUNDS, BENCH_PROCS, BENCH_ENTRIES, ... (bench/bench-tls --help).
+# The ceiling is configured like build/nginx: a copy of the same sources
+# with the same flags (Debian's conf_flags, or --with-compat for others).
+NGINX          ?= $(NGX_BIN)
+CEILING_NGX_SRC ?= $(NGX_SRC)
+CEILING_DIR    := $(BUILD)/bench/nginx
+CEILING_SO     := $(CEILING_DIR)/objs/ngx_http_bench_psk_ceiling_module.so
+
+$(CEILING_DIR)/objs/Makefile: bench/ceiling/config
+	@rm -rf $(CEILING_DIR) && mkdir -p $(CEILING_DIR)
+	cp -a $(CEILING_NGX_SRC)/. $(CEILING_DIR)/
+	cd $(CEILING_DIR) && \
+	    if [ -f conf_flags ]; then . ./conf_flags; \
+	    else NGX_CONF_FLAGS=(--with-compat --with-http_ssl_module); fi; \
+	    cfg=./configure; [ -x $$cfg ] || cfg=./auto/configure; \
+	    $$cfg "$${NGX_CONF_FLAGS[@]}" $(CEILING_CONF_ARGS) \
+	        --add-dynamic-module=$(CURDIR)/bench/ceiling >configure.log 2>&1 \
+	    || { tail -30 configure.log; exit 1; }
+
+$(CEILING_SO): $(CEILING_DIR)/objs/Makefile $(wildcard bench/ceiling/*.c)
+	$(MAKE) -C $(CEILING_DIR) -f objs/Makefile modules >/dev/null
+	@touch $@
+
+# what the run needs; a module or ceiling given on the command line (also as
+# NGX_BIN=/NGX_MODULE=) is used as it is
+BENCH_TLS_DEPS := provider $(PSK_LOAD) $(BUILD)/tools/cse-stand-in \
+    $(if $(filter undefined,$(origin NGINX_MODULE)),$(if $(filter file,$(origin NGX_MODULE)),module)) \
+    $(if $(filter undefined,$(origin CEILING_MODULE)),$(CEILING_SO))
+
+bench-tls: $(BENCH_TLS_DEPS)
+	@$(MAKE) --no-print-directory deps APT_PKGS="$(APT_PKGS) stunnel4"
+	BUILD='$(abspath $(BUILD))' NGINX='$(NGINX)' \
+	NGINX_MODULE='$(abspath $(or $(NGINX_MODULE),$(NGX_MODULE)))' \
+	CEILING_MODULE='$(abspath $(or $(CEILING_MODULE),$(CEILING_SO)))' \
+	    bench/bench-tls
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
 # oneM2M identifier grammar (fuzz_id); they need clang, which nothing else

@@ -1,0 +1,947 @@
+/*
+ * psk_load: the TLS load client of "make bench-tls" (not a test).
+ *
+ * N processes open connections for T seconds, each with a full handshake
+ * (no session cache, no tickets asked for: never a resumption), then K
+ * HTTP/1.1 requests on the connection (the last one "Connection: close"),
+ * and report handshakes/s, p50/p99 latencies, failures and the CPU the
+ * server's processes used in the measured window (from /proc).
+ *
+ * Credentials are generated, not read: identity i of a table of E entries
+ * is the KpsaID "bench<i>@bench.example" of the AE "Cbench<i>", with a
+ * 16-byte key of printable characters (stunnel takes PSKsecrets keys as
+ * text and refuses shorter ones).  The same generator writes the tables the
+ * servers load, so the client needs none in memory; each connection picks
+ * a random identity, spread over the whole table.
+ *
+ *   psk_load run [options]              the load (see usage())
+ *   psk_load table E kpsa|stunnel FILE  write a table of E credentials
+ *   psk_load key I                      the key of identity I, in hex
+ *   psk_load identity I                 the KpsaID of identity I
+ *   psk_load free-port                  an unused TCP port on 127.0.0.1
+ *
+ * Output of "run": one line of key=value pairs (bench/bench-tls parses it).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#define MAX_PROCS     64
+#define MAX_PIDS      16
+#define HIST_US       200000            /* latencies above 200 ms: last bin */
+#define MAX_REPORTED  3                 /* failure reasons printed per proc */
+
+typedef enum {
+    MODE_TLS12,          /* TLS 1.2 PSK-AES128-CBC-SHA256 (TS-0003) */
+    MODE_TLS13,          /* TLS 1.3 external PSK, psk_dhe_ke (P-256) */
+    MODE_TLS13_KE,       /* TLS 1.3 external PSK, psk_ke (no ECDHE) */
+    MODE_CERT12,         /* TLS 1.2 ECDHE-ECDSA-AES128-GCM-SHA256 */
+    MODE_CERT13          /* TLS 1.3 certificate, ECDHE P-256 */
+} mode_t_;
+
+typedef struct {
+    const char  *name;
+    mode_t_      mode;
+} mode_name_t;
+
+static const mode_name_t  modes[] = {
+    { "tls12", MODE_TLS12 },
+    { "tls13", MODE_TLS13 },
+    { "tls13-ke", MODE_TLS13_KE },
+    { "cert12", MODE_CERT12 },
+    { "cert13", MODE_CERT13 },
+    { NULL, 0 }
+};
+
+/* what every process counts, in shared memory */
+typedef struct {
+    uint64_t  handshakes;       /* completed in the measured window */
+    uint64_t  requests;         /* answered 200 in the window */
+    uint64_t  hs_failures;      /* whole run */
+    uint64_t  req_failures;     /* whole run */
+    uint64_t  resumed;          /* must stay 0 */
+    int       kex_group;        /* of the last handshake (0: none, psk_ke) */
+    char      cipher[64];
+    uint32_t  hs_hist[HIST_US];
+    uint32_t  req_hist[HIST_US];
+} proc_stats_t;
+
+typedef struct {
+    volatile int     stop;
+    volatile double  t0, t1;    /* the measured window, CLOCK_MONOTONIC */
+    proc_stats_t     procs[];
+} shared_t;
+
+typedef struct {
+    const char  *host;
+    int          port;
+    mode_t_      mode;
+    int          procs;
+    double       seconds;
+    double       warmup;
+    int          requests;      /* per connection (0: handshake only) */
+    unsigned     entries;       /* identities 0 .. entries-1 */
+    unsigned     first;         /* or one identity only: first, entries 1 */
+    int          origin;        /* send X-M2M-Origin: <entity> */
+    const char  *path;
+    const char  *sni;
+    pid_t        front[MAX_PIDS];
+    int          nfront;
+    pid_t        back[MAX_PIDS];
+    int          nback;
+} options_t;
+
+static options_t              opt;
+static shared_t              *shm;
+static volatile sig_atomic_t  got_signal;
+
+/* the current connection's credential, for the PSK callbacks */
+static char           cur_identity[64];
+static unsigned char  cur_key[16];
+
+
+/* the credential generator: shared by "run" and "table" */
+
+static uint64_t
+splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static void
+cred_identity(unsigned i, char *buf, size_t size)
+{
+    snprintf(buf, size, "bench%07u@bench.example", i);
+}
+
+static void
+cred_entity(unsigned i, char *buf, size_t size)
+{
+    snprintf(buf, size, "Cbench%07u", i);
+}
+
+/* 16 printable bytes: the hex digits of a 64-bit hash of i */
+static void
+cred_key(unsigned i, unsigned char key[16])
+{
+    char  text[17];
+
+    snprintf(text, sizeof(text), "%016" PRIx64, splitmix64(i));
+    memcpy(key, text, 16);
+}
+
+
+static double
+now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+on_signal(int sig)
+{
+    got_signal = 1;
+}
+
+
+/* CPU seconds of a process, its threads, its reaped and live children */
+
+static double
+proc_cpu(pid_t pid, int children)
+{
+    FILE               *f;
+    char                path[64], buf[1024], *p;
+    unsigned long long  ut, st;
+    long long           cut, cst;
+    double              sum = 0;
+    int                 c;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+    p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+    fclose(f);
+    /* after "pid (comm)": state, then fields 4..; utime is field 14 */
+    if (p == NULL
+        || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                  "%llu %llu %lld %lld", &ut, &st, &cut, &cst) != 4)
+    {
+        return 0;
+    }
+    sum = (double) (ut + st + cut + cst) / sysconf(_SC_CLK_TCK);
+
+    if (!children) {
+        return sum;
+    }
+
+    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) pid,
+             (int) pid);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return sum;
+    }
+    while (fscanf(f, "%d", &c) == 1) {
+        sum += proc_cpu((pid_t) c, 0);
+    }
+    fclose(f);
+
+    return sum;
+}
+
+static double
+pids_cpu(const pid_t *pids, int n)
+{
+    double  sum = 0;
+    int     i;
+
+    for (i = 0; i < n; i++) {
+        sum += proc_cpu(pids[i], 1);
+    }
+    return sum;
+}
+
+
+/* PSK callbacks of the client */
+
+static unsigned int
+psk12_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_id,
+    unsigned char *psk, unsigned int max_psk)
+{
+    if (strlen(cur_identity) + 1 > max_id || sizeof(cur_key) > max_psk) {
+        return 0;
+    }
+    strcpy(identity, cur_identity);
+    memcpy(psk, cur_key, sizeof(cur_key));
+    return sizeof(cur_key);
+}
+
+static int
+psk13_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen,
+    SSL_SESSION **sess)
+{
+    static const unsigned char  aes128gcmsha256[] = { 0x13, 0x01 };
+    const SSL_CIPHER           *cipher;
+    SSL_SESSION                *s;
+
+    cipher = SSL_CIPHER_find(ssl, aes128gcmsha256);
+    if (md != NULL && md != SSL_CIPHER_get_handshake_digest(cipher)) {
+        *sess = NULL;
+        return 1;
+    }
+
+    s = SSL_SESSION_new();
+    if (s == NULL
+        || !SSL_SESSION_set1_master_key(s, cur_key, sizeof(cur_key))
+        || !SSL_SESSION_set_cipher(s, cipher)
+        || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION))
+    {
+        SSL_SESSION_free(s);
+        return 0;
+    }
+
+    *sess = s;
+    *id = (const unsigned char *) cur_identity;
+    *idlen = strlen(cur_identity);
+    return 1;
+}
+
+static SSL_CTX *
+client_ctx(void)
+{
+    SSL_CTX  *ctx;
+    int       v13, ok;
+
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    v13 = opt.mode == MODE_TLS13 || opt.mode == MODE_TLS13_KE
+          || opt.mode == MODE_CERT13;
+    SSL_CTX_set_min_proto_version(ctx, v13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx, v13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+
+    switch (opt.mode) {
+    case MODE_TLS12:
+        ok = SSL_CTX_set_cipher_list(ctx, "PSK-AES128-CBC-SHA256");
+        SSL_CTX_set_psk_client_callback(ctx, psk12_cb);
+        break;
+    case MODE_TLS13:
+        ok = SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256")
+             && SSL_CTX_set1_groups_list(ctx, "P-256");
+        SSL_CTX_set_psk_use_session_callback(ctx, psk13_cb);
+        break;
+    case MODE_TLS13_KE:
+        /* the servers have P-256 only: no common group, so psk_ke */
+        ok = SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256")
+             && SSL_CTX_set1_groups_list(ctx, "X25519");
+        SSL_CTX_set_options(ctx, SSL_OP_ALLOW_NO_DHE_KEX);
+        SSL_CTX_set_psk_use_session_callback(ctx, psk13_cb);
+        break;
+    case MODE_CERT12:
+        ok = SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256")
+             && SSL_CTX_set1_groups_list(ctx, "P-256");
+        break;
+    default: /* MODE_CERT13 */
+        ok = SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256")
+             && SSL_CTX_set1_groups_list(ctx, "P-256");
+        break;
+    }
+
+    if (!ok) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+
+/* one connection */
+
+static void
+hist_add(uint32_t *hist, double seconds)
+{
+    long  us = (long) (seconds * 1e6 + 0.5);
+
+    hist[us < 0 ? 0 : us >= HIST_US ? HIST_US - 1 : us]++;
+}
+
+/* an operation started at t_start and done now counts if in the window */
+static void
+record(uint64_t *count, uint32_t *hist, double t_start)
+{
+    double  t_done = now();
+
+    if (t_done >= shm->t0 && (shm->t1 == 0 || t_done < shm->t1)) {
+        (*count)++;
+        hist_add(hist, t_done - t_start);
+    }
+}
+
+static int
+tcp_connect(void)
+{
+    struct sockaddr_in  sin;
+    struct timeval      tv = { 5, 0 };
+    int                 fd, one = 1;
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short) opt.port);
+    if (inet_pton(AF_INET, opt.host, &sin.sin_addr) != 1) {
+        return -1;
+    }
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    /* a stalled server fails the connection instead of hanging the run */
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/*
+ * One response: status line, headers, then Content-Length bytes, or up to
+ * the end of the connection without one.  Returns the status, -1 on error.
+ */
+static int
+read_response(SSL *ssl, int *closed)
+{
+    char    buf[16384], *end, *cl;
+    size_t  have = 0, head, want = 0;
+    int     n, status, has_len = 0;
+
+    *closed = 0;
+
+    for ( ;; ) {
+        n = SSL_read(ssl, buf + have, (int) (sizeof(buf) - 1 - have));
+        if (n <= 0) {
+            return -1;
+        }
+        have += (size_t) n;
+        buf[have] = '\0';
+        end = strstr(buf, "\r\n\r\n");
+        if (end != NULL) {
+            break;
+        }
+        if (have == sizeof(buf) - 1) {
+            return -1;
+        }
+    }
+
+    head = (size_t) (end + 4 - buf);
+    *end = '\0';
+
+    if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1) {
+        return -1;
+    }
+
+    for (cl = strstr(buf, "\r\n"); cl != NULL; cl = strstr(cl + 2, "\r\n")) {
+        if (strncasecmp(cl + 2, "Content-Length:", 15) == 0) {
+            want = strtoul(cl + 17, NULL, 10);
+            has_len = 1;
+        }
+    }
+
+    if (has_len) {
+        have -= head;
+        while (have < want) {
+            n = SSL_read(ssl, buf, (int) sizeof(buf));
+            if (n <= 0) {
+                return -1;
+            }
+            have += (size_t) n;
+        }
+        return have == want ? status : -1;
+    }
+
+    /* no length: the body ends with the connection */
+    while ((n = SSL_read(ssl, buf, (int) sizeof(buf))) > 0) {
+        /* void */
+    }
+    *closed = 1;
+
+    return status;
+}
+
+static void
+report_failure(proc_stats_t *st, const char *what)
+{
+    unsigned long  e = ERR_peek_last_error();
+    char           reason[256];
+
+    if (st->hs_failures + st->req_failures <= MAX_REPORTED) {
+        ERR_error_string_n(e, reason, sizeof(reason));
+        fprintf(stderr, "psk_load: %s:%d %s (identity %s): %s%s%s\n",
+                opt.host, opt.port, what, cur_identity,
+                errno ? strerror(errno) : "", e ? " " : "", e ? reason : "");
+    }
+    ERR_clear_error();
+}
+
+static void
+one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
+    unsigned *serial)
+{
+    SSL     *ssl;
+    char     entity[64], req[512];
+    double   t_start;
+    int      fd, r, status, closed = 0, len;
+
+    cred_identity(identity, cur_identity, sizeof(cur_identity));
+    cred_entity(identity, entity, sizeof(entity));
+    cred_key(identity, cur_key);
+
+    errno = 0;
+    t_start = now();
+    fd = tcp_connect();
+    if (fd < 0) {
+        st->hs_failures++;
+        report_failure(st, "connect");
+        return;
+    }
+
+    ssl = SSL_new(ctx);
+    if (ssl == NULL) {
+        close(fd);
+        st->hs_failures++;
+        report_failure(st, "SSL_new");
+        return;
+    }
+    SSL_set_fd(ssl, fd);
+    if (opt.sni != NULL) {
+        SSL_set_tlsext_host_name(ssl, opt.sni);
+    }
+
+    if (SSL_connect(ssl) != 1) {
+        st->hs_failures++;
+        report_failure(st, "handshake");
+        goto done;
+    }
+
+    record(&st->handshakes, st->hs_hist, t_start);
+    /* a TLS 1.3 external PSK handshake counts as "reused" in OpenSSL */
+    if (SSL_session_reused(ssl) && opt.mode != MODE_TLS13
+        && opt.mode != MODE_TLS13_KE)
+    {
+        st->resumed++;
+    }
+    st->kex_group = SSL_get_negotiated_group(ssl);
+    snprintf(st->cipher, sizeof(st->cipher), "%s", SSL_get_cipher_name(ssl));
+
+    for (r = 0; r < opt.requests && !closed; r++) {
+        len = snprintf(req, sizeof(req),
+                       "GET %s HTTP/1.1\r\n"
+                       "Host: bench\r\n"
+                       "%s%s%s"
+                       "X-M2M-RI: r%u\r\n"
+                       "%s"
+                       "\r\n",
+                       opt.path,
+                       opt.origin ? "X-M2M-Origin: " : "",
+                       opt.origin ? entity : "",
+                       opt.origin ? "\r\n" : "",
+                       (*serial)++,
+                       r == opt.requests - 1 ? "Connection: close\r\n" : "");
+
+        t_start = now();
+        errno = 0;
+        if (SSL_write(ssl, req, len) != len) {
+            st->req_failures++;
+            report_failure(st, "request");
+            goto done;
+        }
+        status = read_response(ssl, &closed);
+        if (status != 200) {
+            st->req_failures++;
+            if (status > 0) {
+                errno = 0;
+                ERR_clear_error();
+                snprintf(req, sizeof(req), "HTTP status %d", status);
+                report_failure(st, req);
+            } else {
+                report_failure(st, "response");
+            }
+            goto done;
+        }
+        record(&st->requests, st->req_hist, t_start);
+    }
+
+    if (opt.requests > 0 && !closed) {
+        /* "Connection: close": the server closes first (no TIME_WAIT here) */
+        char  drain[4096];
+
+        while (SSL_read(ssl, drain, sizeof(drain)) > 0) {
+            /* void */
+        }
+    } else if (opt.requests == 0) {
+        SSL_shutdown(ssl);
+    }
+
+done:
+
+    SSL_free(ssl);
+    close(fd);
+    ERR_clear_error();
+}
+
+static void
+child(int index)
+{
+    proc_stats_t  *st = &shm->procs[index];
+    SSL_CTX       *ctx;
+    uint64_t       rnd;
+    unsigned       serial = 0;
+    sigset_t       set;
+
+    /* the parent decides when to stop: no signal interrupts a connection */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+
+    ctx = client_ctx();
+    if (ctx == NULL) {
+        fprintf(stderr, "psk_load: cannot set up the client context\n");
+        ERR_print_errors_fp(stderr);
+        _exit(1);
+    }
+
+    rnd = splitmix64((uint64_t) getpid() * 1000003u + (uint64_t) index);
+
+    while (!shm->stop) {
+        rnd = splitmix64(rnd);
+        one_connection(ctx, st,
+                       opt.first + (unsigned) (rnd % opt.entries), &serial);
+    }
+
+    SSL_CTX_free(ctx);
+    _exit(0);
+}
+
+
+/* percentiles of the merged histograms */
+
+static double
+percentile(const uint64_t *hist, uint64_t total, double p)
+{
+    uint64_t  want, seen = 0;
+    long      i;
+
+    if (total == 0) {
+        return 0;
+    }
+    want = (uint64_t) (p * (double) total);
+    if (want >= total) {
+        want = total - 1;
+    }
+    for (i = 0; i < HIST_US; i++) {
+        seen += hist[i];
+        if (seen > want) {
+            return (double) i;
+        }
+    }
+    return HIST_US;
+}
+
+static void
+sleep_until(double t)
+{
+    double           d;
+    struct timespec  ts;
+
+    while (!got_signal && (d = t - now()) > 0) {
+        if (d > 0.05) {
+            d = 0.05;
+        }
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long) (d * 1e9);
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int
+run(void)
+{
+    static uint64_t   hs_hist[HIST_US], req_hist[HIST_US];
+    struct sigaction  sa;
+    proc_stats_t     *st;
+    uint64_t          hs = 0, reqs = 0, hs_fail = 0, req_fail = 0, resumed = 0;
+    double            start, cpu_f0, cpu_f1, cpu_b0, cpu_b1, elapsed;
+    size_t            size;
+    pid_t             pids[MAX_PROCS];
+    int               i, j, status, bad = 0;
+    long              gi;
+
+    size = sizeof(shared_t) + (size_t) opt.procs * sizeof(proc_stats_t);
+    shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+               -1, 0);
+    if (shm == MAP_FAILED) {
+        perror("psk_load: mmap");
+        return 1;
+    }
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    start = now();
+    shm->t0 = start + opt.warmup;
+    shm->t1 = 0;
+
+    for (i = 0; i < opt.procs; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0) {
+            child(i);
+        }
+        if (pids[i] < 0) {
+            perror("psk_load: fork");
+            shm->stop = 1;
+            opt.procs = i;
+            break;
+        }
+    }
+
+    sleep_until(shm->t0);
+    cpu_f0 = pids_cpu(opt.front, opt.nfront);
+    cpu_b0 = pids_cpu(opt.back, opt.nback);
+    shm->t0 = now();
+
+    sleep_until(shm->t0 + opt.seconds);
+    shm->t1 = now();
+    cpu_f1 = pids_cpu(opt.front, opt.nfront);
+    cpu_b1 = pids_cpu(opt.back, opt.nback);
+    shm->stop = 1;
+
+    elapsed = shm->t1 - shm->t0;
+
+    for (i = 0; i < opt.procs; i++) {
+        if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status)
+            || WEXITSTATUS(status) != 0)
+        {
+            bad = 1;
+        }
+    }
+
+    for (i = 0; i < opt.procs; i++) {
+        st = &shm->procs[i];
+        hs += st->handshakes;
+        reqs += st->requests;
+        hs_fail += st->hs_failures;
+        req_fail += st->req_failures;
+        resumed += st->resumed;
+        for (gi = 0; gi < HIST_US; gi++) {
+            hs_hist[gi] += st->hs_hist[gi];
+            req_hist[gi] += st->req_hist[gi];
+        }
+    }
+
+    j = 0;
+    for (i = 0; modes[i].name != NULL; i++) {
+        if (modes[i].mode == opt.mode) {
+            j = i;
+        }
+    }
+
+    printf("mode=%s procs=%d requests_per_conn=%d entries=%u seconds=%.3f "
+           "handshakes=%" PRIu64 " hs_per_s=%.1f hs_p50_us=%.0f "
+           "hs_p99_us=%.0f requests=%" PRIu64 " req_per_s=%.1f "
+           "req_p50_us=%.0f req_p99_us=%.0f hs_failures=%" PRIu64 " "
+           "req_failures=%" PRIu64 " resumed=%" PRIu64 " "
+           "cpu_front_s=%.3f cpu_back_s=%.3f cipher=%s kex_group=%s\n",
+           modes[j].name, opt.procs, opt.requests, opt.entries, elapsed,
+           hs, hs / elapsed, percentile(hs_hist, hs, 0.50),
+           percentile(hs_hist, hs, 0.99), reqs, reqs / elapsed,
+           percentile(req_hist, reqs, 0.50), percentile(req_hist, reqs, 0.99),
+           hs_fail, req_fail, resumed, cpu_f1 - cpu_f0, cpu_b1 - cpu_b0,
+           opt.procs && shm->procs[0].cipher[0] ? shm->procs[0].cipher : "-",
+           opt.procs && shm->procs[0].kex_group
+               ? OBJ_nid2sn(shm->procs[0].kex_group & ~TLSEXT_nid_unknown)
+               : "none");
+
+    return bad || resumed ? 1 : 0;
+}
+
+
+/* the other commands */
+
+static int
+write_table(unsigned entries, const char *format, const char *file)
+{
+    FILE           *f;
+    char            id[64], entity[64];
+    unsigned char   key[16];
+    unsigned        i;
+    int             k, stunnel;
+
+    stunnel = strcmp(format, "stunnel") == 0;
+    if (!stunnel && strcmp(format, "kpsa") != 0) {
+        fprintf(stderr, "psk_load: table format is kpsa or stunnel\n");
+        return 2;
+    }
+
+    f = fopen(file, "w");
+    if (f == NULL) {
+        perror(file);
+        return 1;
+    }
+    fchmod(fileno(f), 0600);
+
+    if (!stunnel) {
+        fprintf(f, "# psk_load table %u kpsa: generated bench credentials\n",
+                entries);
+    }
+
+    for (i = 0; i < entries; i++) {
+        cred_identity(i, id, sizeof(id));
+        cred_entity(i, entity, sizeof(entity));
+        cred_key(i, key);
+        /* stunnel decodes a key of hex digits: hex in both formats */
+        if (stunnel) {
+            fprintf(f, "%s:", id);
+        } else {
+            fprintf(f, "%s ", entity);
+        }
+        for (k = 0; k < 16; k++) {
+            fprintf(f, "%02x", key[k]);
+        }
+        if (stunnel) {
+            fprintf(f, "\n");
+        } else {
+            fprintf(f, " %s\n", id);
+        }
+    }
+
+    OPENSSL_cleanse(key, sizeof(key));
+    if (fclose(f) != 0) {
+        perror(file);
+        return 1;
+    }
+    return 0;
+}
+
+static int
+free_port(void)
+{
+    struct sockaddr_in  sin;
+    socklen_t           len = sizeof(sin);
+    int                 fd;
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *) &sin, sizeof(sin)) != 0
+        || getsockname(fd, (struct sockaddr *) &sin, &len) != 0)
+    {
+        perror("psk_load: free-port");
+        return 1;
+    }
+    printf("%u\n", (unsigned) ntohs(sin.sin_port));
+    close(fd);
+    return 0;
+}
+
+static void
+usage(void)
+{
+    fprintf(stderr,
+        "usage: psk_load run -p PORT [-h HOST] [-m MODE] [-n PROCS] "
+        "[-t SECONDS]\n"
+        "                [-w WARMUP] [-k REQUESTS] [-e ENTRIES | -i INDEX] "
+        "[-o] [-u PATH]\n"
+        "                [-s SNI] [-c PID]... [-b PID]...\n"
+        "  MODE      tls12 (PSK-AES128-CBC-SHA256), tls13 (psk_dhe_ke), "
+        "tls13-ke (psk_ke),\n"
+        "            cert12, cert13 (ECDHE-ECDSA P-256)     default tls12\n"
+        "  -k N      requests per connection, the last with Connection: "
+        "close (default 1;\n"
+        "            0: handshake only)\n"
+        "  -e E      identities 0..E-1, one at random per connection "
+        "(default 2)\n"
+        "  -i I      identity I only\n"
+        "  -o        send X-M2M-Origin: <the identity's AE-ID>\n"
+        "  -c, -b    the server's (front) and backend processes whose CPU "
+        "is measured;\n"
+        "            children included (nginx workers)\n"
+        "       psk_load table ENTRIES kpsa|stunnel FILE\n"
+        "       psk_load key INDEX | identity INDEX | free-port\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    unsigned char  key[16];
+    char           id[64];
+    int            c, i;
+
+    if (argc >= 2 && strcmp(argv[1], "table") == 0 && argc == 5) {
+        return write_table((unsigned) strtoul(argv[2], NULL, 10), argv[3],
+                           argv[4]);
+    }
+    if (argc == 3 && strcmp(argv[1], "key") == 0) {
+        cred_key((unsigned) strtoul(argv[2], NULL, 10), key);
+        for (i = 0; i < 16; i++) {
+            printf("%02x", key[i]);
+        }
+        printf("\n");
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "identity") == 0) {
+        cred_identity((unsigned) strtoul(argv[2], NULL, 10), id, sizeof(id));
+        printf("%s\n", id);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[1], "free-port") == 0) {
+        return free_port();
+    }
+    if (argc < 2 || strcmp(argv[1], "run") != 0) {
+        usage();
+        return 2;
+    }
+
+    opt.host = "127.0.0.1";
+    opt.mode = MODE_TLS12;
+    opt.procs = 2;
+    opt.seconds = 5;
+    opt.warmup = 0.5;
+    opt.requests = 1;
+    opt.entries = 2;
+    opt.path = "/bench.txt";
+
+    optind = 2;
+    while ((c = getopt(argc, argv, "h:p:m:n:t:w:k:e:i:ou:s:c:b:")) != -1) {
+        switch (c) {
+        case 'h': opt.host = optarg; break;
+        case 'p': opt.port = atoi(optarg); break;
+        case 'm':
+            for (i = 0; modes[i].name != NULL; i++) {
+                if (strcmp(modes[i].name, optarg) == 0) {
+                    break;
+                }
+            }
+            if (modes[i].name == NULL) {
+                usage();
+                return 2;
+            }
+            opt.mode = modes[i].mode;
+            break;
+        case 'n': opt.procs = atoi(optarg); break;
+        case 't': opt.seconds = atof(optarg); break;
+        case 'w': opt.warmup = atof(optarg); break;
+        case 'k': opt.requests = atoi(optarg); break;
+        case 'e': opt.entries = (unsigned) strtoul(optarg, NULL, 10); break;
+        case 'i':
+            opt.first = (unsigned) strtoul(optarg, NULL, 10);
+            opt.entries = 1;
+            break;
+        case 'o': opt.origin = 1; break;
+        case 'u': opt.path = optarg; break;
+        case 's': opt.sni = optarg; break;
+        case 'c':
+        case 'b':
+            if ((c == 'c' ? opt.nfront : opt.nback) == MAX_PIDS) {
+                usage();
+                return 2;
+            }
+            if (c == 'c') {
+                opt.front[opt.nfront++] = (pid_t) atoi(optarg);
+            } else {
+                opt.back[opt.nback++] = (pid_t) atoi(optarg);
+            }
+            break;
+        default:
+            usage();
+            return 2;
+        }
+    }
+
+    if (opt.port <= 0 || opt.port > 65535 || opt.procs < 1
+        || opt.procs > MAX_PROCS || opt.seconds <= 0 || opt.warmup < 0
+        || opt.requests < 0 || opt.entries == 0 || optind != argc)
+    {
+        usage();
+        return 2;
+    }
+
+    return run();
+}
