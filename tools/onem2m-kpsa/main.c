@@ -436,7 +436,11 @@ typedef struct {
     size_t  warnings;
 } check_count;
 
-/* as nginx -t prints them: [emerg] for errors, [warn] for warnings */
+/*
+ * as nginx -t prints them: [emerg] for errors, [warn] for warnings; the
+ * notice that says whether the file was read is nginx's info line, which
+ * nginx -t does not show either
+ */
 static void
 check_diag(void *arg, int severity, const char *msg)
 {
@@ -445,7 +449,7 @@ check_diag(void *arg, int severity, const char *msg)
     if (severity == ONEM2M_SAE_DIAG_ERROR) {
         c->errors++;
         kpsa_err("[emerg] %s", msg);
-    } else {
+    } else if (severity == ONEM2M_SAE_DIAG_WARNING) {
         c->warnings++;
         kpsa_err("[warn] %s", msg);
     }
