@@ -257,10 +257,10 @@ START_TEST(add_reload_binds_without_restart)
     base = strrchr(harness_nginx_prefix(ng), '/') + 1;
     snprintf(cmd, sizeof(cmd),
              "cd %.*s && " KU_TOOL " -f %s/kpsa.table add Clock-AE3 "
-             "--reload --nginx " NGINX_BIN " --nginx-conf %s/nginx.conf "
+             "--reload --nginx %s --nginx-conf %s/nginx.conf "
              "--nginx-prefix %s",
              (int) (base - 1 - harness_nginx_prefix(ng)),
-             harness_nginx_prefix(ng), base, base, base);
+             harness_nginx_prefix(ng), base, harness_nginx_bin(), base, base);
     rc = harness_run(argv, NULL, harness_timeout_ms(20000), &out);
     ck_assert_msg(rc == 0, "%s", out);
     ck_assert_msg(strstr(out, "nginx reloaded") != NULL, "%s", out);
@@ -312,7 +312,8 @@ START_TEST(failed_reload_puts_the_old_table_back)
     free(conf);
 
     out = run_tool_copy(&rc, "-f", table_of(ng), "add", "Clock-AE3",
-                        "--reload", "--nginx-conf", bad_conf,
+                        "--reload", "--nginx", harness_nginx_bin(),
+                        "--nginx-conf", bad_conf,
                         "--nginx-prefix", harness_nginx_prefix(ng), NULL);
     ck_assert_int_eq(rc, 1);
     ck_assert_msg(strstr(out, "unknown directive \"no_such_directive\"")
@@ -326,7 +327,8 @@ START_TEST(failed_reload_puts_the_old_table_back)
 
     /* nginx -t passes, but there is no master to signal */
     out = run_tool_copy(&rc, "-f", table_of(ng), "add", "Clock-AE3",
-                        "--reload", "--pid-file", "/nonexistent/nginx.pid",
+                        "--reload", "--nginx", harness_nginx_bin(),
+                        "--pid-file", "/nonexistent/nginx.pid",
                         "--nginx-conf", harness_nginx_conf_path(ng),
                         "--nginx-prefix", harness_nginx_prefix(ng), NULL);
     ck_assert_int_eq(rc, 1);
