@@ -278,7 +278,7 @@ START_TEST(add_reload_binds_without_restart)
     /* deleted with --pid-file: gone, still no restart */
     snprintf(old_exit, sizeof(old_exit), "%s", old_worker_exit(ng));
     out = run_tool_copy(&rc, "-f", table_of(ng), "del", id, "--reload",
-                        "--pid-file", pid_file,
+                        "--nginx", harness_nginx_bin(), "--pid-file", pid_file,
                         "--nginx-conf", harness_nginx_conf_path(ng),
                         "--nginx-prefix", harness_nginx_prefix(ng), NULL);
     ck_assert_msg(rc == 0, "%s", out);
