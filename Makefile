@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # oneM2M SAE for nginx: one entry point for build, test, run and install.
 #
 #   make            build the provider, the client library, the nginx module

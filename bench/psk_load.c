@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * psk_load: the TLS load client of "make bench-tls" (not a test).
  *

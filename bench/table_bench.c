@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Benchmark of the psk-lookup-table (not a test: it asserts nothing).
  *

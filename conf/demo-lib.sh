@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # What the demo scripts (conf/run-demo, conf/run-cert-demo) share, sourced
 # by them: port checks and the wait for a server to listen.  Uses $me (the
 # script's name) in messages.

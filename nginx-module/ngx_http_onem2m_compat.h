@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
  * oneM2M SAE for nginx: the differences between the nginx and OpenSSL

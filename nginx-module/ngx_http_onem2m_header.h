@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
  * oneM2M SAE for nginx: request header names, one rule for all.

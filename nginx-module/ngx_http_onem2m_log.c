@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
  * oneM2M SAE for nginx: strings from the network in the error log.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
  * oneM2M SAE for nginx: error responses in oneM2M form (TS-0009 HTTP

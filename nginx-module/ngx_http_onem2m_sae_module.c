@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
  * oneM2M Security Association Establishment (TS-0003) for nginx.

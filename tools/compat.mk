@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # make compat: the module, the provider and every Check suite on the other
 # supported nginx and OpenSSL versions (docs/supported-versions.md).
 #

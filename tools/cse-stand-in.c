@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cse-stand-in: what a CSE behind the gateway would receive, as JSON.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
  * The ceiling of "make bench-tls": the least an nginx module can do to

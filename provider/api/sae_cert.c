@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Certificate-based SAE: the oneM2M identity of a verified peer
  * certificate (TS-0003 8.1.2.4, 8.1.2.5, 8.2.2.2, 10.1.1.5, 10.1.1.7).

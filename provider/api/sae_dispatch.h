@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * PRIVATE: the contract between the "onem2m" provider and its client
  * library (provider/api/sae_table.c).  Not for servers: they use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The TLS-PSK hook: TS-0003 SAE on any OpenSSL 3 server's SSL_CTX.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The client side of the fast face: servers link this (the nginx module
  * compiles it in), the "onem2m" provider owns the tables.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * oneM2M identifiers and host names: the one grammar (see onem2m_id.h).
  * Pure C on purpose: the provider, the hook library and the nginx module

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * oneM2M identifiers and host names: ONE grammar, shared by the provider
  * (table parser), the TLS hook library (certificate identities) and the

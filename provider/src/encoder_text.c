@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ENCODER from ONEM2M-KPSA to text, what "openssl storeutl -text" and
  * "openssl pkey -text" print: the KpsaID, the entity, the Credential-ID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * KEYMGMT for the credential object "ONEM2M-KPSA": a KpsaID, the entity
  * (AE-ID or CSE-ID) it is provisioned for, and the key Kpsa.  Keys come

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the operations of the "onem2m" provider share: the provider
  * context, error raising, the algorithm tables of each operation.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The "onem2m" OpenSSL 3 provider: entry point, operation tables, and the
  * private table functions (the fast face, see api/sae_dispatch.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * OSSL_STORE loader for "kpsa:" URIs: the standard face of the table.
  *

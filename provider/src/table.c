@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The psk-lookup-table (TS-0003 8.2.2.1 as a file, the seed's Table
  * 7.1.2-2): one credential per line,

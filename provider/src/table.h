@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The psk-lookup-table: parser, hash indexes and the process-wide cache of
  * parsed tables.  Internal to the provider.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The credentials of "make bench-tls": the tables psk_load writes load
  * through the provider as they are (no error, no warning), and the one

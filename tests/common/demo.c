@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The demo scripts under test: spawn, "ready:", stop (see demo.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The demo scripts (conf/run-demo, conf/run-cert-demo) as an operator runs
  * them, for the suites that test them: started in a process group of their

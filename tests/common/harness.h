@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Integration test harness: a real /usr/sbin/nginx with the module, an
  * in-test OpenSSL PSK client and an in-test upstream that records what it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Certificate-based SAE (provider/api/sae_cert.c) through real OpenSSL
  * handshakes in memory.  A throwaway PKI made here with libcrypto in the

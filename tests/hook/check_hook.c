@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The TLS-PSK hook (provider/api/sae_ssl.c) through real OpenSSL
  * handshakes in memory: an OpenSSL server SSL_CTX with the hook installed

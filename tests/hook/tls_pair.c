@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * In-memory TLS for the hook suites: a client and a server SSL joined by a
  * BIO pair, handshake, then one message each way (which delivers TLS 1.3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * In-memory TLS handshakes shared by the hook suites (check_hook.c,
  * check_cert.c).

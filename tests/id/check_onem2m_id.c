@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The one oneM2M identifier grammar and host-name rule
  * (provider/common/onem2m_id.c), table-driven, without nginx or OpenSSL:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The certificate-based SAE demo as an operator runs it: conf/run-cert-demo
  * ("make run-cert") with the build under test, on free ports.  It issues

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Interoperability with TLS stacks that are not our test client:
  * gnutls-cli (GnuTLS, Debian gnutls-bin) with TLS 1.2 PSK and TLS 1.3 PSK,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * "make install" and "make uninstall" as an operator runs them: into a
  * DESTDIR (exactly three files, the build's own bytes, a load snippet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Originator checks at the edge (issue 4): a real /usr/sbin/nginx with the
  * module, real TLS-PSK sessions of the seed's two locks and of a CSE, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The door-lock demo as an operator runs it: conf/run-demo ("make run
  * PORT=... CSE_PORT=...") with the build under test, on free ports, its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Misconfiguration is refused by "nginx -t" with the directive, the file
  * and the line; table diagnostics carry the provider's file:line reason;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * conf/fail2ban/filter.d/onem2m-sae.conf against the error log that a
  * real nginx with the module wrote during the test: every failed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The identity header: every client copy is removed (any case, any count)
  * on SAE servers, bound or not, and the bound entity is added as a real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Header names as upstreams read them (issue 10 items 1, 5 and 7, and the
  * in-place removal of issue 14): names compare with case, "-", "_" and

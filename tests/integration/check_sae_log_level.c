@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * "onem2m_sae_log_level": failed handshakes (unknown identity, wrong key,
  * malformed identity, resumption refused) at the configured level, with

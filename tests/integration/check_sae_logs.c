@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The error log: one info line per bound handshake, one per failure with
  * its reason; the keys (right or wrong) never appear, in any spelling.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Servers without SAE behave exactly as without the module (issue 9):
  * the hook goes on every ssl server of an http block that does SAE, and

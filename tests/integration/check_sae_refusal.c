@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * "onem2m_sae required": a request without a binding is answered 403 /
  * X-M2M-RSC 4107 by the module itself and never reaches the upstream,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nginx -s reload (SIGHUP) with a changed table: added identities work,
  * removed ones fail, a request in flight completes; a broken table makes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Resumption bypasses the PSK callbacks: the binding must survive it (TLS
  * 1.2 session cache, TLS 1.2 tickets, TLS 1.3 tickets), and a resumed

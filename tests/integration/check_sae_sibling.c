@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A server without a table that shares nginx with an SAE server: the
  * identity header is stripped there too.  Otherwise a client, bound or not,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Two SAE servers on one listen address, each with its own table, chosen
  * by SNI: each lock is bound only by its own server's table, and a binding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Live counters (onem2m_sae_status): a scripted sequence of handshakes and
  * requests against nginx with 2 workers gives exact counts per server in

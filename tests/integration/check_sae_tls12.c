@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * TLS 1.2 PSK through a real nginx: every TS-0003 suite binds the lock's
  * entity and proxies it upstream; wrong keys, foreign suites and a

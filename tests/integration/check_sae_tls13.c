@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * TLS 1.3 external PSK through a real nginx: SHA-256 and SHA-384 suites,
  * psk_dhe_ke and (with AllowNoDHEKEX) psk_ke; a wrong key, or no key, is

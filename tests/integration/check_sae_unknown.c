@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Unknown PSK identities (RFC 4279 section 2): "hide" (the default) must
  * look to the client exactly like a wrong key for a known identity;

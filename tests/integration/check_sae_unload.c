@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A reload to a configuration without load_module: nginx dlclose()s the
  * module, whose TLS hook left ex_data free/dup callbacks in OpenSSL's

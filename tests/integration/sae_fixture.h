@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the SAE integration suites share: the seed's credentials, the
  * server block of a TLS-PSK SAE server and helpers that start nginx with

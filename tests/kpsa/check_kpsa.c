@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * onem2m-kpsa, the table tool, as an operator runs it: the real binary on
  * real files.  What it wrote is read back through the built provider.

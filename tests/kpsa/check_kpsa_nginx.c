@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * onem2m-kpsa against the real nginx with the module: what "check"
  * accepts nginx loads, what it refuses "nginx -t" refuses on the same

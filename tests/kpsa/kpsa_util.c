@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* helpers of the onem2m-kpsa suites (kpsa_util.h) */
 
 #include <ctype.h>

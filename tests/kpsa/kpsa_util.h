@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Helpers of the onem2m-kpsa suites: the real binary run on real files in
  * a private temporary directory, and tables read back through the built

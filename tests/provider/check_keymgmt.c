@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The ONEM2M-KPSA credential object through EVP_PKEY: params, equality,
  * text output without the key.

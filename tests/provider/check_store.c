@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The standard face through libcrypto: OSSL_STORE_open_ex() on "kpsa:"
  * URIs, enumeration, search by alias, errors on the error queue, sharing

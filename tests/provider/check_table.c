@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The psk-lookup-table through the fast face (ONEM2M_SAE_table_*), which
  * loads the built provider from BUILD_DIR/provider: the parser with every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Helpers of the provider suites: tables written to a private temporary
  * directory, opened through the fast face with the built provider, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What the fuzz targets share: check(cond) aborts (a crash for libFuzzer)
  * when a promise of the code under test is broken.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target of the one oneM2M identifier grammar and host-name rule
  * (provider/common/onem2m_id.c; build and run: "make fuzz").  Pure C: no

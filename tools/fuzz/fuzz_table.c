@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target of the psk-lookup-table parser and of the "kpsa:" URIs
  * of the store (build and run: "make fuzz").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The command line: options anywhere (GNU getopt permutes them), the first
  * operand is the command.  Messages go to stderr as "onem2m-kpsa: ...".

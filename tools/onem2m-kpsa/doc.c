@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The table as the operator wrote it: its bytes, split into lines, with
  * the two columns the tool needs to find (entity id, KpsaID) located in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Key files of other TLS-PSK tools, one "identity:key" per line:
  *

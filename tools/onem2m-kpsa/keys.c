@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keys: from the OS CSPRNG through OpenSSL's private DRBG
  * (RAND_priv_bytes, seeded by getrandom), hex in and out.  Nothing here

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * onem2m-kpsa: the command-line tool that owns the psk-lookup-table file.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * onem2m-kpsa: add, rotate, delete, list, check, import and export the
  * TLS-PSK credentials of the psk-lookup-table (see kpsa.h for the files,

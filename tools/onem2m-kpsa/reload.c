@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * --reload: "nginx -t" on the configuration that reads the table just
  * written, then a reload of the running master: SIGHUP to the pid in
