@@ -1215,7 +1215,7 @@ END_TEST
 
 
 /*
- * The certificates conf/onem2m-cert issues (the README's commands) bind
+ * The certificates conf/onem2m-cert issues (the commands of docs/certificates.md) bind
  * as they should under the CA it makes, whose nameConstraints hold.
  */
 START_TEST(test_onem2m_cert_script)

@@ -206,7 +206,7 @@ START_TEST(tls13_wrong_binder_is_logged_by_nginx_at_crit)
 
     /*
      * nginx core logs SSL_R_BINDER_DOES_NOT_VERIFY at crit: anyone who
-     * knows an identity can write crit lines (see README).  Pinned here so
+     * knows an identity can write crit lines (see docs/logging.md).  Pinned here so
      * that a change in nginx or OpenSSL is noticed.
      */
     o = sae_psk(TLS1_3_VERSION, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);

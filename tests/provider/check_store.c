@@ -324,7 +324,7 @@ START_TEST(test_shared_with_fast_face)
 }
 END_TEST
 
-/* the exact command line of the README, from the source tree */
+/* the exact command line of docs/provider.md, from the source tree */
 #define STOREUTL  "cd " TOP_SRCDIR " && openssl storeutl -provider-path " \
                   BUILD_DIR "/provider -provider onem2m -provider default "
 
