@@ -291,6 +291,55 @@ client_new(SSL_CTX *cctx, const credential *cred, client_view *view)
 
 
 /*
+ * A client context: TLS 1.2 only with cipher12 (NULL: OpenSSL's list) when
+ * tls12, else any version.
+ */
+static SSL_CTX *
+client_ctx(int tls12, const char *cipher12)
+{
+    SSL_CTX  *cctx;
+
+    cctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(cctx);
+    if (tls12) {
+        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
+                         1);
+        if (cipher12 != NULL) {
+            ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx, cipher12), 1);
+        }
+    }
+
+    return cctx;
+}
+
+
+/*
+ * A completed handshake of a client of cctx presenting cred, resuming sess
+ * unless NULL (and then it must resume); returns the server's SSL, the
+ * client's SSL in *client.
+ */
+static SSL *
+client_handshake(SSL_CTX *sctx, SSL_CTX *cctx, const credential *cred,
+    SSL_SESSION *sess, SSL **client, client_view *view)
+{
+    SSL  *server;
+
+    *client = client_new(cctx, cred, view);
+    if (sess != NULL) {
+        ck_assert_int_eq(SSL_set_session(*client, sess), 1);
+    }
+    server = SSL_new(sctx);
+    ck_assert_ptr_nonnull(server);
+    ck_assert_int_eq(tls_pair_run(*client, server), 1);
+    if (sess != NULL) {
+        ck_assert_int_eq(SSL_session_reused(server), 1);
+    }
+
+    return server;
+}
+
+
+/*
  * One certificate handshake (TLS 1.3 when tls13, else TLS 1.2 with
  * ECDHE-ECDSA) of a client presenting cred; returns the server's SSL, the
  * client's SSL in *client.
@@ -302,20 +351,9 @@ cert_handshake(SSL_CTX *sctx, const credential *cred, int tls13,
     SSL_CTX  *cctx;
     SSL      *server;
 
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
-    if (!tls13) {
-        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
-                         1);
-        ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx,
-                             "ECDHE-ECDSA-AES128-SHA256"), 1);
-    }
-    *client = client_new(cctx, cred, view);
+    cctx = client_ctx(!tls13, "ECDHE-ECDSA-AES128-SHA256");
+    server = client_handshake(sctx, cctx, cred, NULL, client, view);
     SSL_CTX_free(cctx);
-
-    server = SSL_new(sctx);
-    ck_assert_ptr_nonnull(server);
-    ck_assert_int_eq(tls_pair_run(*client, server), 1);
 
     return server;
 }
@@ -914,21 +952,14 @@ START_TEST(test_mixed_server)
     leaf(&cse_cred, "DNS:" CSE_NAME);
 
     /* the lock: PSK, with a certificate it would send if asked */
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
+    cctx = client_ctx(_i == TLS12, "PSK-AES128-CBC-SHA256");
     if (_i == TLS12) {
-        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
-                         1);
-        ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx,
-                             "PSK-AES128-CBC-SHA256"), 1);
         SSL_CTX_set_psk_client_callback(cctx, psk_client_cb);
     } else {
         SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
     }
-    client = client_new(cctx, &lock_cred, &view);
+    server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
     SSL_CTX_free(cctx);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
 
     ck_assert_int_ge(psk_client_called, 1);
     ck_assert_int_eq(view.certificate_requests, 0);
@@ -978,12 +1009,9 @@ START_TEST(test_mixed_server_psk_resumed)
     sctx = server_ctx(1);
     leaf(&lock_cred, "URI:" AE_C_ID);
 
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
+    cctx = client_ctx(0, NULL);
     SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
-    client = client_new(cctx, &lock_cred, &view);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
+    server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
     sess = SSL_get1_session(client);
     ck_assert_ptr_nonnull(sess);
@@ -991,11 +1019,7 @@ START_TEST(test_mixed_server_psk_resumed)
 
     /* the ticket only, no external PSK this time */
     SSL_CTX_set_psk_use_session_callback(cctx, NULL);
-    client = client_new(cctx, &lock_cred, &view);
-    ck_assert_int_eq(SSL_set_session(client, sess), 1);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
-    ck_assert_int_eq(SSL_session_reused(server), 1);
+    server = client_handshake(sctx, cctx, &lock_cred, sess, &client, &view);
     ck_assert_int_eq(view.certificate_requests, 0);
     ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
@@ -1065,27 +1089,16 @@ START_TEST(test_resumed)
 
     sctx = server_ctx(0);
     leaf(&cred, "URI:" AE_S_ID);
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
-    if (_i == TLS12) {
-        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
-                         1);
-    }
+    cctx = client_ctx(_i == TLS12, NULL);
 
-    client = client_new(cctx, &cred, &view);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
+    server = client_handshake(sctx, cctx, &cred, NULL, &client, &view);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                               strlen(SP_DOMAIN), &reason));
     sess = SSL_get1_session(client);
     ck_assert_ptr_nonnull(sess);
     tls_pair_free(client, server);
 
-    client = client_new(cctx, &cred, &view);
-    ck_assert_int_eq(SSL_set_session(client, sess), 1);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
-    ck_assert_int_eq(SSL_session_reused(server), 1);
+    server = client_handshake(sctx, cctx, &cred, sess, &client, &view);
     ck_assert_int_eq(view.certificate_requests, 0);
 
     id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
@@ -1096,11 +1109,7 @@ START_TEST(test_resumed)
 
     /* revoked: the session still resumes, its certificate names nobody */
     revoke_in(sctx, cred.cert);
-    client = client_new(cctx, &cred, &view);
-    ck_assert_int_eq(SSL_set_session(client, sess), 1);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
-    ck_assert_int_eq(SSL_session_reused(server), 1);
+    server = client_handshake(sctx, cctx, &cred, sess, &client, &view);
     ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
     ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                            strlen(SP_DOMAIN), &reason));

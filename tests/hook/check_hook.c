@@ -958,10 +958,67 @@ resume(SSL_CTX *sctx, SSL_SESSION *sess, int version, client_psk *cp,
 }
 
 
+/*
+ * The first, full handshake of cp's client: bound to cp's identity and
+ * entity in table_a; returns the client's session.
+ */
+static SSL_SESSION *
+first_session(SSL_CTX *sctx, int version, client_psk *cp, const char *entity)
+{
+    SSL          *c, *s;
+    SSL_SESSION  *sess;
+
+    c = client_for(version, cp);
+    s = SSL_new(sctx);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
+    assert_bound(s, cp->identity, entity, table_a);
+    sess = SSL_get1_session(c);
+    ck_assert_ptr_nonnull(sess);
+    tls_pair_free(c, s);
+
+    return sess;
+}
+
+
+/* resume() after a reload to table (NULL: none), with a fresh event log */
+static int
+resume_after(SSL_CTX *sctx, ONEM2M_SAE_TABLE *table, SSL_SESSION *sess,
+    int version, client_psk *cp, SSL **server)
+{
+    if (table != NULL) {
+        ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table,
+                                                  ONEM2M_SAE_UNKNOWN_HIDE), 1);
+    }
+    memset(&events, 0, sizeof(events));
+
+    return resume(sctx, sess, version, cp, server);
+}
+
+
+/* the one event of a session the hook would not resume as bound */
+static void
+assert_resume_refused(SSL *server, const char *identity)
+{
+    assert_unbound(server);
+    assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, identity,
+                      strlen(identity));
+}
+
+
+/* a ticket ignored, a full handshake with the external PSK instead */
+static void
+assert_ticket_ignored(void)
+{
+    ck_assert_int_eq(events.n, 2);
+    ck_assert_int_eq(events.event[0], ONEM2M_SAE_EV_RESUME_REFUSED);
+    ck_assert_int_eq(events.event[1], ONEM2M_SAE_EV_BOUND);
+}
+
+
 START_TEST(test_resumption)
 {
     SSL_CTX      *sctx;
-    SSL          *c, *s;
+    SSL          *s;
     SSL_SESSION  *sess;
     client_psk    cp;
     int           version;
@@ -969,32 +1026,20 @@ START_TEST(test_resumption)
     version = resumption_version(_i);
     sctx = resumption_ctx(_i);
     set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
-    c = client_for(version, &cp);
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 1);
-    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
-    sess = SSL_get1_session(c);
-    ck_assert_ptr_nonnull(sess);
-    tls_pair_free(c, s);
+    sess = first_session(sctx, version, &cp, LOCK1_ENTITY);
     if (_i >= 3) {
         ck_assert_int_gt(cache_used, 0);
     }
 
     /* resumed: bound again without the PSK callbacks */
-    memset(&events, 0, sizeof(events));
-    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
+    ck_assert_int_eq(resume_after(sctx, NULL, sess, version, &cp, &s), 1);
     assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
     assert_only_event(ONEM2M_SAE_EV_RESUMED, LOCK1_ID, strlen(LOCK1_ID));
     SSL_free(s);
 
     /* reload: lock 1 gone from the table, the session is not bound */
-    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_a2,
-                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
-    memset(&events, 0, sizeof(events));
-    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
-    assert_unbound(s);
-    assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK1_ID,
-                      strlen(LOCK1_ID));
+    ck_assert_int_eq(resume_after(sctx, table_a2, sess, version, &cp, &s), 1);
+    assert_resume_refused(s, LOCK1_ID);
     SSL_free(s);
 
     SSL_SESSION_free(sess);
@@ -1012,7 +1057,7 @@ END_TEST
 START_TEST(test_resumption_rekeyed)
 {
     SSL_CTX      *sctx;
-    SSL          *c, *s;
+    SSL          *s;
     SSL_SESSION  *sess;
     client_psk    cp;
     int           version, reused;
@@ -1020,26 +1065,17 @@ START_TEST(test_resumption_rekeyed)
     version = resumption_version(_i);
     sctx = resumption_ctx(_i);
     set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
-    c = client_for(version, &cp);
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 1);
-    sess = SSL_get1_session(c);
-    tls_pair_free(c, s);
+    sess = first_session(sctx, version, &cp, LOCK1_ENTITY);
 
-    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_same,
-                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
-    memset(&events, 0, sizeof(events));
-    ck_assert_int_eq(resume(sctx, sess, version, &cp, &s), 1);
+    ck_assert_int_eq(resume_after(sctx, table_same, sess, version, &cp, &s),
+                     1);
     assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_same);
     assert_only_event(ONEM2M_SAE_EV_RESUMED, LOCK1_ID, strlen(LOCK1_ID));
     SSL_free(s);
 
     /* the lock got its new key too */
-    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_rekey,
-                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
     cp.key[cp.key_len - 1] = 0x09;
-    memset(&events, 0, sizeof(events));
-    reused = resume(sctx, sess, version, &cp, &s);
+    reused = resume_after(sctx, table_rekey, sess, version, &cp, &s);
 
     if (_i == 1 || _i == 2) {
         /* a ticket: ignored, a full handshake with the new key instead */
@@ -1047,16 +1083,12 @@ START_TEST(test_resumption_rekeyed)
             ck_assert_int_eq(reused, 0);
         }
         assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_rekey);
-        ck_assert_int_eq(events.n, 2);
-        ck_assert_int_eq(events.event[0], ONEM2M_SAE_EV_RESUME_REFUSED);
-        ck_assert_int_eq(events.event[1], ONEM2M_SAE_EV_BOUND);
+        assert_ticket_ignored();
 
     } else {
         /* the session cache: resumed, and refused */
         ck_assert_int_eq(reused, 1);
-        assert_unbound(s);
-        assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK1_ID,
-                          strlen(LOCK1_ID));
+        assert_resume_refused(s, LOCK1_ID);
     }
     SSL_free(s);
 
@@ -1075,7 +1107,7 @@ END_TEST
 START_TEST(test_resumption_entity_changed)
 {
     SSL_CTX      *sctx;
-    SSL          *c, *s;
+    SSL          *s;
     SSL_SESSION  *sess;
     client_psk    cp;
     static const unsigned char  lock2_key[] = {
@@ -1085,26 +1117,15 @@ START_TEST(test_resumption_entity_changed)
 
     sctx = resumption_ctx(_i == 0 ? 2 : 4);
     set_psk(&cp, LOCK2_ID, strlen(LOCK2_ID), lock2_key, sizeof(lock2_key), 0);
-    c = client_for(TLS1_3_VERSION, &cp);
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 1);
-    assert_bound(s, LOCK2_ID, "Clock-AE2", table_a);
-    sess = SSL_get1_session(c);
-    tls_pair_free(c, s);
+    sess = first_session(sctx, TLS1_3_VERSION, &cp, "Clock-AE2");
 
-    ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(sctx, table_a2,
-                                              ONEM2M_SAE_UNKNOWN_HIDE), 1);
-    memset(&events, 0, sizeof(events));
-    ck_assert_int_eq(resume(sctx, sess, TLS1_3_VERSION, &cp, &s), 1);
+    ck_assert_int_eq(resume_after(sctx, table_a2, sess, TLS1_3_VERSION, &cp,
+                                  &s), 1);
     if (_i == 0) {
         assert_bound(s, LOCK2_ID, "Cother", table_a2);
-        ck_assert_int_eq(events.n, 2);
-        ck_assert_int_eq(events.event[0], ONEM2M_SAE_EV_RESUME_REFUSED);
-        ck_assert_int_eq(events.event[1], ONEM2M_SAE_EV_BOUND);
+        assert_ticket_ignored();
     } else {
-        assert_unbound(s);
-        assert_only_event(ONEM2M_SAE_EV_RESUME_REFUSED, LOCK2_ID,
-                          strlen(LOCK2_ID));
+        assert_resume_refused(s, LOCK2_ID);
     }
     SSL_free(s);
 
