@@ -65,19 +65,6 @@ load_all(OSSL_STORE_CTX *ctx, OSSL_STORE_INFO **infos, int max)
     return n;
 }
 
-static const char *
-pkey_utf8(EVP_PKEY *pkey, const char *name)
-{
-    static char  buf[4][300];
-    static int   next;
-    char        *p = buf[next++ % 4];
-    size_t       len;
-
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(pkey, name, p, 300,
-                                                    &len), 1);
-    return p;
-}
-
 START_TEST(test_enumeration_as_names)
 {
     OSSL_STORE_CTX   *ctx;
@@ -112,7 +99,7 @@ START_TEST(test_enumeration_as_names)
 
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
     ck_assert_int_eq(OSSL_STORE_INFO_get_type(infos[0]), OSSL_STORE_INFO_PKEY);
-    ck_assert_str_eq(pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
+    ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
                                "kpsa-id"), ID2);
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_close(ctx);
@@ -134,12 +121,12 @@ START_TEST(test_enumeration_as_keys)
     ck_assert_int_eq(OSSL_STORE_INFO_get_type(infos[0]), OSSL_STORE_INFO_PKEY);
     pkey = OSSL_STORE_INFO_get0_PKEY(infos[0]);
     ck_assert_int_eq(EVP_PKEY_is_a(pkey, "ONEM2M-KPSA"), 1);
-    ck_assert_str_eq(pkey_utf8(pkey, "kpsa-id"), ID1);
-    ck_assert_str_eq(pkey_utf8(pkey, "entity-id"), "Clock-AE1");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "kpsa-id"), ID1);
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-id"), "Clock-AE1");
 
     pkey = OSSL_STORE_INFO_get0_PKEY(infos[1]);
-    ck_assert_str_eq(pkey_utf8(pkey, "kpsa-id"), ID2);
-    ck_assert_str_eq(pkey_utf8(pkey, "entity-id"), "Clock-AE2");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "kpsa-id"), ID2);
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-id"), "Clock-AE2");
 
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_INFO_free(infos[1]);
@@ -171,7 +158,7 @@ START_TEST(test_search_by_alias)
     ck_assert_int_eq(OSSL_STORE_expect(ctx, OSSL_STORE_INFO_PKEY), 1);
     ck_assert_int_eq(OSSL_STORE_find(ctx, search), 1);
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
-    ck_assert_str_eq(pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
+    ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
                                "entity-id"), "Clock-AE2");
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_SEARCH_free(search);
@@ -314,7 +301,7 @@ START_TEST(test_shared_with_fast_face)
     /* keys keep the table alive after the fast face let go */
     ONEM2M_SAE_table_free(t1);
     ONEM2M_SAE_table_free(t2);
-    ck_assert_str_eq(pkey_utf8(OSSL_STORE_INFO_get0_PKEY(i1[0]), "kpsa-id"),
+    ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(i1[0]), "kpsa-id"),
                      ID1);
 
     OSSL_STORE_INFO_free(i1[0]);
