@@ -446,6 +446,15 @@ assert_only_event(int event, const char *identity, size_t identity_len)
 }
 
 
+/* a full handshake bound lock 1 of table_a, its one event */
+static void
+assert_lock1_bound(SSL *server)
+{
+    assert_bound(server, LOCK1_ID, LOCK1_ENTITY, table_a);
+    assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+}
+
+
 /* TLS 1.2 with each TS-0003 PSK suite */
 static const char  *tls12_suites[] = {
     "PSK-AES128-CBC-SHA256", "PSK-AES128-CCM8", "PSK-AES128-GCM-SHA256",
@@ -465,8 +474,7 @@ START_TEST(test_tls12_suites)
 
     ck_assert_int_eq(tls_pair_run(c, s), 1);
     ck_assert_str_eq(SSL_get_cipher_name(s), tls12_suites[_i]);
-    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
-    assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+    assert_lock1_bound(s);
     ck_assert_ptr_eq(events.entry[0], ONEM2M_SAE_get_binding(s));
     /* the server's own info callback still runs */
     ck_assert_int_gt(nginx_info_calls, 0);
@@ -512,8 +520,7 @@ START_TEST(test_tls13_psk_dhe_ke)
     ck_assert_int_eq(SSL_version(s), TLS1_3_VERSION);
     /* a key exchange took place: psk_dhe_ke */
     ck_assert_int_ne(SSL_get_negotiated_group(s), 0);
-    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
-    assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+    assert_lock1_bound(s);
     ck_assert_int_eq(nginx_handshake_done, 1);
 
     tls_pair_free(c, s);
@@ -556,8 +563,7 @@ START_TEST(test_tls13_psk_ke)
         ck_assert_int_eq(SSL_get_negotiated_group(s), 0);
         ck_assert_str_eq(SSL_get_cipher_name(s), sha384
                          ? "TLS_AES_256_GCM_SHA384" : "TLS_AES_128_GCM_SHA256");
-        assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
-        assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+        assert_lock1_bound(s);
 
     } else {
         /* no common group and no psk_ke: handshake_failure */
@@ -591,8 +597,7 @@ START_TEST(test_tls13_hello_retry)
 
     ck_assert_int_eq(tls_pair_run(c, s), 1);
     ck_assert_int_eq(SSL_get_negotiated_group(s), NID_secp384r1);
-    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
-    assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+    assert_lock1_bound(s);
 
     tls_pair_free(c, s);
     SSL_CTX_free(sctx);
@@ -744,8 +749,7 @@ START_TEST(test_alert_tls12_server)
     if (_i == 0) {
         ck_assert_int_eq(tls_pair_run(c, s), 1);
         ck_assert_int_eq(SSL_version(s), TLS1_2_VERSION);
-        assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
-        assert_only_event(ONEM2M_SAE_EV_BOUND, LOCK1_ID, strlen(LOCK1_ID));
+        assert_lock1_bound(s);
     } else {
         ck_assert_int_eq(tls_pair_run(c, s), 0);
         ck_assert_int_eq(cp.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
