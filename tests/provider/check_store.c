@@ -65,6 +65,18 @@ load_all(OSSL_STORE_CTX *ctx, OSSL_STORE_INFO **infos, int max)
     return n;
 }
 
+/* the whole table of tu_path, all its credentials */
+static OSSL_STORE_CTX *
+open_table_store(void)
+{
+    OSSL_STORE_CTX  *ctx;
+
+    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ck_assert_ptr_nonnull(ctx);
+
+    return ctx;
+}
+
 START_TEST(test_enumeration_as_names)
 {
     OSSL_STORE_CTX   *ctx;
@@ -74,8 +86,7 @@ START_TEST(test_enumeration_as_names)
     tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
     ck_assert_ptr_nonnull(realpath(tu_path, canonical));
 
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
-    ck_assert_ptr_nonnull(ctx);
+    ctx = open_table_store();
     ck_assert_int_eq(load_all(ctx, infos, 4), 2);
 
     ck_assert_int_eq(OSSL_STORE_INFO_get_type(infos[0]), OSSL_STORE_INFO_NAME);
@@ -100,7 +111,7 @@ START_TEST(test_enumeration_as_names)
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
     ck_assert_int_eq(OSSL_STORE_INFO_get_type(infos[0]), OSSL_STORE_INFO_PKEY);
     ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
-                               "kpsa-id"), ID2);
+                                  "kpsa-id"), ID2);
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_close(ctx);
 }
@@ -113,8 +124,7 @@ START_TEST(test_enumeration_as_keys)
     EVP_PKEY         *pkey;
 
     tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
-    ck_assert_ptr_nonnull(ctx);
+    ctx = open_table_store();
     ck_assert_int_eq(OSSL_STORE_expect(ctx, OSSL_STORE_INFO_PKEY), 1);
     ck_assert_int_eq(load_all(ctx, infos, 4), 2);
 
@@ -133,7 +143,7 @@ START_TEST(test_enumeration_as_keys)
     OSSL_STORE_close(ctx);
 
     /* nothing else is in a table */
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx = open_table_store();
     ck_assert_int_eq(OSSL_STORE_expect(ctx, OSSL_STORE_INFO_CERT), 1);
     ck_assert_int_eq(load_all(ctx, NULL, 0), 0);
     OSSL_STORE_close(ctx);
@@ -148,8 +158,7 @@ START_TEST(test_search_by_alias)
 
     tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
 
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
-    ck_assert_ptr_nonnull(ctx);
+    ctx = open_table_store();
     ck_assert_int_eq(OSSL_STORE_supports_search(ctx,
                                                 OSSL_STORE_SEARCH_BY_ALIAS), 1);
     ck_assert_int_eq(OSSL_STORE_supports_search(ctx,
@@ -159,13 +168,13 @@ START_TEST(test_search_by_alias)
     ck_assert_int_eq(OSSL_STORE_find(ctx, search), 1);
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
     ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
-                               "entity-id"), "Clock-AE2");
+                                  "entity-id"), "Clock-AE2");
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_SEARCH_free(search);
     OSSL_STORE_close(ctx);
 
     /* as a listing: one name */
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx = open_table_store();
     search = OSSL_STORE_SEARCH_by_alias(ID1);
     ck_assert_int_eq(OSSL_STORE_find(ctx, search), 1);
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
@@ -177,7 +186,7 @@ START_TEST(test_search_by_alias)
     OSSL_STORE_close(ctx);
 
     /* an unknown alias finds nothing, without an error */
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx = open_table_store();
     search = OSSL_STORE_SEARCH_by_alias("nobody@in.provider.com");
     ck_assert_int_eq(OSSL_STORE_find(ctx, search), 1);
     ck_assert_int_eq(load_all(ctx, NULL, 0), 0);
@@ -280,7 +289,7 @@ START_TEST(test_shared_with_fast_face)
 
     /* two stores on the same file hand out keys pointing into that table */
     ctx1 = tu_store_open(tu_fmt("kpsa:%s#" ID1, tu_path));
-    ctx2 = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx2 = open_table_store();
     ck_assert_int_eq(OSSL_STORE_expect(ctx2, OSSL_STORE_INFO_PKEY), 1);
     ck_assert_int_eq(load_all(ctx1, i1, 2), 1);
     ck_assert_int_eq(load_all(ctx2, i2, 2), 2);
