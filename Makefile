@@ -152,7 +152,7 @@ $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h tests/*/*.h) $(BUILD)/tests/suite
 	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests -I$(BUILD)/tests \
 	    -o $@ $(TEST_SRCS) $(API_LIB) $$(pkg-config --cflags --libs check) $(SSL_LIBS)
 
-$(BUILD)/bench/%: bench/%.c $(API_LIB) $(PROV_HDRS)
+$(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(API_LIB) $(PROV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(TEST_DEFS) -Iprovider -o $@ $< $(API_LIB) $(SSL_LIBS)
 

@@ -45,6 +45,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "bench_clock.h"
+
 #define MAX_PROCS     64
 #define MAX_PIDS      16
 #define HIST_US       200000            /* latencies above 200 ms: last bin */
@@ -156,10 +158,7 @@ cred_key(unsigned i, unsigned char key[16])
 static double
 now(void)
 {
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return clock_seconds(CLOCK_MONOTONIC);
 }
 
 static void
@@ -456,26 +455,18 @@ report_failure(proc_stats_t *st, const char *what)
     ERR_clear_error();
 }
 
-static void
-one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
-    unsigned *serial)
+/* a TCP connection with an SSL on it; NULL: failed (counted, reported) */
+static SSL *
+connection_open(SSL_CTX *ctx, proc_stats_t *st)
 {
-    SSL     *ssl;
-    char     entity[64], req[512];
-    double   t_start;
-    int      fd, r, status, closed = 0, len;
+    SSL  *ssl;
+    int   fd;
 
-    cred_identity(identity, cur_identity, sizeof(cur_identity));
-    cred_entity(identity, entity, sizeof(entity));
-    cred_key(identity, cur_key);
-
-    errno = 0;
-    t_start = now();
     fd = tcp_connect();
     if (fd < 0) {
         st->hs_failures++;
         report_failure(st, "connect");
-        return;
+        return NULL;
     }
 
     ssl = SSL_new(ctx);
@@ -483,17 +474,24 @@ one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
         close(fd);
         st->hs_failures++;
         report_failure(st, "SSL_new");
-        return;
+        return NULL;
     }
     SSL_set_fd(ssl, fd);
     if (opt.sni != NULL) {
         SSL_set_tlsext_host_name(ssl, opt.sni);
     }
 
+    return ssl;
+}
+
+/* the handshake, counted from t_start with what it negotiated; 0: failed */
+static int
+handshake(SSL *ssl, proc_stats_t *st, double t_start)
+{
     if (SSL_connect(ssl) != 1) {
         st->hs_failures++;
         report_failure(st, "handshake");
-        goto done;
+        return 0;
     }
 
     record(&st->handshakes, st->hs_hist, t_start);
@@ -506,48 +504,93 @@ one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
     st->kex_group = SSL_get_negotiated_group(ssl);
     snprintf(st->cipher, sizeof(st->cipher), "%s", SSL_get_cipher_name(ssl));
 
-    for (r = 0; r < opt.requests && !closed; r++) {
-        len = snprintf(req, sizeof(req),
-                       "GET %s HTTP/1.1\r\n"
-                       "Host: bench\r\n"
-                       "%s%s%s"
-                       "X-M2M-RI: r%u\r\n"
-                       "%s"
-                       "\r\n",
-                       opt.path,
-                       opt.origin ? "X-M2M-Origin: " : "",
-                       opt.origin ? entity : "",
-                       opt.origin ? "\r\n" : "",
-                       (*serial)++,
-                       r == opt.requests - 1 ? "Connection: close\r\n" : "");
+    return 1;
+}
 
-        t_start = now();
-        errno = 0;
-        if (SSL_write(ssl, req, len) != len) {
-            st->req_failures++;
-            report_failure(st, "request");
+/*
+ * Request r of the connection and its response; *closed: the server ended
+ * the connection with it.  Returns 1 for a 200, 0 for a failure (counted,
+ * reported).
+ */
+static int
+one_request(SSL *ssl, proc_stats_t *st, const char *entity, int r,
+    unsigned *serial, int *closed)
+{
+    char    req[512];
+    double  t_start;
+    int     len, status;
+
+    len = snprintf(req, sizeof(req),
+                   "GET %s HTTP/1.1\r\n"
+                   "Host: bench\r\n"
+                   "%s%s%s"
+                   "X-M2M-RI: r%u\r\n"
+                   "%s"
+                   "\r\n",
+                   opt.path,
+                   opt.origin ? "X-M2M-Origin: " : "",
+                   opt.origin ? entity : "",
+                   opt.origin ? "\r\n" : "",
+                   (*serial)++,
+                   r == opt.requests - 1 ? "Connection: close\r\n" : "");
+
+    t_start = now();
+    errno = 0;
+    if (SSL_write(ssl, req, len) != len) {
+        st->req_failures++;
+        report_failure(st, "request");
+        return 0;
+    }
+    status = read_response(ssl, closed);
+    if (status != 200) {
+        st->req_failures++;
+        if (status > 0) {
+            errno = 0;
+            ERR_clear_error();
+            snprintf(req, sizeof(req), "HTTP status %d", status);
+            report_failure(st, req);
+        } else {
+            report_failure(st, "response");
+        }
+        return 0;
+    }
+    record(&st->requests, st->req_hist, t_start);
+
+    return 1;
+}
+
+static void
+one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
+    unsigned *serial)
+{
+    SSL     *ssl;
+    char     entity[64], drain[4096];
+    double   t_start;
+    int      fd, r, closed = 0;
+
+    cred_identity(identity, cur_identity, sizeof(cur_identity));
+    cred_entity(identity, entity, sizeof(entity));
+    cred_key(identity, cur_key);
+
+    errno = 0;
+    t_start = now();
+    ssl = connection_open(ctx, st);
+    if (ssl == NULL) {
+        return;
+    }
+
+    if (!handshake(ssl, st, t_start)) {
+        goto done;
+    }
+
+    for (r = 0; r < opt.requests && !closed; r++) {
+        if (!one_request(ssl, st, entity, r, serial, &closed)) {
             goto done;
         }
-        status = read_response(ssl, &closed);
-        if (status != 200) {
-            st->req_failures++;
-            if (status > 0) {
-                errno = 0;
-                ERR_clear_error();
-                snprintf(req, sizeof(req), "HTTP status %d", status);
-                report_failure(st, req);
-            } else {
-                report_failure(st, "response");
-            }
-            goto done;
-        }
-        record(&st->requests, st->req_hist, t_start);
     }
 
     if (opt.requests > 0 && !closed) {
         /* "Connection: close": the server closes first (no TIME_WAIT here) */
-        char  drain[4096];
-
         while (SSL_read(ssl, drain, sizeof(drain)) > 0) {
             /* void */
         }
@@ -557,6 +600,8 @@ one_connection(SSL_CTX *ctx, proc_stats_t *st, unsigned identity,
 
 done:
 
+    /* SSL_set_fd's socket BIO does not close the descriptor */
+    fd = SSL_get_fd(ssl);
     SSL_free(ssl);
     close(fd);
     ERR_clear_error();
@@ -637,25 +682,25 @@ sleep_until(double t)
     }
 }
 
+/* the processes' counters summed, their histograms merged */
+typedef struct {
+    uint64_t  hs, reqs, hs_fail, req_fail, resumed;
+    uint64_t  hs_hist[HIST_US], req_hist[HIST_US];
+} totals_t;
+
+/* the shared counters and the signal handlers; -1: no shared memory */
 static int
-run(void)
+run_setup(void)
 {
-    static uint64_t   hs_hist[HIST_US], req_hist[HIST_US];
     struct sigaction  sa;
-    proc_stats_t     *st;
-    uint64_t          hs = 0, reqs = 0, hs_fail = 0, req_fail = 0, resumed = 0;
-    double            start, cpu_f0, cpu_f1, cpu_b0, cpu_b1, elapsed;
     size_t            size;
-    pid_t             pids[MAX_PROCS];
-    int               i, j, status, bad = 0;
-    long              gi;
 
     size = sizeof(shared_t) + (size_t) opt.procs * sizeof(proc_stats_t);
     shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                -1, 0);
     if (shm == MAP_FAILED) {
         perror("psk_load: mmap");
-        return 1;
+        return -1;
     }
 
     memset(&sa, 0, sizeof(sa));
@@ -664,9 +709,14 @@ run(void)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    start = now();
-    shm->t0 = start + opt.warmup;
-    shm->t1 = 0;
+    return 0;
+}
+
+/* the load processes; opt.procs is how many could be started */
+static void
+start_procs(pid_t *pids)
+{
+    int  i;
 
     for (i = 0; i < opt.procs; i++) {
         pids[i] = fork();
@@ -680,6 +730,99 @@ run(void)
             break;
         }
     }
+}
+
+/* 1 if a load process failed */
+static int
+wait_procs(const pid_t *pids)
+{
+    int  i, status, bad = 0;
+
+    for (i = 0; i < opt.procs; i++) {
+        if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status)
+            || WEXITSTATUS(status) != 0)
+        {
+            bad = 1;
+        }
+    }
+
+    return bad;
+}
+
+static void
+merge_stats(totals_t *t)
+{
+    proc_stats_t  *st;
+    long           gi;
+    int            i;
+
+    for (i = 0; i < opt.procs; i++) {
+        st = &shm->procs[i];
+        t->hs += st->handshakes;
+        t->reqs += st->requests;
+        t->hs_fail += st->hs_failures;
+        t->req_fail += st->req_failures;
+        t->resumed += st->resumed;
+        for (gi = 0; gi < HIST_US; gi++) {
+            t->hs_hist[gi] += st->hs_hist[gi];
+            t->req_hist[gi] += st->req_hist[gi];
+        }
+    }
+}
+
+static const char *
+mode_name(mode_t_ mode)
+{
+    int  i, j = 0;
+
+    for (i = 0; modes[i].name != NULL; i++) {
+        if (modes[i].mode == mode) {
+            j = i;
+        }
+    }
+
+    return modes[j].name;
+}
+
+/* the one line bench/bench-tls parses */
+static void
+print_result(const totals_t *t, double elapsed, double cpu_front,
+    double cpu_back)
+{
+    printf("mode=%s procs=%d requests_per_conn=%d entries=%u seconds=%.3f "
+           "handshakes=%" PRIu64 " hs_per_s=%.1f hs_p50_us=%.0f "
+           "hs_p99_us=%.0f requests=%" PRIu64 " req_per_s=%.1f "
+           "req_p50_us=%.0f req_p99_us=%.0f hs_failures=%" PRIu64 " "
+           "req_failures=%" PRIu64 " resumed=%" PRIu64 " "
+           "cpu_front_s=%.3f cpu_back_s=%.3f cipher=%s kex_group=%s\n",
+           mode_name(opt.mode), opt.procs, opt.requests, opt.entries,
+           elapsed, t->hs, t->hs / elapsed,
+           percentile(t->hs_hist, t->hs, 0.50),
+           percentile(t->hs_hist, t->hs, 0.99), t->reqs, t->reqs / elapsed,
+           percentile(t->req_hist, t->reqs, 0.50),
+           percentile(t->req_hist, t->reqs, 0.99),
+           t->hs_fail, t->req_fail, t->resumed, cpu_front, cpu_back,
+           opt.procs && shm->procs[0].cipher[0] ? shm->procs[0].cipher : "-",
+           opt.procs && shm->procs[0].kex_group
+               ? OBJ_nid2sn(shm->procs[0].kex_group & ~TLSEXT_nid_unknown)
+               : "none");
+}
+
+static int
+run(void)
+{
+    static totals_t  tot;
+    double           cpu_f0, cpu_f1, cpu_b0, cpu_b1;
+    pid_t            pids[MAX_PROCS];
+    int              bad;
+
+    if (run_setup() != 0) {
+        return 1;
+    }
+
+    shm->t0 = now() + opt.warmup;
+    shm->t1 = 0;
+    start_procs(pids);
 
     sleep_until(shm->t0);
     cpu_f0 = pids_cpu(opt.front, opt.nfront);
@@ -692,53 +835,11 @@ run(void)
     cpu_b1 = pids_cpu(opt.back, opt.nback);
     shm->stop = 1;
 
-    elapsed = shm->t1 - shm->t0;
+    bad = wait_procs(pids);
+    merge_stats(&tot);
+    print_result(&tot, shm->t1 - shm->t0, cpu_f1 - cpu_f0, cpu_b1 - cpu_b0);
 
-    for (i = 0; i < opt.procs; i++) {
-        if (waitpid(pids[i], &status, 0) < 0 || !WIFEXITED(status)
-            || WEXITSTATUS(status) != 0)
-        {
-            bad = 1;
-        }
-    }
-
-    for (i = 0; i < opt.procs; i++) {
-        st = &shm->procs[i];
-        hs += st->handshakes;
-        reqs += st->requests;
-        hs_fail += st->hs_failures;
-        req_fail += st->req_failures;
-        resumed += st->resumed;
-        for (gi = 0; gi < HIST_US; gi++) {
-            hs_hist[gi] += st->hs_hist[gi];
-            req_hist[gi] += st->req_hist[gi];
-        }
-    }
-
-    j = 0;
-    for (i = 0; modes[i].name != NULL; i++) {
-        if (modes[i].mode == opt.mode) {
-            j = i;
-        }
-    }
-
-    printf("mode=%s procs=%d requests_per_conn=%d entries=%u seconds=%.3f "
-           "handshakes=%" PRIu64 " hs_per_s=%.1f hs_p50_us=%.0f "
-           "hs_p99_us=%.0f requests=%" PRIu64 " req_per_s=%.1f "
-           "req_p50_us=%.0f req_p99_us=%.0f hs_failures=%" PRIu64 " "
-           "req_failures=%" PRIu64 " resumed=%" PRIu64 " "
-           "cpu_front_s=%.3f cpu_back_s=%.3f cipher=%s kex_group=%s\n",
-           modes[j].name, opt.procs, opt.requests, opt.entries, elapsed,
-           hs, hs / elapsed, percentile(hs_hist, hs, 0.50),
-           percentile(hs_hist, hs, 0.99), reqs, reqs / elapsed,
-           percentile(req_hist, reqs, 0.50), percentile(req_hist, reqs, 0.99),
-           hs_fail, req_fail, resumed, cpu_f1 - cpu_f0, cpu_b1 - cpu_b0,
-           opt.procs && shm->procs[0].cipher[0] ? shm->procs[0].cipher : "-",
-           opt.procs && shm->procs[0].kex_group
-               ? OBJ_nid2sn(shm->procs[0].kex_group & ~TLSEXT_nid_unknown)
-               : "none");
-
-    return bad || resumed ? 1 : 0;
+    return bad || tot.resumed ? 1 : 0;
 }
 
 
@@ -848,12 +949,16 @@ usage(void)
         "       psk_load key INDEX | identity INDEX | free-port\n");
 }
 
-int
-main(int argc, char **argv)
+/*
+ * table, key, identity and free-port; returns the exit status, or -1 when
+ * argv is none of them
+ */
+static int
+other_command(int argc, char **argv)
 {
     unsigned char  key[16];
     char           id[64];
-    int            c, i;
+    int            i;
 
     if (argc >= 2 && strcmp(argv[1], "table") == 0 && argc == 5) {
         return write_table((unsigned) strtoul(argv[2], NULL, 10), argv[3],
@@ -875,10 +980,47 @@ main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "free-port") == 0) {
         return free_port();
     }
-    if (argc < 2 || strcmp(argv[1], "run") != 0) {
-        usage();
-        return 2;
+
+    return -1;
+}
+
+/* -m NAME; -1: no such mode */
+static int
+mode_by_name(const char *name, mode_t_ *mode)
+{
+    int  i;
+
+    for (i = 0; modes[i].name != NULL; i++) {
+        if (strcmp(modes[i].name, name) == 0) {
+            *mode = modes[i].mode;
+            return 0;
+        }
     }
+
+    return -1;
+}
+
+/* -c PID (front) or -b PID (back); -1: too many */
+static int
+add_pid(int c, const char *arg)
+{
+    if ((c == 'c' ? opt.nfront : opt.nback) == MAX_PIDS) {
+        return -1;
+    }
+    if (c == 'c') {
+        opt.front[opt.nfront++] = (pid_t) atoi(arg);
+    } else {
+        opt.back[opt.nback++] = (pid_t) atoi(arg);
+    }
+
+    return 0;
+}
+
+/* the options of "run" into opt; -1: bad usage */
+static int
+run_options(int argc, char **argv)
+{
+    int  c;
 
     opt.host = "127.0.0.1";
     opt.mode = MODE_TLS12;
@@ -895,16 +1037,9 @@ main(int argc, char **argv)
         case 'h': opt.host = optarg; break;
         case 'p': opt.port = atoi(optarg); break;
         case 'm':
-            for (i = 0; modes[i].name != NULL; i++) {
-                if (strcmp(modes[i].name, optarg) == 0) {
-                    break;
-                }
+            if (mode_by_name(optarg, &opt.mode) != 0) {
+                return -1;
             }
-            if (modes[i].name == NULL) {
-                usage();
-                return 2;
-            }
-            opt.mode = modes[i].mode;
             break;
         case 'n': opt.procs = atoi(optarg); break;
         case 't': opt.seconds = atof(optarg); break;
@@ -920,25 +1055,36 @@ main(int argc, char **argv)
         case 's': opt.sni = optarg; break;
         case 'c':
         case 'b':
-            if ((c == 'c' ? opt.nfront : opt.nback) == MAX_PIDS) {
-                usage();
-                return 2;
-            }
-            if (c == 'c') {
-                opt.front[opt.nfront++] = (pid_t) atoi(optarg);
-            } else {
-                opt.back[opt.nback++] = (pid_t) atoi(optarg);
+            if (add_pid(c, optarg) != 0) {
+                return -1;
             }
             break;
         default:
-            usage();
-            return 2;
+            return -1;
         }
     }
 
     if (opt.port <= 0 || opt.port > 65535 || opt.procs < 1
         || opt.procs > MAX_PROCS || opt.seconds <= 0 || opt.warmup < 0
         || opt.requests < 0 || opt.entries == 0 || optind != argc)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    int  rc;
+
+    rc = other_command(argc, argv);
+    if (rc >= 0) {
+        return rc;
+    }
+    if (argc < 2 || strcmp(argv[1], "run") != 0
+        || run_options(argc, argv) != 0)
     {
         usage();
         return 2;

@@ -31,6 +31,8 @@
 
 #include <onem2m_sae.h>
 
+#include "bench_clock.h"
+
 #define PROVIDER_DIR   BUILD_DIR "/provider"
 #define LOOKUPS        2000000
 #define STORE_LOOKUPS  2000
@@ -54,10 +56,7 @@ static char  tmpdir[64];
 static double
 now(void)
 {
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return clock_seconds(CLOCK_MONOTONIC);
 }
 
 /* transparent huge pages in use by the process, kB */
@@ -86,10 +85,7 @@ huge_kb(void)
 static double
 cpu_now(void)
 {
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return clock_seconds(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static long

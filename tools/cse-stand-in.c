@@ -154,57 +154,95 @@ trim(char *s, char *end, char **out_end)
     return s;
 }
 
-static void
-serve(int fd)
+/*
+ * The request head into head (NUL-terminated, *len bytes read); *end: its
+ * blank line.  Returns 1, 0 when it does not fit, -1 when the connection
+ * ended or failed first.
+ */
+static int
+read_head(int fd, char *head, size_t *len, char **end)
 {
-    char        head[MAX_HEAD + 1], *end, *line, *eol, *sp1, *sp2, *colon;
-    char        *name, *name_end, *value, *value_end, *p, lenbuf[64];
-    size_t      len, i, n, body_left;
-    ssize_t     got;
-    buf_t       out = { NULL, 0, 0 }, resp = { NULL, 0, 0 };
-    header_t    headers[MAX_HEADERS];
-    int         count;
+    ssize_t  got;
 
-    len = 0;
-    end = NULL;
+    *len = 0;
+    *end = NULL;
 
-    while (len < MAX_HEAD) {
-        got = recv(fd, head + len, MAX_HEAD - len, 0);
+    while (*len < MAX_HEAD) {
+        got = recv(fd, head + *len, MAX_HEAD - *len, 0);
         if (got <= 0) {
             if (got < 0 && errno == EINTR) {
                 continue;
             }
-            return;
+            return -1;
         }
-        len += (size_t) got;
-        head[len] = '\0';
+        *len += (size_t) got;
+        head[*len] = '\0';
 
-        end = strstr(head, "\r\n\r\n");
-        if (end) {
+        *end = strstr(head, "\r\n\r\n");
+        if (*end) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+/* value under name, joined to an earlier one; -1: out of memory */
+static int
+header_add(header_t *headers, int *count, const char *name, size_t name_len,
+    const char *value, size_t n)
+{
+    char    *p;
+    size_t   i;
+
+    for (i = 0; i < (size_t) *count; i++) {
+        if (headers[i].name_len == name_len
+            && strncasecmp(headers[i].name, name, name_len) == 0)
+        {
             break;
         }
     }
 
-    if (end == NULL) {
-        send_status(fd, "431 Request Header Fields Too Large");
-        return;
+    if (i == (size_t) *count) {
+        if (*count == MAX_HEADERS) {
+            return 0;
+        }
+        headers[i].name = name;
+        headers[i].name_len = name_len;
+        headers[i].value = malloc(n + 1);
+        if (headers[i].value == NULL) {
+            return -1;
+        }
+        memcpy(headers[i].value, value, n);
+        headers[i].value_len = n;
+        (*count)++;
+        return 0;
     }
 
-    /* request line */
-
-    eol = strstr(head, "\r\n");
-    sp1 = memchr(head, ' ', (size_t) (eol - head));
-    sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t) (eol - sp1 - 1)) : NULL;
-
-    if (sp1 == NULL || sp2 == NULL) {
-        send_status(fd, "400 Bad Request");
-        return;
+    p = realloc(headers[i].value, headers[i].value_len + 2 + n + 1);
+    if (p == NULL) {
+        return -1;
     }
+    memcpy(p + headers[i].value_len, ", ", 2);
+    memcpy(p + headers[i].value_len + 2, value, n);
+    headers[i].value = p;
+    headers[i].value_len += 2 + n;
 
-    count = 0;
-    body_left = 0;
+    return 0;
+}
 
-    for (line = eol + 2; line < end; line = eol + 2) {
+/*
+ * The header lines from line up to end into headers (*count of them) and
+ * the Content-Length into *body_left; -1: out of memory.
+ */
+static int
+parse_headers(char *line, char *end, header_t *headers, int *count,
+    size_t *body_left)
+{
+    char    *eol, *colon, *name, *name_end, *value, *value_end, lenbuf[64];
+    size_t   n;
+
+    for ( /* void */ ; line < end; line = eol + 2) {
         eol = strstr(line, "\r\n");
         colon = memchr(line, ':', (size_t) (eol - line));
 
@@ -223,75 +261,57 @@ serve(int fd)
         {
             memcpy(lenbuf, value, n);
             lenbuf[n] = '\0';
-            body_left = strtoul(lenbuf, NULL, 10);
+            *body_left = strtoul(lenbuf, NULL, 10);
         }
 
-        for (i = 0; i < (size_t) count; i++) {
-            if (headers[i].name_len == (size_t) (name_end - name)
-                && strncasecmp(headers[i].name, name, headers[i].name_len)
-                   == 0)
-            {
-                break;
-            }
-        }
-
-        if (i == (size_t) count) {
-            if (count == MAX_HEADERS) {
-                continue;
-            }
-            headers[i].name = name;
-            headers[i].name_len = (size_t) (name_end - name);
-            headers[i].value = malloc(n + 1);
-            if (headers[i].value == NULL) {
-                goto done;
-            }
-            memcpy(headers[i].value, value, n);
-            headers[i].value_len = n;
-            count++;
-
-        } else {
-            p = realloc(headers[i].value, headers[i].value_len + 2 + n + 1);
-            if (p == NULL) {
-                goto done;
-            }
-            memcpy(p + headers[i].value_len, ", ", 2);
-            memcpy(p + headers[i].value_len + 2, value, n);
-            headers[i].value = p;
-            headers[i].value_len += 2 + n;
+        if (header_add(headers, count, name, (size_t) (name_end - name),
+                       value, n) != 0)
+        {
+            return -1;
         }
     }
 
-    /* the answer, built before the body is drained into the same buffer */
+    return 0;
+}
 
-    if (buf_add_literal(&out, "{\"method\": ") != 0
-        || buf_add_json(&out, head, (size_t) (sp1 - head)) != 0
-        || buf_add_literal(&out, ", \"uri\": ") != 0
-        || buf_add_json(&out, sp1 + 1, (size_t) (sp2 - sp1 - 1)) != 0
-        || buf_add_literal(&out, ", \"headers\": {") != 0)
+/* {"method": ..., "uri": ..., "headers": {...}} and a newline */
+static int
+build_json(buf_t *out, const char *method, size_t method_len,
+    const char *uri, size_t uri_len, const header_t *headers, int count)
+{
+    size_t  i;
+
+    if (buf_add_literal(out, "{\"method\": ") != 0
+        || buf_add_json(out, method, method_len) != 0
+        || buf_add_literal(out, ", \"uri\": ") != 0
+        || buf_add_json(out, uri, uri_len) != 0
+        || buf_add_literal(out, ", \"headers\": {") != 0)
     {
-        goto done;
+        return -1;
     }
 
     for (i = 0; i < (size_t) count; i++) {
-        if ((i && buf_add_literal(&out, ", ") != 0)
-            || buf_add_json(&out, headers[i].name, headers[i].name_len) != 0
-            || buf_add_literal(&out, ": ") != 0
-            || buf_add_json(&out, headers[i].value, headers[i].value_len)
+        if ((i && buf_add_literal(out, ", ") != 0)
+            || buf_add_json(out, headers[i].name, headers[i].name_len) != 0
+            || buf_add_literal(out, ": ") != 0
+            || buf_add_json(out, headers[i].value, headers[i].value_len)
                != 0)
         {
-            goto done;
+            return -1;
         }
     }
 
-    if (buf_add_literal(&out, "}}\n") != 0) {
-        goto done;
-    }
+    return buf_add_literal(out, "}}\n");
+}
 
-    n = len - (size_t) (end + 4 - head);
-    body_left = body_left > n ? body_left - n : 0;
+/* reads and drops body_left bytes of request body, buf as scratch */
+static void
+drain_body(int fd, char *buf, size_t body_left)
+{
+    ssize_t  got;
 
     while (body_left) {
-        got = recv(fd, head, body_left < MAX_HEAD ? body_left : MAX_HEAD, 0);
+        got = recv(fd, buf, body_left < MAX_HEAD ? body_left : MAX_HEAD, 0);
         if (got <= 0) {
             if (got < 0 && errno == EINTR) {
                 continue;
@@ -300,28 +320,78 @@ serve(int fd)
         }
         body_left -= (size_t) got;
     }
+}
 
-    n = (size_t) snprintf(lenbuf, sizeof(lenbuf), "%zu", out.len);
+/* a 200 response carrying the JSON in out */
+static void
+send_json(int fd, const buf_t *out)
+{
+    buf_t   resp = { NULL, 0, 0 };
+    char    lenbuf[64];
+    size_t  n;
+
+    n = (size_t) snprintf(lenbuf, sizeof(lenbuf), "%zu", out->len);
 
     if (buf_add_literal(&resp, "HTTP/1.1 200 OK\r\n"
                         "Content-Type: application/json\r\n"
-                        "Connection: close\r\nContent-Length: ") != 0
-        || buf_add(&resp, lenbuf, n) != 0
-        || buf_add_literal(&resp, "\r\n\r\n") != 0
-        || buf_add(&resp, out.data, out.len) != 0)
+                        "Connection: close\r\nContent-Length: ") == 0
+        && buf_add(&resp, lenbuf, n) == 0
+        && buf_add_literal(&resp, "\r\n\r\n") == 0
+        && buf_add(&resp, out->data, out->len) == 0)
     {
-        goto done;
+        send_all(fd, resp.data, resp.len);
     }
 
-    send_all(fd, resp.data, resp.len);
+    free(resp.data);
+}
 
-done:
+static void
+serve(int fd)
+{
+    char        head[MAX_HEAD + 1], *end, *eol, *sp1, *sp2;
+    size_t      len, i, n, body_left;
+    buf_t       out = { NULL, 0, 0 };
+    header_t    headers[MAX_HEADERS];
+    int         count, rc;
+
+    rc = read_head(fd, head, &len, &end);
+    if (rc < 0) {
+        return;
+    }
+    if (rc == 0) {
+        send_status(fd, "431 Request Header Fields Too Large");
+        return;
+    }
+
+    /* request line */
+
+    eol = strstr(head, "\r\n");
+    sp1 = memchr(head, ' ', (size_t) (eol - head));
+    sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t) (eol - sp1 - 1)) : NULL;
+
+    if (sp1 == NULL || sp2 == NULL) {
+        send_status(fd, "400 Bad Request");
+        return;
+    }
+
+    count = 0;
+    body_left = 0;
+
+    /* the answer, built before the body is drained into the same buffer */
+
+    if (parse_headers(eol + 2, end, headers, &count, &body_left) == 0
+        && build_json(&out, head, (size_t) (sp1 - head), sp1 + 1,
+                      (size_t) (sp2 - sp1 - 1), headers, count) == 0)
+    {
+        n = len - (size_t) (end + 4 - head);
+        drain_body(fd, head, body_left > n ? body_left - n : 0);
+        send_json(fd, &out);
+    }
 
     for (i = 0; i < (size_t) count; i++) {
         free(headers[i].value);
     }
     free(out.data);
-    free(resp.data);
 }
 
 

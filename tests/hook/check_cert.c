@@ -291,13 +291,52 @@ client_new(SSL_CTX *cctx, const credential *cred, client_view *view)
 
 
 
-static void
-free_pair(SSL *client, SSL *server)
+/*
+ * A client context: TLS 1.2 only with cipher12 (NULL: OpenSSL's list) when
+ * tls12, else any version.
+ */
+static SSL_CTX *
+client_ctx(int tls12, const char *cipher12)
 {
-    SSL_set_shutdown(client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_set_shutdown(server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_free(client);
-    SSL_free(server);
+    SSL_CTX  *cctx;
+
+    cctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(cctx);
+    if (tls12) {
+        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
+                         1);
+        if (cipher12 != NULL) {
+            ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx, cipher12), 1);
+        }
+    }
+
+    return cctx;
+}
+
+
+/*
+ * A completed handshake of a client of cctx presenting cred, resuming sess
+ * unless NULL (and then it must resume); returns the server's SSL, the
+ * client's SSL in *client.
+ */
+static SSL *
+client_handshake(SSL_CTX *sctx, SSL_CTX *cctx, const credential *cred,
+    SSL_SESSION *sess, SSL **client, client_view *view)
+{
+    SSL  *server;
+
+    *client = client_new(cctx, cred, view);
+    if (sess != NULL) {
+        ck_assert_int_eq(SSL_set_session(*client, sess), 1);
+    }
+    server = SSL_new(sctx);
+    ck_assert_ptr_nonnull(server);
+    ck_assert_int_eq(tls_pair_run(*client, server), 1);
+    if (sess != NULL) {
+        ck_assert_int_eq(SSL_session_reused(server), 1);
+    }
+
+    return server;
 }
 
 
@@ -313,20 +352,9 @@ cert_handshake(SSL_CTX *sctx, const credential *cred, int tls13,
     SSL_CTX  *cctx;
     SSL      *server;
 
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
-    if (!tls13) {
-        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
-                         1);
-        ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx,
-                             "ECDHE-ECDSA-AES128-SHA256"), 1);
-    }
-    *client = client_new(cctx, cred, view);
+    cctx = client_ctx(!tls13, "ECDHE-ECDSA-AES128-SHA256");
+    server = client_handshake(sctx, cctx, cred, NULL, client, view);
     SSL_CTX_free(cctx);
-
-    server = SSL_new(sctx);
-    ck_assert_ptr_nonnull(server);
-    ck_assert_int_eq(tls_pair_run(*client, server), 1);
 
     return server;
 }
@@ -354,11 +382,29 @@ identity_of(const credential *cred, const char *domain, int *reason,
         *server_out = server;
         *client_out = client;
     } else {
-        free_pair(client, server);
+        tls_pair_free(client, server);
         id = NULL;
     }
 
     return id;
+}
+
+
+/*
+ * A client presenting cred gets no identity for domain, for reason; the
+ * certificate is freed.
+ */
+static void
+assert_no_identity(credential *cred, const char *domain, int expect)
+{
+    SSL  *client, *server;
+    int   reason;
+
+    reason = -1;
+    ck_assert_ptr_null(identity_of(cred, domain, &reason, &server, &client));
+    ck_assert_int_eq(reason, expect);
+    tls_pair_free(client, server);
+    credential_free(cred);
 }
 
 
@@ -429,7 +475,7 @@ START_TEST(test_ae_id_cert)
     /* a certificate session has no PSK binding */
     ck_assert_ptr_null(ONEM2M_SAE_get_binding(server));
 
-    free_pair(client, server);
+    tls_pair_free(client, server);
     SSL_CTX_free(sctx);
     credential_free(&cred);
 }
@@ -437,106 +483,74 @@ END_TEST
 
 
 /*
- * The CSE-ID certificate binds "/<CSE-ID>"; the host names a CSE's
- * certificate may also carry are ignored; the SP domain has no case, and
- * the credential names the configured one in lower case.
+ * Certificates that bind, through TLS 1.3:
+ * - a CSE-ID certificate binds "/<CSE-ID>"; the host names a CSE's
+ *   certificate may also carry are ignored; the SP domain has no case, and
+ *   the credential names the configured one in lower case;
+ * - case: the CSE-ID is case-sensitive and kept as the certificate writes
+ *   it, in the entity and the credential; the SP domain is compared without
+ *   case and the credential has the configured one in lower case, whatever
+ *   the certificate's or the configuration's spelling;
+ * - an AE-ID's SP-ID is a domain name: the credential has it in lower case,
+ *   the rest as written; the entity is the URI as written.
  */
-START_TEST(test_cse_id_cert)
+static const struct {
+    const char  *san;
+    const char  *domain;
+    int          type;
+    const char  *entity;
+    const char  *credential_id;
+} bound_cases[] = {
+    /* CSE-ID certificates */
+    { "DNS:" CSE_NAME, SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME },
+    { "DNS:gateway.example.net,DNS:" CSE_NAME ",IP:127.0.0.1", SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME },
+    { "DNS:" CSE_NAME ",DNS:" CSE_NAME, SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME },
+    { "DNS:in-cse-1.M2M.Sp.COM", SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME },
+    { "DNS:" CSE_NAME ",DNS:in-cse-1.M2M.SP.COM", SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME },
+
+    /* CSE-ID case */
+    { "DNS:in-cse-1.M2M.Sp.COM", SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
+    { "DNS:" CSE_NAME, "M2M.SP.COM",
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
+    { "DNS:in-cse-1.m2M.sP.com", "M2m.Sp.cOM",
+      ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
+    { "DNS:IN-CSE-1." SP_DOMAIN, SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_CSE, "/IN-CSE-1", "32-IN-CSE-1.m2m.sp.com" },
+    { "DNS:In-Cse-1.M2M.SP.COM", "M2M.Sp.Com",
+      ONEM2M_SAE_ENTITY_CSE, "/In-Cse-1", "32-In-Cse-1.m2m.sp.com" },
+
+    /* AE-ID SP-ID case */
+    { "URI://M2M.Sp.COM/mn-cse-123456/Cdoor-AE1", SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_AE, "//M2M.Sp.COM/mn-cse-123456/Cdoor-AE1",
+      "33-" AE_C_ID },
+    { "URI://M2M.SP.COM/Sdoor-AE2", SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_AE, "//M2M.SP.COM/Sdoor-AE2", "33-" AE_S_ID },
+    { "URI://m2m.sp.com/MN-CSE-123456/CDoor-AE1", SP_DOMAIN,
+      ONEM2M_SAE_ENTITY_AE, "//m2m.sp.com/MN-CSE-123456/CDoor-AE1",
+      "33-//m2m.sp.com/MN-CSE-123456/CDoor-AE1" },
+};
+
+START_TEST(test_identity_bound)
 {
-    static const char  *sans[] = {
-        "DNS:" CSE_NAME,
-        "DNS:gateway.example.net,DNS:" CSE_NAME ",IP:127.0.0.1",
-        "DNS:" CSE_NAME ",DNS:" CSE_NAME,
-        "DNS:in-cse-1.M2M.Sp.COM",
-        "DNS:" CSE_NAME ",DNS:in-cse-1.M2M.SP.COM",
-    };
     const ONEM2M_SAE_CERT_IDENTITY  *id;
     credential                       cred;
     SSL                             *client, *server;
     int                              reason;
 
-    leaf(&cred, sans[_i]);
+    leaf(&cred, bound_cases[_i].san);
     reason = -1;
-    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
+    id = identity_of(&cred, bound_cases[_i].domain, &reason, &server,
+                     &client);
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
-    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1", "32-" CSE_NAME);
-    free_pair(client, server);
-    credential_free(&cred);
-}
-END_TEST
-
-
-/*
- * Case: the CSE-ID is case-sensitive and kept as the certificate writes it,
- * in the entity and the credential; the SP domain is compared without case
- * and the credential has the configured one in lower case, whatever the
- * certificate's or the configuration's spelling.
- */
-START_TEST(test_cse_id_case)
-{
-    static const struct {
-        const char  *san;
-        const char  *domain;
-        const char  *entity;
-        const char  *credential_id;
-    } cases[] = {
-        { "DNS:in-cse-1.M2M.Sp.COM", SP_DOMAIN,
-          "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
-        { "DNS:" CSE_NAME, "M2M.SP.COM",
-          "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
-        { "DNS:in-cse-1.m2M.sP.com", "M2m.Sp.cOM",
-          "/in-cse-1", "32-in-cse-1.m2m.sp.com" },
-        { "DNS:IN-CSE-1." SP_DOMAIN, SP_DOMAIN,
-          "/IN-CSE-1", "32-IN-CSE-1.m2m.sp.com" },
-        { "DNS:In-Cse-1.M2M.SP.COM", "M2M.Sp.Com",
-          "/In-Cse-1", "32-In-Cse-1.m2m.sp.com" },
-    };
-    const ONEM2M_SAE_CERT_IDENTITY  *id;
-    credential                       cred;
-    SSL                             *client, *server;
-    int                              reason;
-
-    leaf(&cred, cases[_i].san);
-    reason = -1;
-    id = identity_of(&cred, cases[_i].domain, &reason, &server, &client);
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
-    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, cases[_i].entity,
-                    cases[_i].credential_id);
-    free_pair(client, server);
-    credential_free(&cred);
-}
-END_TEST
-
-
-/*
- * An AE-ID's SP-ID is a domain name: the credential has it in lower case,
- * the rest as written; the entity is the URI as written.
- */
-START_TEST(test_ae_id_sp_case)
-{
-    static const struct {
-        const char  *uri;
-        const char  *credential_id;
-    } cases[] = {
-        { "//M2M.Sp.COM/mn-cse-123456/Cdoor-AE1", "33-" AE_C_ID },
-        { "//M2M.SP.COM/Sdoor-AE2", "33-" AE_S_ID },
-        { "//m2m.sp.com/MN-CSE-123456/CDoor-AE1",
-          "33-//m2m.sp.com/MN-CSE-123456/CDoor-AE1" },
-    };
-    const ONEM2M_SAE_CERT_IDENTITY  *id;
-    credential                       cred;
-    SSL                             *client, *server;
-    char                             san[300];
-    int                              reason;
-
-    snprintf(san, sizeof(san), "URI:%s", cases[_i].uri);
-    leaf(&cred, san);
-    reason = -1;
-    id = identity_of(&cred, SP_DOMAIN, &reason, &server, &client);
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
-    assert_identity(id, ONEM2M_SAE_ENTITY_AE, cases[_i].uri,
-                    cases[_i].credential_id);
-    free_pair(client, server);
+    assert_identity(id, bound_cases[_i].type, bound_cases[_i].entity,
+                    bound_cases[_i].credential_id);
+    tls_pair_free(client, server);
     credential_free(&cred);
 }
 END_TEST
@@ -549,16 +563,9 @@ START_TEST(test_cse_other_domain)
         "other.sp.com", "sp.com", "in-cse-1." SP_DOMAIN, "", "x" SP_DOMAIN
     };
     credential          cred;
-    SSL                *client, *server;
-    int                 reason;
 
     leaf(&cred, "DNS:" CSE_NAME);
-    reason = -1;
-    ck_assert_ptr_null(identity_of(&cred, domains[_i], &reason, &server,
-                                   &client));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
-    free_pair(client, server);
-    credential_free(&cred);
+    assert_no_identity(&cred, domains[_i], ONEM2M_SAE_CERT_NO_IDENTITY);
 }
 END_TEST
 
@@ -594,7 +601,7 @@ START_TEST(test_unverified)
                      : _i == 1 ? X509_V_ERR_CERT_HAS_EXPIRED
                      : _i == 2 ? X509_V_ERR_CERT_NOT_YET_VALID
                      : X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
-    free_pair(client, server);
+    tls_pair_free(client, server);
     credential_free(&cred);
 }
 END_TEST
@@ -604,16 +611,9 @@ END_TEST
 START_TEST(test_no_san)
 {
     credential   cred;
-    SSL         *client, *server;
-    int          reason;
 
     issue(&cred, &ca, _i == 0 ? AE_C_ID : CSE_NAME, NULL, NULL, -60, DAY);
-    reason = -1;
-    ck_assert_ptr_null(identity_of(&cred, SP_DOMAIN, &reason, &server,
-                                   &client));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
-    free_pair(client, server);
-    credential_free(&cred);
+    assert_no_identity(&cred, SP_DOMAIN, ONEM2M_SAE_CERT_NO_IDENTITY);
 }
 END_TEST
 
@@ -701,7 +701,7 @@ START_TEST(test_cse_with_other_uri)
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_OK);
     assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
                     "32-" CSE_NAME);
-    free_pair(client, server);
+    tls_pair_free(client, server);
     credential_free(&cred);
 }
 END_TEST
@@ -735,7 +735,7 @@ START_TEST(test_long_ae_id)
         ck_assert_ptr_null(id);
         ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
     }
-    free_pair(client, server);
+    tls_pair_free(client, server);
     credential_free(&cred);
 }
 END_TEST
@@ -750,10 +750,8 @@ START_TEST(test_embedded_nul)
     ASN1_IA5STRING          *ia5;
     credential               cred;
     X509                    *x;
-    SSL                     *client, *server;
     unsigned char            value[64];
     size_t                   len;
-    int                      reason;
 
     /* "in-cse-1\0x.m2m.sp.com" as dNSName, or the AE-ID + "\0x" as URI */
     if (_i == 0) {
@@ -782,12 +780,7 @@ START_TEST(test_embedded_nul)
     GENERAL_NAMES_free(names);
     ck_assert_int_gt(X509_sign(x, ca.key, EVP_sha256()), 0);
 
-    reason = -1;
-    ck_assert_ptr_null(identity_of(&cred, SP_DOMAIN, &reason, &server,
-                                   &client));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_IDENTITY);
-    free_pair(client, server);
-    credential_free(&cred);
+    assert_no_identity(&cred, SP_DOMAIN, ONEM2M_SAE_CERT_NO_IDENTITY);
 }
 END_TEST
 
@@ -836,7 +829,7 @@ START_TEST(test_cache)
     ck_assert_ptr_eq(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                          strlen(SP_DOMAIN), NULL), id);
 
-    free_pair(client, server);
+    tls_pair_free(client, server);
     credential_free(&cred);
 }
 END_TEST
@@ -874,7 +867,7 @@ START_TEST(test_api_errors)
     ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, domain, 254,
                                                     &reason));
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_ERROR);
-    free_pair(client, server);
+    tls_pair_free(client, server);
     credential_free(&cred);
 }
 END_TEST
@@ -894,7 +887,7 @@ START_TEST(test_no_client_cert)
     ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                            strlen(SP_DOMAIN), &reason));
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
-    free_pair(client, server);
+    tls_pair_free(client, server);
     SSL_CTX_free(sctx);
 }
 END_TEST
@@ -957,21 +950,14 @@ START_TEST(test_mixed_server)
     leaf(&cse_cred, "DNS:" CSE_NAME);
 
     /* the lock: PSK, with a certificate it would send if asked */
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
+    cctx = client_ctx(_i == TLS12, "PSK-AES128-CBC-SHA256");
     if (_i == TLS12) {
-        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
-                         1);
-        ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx,
-                             "PSK-AES128-CBC-SHA256"), 1);
         SSL_CTX_set_psk_client_callback(cctx, psk_client_cb);
     } else {
         SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
     }
-    client = client_new(cctx, &lock_cred, &view);
+    server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
     SSL_CTX_free(cctx);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
 
     ck_assert_int_ge(psk_client_called, 1);
     ck_assert_int_eq(view.certificate_requests, 0);
@@ -984,7 +970,7 @@ START_TEST(test_mixed_server)
     ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                            strlen(SP_DOMAIN), &reason));
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
-    free_pair(client, server);
+    tls_pair_free(client, server);
 
     /* the CSE: certificate, same server context */
     server = cert_handshake(sctx, &cse_cred, _i == TLS13, &client, &view);
@@ -994,7 +980,7 @@ START_TEST(test_mixed_server)
                                       &reason);
     assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
                     "32-" CSE_NAME);
-    free_pair(client, server);
+    tls_pair_free(client, server);
 
     SSL_CTX_free(sctx);
     credential_free(&lock_cred);
@@ -1021,24 +1007,17 @@ START_TEST(test_mixed_server_psk_resumed)
     sctx = server_ctx(1);
     leaf(&lock_cred, "URI:" AE_C_ID);
 
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
+    cctx = client_ctx(0, NULL);
     SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
-    client = client_new(cctx, &lock_cred, &view);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
+    server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
     sess = SSL_get1_session(client);
     ck_assert_ptr_nonnull(sess);
-    free_pair(client, server);
+    tls_pair_free(client, server);
 
     /* the ticket only, no external PSK this time */
     SSL_CTX_set_psk_use_session_callback(cctx, NULL);
-    client = client_new(cctx, &lock_cred, &view);
-    ck_assert_int_eq(SSL_set_session(client, sess), 1);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
-    ck_assert_int_eq(SSL_session_reused(server), 1);
+    server = client_handshake(sctx, cctx, &lock_cred, sess, &client, &view);
     ck_assert_int_eq(view.certificate_requests, 0);
     ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
@@ -1046,7 +1025,7 @@ START_TEST(test_mixed_server_psk_resumed)
     ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                            strlen(SP_DOMAIN), &reason));
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
-    free_pair(client, server);
+    tls_pair_free(client, server);
 
     SSL_SESSION_free(sess);
     SSL_CTX_free(cctx);
@@ -1108,42 +1087,27 @@ START_TEST(test_resumed)
 
     sctx = server_ctx(0);
     leaf(&cred, "URI:" AE_S_ID);
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
-    if (_i == TLS12) {
-        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
-                         1);
-    }
+    cctx = client_ctx(_i == TLS12, NULL);
 
-    client = client_new(cctx, &cred, &view);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
+    server = client_handshake(sctx, cctx, &cred, NULL, &client, &view);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                               strlen(SP_DOMAIN), &reason));
     sess = SSL_get1_session(client);
     ck_assert_ptr_nonnull(sess);
-    free_pair(client, server);
+    tls_pair_free(client, server);
 
-    client = client_new(cctx, &cred, &view);
-    ck_assert_int_eq(SSL_set_session(client, sess), 1);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
-    ck_assert_int_eq(SSL_session_reused(server), 1);
+    server = client_handshake(sctx, cctx, &cred, sess, &client, &view);
     ck_assert_int_eq(view.certificate_requests, 0);
 
     id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
                                       &reason);
     assert_identity(id, ONEM2M_SAE_ENTITY_AE, AE_S_ID, "33-" AE_S_ID);
     ck_assert_int_eq(ONEM2M_SAE_get_cert_reverify_result(server), X509_V_OK);
-    free_pair(client, server);
+    tls_pair_free(client, server);
 
     /* revoked: the session still resumes, its certificate names nobody */
     revoke_in(sctx, cred.cert);
-    client = client_new(cctx, &cred, &view);
-    ck_assert_int_eq(SSL_set_session(client, sess), 1);
-    server = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(client, server), 1);
-    ck_assert_int_eq(SSL_session_reused(server), 1);
+    server = client_handshake(sctx, cctx, &cred, sess, &client, &view);
     ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
     ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                            strlen(SP_DOMAIN), &reason));
@@ -1154,7 +1118,7 @@ START_TEST(test_resumed)
     ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
                            strlen(SP_DOMAIN), &reason));
     ck_assert_int_eq(reason, ONEM2M_SAE_CERT_STALE);
-    free_pair(client, server);
+    tls_pair_free(client, server);
 
     SSL_SESSION_free(sess);
     SSL_CTX_free(cctx);
@@ -1208,7 +1172,7 @@ START_TEST(test_name_constraints)
         ck_assert_ptr_null(id);
         ck_assert_int_eq(reason, ONEM2M_SAE_CERT_UNVERIFIED);
     }
-    free_pair(client, server);
+    tls_pair_free(client, server);
     credential_free(&cred);
 }
 END_TEST
@@ -1277,7 +1241,7 @@ START_TEST(test_onem2m_cert_script)
         ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
         assert_identity(id, issued[i].type, issued[i].entity,
                         issued[i].credential_id);
-        free_pair(client, server);
+        tls_pair_free(client, server);
         credential_free(&cred);
     }
 }
@@ -1295,9 +1259,8 @@ Suite *cert_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_ae_id_cert, 0, 4);
-    tcase_add_loop_test(tc, test_cse_id_cert, 0, 5);
-    tcase_add_loop_test(tc, test_cse_id_case, 0, 5);
-    tcase_add_loop_test(tc, test_ae_id_sp_case, 0, 3);
+    tcase_add_loop_test(tc, test_identity_bound, 0,
+                        sizeof(bound_cases) / sizeof(bound_cases[0]));
     tcase_add_loop_test(tc, test_cse_other_domain, 0, 5);
     tcase_add_loop_test(tc, test_unverified, 0, 4);
     tcase_add_loop_test(tc, test_no_san, 0, 2);

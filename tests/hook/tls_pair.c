@@ -14,11 +14,30 @@
 #include "hook/tls_pair.h"
 
 
+/* one handshake step of one side, unless it has ended */
+static void
+step(SSL *ssl, int *done, int *fail)
+{
+    int  r, e;
+
+    if (*done || *fail) {
+        return;
+    }
+    r = SSL_do_handshake(ssl);
+    if (r == 1) {
+        *done = 1;
+    } else {
+        e = SSL_get_error(ssl, r);
+        *fail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
+    }
+}
+
+
 int
 tls_pair_run(SSL *client, SSL *server)
 {
     BIO            *cb, *sb;
-    int             i, r, cdone, sdone, cfail, sfail, e;
+    int             i, cdone, sdone, cfail, sfail;
     char            buf[8];
 
     ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
@@ -30,24 +49,8 @@ tls_pair_run(SSL *client, SSL *server)
     cdone = sdone = cfail = sfail = 0;
 
     for (i = 0; i < 100 && !((cdone || cfail) && (sdone || sfail)); i++) {
-        if (!cdone && !cfail) {
-            r = SSL_do_handshake(client);
-            if (r == 1) {
-                cdone = 1;
-            } else {
-                e = SSL_get_error(client, r);
-                cfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
-            }
-        }
-        if (!sdone && !sfail) {
-            r = SSL_do_handshake(server);
-            if (r == 1) {
-                sdone = 1;
-            } else {
-                e = SSL_get_error(server, r);
-                sfail = e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE;
-            }
-        }
+        step(client, &cdone, &cfail);
+        step(server, &sdone, &sfail);
     }
     if (getenv("HOOK_DEBUG") != NULL) {
         fprintf(stderr, "tls_pair_run: client %s, server %s\n",
@@ -66,4 +69,15 @@ tls_pair_run(SSL *client, SSL *server)
     ck_assert_int_eq(SSL_read(server, buf, sizeof(buf)), 4);
 
     return 1;
+}
+
+
+/* as after a clean SSL_shutdown(): SSL_free() keeps the session resumable */
+void
+tls_pair_free(SSL *client, SSL *server)
+{
+    SSL_set_shutdown(client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_set_shutdown(server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    SSL_free(client);
+    SSL_free(server);
 }

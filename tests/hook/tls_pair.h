@@ -16,4 +16,8 @@
  */
 int tls_pair_run(SSL *client, SSL *server);
 
+/* Frees both as after a clean SSL_shutdown(), so the session stays
+ * resumable. */
+void tls_pair_free(SSL *client, SSL *server);
+
 #endif /* ONEM2M_TEST_TLS_PAIR_H */

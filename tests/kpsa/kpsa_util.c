@@ -164,6 +164,18 @@ ku_entity_of(ONEM2M_SAE_TABLE *t, const char *id, unsigned char *key,
     return e->entity;
 }
 
+void
+ku_assert_credential(ONEM2M_SAE_TABLE *t, const char *id, const char *entity,
+    const unsigned char *key, size_t key_len)
+{
+    unsigned char  got[600];
+    size_t         got_len;
+
+    ck_assert_str_eq(ku_entity_of(t, id, got, &got_len), entity);
+    ck_assert_uint_eq(got_len, key_len);
+    ck_assert_mem_eq(got, key, key_len);
+}
+
 static const char *
 field_after(const char *out, const char *label)
 {

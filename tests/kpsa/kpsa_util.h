@@ -40,6 +40,9 @@ size_t ku_count(const char *path);              /* (size_t) -1: no load */
 /* the entity of KpsaID id, or NULL; *key (may be NULL) gets its key */
 const char *ku_entity_of(ONEM2M_SAE_TABLE *t, const char *id,
     unsigned char *key, size_t *key_len);
+/* fails unless id is entity's credential with exactly this key */
+void ku_assert_credential(ONEM2M_SAE_TABLE *t, const char *id,
+    const char *entity, const unsigned char *key, size_t key_len);
 
 /* "KpsaID: ..." and "Kpsa: ..." of an add's output (static buffers) */
 const char *ku_added_id(const char *out);

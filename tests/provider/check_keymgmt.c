@@ -74,13 +74,9 @@ START_TEST(test_params)
     ck_assert_str_eq(buf, "door@in.provider.com");
     ck_assert_uint_eq(len, 20);
 
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(pkey, "entity-id", buf,
-                                                    sizeof(buf), &len), 1);
-    ck_assert_str_eq(buf, "Cdoor");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-id"), "Cdoor");
 
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(pkey, "entity-type", buf,
-                                                    sizeof(buf), &len), 1);
-    ck_assert_str_eq(buf, "AE");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-type"), "AE");
 
     /* binary-safe: leading zero bytes survive */
     ck_assert_int_eq(EVP_PKEY_get_octet_string_param(pkey, "key", key,
@@ -113,17 +109,11 @@ END_TEST
 START_TEST(test_cse_entity)
 {
     EVP_PKEY  *pkey;
-    char       buf[300];
-    size_t     len;
 
     write_table();
     pkey = load_key("gw@in.provider.com");
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(pkey, "entity-id", buf,
-                                                    sizeof(buf), &len), 1);
-    ck_assert_str_eq(buf, "/mn-cse-123456");
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(pkey, "entity-type", buf,
-                                                    sizeof(buf), &len), 1);
-    ck_assert_str_eq(buf, "CSE");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-id"), "/mn-cse-123456");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-type"), "CSE");
     EVP_PKEY_free(pkey);
 }
 END_TEST
@@ -152,8 +142,6 @@ END_TEST
 START_TEST(test_dup)
 {
     EVP_PKEY  *a, *copy;
-    char       buf[300];
-    size_t     len;
 
     write_table();
     a = load_key("door@in.provider.com");
@@ -161,9 +149,7 @@ START_TEST(test_dup)
     ck_assert_ptr_nonnull(copy);
     EVP_PKEY_free(a);
 
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(copy, "kpsa-id", buf,
-                                                    sizeof(buf), &len), 1);
-    ck_assert_str_eq(buf, "door@in.provider.com");
+    ck_assert_str_eq(tu_pkey_utf8(copy, "kpsa-id"), "door@in.provider.com");
     EVP_PKEY_free(copy);
 }
 END_TEST

@@ -66,17 +66,16 @@ load_all(OSSL_STORE_CTX *ctx, OSSL_STORE_INFO **infos, int max)
     return n;
 }
 
-static const char *
-pkey_utf8(EVP_PKEY *pkey, const char *name)
+/* the whole table of tu_path, all its credentials */
+static OSSL_STORE_CTX *
+open_table_store(void)
 {
-    static char  buf[4][300];
-    static int   next;
-    char        *p = buf[next++ % 4];
-    size_t       len;
+    OSSL_STORE_CTX  *ctx;
 
-    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(pkey, name, p, 300,
-                                                    &len), 1);
-    return p;
+    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ck_assert_ptr_nonnull(ctx);
+
+    return ctx;
 }
 
 START_TEST(test_enumeration_as_names)
@@ -88,8 +87,7 @@ START_TEST(test_enumeration_as_names)
     tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
     ck_assert_ptr_nonnull(realpath(tu_path, canonical));
 
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
-    ck_assert_ptr_nonnull(ctx);
+    ctx = open_table_store();
     ck_assert_int_eq(load_all(ctx, infos, 4), 2);
 
     ck_assert_int_eq(OSSL_STORE_INFO_get_type(infos[0]), OSSL_STORE_INFO_NAME);
@@ -113,8 +111,8 @@ START_TEST(test_enumeration_as_names)
 
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
     ck_assert_int_eq(OSSL_STORE_INFO_get_type(infos[0]), OSSL_STORE_INFO_PKEY);
-    ck_assert_str_eq(pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
-                               "kpsa-id"), ID2);
+    ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
+                                  "kpsa-id"), ID2);
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_close(ctx);
 }
@@ -127,27 +125,26 @@ START_TEST(test_enumeration_as_keys)
     EVP_PKEY         *pkey;
 
     tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
-    ck_assert_ptr_nonnull(ctx);
+    ctx = open_table_store();
     ck_assert_int_eq(OSSL_STORE_expect(ctx, OSSL_STORE_INFO_PKEY), 1);
     ck_assert_int_eq(load_all(ctx, infos, 4), 2);
 
     ck_assert_int_eq(OSSL_STORE_INFO_get_type(infos[0]), OSSL_STORE_INFO_PKEY);
     pkey = OSSL_STORE_INFO_get0_PKEY(infos[0]);
     ck_assert_int_eq(EVP_PKEY_is_a(pkey, "ONEM2M-KPSA"), 1);
-    ck_assert_str_eq(pkey_utf8(pkey, "kpsa-id"), ID1);
-    ck_assert_str_eq(pkey_utf8(pkey, "entity-id"), "Clock-AE1");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "kpsa-id"), ID1);
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-id"), "Clock-AE1");
 
     pkey = OSSL_STORE_INFO_get0_PKEY(infos[1]);
-    ck_assert_str_eq(pkey_utf8(pkey, "kpsa-id"), ID2);
-    ck_assert_str_eq(pkey_utf8(pkey, "entity-id"), "Clock-AE2");
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "kpsa-id"), ID2);
+    ck_assert_str_eq(tu_pkey_utf8(pkey, "entity-id"), "Clock-AE2");
 
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_INFO_free(infos[1]);
     OSSL_STORE_close(ctx);
 
     /* nothing else is in a table */
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx = open_table_store();
     ck_assert_int_eq(OSSL_STORE_expect(ctx, OSSL_STORE_INFO_CERT), 1);
     ck_assert_int_eq(load_all(ctx, NULL, 0), 0);
     OSSL_STORE_close(ctx);
@@ -162,8 +159,7 @@ START_TEST(test_search_by_alias)
 
     tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
 
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
-    ck_assert_ptr_nonnull(ctx);
+    ctx = open_table_store();
     ck_assert_int_eq(OSSL_STORE_supports_search(ctx,
                                                 OSSL_STORE_SEARCH_BY_ALIAS), 1);
     ck_assert_int_eq(OSSL_STORE_supports_search(ctx,
@@ -172,14 +168,14 @@ START_TEST(test_search_by_alias)
     ck_assert_int_eq(OSSL_STORE_expect(ctx, OSSL_STORE_INFO_PKEY), 1);
     ck_assert_int_eq(OSSL_STORE_find(ctx, search), 1);
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
-    ck_assert_str_eq(pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
-                               "entity-id"), "Clock-AE2");
+    ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(infos[0]),
+                                  "entity-id"), "Clock-AE2");
     OSSL_STORE_INFO_free(infos[0]);
     OSSL_STORE_SEARCH_free(search);
     OSSL_STORE_close(ctx);
 
     /* as a listing: one name */
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx = open_table_store();
     search = OSSL_STORE_SEARCH_by_alias(ID1);
     ck_assert_int_eq(OSSL_STORE_find(ctx, search), 1);
     ck_assert_int_eq(load_all(ctx, infos, 4), 1);
@@ -191,7 +187,7 @@ START_TEST(test_search_by_alias)
     OSSL_STORE_close(ctx);
 
     /* an unknown alias finds nothing, without an error */
-    ctx = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx = open_table_store();
     search = OSSL_STORE_SEARCH_by_alias("nobody@in.provider.com");
     ck_assert_int_eq(OSSL_STORE_find(ctx, search), 1);
     ck_assert_int_eq(load_all(ctx, NULL, 0), 0);
@@ -294,7 +290,7 @@ START_TEST(test_shared_with_fast_face)
 
     /* two stores on the same file hand out keys pointing into that table */
     ctx1 = tu_store_open(tu_fmt("kpsa:%s#" ID1, tu_path));
-    ctx2 = tu_store_open(tu_fmt("kpsa:%s", tu_path));
+    ctx2 = open_table_store();
     ck_assert_int_eq(OSSL_STORE_expect(ctx2, OSSL_STORE_INFO_PKEY), 1);
     ck_assert_int_eq(load_all(ctx1, i1, 2), 1);
     ck_assert_int_eq(load_all(ctx2, i2, 2), 2);
@@ -315,7 +311,7 @@ START_TEST(test_shared_with_fast_face)
     /* keys keep the table alive after the fast face let go */
     ONEM2M_SAE_table_free(t1);
     ONEM2M_SAE_table_free(t2);
-    ck_assert_str_eq(pkey_utf8(OSSL_STORE_INFO_get0_PKEY(i1[0]), "kpsa-id"),
+    ck_assert_str_eq(tu_pkey_utf8(OSSL_STORE_INFO_get0_PKEY(i1[0]), "kpsa-id"),
                      ID1);
 
     OSSL_STORE_INFO_free(i1[0]);

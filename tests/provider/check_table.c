@@ -74,6 +74,7 @@ START_TEST(test_example_table)
 }
 END_TEST
 
+/* the example table readable by group and others: its 2 warnings + 1 */
 START_TEST(test_group_readable_warning)
 {
     ONEM2M_SAE_TABLE  *t;
@@ -84,35 +85,40 @@ START_TEST(test_group_readable_warning)
     ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys readable by group or "
         "others (mode 0644, use 0600)", tu_path));
     ONEM2M_SAE_table_free(t);
+}
+END_TEST
 
-    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0640);
-    ck_assert_ptr_nonnull(t);
-    ck_assert_uint_eq(tu_nmsg, 1);
-    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys readable by group or "
-        "others (mode 0640, use 0600)", tu_path));
-    ONEM2M_SAE_table_free(t);
+/*
+ * A one-line table by file mode: the warnings after "W <path>: ".  0666 is
+ * both, not only "readable"; owner-only modes are quiet.
+ */
+static const struct {
+    int          mode;
+    unsigned     nmsg;
+    const char  *msg[2];
+} mode_cases[] = {
+    { 0640, 1, { "keys readable by group or others (mode 0640, use 0600)" } },
+    { 0602, 1, { "keys writable by group or others, who could replace them "
+                 "(mode 0602, use 0600)" } },
+    { 0666, 2, { "keys readable by group or others (mode 0666, use 0600)",
+                 "keys writable by group or others, who could replace them "
+                 "(mode 0666, use 0600)" } },
+    { 0400, 0, { NULL } },
+};
 
-    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0602);
-    ck_assert_ptr_nonnull(t);
-    ck_assert_uint_eq(tu_nmsg, 1);
-    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys writable by group or "
-        "others, who could replace them (mode 0602, use 0600)", tu_path));
-    ONEM2M_SAE_table_free(t);
+START_TEST(test_mode_warnings)
+{
+    ONEM2M_SAE_TABLE  *t;
+    unsigned           i;
 
-    /* 0666: both, not only "readable" */
-    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0666);
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n",
+                     mode_cases[_i].mode);
     ck_assert_ptr_nonnull(t);
-    ck_assert_uint_eq(tu_nmsg, 2);
-    ck_assert_str_eq(tu_msg[0], tu_fmt("W %s: keys readable by group or "
-        "others (mode 0666, use 0600)", tu_path));
-    ck_assert_str_eq(tu_msg[1], tu_fmt("W %s: keys writable by group or "
-        "others, who could replace them (mode 0666, use 0600)", tu_path));
-    ONEM2M_SAE_table_free(t);
-
-    /* owner-only modes are quiet */
-    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0400);
-    ck_assert_ptr_nonnull(t);
-    ck_assert_uint_eq(tu_nmsg, 0);
+    ck_assert_uint_eq(tu_nmsg, mode_cases[_i].nmsg);
+    for (i = 0; i < mode_cases[_i].nmsg; i++) {
+        ck_assert_str_eq(tu_msg[i], tu_fmt("W %s: %s", tu_path,
+                                           mode_cases[_i].msg[i]));
+    }
     ONEM2M_SAE_table_free(t);
 }
 END_TEST
@@ -621,12 +627,43 @@ START_TEST(test_replaced_file)
 }
 END_TEST
 
+/*
+ * One key changed in place (same inode, same size: "00" -> "ff" at offset
+ * 3), then the atime and mtime of st set back.
+ */
+static void
+edit_key_keep_times(const struct stat *st)
+{
+    struct timespec  ts[2];
+    int              fd;
+
+    fd = open(tu_path, O_WRONLY);
+    ck_assert_int_ne(fd, -1);
+    ck_assert_int_eq(pwrite(fd, "ff", 2, 3), 2);
+    ck_assert_int_eq(close(fd), 0);
+    ts[0] = st->st_atim;
+    ts[1] = st->st_mtim;
+    ck_assert_int_eq(utimensat(AT_FDCWD, tu_path, ts, 0), 0);
+}
+
+/* tu_path opened again, its notice containing notice */
+static ONEM2M_SAE_TABLE *
+reopen_noticed(const char *notice)
+{
+    ONEM2M_SAE_TABLE  *t;
+
+    tu_reset_messages();
+    t = tu_open_uri(tu_path);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_msg(strstr(tu_notice, notice) != NULL, "%s", tu_notice);
+
+    return t;
+}
+
 START_TEST(test_same_size_edit_restored_mtime)
 {
     ONEM2M_SAE_TABLE  *t1, *t2, *t3;
     struct stat        st;
-    struct timespec    ts[2];
-    int                fd;
 
     /*
      * One key changed in place (same inode, same size), mtime set back:
@@ -639,30 +676,18 @@ START_TEST(test_same_size_edit_restored_mtime)
                   tu_notice);
     ck_assert_int_eq(stat(tu_path, &st), 0);
 
-    fd = open(tu_path, O_WRONLY);
-    ck_assert_int_ne(fd, -1);
-    ck_assert_int_eq(pwrite(fd, "ff", 2, 3), 2);
-    ck_assert_int_eq(close(fd), 0);
-    ts[0] = st.st_atim;
-    ts[1] = st.st_mtim;
-    ck_assert_int_eq(utimensat(AT_FDCWD, tu_path, ts, 0), 0);
+    edit_key_keep_times(&st);
 
-    tu_reset_messages();
-    t2 = tu_open_uri(tu_path);
-    ck_assert_ptr_nonnull(t2);
+    t2 = reopen_noticed(": read (SHA-256 ");
     ck_assert_ptr_ne(t2, t1);
-    ck_assert_msg(strstr(tu_notice, ": read (SHA-256 ") != NULL, "%s",
-                  tu_notice);
     ck_assert_uint_eq(tu_lookup(t2, "a@b.c")->key[0], 0xff);
     ck_assert_uint_eq(tu_lookup(t1, "a@b.c")->key[0], 0x00);
 
     /* unchanged since: the new copy is shared, and the notice says so */
-    tu_reset_messages();
-    t3 = tu_open_uri(tu_path);
+    t3 = reopen_noticed(": unchanged (SHA-256 ");
     ck_assert_ptr_eq(t3, t2);
-    ck_assert_msg(strstr(tu_notice, ": unchanged (SHA-256 ") != NULL
-                  && strstr(tu_notice, "parsed copy reused") != NULL,
-                  "%s", tu_notice);
+    ck_assert_msg(strstr(tu_notice, "parsed copy reused") != NULL, "%s",
+                  tu_notice);
 
     ONEM2M_SAE_table_free(t1);
     ONEM2M_SAE_table_free(t2);
@@ -680,8 +705,6 @@ START_TEST(test_stable_file_not_read_again)
 {
     ONEM2M_SAE_TABLE  *t1, *t2, *t3;
     struct stat        st;
-    struct timespec    ts[2];
-    int                fd;
 
     snprintf(tu_path, sizeof(tu_path), "%s/stable.table", tu_dir());
     tu_write_file(tu_path, "C1 00112233445566778899aabbccddeeff a@b.c\n",
@@ -693,33 +716,16 @@ START_TEST(test_stable_file_not_read_again)
         usleep(100000);
     }
 
-    tu_reset_messages();
-    t1 = tu_open_uri(tu_path);
-    ck_assert_ptr_nonnull(t1);
-    ck_assert_msg(strstr(tu_notice, ": read (SHA-256 ") != NULL, "%s",
-                  tu_notice);
+    t1 = reopen_noticed(": read (SHA-256 ");
 
-    tu_reset_messages();
-    t2 = tu_open_uri(tu_path);
+    t2 = reopen_noticed("inode, size, mtime and ctime the same since), "
+                        "parsed copy reused");
     ck_assert_ptr_eq(t2, t1);
-    ck_assert_msg(strstr(tu_notice, "inode, size, mtime and ctime the same "
-                         "since), parsed copy reused") != NULL, "%s",
-                  tu_notice);
 
-    fd = open(tu_path, O_WRONLY);
-    ck_assert_int_ne(fd, -1);
-    ck_assert_int_eq(pwrite(fd, "ff", 2, 3), 2);
-    ck_assert_int_eq(close(fd), 0);
-    ts[0] = st.st_atim;
-    ts[1] = st.st_mtim;
-    ck_assert_int_eq(utimensat(AT_FDCWD, tu_path, ts, 0), 0);
+    edit_key_keep_times(&st);
 
-    tu_reset_messages();
-    t3 = tu_open_uri(tu_path);
-    ck_assert_ptr_nonnull(t3);
+    t3 = reopen_noticed(": read (SHA-256 ");
     ck_assert_ptr_ne(t3, t1);
-    ck_assert_msg(strstr(tu_notice, ": read (SHA-256 ") != NULL, "%s",
-                  tu_notice);
     ck_assert_uint_eq(tu_lookup(t3, "a@b.c")->key[0], 0xff);
 
     ONEM2M_SAE_table_free(t1);
@@ -771,11 +777,21 @@ START_TEST(test_concurrent_opens)
 }
 END_TEST
 
+/* a default-provider algorithm is still there in libctx */
+static void
+assert_sha256_fetchable(OSSL_LIB_CTX *libctx)
+{
+    EVP_MD  *md;
+
+    md = EVP_MD_fetch(libctx, "SHA256", NULL);
+    ck_assert_ptr_nonnull(md);
+    EVP_MD_free(md);
+}
+
 START_TEST(test_provider_loading)
 {
     ONEM2M_SAE_TABLE  *t;
     OSSL_LIB_CTX      *libctx;
-    EVP_MD            *md;
     const char        *path;
 
     path = tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
@@ -783,9 +799,7 @@ START_TEST(test_provider_loading)
     /* in the default context the implicit default provider stays */
     t = tu_open_uri(path);
     ck_assert_ptr_nonnull(t);
-    md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    ck_assert_ptr_nonnull(md);
-    EVP_MD_free(md);
+    assert_sha256_fetchable(NULL);
     ONEM2M_SAE_table_free(t);
 
     /* provider_dir is used by file name, not as a process-wide setting */
@@ -797,9 +811,7 @@ START_TEST(test_provider_loading)
     t = ONEM2M_SAE_table_open(libctx, TU_PROVIDER_DIR, path, tu_diag, NULL);
     ck_assert_ptr_nonnull(t);
     ck_assert_uint_eq(tu_nerrors, 0);
-    md = EVP_MD_fetch(libctx, "SHA256", NULL);
-    ck_assert_ptr_nonnull(md);
-    EVP_MD_free(md);
+    assert_sha256_fetchable(libctx);
     ONEM2M_SAE_table_free(t);
 
     /* no provider in provider_dir nor in the search path: a clear error */
@@ -988,6 +1000,8 @@ Suite *table_suite(void)
     tcase_add_test(tc, test_example_table);
     tcase_add_test(tc, test_stale_provider);
     tcase_add_test(tc, test_group_readable_warning);
+    tcase_add_loop_test(tc, test_mode_warnings, 0,
+                        sizeof(mode_cases) / sizeof(mode_cases[0]));
     tcase_add_test(tc, test_misses);
     tcase_add_test(tc, test_max_identity);
     tcase_add_test(tc, test_binary_safe_keys);

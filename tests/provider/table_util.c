@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/provider.h>
 #include <sys/wait.h>
 
@@ -269,4 +270,18 @@ tu_run(const char *cmd, char *out, size_t outlen)
     status = pclose(p);
 
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+
+const char *
+tu_pkey_utf8(EVP_PKEY *pkey, const char *name)
+{
+    static char  buf[4][300];
+    static int   next;
+    char        *p = buf[next++ % 4];
+    size_t       len;
+
+    ck_assert_int_eq(EVP_PKEY_get_utf8_string_param(pkey, name, p, 300,
+                                                    &len), 1);
+    return p;
 }

@@ -46,6 +46,7 @@ void tu_assert_no_key_in_messages(const char *hex);
  * default provider loaded, as a server would set it up.
  */
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/store.h>
 
 extern OSSL_LIB_CTX  *tu_libctx;
@@ -55,6 +56,11 @@ void tu_libctx_teardown(void);
 OSSL_STORE_CTX *tu_store_open(const char *uri);
 /* the data string of the last error on the queue, "" if none; clears it */
 const char *tu_last_error_data(unsigned long *code);
+/*
+ * The UTF-8 string param name of pkey, asserted to be there; one of 4
+ * static buffers in turn, so a few can be compared at once.
+ */
+const char *tu_pkey_utf8(EVP_PKEY *pkey, const char *name);
 /* runs a shell command, captures stdout+stderr; returns the exit status */
 int tu_run(const char *cmd, char *out, size_t outlen);
 
