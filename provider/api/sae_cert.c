@@ -55,6 +55,7 @@
 
 #include "onem2m_sae.h"
 #include "common/onem2m_id.h"
+#include "common/onem2m_text.h"
 
 
 /* the longest dNSName (RFC 1035) and one DNS label */
@@ -135,29 +136,6 @@ sae_is_absolute_ae_id(const unsigned char *s, size_t len)
 }
 
 
-static unsigned char
-sae_lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char) (c - 'A' + 'a') : c;
-}
-
-
-/* ASCII case-insensitive equality of len bytes, NULs included */
-static int
-sae_equal_nocase(const unsigned char *a, const unsigned char *b, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (sae_lower(a[i]) != sae_lower(b[i])) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 /*
  * The length of the CSE-ID of a dNSName "<CSE-ID>.<domain>", or 0: the
  * CSE-ID is one DNS label of CSE-ID characters, the domain is compared
@@ -176,8 +154,7 @@ sae_cse_id_len(const unsigned char *name, size_t len, const char *domain,
     label = len - domain_len - 1;
 
     if (name[label] != '.'
-        || !sae_equal_nocase(name + label + 1, (const unsigned char *) domain,
-                             domain_len)
+        || !onem2m_text_equal_nocase(name + label + 1, domain, domain_len)
         || label > SAE_MAX_DNS_LABEL)
     {
         return 0;
@@ -301,7 +278,8 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
              i < id->credential_id_len && cache->credential_id[i] != '/';
              i++)
         {
-            cache->credential_id[i] = sae_lower(cache->credential_id[i]);
+            cache->credential_id[i] = (char) onem2m_text_lower(
+                                          (unsigned char) cache->credential_id[i]);
         }
 
     } else if (found.cse_name != NULL) {
@@ -320,7 +298,7 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
         p += found.cse_id_len;
         *p++ = '.';
         for (i = 0; i < domain_len; i++) {
-            *p++ = (char) sae_lower((unsigned char) domain[i]);
+            *p++ = (char) onem2m_text_lower((unsigned char) domain[i]);
         }
         id->credential_id_len = (unsigned short) (p - cache->credential_id);
 

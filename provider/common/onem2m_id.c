@@ -8,17 +8,10 @@
 #include <string.h>
 
 #include "onem2m_id.h"
+#include "onem2m_text.h"
 
 #define HOST_MAX_LEN    253
 #define LABEL_MAX_LEN   63
-
-
-static int
-is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9');
-}
 
 
 /* unreserved URI characters (RFC 3986 2.3), the alphabet of oneM2M ids */
@@ -34,7 +27,7 @@ onem2m_id_segment_valid(const char *s, size_t len)
     for (i = 0; i < len; i++) {
         unsigned char  c = s[i];
 
-        if (!is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') {
+        if (!onem2m_text_is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') {
             return 0;
         }
     }
@@ -90,7 +83,7 @@ onem2m_host_name_valid(const char *s, size_t len, int flags)
         if (c >= '0' && c <= '9') {
             digits++;
 
-        } else if (!(is_alnum(c) || (c == '-' && label > 0))) {
+        } else if (!(onem2m_text_is_alnum(c) || (c == '-' && label > 0))) {
             return 0;
         }
 
@@ -242,7 +235,7 @@ onem2m_kpsa_id_valid(const char *id, size_t len)
     for (i = 0; id + i < at; i++) {
         unsigned char  c = id[i];
 
-        if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
+        if (!onem2m_text_is_alnum(c) && c != '.' && c != '_' && c != '-') {
             return 0;
         }
     }

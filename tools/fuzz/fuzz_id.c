@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/onem2m_id.h"
+#include "common/onem2m_text.h"
 #include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -107,8 +108,7 @@ check_host(const char *s, size_t n, int flags)
     for (i = 0; i < n; i++) {
         unsigned char  c = s[i];
 
-        check((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '.');
+        check(onem2m_text_is_alnum(c) || c == '-' || c == '.');
         check(c != '.' || i + 1 == n || s[i + 1] != '.');
     }
 

@@ -406,7 +406,7 @@ kpsa_doc_append(kpsa_doc *d, const char *entity, const unsigned char *key,
     n = d->add + d->add_len;
     memcpy(n, entity, elen);
     memcpy(n + elen, "  ", 2);
-    kpsa_hex_encode(key, key_len, (char *) n + elen + 2);
+    onem2m_text_hex_encode(key, key_len, (char *) n + elen + 2);
     n += elen + 2 + 2 * key_len;
     memcpy(n, "  ", 2);
     memcpy(n + 2, id, ilen);

@@ -207,20 +207,6 @@ map_find(const name_line *map, size_t n, const char *id)
     return NULL;
 }
 
-static int
-all_hex(const char *s, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (!strchr("0123456789abcdefABCDEF", s[i]) || s[i] == '\0') {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
 int
 kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file)
 {
@@ -312,7 +298,7 @@ kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file)
         }
 
         /* the key: never echoed, not even in part */
-        if (!stunnel || all_hex(keytext, keytext_len)) {
+        if (!stunnel || onem2m_text_all_hex(keytext, keytext_len)) {
             if (kpsa_hex_decode(keytext, keytext_len, key, sizeof(key),
                                 &key_len) != 0)
             {
@@ -443,7 +429,7 @@ kpsa_export(const kpsa_opts *o, const kpsa_doc *d)
         memcpy(out + len, e->kpsa_id, e->kpsa_id_len);
         len += e->kpsa_id_len;
         out[len++] = ':';
-        kpsa_hex_encode(e->key, e->key_len, out + len);
+        onem2m_text_hex_encode(e->key, e->key_len, out + len);
         len += 2 * e->key_len;
         out[len++] = '\n';
         n++;

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/onem2m_text.h"
 #include "src/table.h"
 
 #define KPSA_PROG                "onem2m-kpsa"
@@ -142,7 +143,6 @@ int kpsa_key_generate(unsigned char *key, size_t len);
 /* hex (optional 0x, either case) to bytes; -1 when not even hex */
 int kpsa_hex_decode(const char *hex, size_t hexlen, unsigned char *out,
     size_t max, size_t *out_len);
-void kpsa_hex_encode(const unsigned char *in, size_t len, char *out);
 /* reads a hex key from a file ("-": stdin), refuses anything else */
 int kpsa_key_read(const char *file, unsigned char *key, size_t *key_len);
 /* 0 when len is acceptable (16+ bytes, or fewer with force) */

@@ -220,7 +220,7 @@ cmd_add(kpsa_opts *o, int rotate)
 
     /* what a device is provisioned with (openssl s_client -psk_identity
        -psk, gnutls-cli --pskusername --pskkey) */
-    kpsa_hex_encode(key, key_len, hex);
+    onem2m_text_hex_encode(key, key_len, hex);
     n = snprintf(line, sizeof(line), "KpsaID: %s\nKpsa:   %s\n", id, hex);
 
     /* write(2), not stdio: no copy of the key left in a stdio buffer */
