@@ -227,6 +227,66 @@ sae_collect_names(const GENERAL_NAMES *names, const char *domain,
 }
 
 
+/* the identity of an AE-ID certificate: "33-" <AE-ID> */
+static void
+sae_set_ae(sae_cert_cache *cache, const sae_cert_names *found)
+{
+    ONEM2M_SAE_CERT_IDENTITY  *id = &cache->identity;
+    size_t                     i;
+    unsigned char              c;
+
+    memcpy(cache->entity, found->ae_id, found->ae_id_len);
+    cache->entity[found->ae_id_len] = '\0';
+    id->entity_len = (unsigned short) found->ae_id_len;
+    id->entity_type = ONEM2M_SAE_ENTITY_AE;
+    id->credential_type = ONEM2M_SAE_CRED_AE_ID_CERT;
+    memcpy(cache->credential_id, "33-", SAE_CRED_PREFIX_LEN);
+    memcpy(cache->credential_id + SAE_CRED_PREFIX_LEN, found->ae_id,
+           found->ae_id_len);
+    id->credential_id_len = (unsigned short) (SAE_CRED_PREFIX_LEN
+                                              + found->ae_id_len);
+
+    /* the SP-ID, a domain name, in lower case: "//<SP-ID>/..." */
+    for (i = SAE_CRED_PREFIX_LEN + 2;
+         i < id->credential_id_len && cache->credential_id[i] != '/';
+         i++)
+    {
+        c = (unsigned char) cache->credential_id[i];
+        cache->credential_id[i] = (char) onem2m_text_lower(c);
+    }
+}
+
+
+/* the identity of a CSE-ID certificate: "32-" <CSE-ID> "." <sp_domain> */
+static void
+sae_set_cse(sae_cert_cache *cache, const sae_cert_names *found,
+    const char *domain, size_t domain_len)
+{
+    ONEM2M_SAE_CERT_IDENTITY  *id = &cache->identity;
+    size_t                     i;
+    char                      *p;
+
+    cache->entity[0] = '/';
+    memcpy(cache->entity + 1, found->cse_name, found->cse_id_len);
+    cache->entity[1 + found->cse_id_len] = '\0';
+    id->entity_len = (unsigned short) (1 + found->cse_id_len);
+    id->entity_type = ONEM2M_SAE_ENTITY_CSE;
+    id->credential_type = ONEM2M_SAE_CRED_CSE_ID_CERT;
+
+    /* the CSE-ID as written, the sp_domain in lower case */
+    p = cache->credential_id;
+    memcpy(p, "32-", SAE_CRED_PREFIX_LEN);
+    p += SAE_CRED_PREFIX_LEN;
+    memcpy(p, found->cse_name, found->cse_id_len);
+    p += found->cse_id_len;
+    *p++ = '.';
+    for (i = 0; i < domain_len; i++) {
+        *p++ = (char) onem2m_text_lower((unsigned char) domain[i]);
+    }
+    id->credential_id_len = (unsigned short) (p - cache->credential_id);
+}
+
+
 static int
 sae_derive(X509 *cert, const char *domain, size_t domain_len,
     sae_cert_cache *cache)
@@ -234,8 +294,6 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
     ONEM2M_SAE_CERT_IDENTITY  *id;
     GENERAL_NAMES             *names;
     sae_cert_names             found;
-    size_t                     i;
-    char                      *p;
     int                        critical;
 
     names = X509_get_ext_d2i(cert, NID_subject_alt_name, &critical, NULL);
@@ -262,45 +320,10 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
     }
 
     if (found.ae_id != NULL) {
-        memcpy(cache->entity, found.ae_id, found.ae_id_len);
-        cache->entity[found.ae_id_len] = '\0';
-        id->entity_len = (unsigned short) found.ae_id_len;
-        id->entity_type = ONEM2M_SAE_ENTITY_AE;
-        id->credential_type = ONEM2M_SAE_CRED_AE_ID_CERT;
-        memcpy(cache->credential_id, "33-", SAE_CRED_PREFIX_LEN);
-        memcpy(cache->credential_id + SAE_CRED_PREFIX_LEN, found.ae_id,
-               found.ae_id_len);
-        id->credential_id_len = (unsigned short) (SAE_CRED_PREFIX_LEN
-                                                  + found.ae_id_len);
-
-        /* the SP-ID, a domain name, in lower case: "//<SP-ID>/..." */
-        for (i = SAE_CRED_PREFIX_LEN + 2;
-             i < id->credential_id_len && cache->credential_id[i] != '/';
-             i++)
-        {
-            cache->credential_id[i] = (char) onem2m_text_lower(
-                                          (unsigned char) cache->credential_id[i]);
-        }
+        sae_set_ae(cache, &found);
 
     } else if (found.cse_name != NULL) {
-        cache->entity[0] = '/';
-        memcpy(cache->entity + 1, found.cse_name, found.cse_id_len);
-        cache->entity[1 + found.cse_id_len] = '\0';
-        id->entity_len = (unsigned short) (1 + found.cse_id_len);
-        id->entity_type = ONEM2M_SAE_ENTITY_CSE;
-        id->credential_type = ONEM2M_SAE_CRED_CSE_ID_CERT;
-
-        /* "32-" <CSE-ID as written> "." <sp_domain in lower case> */
-        p = cache->credential_id;
-        memcpy(p, "32-", SAE_CRED_PREFIX_LEN);
-        p += SAE_CRED_PREFIX_LEN;
-        memcpy(p, found.cse_name, found.cse_id_len);
-        p += found.cse_id_len;
-        *p++ = '.';
-        for (i = 0; i < domain_len; i++) {
-            *p++ = (char) onem2m_text_lower((unsigned char) domain[i]);
-        }
-        id->credential_id_len = (unsigned short) (p - cache->credential_id);
+        sae_set_cse(cache, &found, domain, domain_len);
 
     } else {
         GENERAL_NAMES_free(names);
