@@ -141,6 +141,8 @@ void kpsa_test_pause(const char *point);
 
 int kpsa_key_generate(unsigned char *key, size_t len);
 /* hex (optional 0x, either case) to bytes; -1 when not even hex */
+/* a quoted string in a message: onem2m_text_log_quote() of an id */
+#define KPSA_QUOTE_SIZE  ONEM2M_TEXT_LOG_SIZE(ONEM2M_SAE_MAX_ID_LEN)
 int kpsa_hex_decode(const char *hex, size_t hexlen, unsigned char *out,
     size_t max, size_t *out_len);
 /* reads a hex key from a file ("-": stdin), refuses anything else */
