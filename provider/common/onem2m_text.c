@@ -21,51 +21,48 @@ const unsigned char  onem2m_text_hex_table[256] = {
 static const char  hex_digits[] = "0123456789abcdef";
 
 
-int
-onem2m_text_all_visible(const void *s, size_t len)
+/* inlined with each constant class below: no call per byte */
+static inline int
+all_of(const void *s, size_t len, int (*is)(unsigned char))
 {
     const unsigned char  *p = s;
     size_t                i;
 
     for (i = 0; i < len; i++) {
-        if (!onem2m_text_is_visible(p[i])) {
+        if (!is(p[i])) {
             return 0;
         }
     }
 
     return 1;
+}
+
+
+static int
+is_hex(unsigned char c)
+{
+    return onem2m_text_hex_table[c] != 0;
+}
+
+
+int
+onem2m_text_all_visible(const void *s, size_t len)
+{
+    return all_of(s, len, onem2m_text_is_visible);
 }
 
 
 int
 onem2m_text_all_printable(const void *s, size_t len)
 {
-    const unsigned char  *p = s;
-    size_t                i;
-
-    for (i = 0; i < len; i++) {
-        if (!onem2m_text_is_printable(p[i])) {
-            return 0;
-        }
-    }
-
-    return 1;
+    return all_of(s, len, onem2m_text_is_printable);
 }
 
 
 int
 onem2m_text_all_hex(const void *s, size_t len)
 {
-    const unsigned char  *p = s;
-    size_t                i;
-
-    for (i = 0; i < len; i++) {
-        if (onem2m_text_hex_table[p[i]] == 0) {
-            return 0;
-        }
-    }
-
-    return 1;
+    return all_of(s, len, is_hex);
 }
 
 
