@@ -24,17 +24,15 @@ setup(void)
     ku_write(ku_table, TABLE, 0600);
 }
 
+/*
+ * out says needle, and holds no terminal escape (ESC) or carriage return
+ * from the input
+ */
 static void
-assert_has(const char *out, const char *needle)
+assert_quoted(const char *out, const char *needle)
 {
     ck_assert_msg(strstr(out, needle) != NULL, "expected \"%s\" in:\n%s",
                   needle, out);
-}
-
-/* no terminal escape (ESC) or carriage return from the input */
-static void
-assert_no_raw_controls(const char *out)
-{
     ck_assert_msg(strchr(out, '\033') == NULL && strchr(out, '\r') == NULL,
                   "raw control byte in:\n%s", out);
 }
@@ -47,9 +45,8 @@ START_TEST(import_quotes_bad_identity)
              "\033[2Jevil\"id:" KEY16_HEX "\n", 0600);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--entity", "Cx", NULL), 1);
-    assert_has(out, "keys.psk:1: identity \"\\x1b[2Jevil\\x22id\" is not a "
-               "KpsaID");
-    assert_no_raw_controls(out);
+    assert_quoted(out, "keys.psk:1: identity \"\\x1b[2Jevil\\x22id\" is not "
+                  "a KpsaID");
 }
 END_TEST
 
@@ -60,8 +57,7 @@ START_TEST(import_quotes_bad_entity)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--entity", "C\033x\r",
                             NULL), 1);
-    assert_has(out, "malformed entity id \"C\\x1bx\\x0d\" (expected");
-    assert_no_raw_controls(out);
+    assert_quoted(out, "malformed entity id \"C\\x1bx\\x0d\" (expected");
 
     ku_write(ku_path("map"), "a@in.provider.com C\033]0;x\n", 0600);
     ku_write(ku_path("keys.psk"), "a@in.provider.com:" KEY16_HEX "\n",
@@ -69,8 +65,8 @@ START_TEST(import_quotes_bad_entity)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--map", ku_path("map"),
                             NULL), 1);
-    assert_has(out, "map:1: malformed entity id \"C\\x1b]0;x\" (expected");
-    assert_no_raw_controls(out);
+    assert_quoted(out, "map:1: malformed entity id \"C\\x1b]0;x\" "
+                  "(expected");
 }
 END_TEST
 
@@ -90,7 +86,7 @@ START_TEST(import_cuts_long_identity)
     expect[0] = '"';
     memset(expect + 1, 'x', 255);
     snprintf(expect + 256, sizeof(expect) - 256, "\"... (600 bytes) is not");
-    assert_has(out, expect);
+    assert_quoted(out, expect);
 }
 END_TEST
 
