@@ -261,6 +261,10 @@ file_parse(TABLE_FILE *f, TABLE_REPORT *r)
     t = onem2m_table_parse(f->path, f->buf, f->st.st_size, r->diag,
                            r->diag_arg);
 
+    /* the buffer held every key in hex: gone as soon as it is parsed */
+    OPENSSL_clear_free(f->buf, f->st.st_size);
+    f->buf = NULL;
+
     if (t == NULL) {
         return NULL;
     }
@@ -298,8 +302,8 @@ table_open_file(const char *uri, TABLE_REPORT *r)
 
     if (f.path == NULL) {
         r->path = uri != NULL ? uri : "(null)";
-        onem2m_table_report(r, ONEM2M_SAE_DIAG_ERROR, 0,
-                      "not a \"" ONEM2M_SAE_URI_SCHEME ":<path>\" URI or a path");
+        onem2m_table_report(r, ONEM2M_SAE_DIAG_ERROR, 0, "not a \""
+                            ONEM2M_SAE_URI_SCHEME ":<path>\" URI or a path");
         return NULL;
     }
 
@@ -313,25 +317,21 @@ table_open_file(const char *uri, TABLE_REPORT *r)
 
     t = NULL;
 
-    if (file_check(&f, r) != 0) {
-        goto done;
+    if (file_check(&f, r) == 0) {
+        t = onem2m_table_cache_get(f.canonical, NULL, &f.st, NULL);
+
+        if (t != NULL) {
+            onem2m_text_hex_encode(t->digest, DIGEST_SHOWN, f.hex);
+            t = file_reused(&f, r, t, " when read, inode, size, mtime and "
+                                      "ctime the same since");
+
+        } else if (file_read(&f, r) == 0) {
+            t = f.cacheable ? onem2m_table_cache_get(f.canonical, f.digest,
+                                                     &f.st, &f.read_at)
+                            : NULL;
+            t = t != NULL ? file_reused(&f, r, t, "") : file_parse(&f, r);
+        }
     }
-
-    t = onem2m_table_cache_get(f.canonical, NULL, &f.st, NULL);
-
-    if (t != NULL) {
-        onem2m_text_hex_encode(t->digest, DIGEST_SHOWN, f.hex);
-        t = file_reused(&f, r, t, " when read, inode, size, mtime and "
-                                  "ctime the same since");
-
-    } else if (file_read(&f, r) == 0) {
-        t = f.cacheable ? onem2m_table_cache_get(f.canonical, f.digest,
-                                                 &f.st, &f.read_at)
-                        : NULL;
-        t = t != NULL ? file_reused(&f, r, t, "") : file_parse(&f, r);
-    }
-
-done:
 
     file_close(&f);
     return t;
