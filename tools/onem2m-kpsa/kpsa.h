@@ -2,7 +2,7 @@
  * onem2m-kpsa: the command-line tool that owns the psk-lookup-table file.
  *
  * The table's rules live in one place, the provider's parser
- * (provider/src/table.c), which is compiled into this tool: every result
+ * (provider/src/table_*.c), compiled into this tool: every result
  * is parsed in memory by onem2m_table_parse() before it is written, and
  * "check" opens the file with onem2m_table_open(), the call nginx -t makes
  * through the provider.  The tool itself only knows where lines start and
