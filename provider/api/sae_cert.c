@@ -56,6 +56,7 @@
 
 #include "onem2m_sae.h"
 #include "common/onem2m_id.h"
+#include "common/onem2m_text.h"
 
 
 /* the longest dNSName (RFC 1035) and one DNS label */
@@ -136,29 +137,6 @@ sae_is_absolute_ae_id(const unsigned char *s, size_t len)
 }
 
 
-static unsigned char
-sae_lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char) (c - 'A' + 'a') : c;
-}
-
-
-/* ASCII case-insensitive equality of len bytes, NULs included */
-static int
-sae_equal_nocase(const unsigned char *a, const unsigned char *b, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (sae_lower(a[i]) != sae_lower(b[i])) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 /*
  * The length of the CSE-ID of a dNSName "<CSE-ID>.<domain>", or 0: the
  * CSE-ID is one DNS label of CSE-ID characters, the domain is compared
@@ -177,8 +155,7 @@ sae_cse_id_len(const unsigned char *name, size_t len, const char *domain,
     label = len - domain_len - 1;
 
     if (name[label] != '.'
-        || !sae_equal_nocase(name + label + 1, (const unsigned char *) domain,
-                             domain_len)
+        || !onem2m_text_equal_nocase(name + label + 1, domain, domain_len)
         || label > SAE_MAX_DNS_LABEL)
     {
         return 0;
@@ -251,6 +228,66 @@ sae_collect_names(const GENERAL_NAMES *names, const char *domain,
 }
 
 
+/* the identity of an AE-ID certificate: "33-" <AE-ID> */
+static void
+sae_set_ae(sae_cert_cache *cache, const sae_cert_names *found)
+{
+    ONEM2M_SAE_CERT_IDENTITY  *id = &cache->identity;
+    size_t                     i;
+    unsigned char              c;
+
+    memcpy(cache->entity, found->ae_id, found->ae_id_len);
+    cache->entity[found->ae_id_len] = '\0';
+    id->entity_len = (unsigned short) found->ae_id_len;
+    id->entity_type = ONEM2M_SAE_ENTITY_AE;
+    id->credential_type = ONEM2M_SAE_CRED_AE_ID_CERT;
+    memcpy(cache->credential_id, "33-", SAE_CRED_PREFIX_LEN);
+    memcpy(cache->credential_id + SAE_CRED_PREFIX_LEN, found->ae_id,
+           found->ae_id_len);
+    id->credential_id_len = (unsigned short) (SAE_CRED_PREFIX_LEN
+                                              + found->ae_id_len);
+
+    /* the SP-ID, a domain name, in lower case: "//<SP-ID>/..." */
+    for (i = SAE_CRED_PREFIX_LEN + 2;
+         i < id->credential_id_len && cache->credential_id[i] != '/';
+         i++)
+    {
+        c = (unsigned char) cache->credential_id[i];
+        cache->credential_id[i] = (char) onem2m_text_lower(c);
+    }
+}
+
+
+/* the identity of a CSE-ID certificate: "32-" <CSE-ID> "." <sp_domain> */
+static void
+sae_set_cse(sae_cert_cache *cache, const sae_cert_names *found,
+    const char *domain, size_t domain_len)
+{
+    ONEM2M_SAE_CERT_IDENTITY  *id = &cache->identity;
+    size_t                     i;
+    char                      *p;
+
+    cache->entity[0] = '/';
+    memcpy(cache->entity + 1, found->cse_name, found->cse_id_len);
+    cache->entity[1 + found->cse_id_len] = '\0';
+    id->entity_len = (unsigned short) (1 + found->cse_id_len);
+    id->entity_type = ONEM2M_SAE_ENTITY_CSE;
+    id->credential_type = ONEM2M_SAE_CRED_CSE_ID_CERT;
+
+    /* the CSE-ID as written, the sp_domain in lower case */
+    p = cache->credential_id;
+    memcpy(p, "32-", SAE_CRED_PREFIX_LEN);
+    p += SAE_CRED_PREFIX_LEN;
+    memcpy(p, found->cse_name, found->cse_id_len);
+    p += found->cse_id_len;
+    *p++ = '.';
+    for (i = 0; i < domain_len; i++) {
+        *p++ = (char) onem2m_text_lower((unsigned char) domain[i]);
+    }
+    id->credential_id_len = (unsigned short) (p - cache->credential_id);
+}
+
+
 static int
 sae_derive(X509 *cert, const char *domain, size_t domain_len,
     sae_cert_cache *cache)
@@ -258,8 +295,6 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
     ONEM2M_SAE_CERT_IDENTITY  *id;
     GENERAL_NAMES             *names;
     sae_cert_names             found;
-    size_t                     i;
-    char                      *p;
     int                        critical;
 
     names = X509_get_ext_d2i(cert, NID_subject_alt_name, &critical, NULL);
@@ -286,44 +321,10 @@ sae_derive(X509 *cert, const char *domain, size_t domain_len,
     }
 
     if (found.ae_id != NULL) {
-        memcpy(cache->entity, found.ae_id, found.ae_id_len);
-        cache->entity[found.ae_id_len] = '\0';
-        id->entity_len = (unsigned short) found.ae_id_len;
-        id->entity_type = ONEM2M_SAE_ENTITY_AE;
-        id->credential_type = ONEM2M_SAE_CRED_AE_ID_CERT;
-        memcpy(cache->credential_id, "33-", SAE_CRED_PREFIX_LEN);
-        memcpy(cache->credential_id + SAE_CRED_PREFIX_LEN, found.ae_id,
-               found.ae_id_len);
-        id->credential_id_len = (unsigned short) (SAE_CRED_PREFIX_LEN
-                                                  + found.ae_id_len);
-
-        /* the SP-ID, a domain name, in lower case: "//<SP-ID>/..." */
-        for (i = SAE_CRED_PREFIX_LEN + 2;
-             i < id->credential_id_len && cache->credential_id[i] != '/';
-             i++)
-        {
-            cache->credential_id[i] = sae_lower(cache->credential_id[i]);
-        }
+        sae_set_ae(cache, &found);
 
     } else if (found.cse_name != NULL) {
-        cache->entity[0] = '/';
-        memcpy(cache->entity + 1, found.cse_name, found.cse_id_len);
-        cache->entity[1 + found.cse_id_len] = '\0';
-        id->entity_len = (unsigned short) (1 + found.cse_id_len);
-        id->entity_type = ONEM2M_SAE_ENTITY_CSE;
-        id->credential_type = ONEM2M_SAE_CRED_CSE_ID_CERT;
-
-        /* "32-" <CSE-ID as written> "." <sp_domain in lower case> */
-        p = cache->credential_id;
-        memcpy(p, "32-", SAE_CRED_PREFIX_LEN);
-        p += SAE_CRED_PREFIX_LEN;
-        memcpy(p, found.cse_name, found.cse_id_len);
-        p += found.cse_id_len;
-        *p++ = '.';
-        for (i = 0; i < domain_len; i++) {
-            *p++ = (char) sae_lower((unsigned char) domain[i]);
-        }
-        id->credential_id_len = (unsigned short) (p - cache->credential_id);
+        sae_set_cse(cache, &found, domain, domain_len);
 
     } else {
         GENERAL_NAMES_free(names);

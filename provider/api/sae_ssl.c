@@ -61,6 +61,7 @@
 #include <openssl/x509.h>
 
 #include "onem2m_sae.h"
+#include "common/onem2m_text.h"
 
 
 typedef void (*sae_info_cb_fn)(const SSL *ssl, int where, int ret);
@@ -299,46 +300,16 @@ sae_report(SSL *ssl, sae_conn *conn, int event, const char *identity,
 /*
  * A KpsaID is "relative@fqdn" in visible ASCII (TS-0003 10.5); anything
  * with bytes outside visible ASCII and space cannot be one.
- */
-static int
-sae_is_visible(const unsigned char *id, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (id[i] < 0x21 || id[i] > 0x7e) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-/*
+ *
  * TLS 1.3 identities are also session tickets (binary, from us or from
  * another server): those are declined without an event.  Text identities
- * are external PSK identities.
+ * (onem2m_text_all_printable()) are external PSK identities.
  */
-static int
-sae_is_text(const unsigned char *id, size_t len)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (id[i] < 0x20 || id[i] > 0x7e) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 static int
 sae_identity_well_formed(const unsigned char *id, size_t len)
 {
-    return len > 0 && len <= ONEM2M_SAE_MAX_ID_LEN && sae_is_visible(id, len);
+    return len > 0 && len <= ONEM2M_SAE_MAX_ID_LEN
+           && onem2m_text_all_visible(id, len);
 }
 
 
@@ -392,7 +363,9 @@ sae_record_offered(SSL *ssl, sae_conn *conn, const unsigned char **first,
 
         if (index < SAE_MAX_OFFERED) {
             conn->offered_len[index] = (unsigned short) id_len;
-            if (first_text == SAE_MAX_OFFERED && sae_is_text(id, id_len)) {
+            if (first_text == SAE_MAX_OFFERED
+                && onem2m_text_all_printable(id, id_len))
+            {
                 first_text = index;
             }
         }
@@ -649,7 +622,8 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
     }
 
     if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT && first != NULL
-        && sae_is_text(first, first_len) && sae_tls13_psk_possible(ssl))
+        && onem2m_text_all_printable(first, first_len)
+        && sae_tls13_psk_possible(ssl))
     {
         entry = NULL;
         event = ONEM2M_SAE_EV_BAD_IDENTITY;
@@ -925,7 +899,7 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
     binder_len = sae_offered_binder_len(conn, identity_len);
 
     /* session tickets come here too: not ours to judge */
-    if (!sae_is_text(identity, identity_len)) {
+    if (!onem2m_text_all_printable(identity, identity_len)) {
         return 1;
     }
 

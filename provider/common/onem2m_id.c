@@ -9,17 +9,10 @@
 #include <string.h>
 
 #include "onem2m_id.h"
+#include "onem2m_text.h"
 
 #define HOST_MAX_LEN    253
 #define LABEL_MAX_LEN   63
-
-
-static int
-is_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9');
-}
 
 
 /* unreserved URI characters (RFC 3986 2.3), the alphabet of oneM2M ids */
@@ -35,7 +28,7 @@ onem2m_id_segment_valid(const char *s, size_t len)
     for (i = 0; i < len; i++) {
         unsigned char  c = s[i];
 
-        if (!is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') {
+        if (!onem2m_text_is_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~') {
             return 0;
         }
     }
@@ -91,7 +84,7 @@ onem2m_host_name_valid(const char *s, size_t len, int flags)
         if (c >= '0' && c <= '9') {
             digits++;
 
-        } else if (!(is_alnum(c) || (c == '-' && label > 0))) {
+        } else if (!(onem2m_text_is_alnum(c) || (c == '-' && label > 0))) {
             return 0;
         }
 
@@ -102,12 +95,82 @@ onem2m_host_name_valid(const char *s, size_t len, int flags)
 }
 
 
+/* the "/"-separated segments from p to end: how many, 0 for over 3 */
+static size_t
+id_segments(const char *p, const char *end, const char *seg[3],
+    size_t seglen[3])
+{
+    const char  *slash;
+    size_t       n;
+
+    for (n = 0; n < 3; n++) {
+        slash = memchr(p, '/', end - p);
+        seg[n] = p;
+        seglen[n] = (slash != NULL ? slash : end) - p;
+
+        if (slash == NULL) {
+            return n + 1;
+        }
+
+        p = slash + 1;
+    }
+
+    return 0;
+}
+
+
+/*
+ * The SP-relative part, n segments: "<CSE-ID>", "S<x>" or
+ * "<CSE-ID>/C<x>".  The type, or 0.
+ */
+static int
+id_parse_relative(const char *const *seg, const size_t *seglen, size_t n,
+    onem2m_id *out)
+{
+    if (n > 2 || !onem2m_id_segment_valid(seg[0], seglen[0])) {
+        return 0;
+    }
+
+    if (n == 1) {
+        /* "<CSE-ID>", or "S<x>": an S-stem AE-ID written the same way */
+
+        if (onem2m_id_stem_valid(seg[0], seglen[0]) && seg[0][0] == 'S') {
+            out->type = ONEM2M_ID_AE;
+            out->ambiguous = 1;
+            out->stem = seg[0];
+            out->stem_len = seglen[0];
+            return out->type;
+        }
+
+        out->type = ONEM2M_ID_CSE;
+        out->cse_id = seg[0];
+        out->cse_id_len = seglen[0];
+        return out->type;
+    }
+
+    /* "<CSE-ID>/C<x>": the registrar CSE and a C-stem */
+
+    if (seglen[1] < 2 || seg[1][0] != 'C'
+        || !onem2m_id_stem_valid(seg[1], seglen[1]))
+    {
+        return 0;
+    }
+
+    out->type = ONEM2M_ID_AE;
+    out->cse_id = seg[0];
+    out->cse_id_len = seglen[0];
+    out->stem = seg[1];
+    out->stem_len = seglen[1];
+    return out->type;
+}
+
+
 int
 onem2m_id_parse(const char *id, size_t len, onem2m_id *out)
 {
     onem2m_id    tmp;
-    const char  *end, *p, *slash, *seg[3];
-    size_t       seglen[3], n;
+    const char  *seg[3];
+    size_t       seglen[3], n, first;
     int          absolute;
 
     if (out == NULL) {
@@ -137,26 +200,12 @@ onem2m_id_parse(const char *id, size_t len, onem2m_id *out)
     /* "/" or "//<SP-ID>/" then one or two segments */
 
     absolute = (len >= 2 && id[1] == '/');
-    end = id + len;
-    p = id + (absolute ? 2 : 1);
+    n = id_segments(id + (absolute ? 2 : 1), id + len, seg, seglen);
+    first = 0;
 
-    for (n = 0; n < 3; n++) {
-        slash = memchr(p, '/', end - p);
-        seg[n] = p;
-        seglen[n] = (slash != NULL ? slash : end) - p;
-
-        if (slash == NULL) {
-            break;
-        }
-
-        p = slash + 1;
-    }
-
-    if (n == 3) {
+    if (n == 0) {
         return 0;                       /* too many segments */
     }
-
-    n++;
 
     if (absolute) {
         if (n < 2 || !onem2m_host_name_valid(seg[0], seglen[0],
@@ -170,56 +219,19 @@ onem2m_id_parse(const char *id, size_t len, onem2m_id *out)
         out->sp_id_len = seglen[0];
 
         /* the rest is read like the SP-relative form */
-        seg[0] = seg[1];
-        seglen[0] = seglen[1];
-        seg[1] = seg[2];
-        seglen[1] = seglen[2];
+        first = 1;
         n--;
 
     } else {
         out->form = ONEM2M_ID_FORM_SP_RELATIVE;
     }
 
-    if (n > 2 || !onem2m_id_segment_valid(seg[0], seglen[0])) {
-        goto invalid;
+    if (id_parse_relative(seg + first, seglen + first, n, out) == 0) {
+        memset(out, 0, sizeof(*out));
+        return 0;
     }
 
-    if (n == 1) {
-        /* "<CSE-ID>", or "S<x>": an S-stem AE-ID written the same way */
-
-        if (onem2m_id_stem_valid(seg[0], seglen[0]) && seg[0][0] == 'S') {
-            out->type = ONEM2M_ID_AE;
-            out->ambiguous = 1;
-            out->stem = seg[0];
-            out->stem_len = seglen[0];
-            return out->type;
-        }
-
-        out->type = ONEM2M_ID_CSE;
-        out->cse_id = seg[0];
-        out->cse_id_len = seglen[0];
-        return out->type;
-    }
-
-    /* "<CSE-ID>/C<x>": the registrar CSE and a C-stem */
-
-    if (seglen[1] < 2 || seg[1][0] != 'C'
-        || !onem2m_id_stem_valid(seg[1], seglen[1]))
-    {
-        goto invalid;
-    }
-
-    out->type = ONEM2M_ID_AE;
-    out->cse_id = seg[0];
-    out->cse_id_len = seglen[0];
-    out->stem = seg[1];
-    out->stem_len = seglen[1];
     return out->type;
-
-invalid:
-
-    memset(out, 0, sizeof(*out));
-    return 0;
 }
 
 
@@ -243,7 +255,7 @@ onem2m_kpsa_id_valid(const char *id, size_t len)
     for (i = 0; id + i < at; i++) {
         unsigned char  c = id[i];
 
-        if (!is_alnum(c) && c != '.' && c != '_' && c != '-') {
+        if (!onem2m_text_is_alnum(c) && c != '.' && c != '_' && c != '-') {
             return 0;
         }
     }

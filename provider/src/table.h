@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The psk-lookup-table: parser, hash indexes and the process-wide cache of
- * parsed tables.  Internal to the provider.
+ * parsed tables.  Internal to the provider; the files behind it are listed
+ * in table_int.h and docs/provider-internals.md.
  */
 
 #ifndef ONEM2M_TABLE_H

@@ -10,6 +10,11 @@
  * promises: the parts of an identifier are inside it and put back
  * together give it again, a host name has only host-name bytes, a KpsaID
  * has a valid FQDN after its one "@"; a broken promise aborts.
+ *
+ * The same input goes through the shared text rules the grammar uses
+ * (provider/common/onem2m_text.c): the log sanitiser's output is one
+ * printable quoted string that decodes back to the input (or its first
+ * bytes and the real length), and the UTF-8 and plain-ASCII checks agree.
  */
 
 #include <stdint.h>
@@ -18,6 +23,7 @@
 #include <string.h>
 
 #include "common/onem2m_id.h"
+#include "common/onem2m_text.h"
 #include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -108,8 +114,7 @@ check_host(const char *s, size_t n, int flags)
     for (i = 0; i < n; i++) {
         unsigned char  c = s[i];
 
-        check((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '.');
+        check(onem2m_text_is_alnum(c) || c == '-' || c == '.');
         check(c != '.' || i + 1 == n || s[i + 1] != '.');
     }
 
@@ -134,6 +139,58 @@ check_kpsa_id(const char *s, size_t n)
 }
 
 
+/* the bytes of a quoted string decode back to src: their count */
+static size_t
+decode_quoted(const char *q, const unsigned char *src, size_t n)
+{
+    size_t  i = 0;
+
+    for (; *q != '"'; i++) {
+        check(i < n);
+
+        if (*q == '\\') {
+            check(q[1] == 'x' && onem2m_text_hex_value(q[2]) >= 0
+                  && onem2m_text_hex_value(q[3]) >= 0);
+            check((onem2m_text_hex_value(q[2]) << 4
+                   | onem2m_text_hex_value(q[3])) == src[i]);
+            q += 4;
+
+        } else {
+            check((unsigned char) *q == src[i]);
+            q++;
+        }
+    }
+
+    check(strcmp(q, "\"") == 0 || strncmp(q, "\"... (", 6) == 0);
+
+    return i;
+}
+
+
+static void
+check_text(const char *s, size_t n, size_t max)
+{
+    char    out[ONEM2M_TEXT_LOG_SIZE(64)];
+    size_t  len, i, p;
+
+    len = onem2m_text_log_quote(out, sizeof(out), s, n, max);
+
+    check(len < sizeof(out) && strlen(out) == len && out[0] == '"');
+
+    for (i = 0; i < len; i++) {
+        check(onem2m_text_is_printable((unsigned char) out[i]));
+    }
+
+    check(decode_quoted(out + 1, (const unsigned char *) s, n)
+          == (n < max ? n : max));
+
+    p = onem2m_text_utf8_prefix(s, n);
+    check(p <= n && onem2m_text_utf8_prefix(s, p) == p);
+    check(!onem2m_text_plain_ascii(s, n)
+          || (p == n && memchr(s, 0, n) == NULL));
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -152,6 +209,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_id(s, n);
     check_host(s, n, flags);
     check_kpsa_id(s, n);
+    check_text(s, n, data[0] % 65);
 
     return 0;
 }

@@ -177,22 +177,24 @@ write_all(int fd, const unsigned char *buf, size_t len)
     return 0;
 }
 
-int
-kpsa_write_atomic(const char *path, const unsigned char *buf, size_t len,
-    const struct stat *old, int *locked_fd)
+/*
+ * A temporary file next to path (dir gets path's directory, tmp the
+ * temporary's name, both PATH_MAX bytes): its descriptor, or -1.
+ */
+static int
+temp_create(const char *path, char *dir, char *tmp)
 {
-    char         dir[PATH_MAX], tmp[PATH_MAX];
     const char  *base;
-    int          fd, dfd, n;
+    int          fd, n;
 
-    if (split_path(path, dir, sizeof(dir), &base) != 0) {
+    if (split_path(path, dir, PATH_MAX, &base) != 0) {
         kpsa_err("%s: not a file name", path);
         return -1;
     }
 
-    n = snprintf(tmp, sizeof(tmp), "%s/.%s" TEMP_INFIX "XXXXXX", dir, base);
+    n = snprintf(tmp, PATH_MAX, "%s/.%s" TEMP_INFIX "XXXXXX", dir, base);
 
-    if (n < 0 || (size_t) n >= sizeof(tmp)) {
+    if (n < 0 || n >= PATH_MAX) {
         kpsa_err("%s: path too long", path);
         return -1;
     }
@@ -202,12 +204,19 @@ kpsa_write_atomic(const char *path, const unsigned char *buf, size_t len,
     if (fd == -1) {
         kpsa_err("%s: cannot create a temporary file in %s (%s)", path, dir,
                  strerror(errno));
-        return -1;
     }
 
+    return fd;
+}
+
+/* mode 0600, the old owner and group, the lock if asked, the bytes */
+static int
+temp_fill(int fd, const char *tmp, const char *path, const unsigned char *buf,
+    size_t len, const struct stat *old, int lock)
+{
     if (fchmod(fd, 0600) == -1) {
         kpsa_err("%s: cannot set mode 0600 (%s)", tmp, strerror(errno));
-        goto failed;
+        return -1;
     }
 
     if (old != NULL && (old->st_uid != geteuid() || old->st_gid != getegid())
@@ -216,27 +225,28 @@ kpsa_write_atomic(const char *path, const unsigned char *buf, size_t len,
         kpsa_err("%s: cannot keep owner %u and group %u (%s); not changed",
                  path, (unsigned) old->st_uid, (unsigned) old->st_gid,
                  strerror(errno));
-        goto failed;
+        return -1;
     }
 
-    if (locked_fd != NULL && flock(fd, LOCK_EX) == -1) {
+    if (lock && flock(fd, LOCK_EX) == -1) {
         kpsa_err("%s: cannot lock (%s)", tmp, strerror(errno));
-        goto failed;
+        return -1;
     }
 
     if (write_all(fd, buf, len) != 0 || fsync(fd) == -1) {
         kpsa_err("%s: cannot write (%s); not changed", path,
                  strerror(errno));
-        goto failed;
+        return -1;
     }
 
-    kpsa_test_pause("rename");
+    return 0;
+}
 
-    if (rename(tmp, path) == -1) {
-        kpsa_err("%s: cannot rename %s over it (%s); not changed", path, tmp,
-                 strerror(errno));
-        goto failed;
-    }
+/* the rename made durable: the directory synced */
+static void
+sync_dir(const char *path, const char *dir)
+{
+    int  dfd;
 
     dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -249,6 +259,34 @@ kpsa_write_atomic(const char *path, const unsigned char *buf, size_t len,
     if (dfd != -1) {
         close(dfd);
     }
+}
+
+int
+kpsa_write_atomic(const char *path, const unsigned char *buf, size_t len,
+    const struct stat *old, int *locked_fd)
+{
+    char  dir[PATH_MAX], tmp[PATH_MAX];
+    int   fd;
+
+    fd = temp_create(path, dir, tmp);
+
+    if (fd == -1) {
+        return -1;
+    }
+
+    if (temp_fill(fd, tmp, path, buf, len, old, locked_fd != NULL) != 0) {
+        goto failed;
+    }
+
+    kpsa_test_pause("rename");
+
+    if (rename(tmp, path) == -1) {
+        kpsa_err("%s: cannot rename %s over it (%s); not changed", path, tmp,
+                 strerror(errno));
+        goto failed;
+    }
+
+    sync_dir(path, dir);
 
     kpsa_test_pause("renamed");
 

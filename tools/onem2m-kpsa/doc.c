@@ -197,66 +197,89 @@ cross_check(kpsa_doc *d)
     return 0;
 }
 
+/* for a change: the table where a symlink points, locked; its fd */
+static int
+doc_open_locked(kpsa_doc *d, const char *path, int flags)
+{
+    /*
+     * A symlinked table (/etc/nginx/kpsa.table -> ...) is written where
+     * it points: a rename over the link would replace it.
+     */
+    d->target = realpath(path, NULL);
+    if (d->target == NULL && errno != ENOENT) {
+        kpsa_err("%s: cannot resolve (%s)", path, strerror(errno));
+        return -1;
+    }
+    if (d->target == NULL && (d->target = strdup(path)) == NULL) {
+        kpsa_err("out of memory");
+        return -1;
+    }
+
+    if (kpsa_lock_open(d->target, flags & KPSA_DOC_CREATE, &d->fd, &d->st,
+                       &d->created) != 0)
+    {
+        return -1;
+    }
+
+    kpsa_remove_stale_temps(d->target);
+
+    return d->fd;
+}
+
+/* for reading only: a regular file; its fd, the caller closes it */
+static int
+doc_open_read(kpsa_doc *d, const char *path)
+{
+    int  fd;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+    if (fd == -1 || fstat(fd, &d->st) == -1) {
+        kpsa_err("%s: cannot open (%s)", path, strerror(errno));
+        if (fd != -1) {
+            close(fd);
+        }
+        return -1;
+    }
+
+    if (!S_ISREG(d->st.st_mode)) {
+        kpsa_err("%s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+
+    return fd;
+}
+
 int
 kpsa_doc_open(kpsa_doc *d, const char *path, int flags)
 {
     doc_diag  dd;
-    int       fd;
+    int       fd, rc;
 
     memset(d, 0, sizeof(*d));
     d->path = path;
     d->fd = -1;
     d->new_fd = -1;
 
-    if (flags & KPSA_DOC_LOCK) {
-        /*
-         * A symlinked table (/etc/nginx/kpsa.table -> ...) is written
-         * where it points: a rename over the link would replace it.
-         */
-        d->target = realpath(path, NULL);
-        if (d->target == NULL && errno != ENOENT) {
-            kpsa_err("%s: cannot resolve (%s)", path, strerror(errno));
-            return -1;
-        }
-        if (d->target == NULL && (d->target = strdup(path)) == NULL) {
-            kpsa_err("out of memory");
-            return -1;
-        }
+    fd = (flags & KPSA_DOC_LOCK) ? doc_open_locked(d, path, flags)
+                                 : doc_open_read(d, path);
 
-        if (kpsa_lock_open(d->target, flags & KPSA_DOC_CREATE, &d->fd,
-                           &d->st, &d->created) != 0)
-        {
-            return -1;
-        }
-        fd = d->fd;
-        kpsa_remove_stale_temps(d->target);
-
-    } else {
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-
-        if (fd == -1 || fstat(fd, &d->st) == -1) {
-            kpsa_err("%s: cannot open (%s)", path, strerror(errno));
-            if (fd != -1) {
-                close(fd);
-            }
-            return -1;
-        }
-
-        if (!S_ISREG(d->st.st_mode)) {
-            kpsa_err("%s: not a regular file", path);
-            close(fd);
-            return -1;
-        }
+    if (fd == -1) {
+        return -1;
     }
 
     d->exists = !d->created;
 
-    if (kpsa_read_fd(fd, path, &d->buf, &d->len) != 0) {
-        goto failed;
-    }
+    rc = kpsa_read_fd(fd, path, &d->buf, &d->len);
 
+    /* a locked table's fd stays open (d->fd) until kpsa_doc_close() */
     if (!(flags & KPSA_DOC_LOCK)) {
         close(fd);
+    }
+
+    if (rc != 0) {
+        return -1;
     }
 
     dd.what = "the table does not load; fix these lines first (see "
@@ -277,13 +300,6 @@ kpsa_doc_open(kpsa_doc *d, const char *path, int flags)
     }
 
     return 0;
-
-failed:
-
-    if (!(flags & KPSA_DOC_LOCK)) {
-        close(fd);
-    }
-    return -1;
 }
 
 void
@@ -407,7 +423,7 @@ kpsa_doc_append(kpsa_doc *d, const char *entity, const unsigned char *key,
     n = d->add + d->add_len;
     memcpy(n, entity, elen);
     memcpy(n + elen, "  ", 2);
-    kpsa_hex_encode(key, key_len, (char *) n + elen + 2);
+    onem2m_text_hex_encode(key, key_len, (char *) n + elen + 2);
     n += elen + 2 + 2 * key_len;
     memcpy(n, "  ", 2);
     memcpy(n + 2, id, ilen);

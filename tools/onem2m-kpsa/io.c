@@ -105,12 +105,44 @@ free_names(name_line *v, size_t n)
     free(v);
 }
 
+/*
+ * Sorts v by identity and reports each identity that repeats an earlier
+ * line ("<file>:<line>: identity <id> <how> line <n>"): their number.
+ */
+static size_t
+sort_repeats(name_line *v, size_t n, const char *file, const char *how)
+{
+    size_t  i, repeats = 0;
+
+    qsort(v, n, sizeof(*v), by_id);
+
+    for (i = 1; i < n; i++) {
+        if (strcmp(v[i].id, v[i - 1].id) == 0) {
+            kpsa_err("%s:%zu: identity %s %s line %zu", file, v[i].line,
+                     v[i].id, how, v[i - 1].line);
+            repeats++;
+        }
+    }
+
+    return repeats;
+}
+
+/* s quoted and escaped for a message (common/onem2m_text.h) */
+static const char *
+quote(char buf[KPSA_QUOTE_SIZE], const char *s)
+{
+    onem2m_text_log_quote(buf, KPSA_QUOTE_SIZE, s, strlen(s),
+                          ONEM2M_SAE_MAX_ID_LEN);
+    return buf;
+}
+
 /* --map: "<identity> <entity>" per line, sorted by identity */
 static name_line *
 load_map(const char *file, size_t *count)
 {
     char       *buf, *cur, *line, *id, *ent, *extra, *save;
-    size_t      len, n = 0, cap = 0, lineno = 0, errors = 0, i;
+    char        q[KPSA_QUOTE_SIZE];
+    size_t      len, n = 0, cap = 0, lineno = 0, errors = 0;
     name_line  *v = NULL, *nv;
 
     if (read_file(file, &buf, &len) != 0) {
@@ -138,8 +170,8 @@ load_map(const char *file, size_t *count)
         }
 
         if (onem2m_entity_type(ent, strlen(ent)) == 0) {
-            kpsa_err("%s:%zu: malformed entity id \"%s\" (expected an "
-                     "AE-ID or a CSE-ID)", file, lineno, ent);
+            kpsa_err("%s:%zu: malformed entity id %s (expected an "
+                     "AE-ID or a CSE-ID)", file, lineno, quote(q, ent));
             errors++;
             continue;
         }
@@ -164,15 +196,7 @@ load_map(const char *file, size_t *count)
     OPENSSL_clear_free(buf, len);
 
     if (errors == 0 && n > 0) {
-        qsort(v, n, sizeof(*v), by_id);
-
-        for (i = 1; i < n; i++) {
-            if (strcmp(v[i].id, v[i - 1].id) == 0) {
-                kpsa_err("%s:%zu: identity %s already mapped on line %zu",
-                         file, v[i].line, v[i].id, v[i - 1].line);
-                errors++;
-            }
-        }
+        errors = sort_repeats(v, n, file, "already mapped on");
     }
 
     if (errors > 0) {
@@ -208,33 +232,25 @@ map_find(const name_line *map, size_t n, const char *id)
     return NULL;
 }
 
+/* one import */
+typedef struct {
+    const kpsa_opts  *o;
+    kpsa_doc         *d;
+    const char       *file;
+    name_line        *map;              /* --map, sorted */
+    size_t            nmap;
+    name_line        *seen;             /* identities imported, by line */
+    size_t            nseen;
+    int               stunnel;
+    unsigned char     key[ONEM2M_SAE_MAX_KEY_LEN];
+    size_t            key_len;
+} import_run;
+
+/* --map or --entity, one of them, and a well-formed entity */
 static int
-all_hex(const char *s, size_t len)
+import_check_opts(const kpsa_opts *o)
 {
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        if (!strchr("0123456789abcdefABCDEF", s[i]) || s[i] == '\0') {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-int
-kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file)
-{
-    char           *buf = NULL, *cur, *line, *colon, *keytext;
-    size_t          len, lineno = 0, errors = 0, nmap = 0, nseen = 0, i;
-    size_t          key_len, keytext_len;
-    unsigned char   key[ONEM2M_SAE_MAX_KEY_LEN];
-    name_line      *map = NULL, *seen = NULL;
-    const name_line *hit;
-    const char     *entity;
-    int             stunnel = o->format && strcmp(o->format, "stunnel") == 0;
-    long            at;
-    char            what[ONEM2M_SAE_MAX_ID_LEN + 64];
+    char  q[KPSA_QUOTE_SIZE];
 
     if ((o->map == NULL) == (o->entity == NULL)) {
         kpsa_err("import needs --map FILE (\"<identity> <entity>\" lines) "
@@ -246,145 +262,168 @@ kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file)
     if (o->entity != NULL
         && onem2m_entity_type(o->entity, strlen(o->entity)) == 0)
     {
-        kpsa_err("malformed entity id \"%s\" (expected an AE-ID or a "
-                 "CSE-ID)", o->entity);
+        kpsa_err("malformed entity id %s (expected an AE-ID or a "
+                 "CSE-ID)", quote(q, o->entity));
         return -1;
     }
 
-    if (o->map != NULL && (map = load_map(o->map, &nmap)) == NULL) {
+    return 0;
+}
+
+/*
+ * The key of id at lineno into r->key: hex, or for stunnel a key that is
+ * not all hex digits is its text.  Never echoed, not even in part.
+ */
+static int
+import_key(import_run *r, size_t lineno, const char *id, const char *text)
+{
+    size_t  len = strlen(text);
+    char    what[ONEM2M_SAE_MAX_ID_LEN + 64];
+
+    if (!r->stunnel || onem2m_text_all_hex(text, len)) {
+        if (kpsa_hex_decode(text, len, r->key, sizeof(r->key), &r->key_len)
+            != 0)
+        {
+            kpsa_err("%s:%zu: key of %s is not 1 to %d bytes in hex",
+                     r->file, lineno, id, ONEM2M_SAE_MAX_KEY_LEN);
+            return -1;
+        }
+
+    } else {
+        if (len > sizeof(r->key)) {
+            kpsa_err("%s:%zu: key of %s is longer than %d bytes", r->file,
+                     lineno, id, ONEM2M_SAE_MAX_KEY_LEN);
+            return -1;
+        }
+        memcpy(r->key, text, len);
+        r->key_len = len;
+    }
+
+    snprintf(what, sizeof(what), "%s:%zu: the key of %s", r->file, lineno,
+             id);
+
+    return kpsa_key_length_ok(r->key_len, r->o->force, what);
+}
+
+/*
+ * One "identity:key" line: appended to the table.  0, -1 for an error of
+ * the line, -2 when nothing more can be imported.
+ */
+static int
+import_line(import_run *r, char *line, size_t lineno)
+{
+    char              *colon, q[KPSA_QUOTE_SIZE];
+    const char        *entity = r->o->entity;
+    const name_line   *hit;
+    long               at;
+
+    colon = strchr(line, ':');
+
+    if (colon == NULL) {
+        kpsa_err("%s:%zu: expected \"<identity>:<key>\"", r->file, lineno);
+        return -1;
+    }
+
+    *colon = '\0';
+
+    if (!onem2m_kpsa_id_valid(line, strlen(line))) {
+        kpsa_err("%s:%zu: identity %s is not a KpsaID "
+                 "(<relative-id>@<fqdn>)", r->file, lineno, quote(q, line));
+        return -1;
+    }
+
+    if (entity == NULL) {
+        hit = map_find(r->map, r->nmap, line);
+
+        if (hit == NULL) {
+            kpsa_err("%s:%zu: identity %s has no entity in %s (import "
+                     "never guesses one)", r->file, lineno, line, r->o->map);
+            return -1;
+        }
+
+        entity = hit->entity;
+    }
+
+    if (import_key(r, lineno, line, colon + 1) != 0) {
+        return -1;
+    }
+
+    at = kpsa_doc_find_id(r->d, line, strlen(line));
+
+    if (at >= 0) {
+        kpsa_err("%s:%zu: KpsaID %s is already in %s:%ld", r->file, lineno,
+                 line, r->d->path, at + 1);
+        return -1;
+    }
+
+    r->seen[r->nseen].id = line;
+    r->seen[r->nseen].line = lineno;
+    r->nseen++;
+
+    return kpsa_doc_append(r->d, entity, r->key, r->key_len, line) != 0
+           ? -2 : 0;
+}
+
+int
+kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file)
+{
+    import_run   r;
+    char        *buf = NULL, *cur, *line;
+    size_t       len, lineno = 0, errors = 0;
+    int          rc = 0;
+
+    if (import_check_opts(o) != 0) {
+        return -1;
+    }
+
+    memset(&r, 0, sizeof(r));
+    r.o = o;
+    r.d = d;
+    r.file = file;
+    r.stunnel = o->format && strcmp(o->format, "stunnel") == 0;
+
+    if (o->map != NULL && (r.map = load_map(o->map, &r.nmap)) == NULL) {
         kpsa_err("nothing imported");
         return -1;
     }
 
     if (read_file(file, &buf, &len) != 0) {
-        free_names(map, nmap);
+        free_names(r.map, r.nmap);
         return -1;
     }
 
-    seen = calloc(len / 4 + 1, sizeof(*seen));   /* "a@b:" is the least */
-    if (seen == NULL) {
+    r.seen = calloc(len / 4 + 1, sizeof(*r.seen));  /* "a@b:" the least */
+    if (r.seen == NULL) {
         kpsa_err("out of memory");
         errors++;
-        goto done;
     }
 
     cur = buf;
 
-    while ((line = next_line(&cur, buf + len)) != NULL) {
+    while (r.seen != NULL && rc != -2
+           && (line = next_line(&cur, buf + len)) != NULL)
+    {
         lineno++;
 
-        if (skip_line(line)) {
-            continue;
-        }
-
-        colon = strchr(line, ':');
-
-        if (colon == NULL) {
-            kpsa_err("%s:%zu: expected \"<identity>:<key>\"", file, lineno);
+        if (!skip_line(line) && (rc = import_line(&r, line, lineno)) != 0) {
             errors++;
-            continue;
-        }
-
-        *colon = '\0';
-        keytext = colon + 1;
-        keytext_len = strlen(keytext);
-
-        if (!onem2m_kpsa_id_valid(line, strlen(line))) {
-            kpsa_err("%s:%zu: identity \"%.*s\" is not a KpsaID "
-                     "(<relative-id>@<fqdn>)", file, lineno,
-                     ONEM2M_SAE_MAX_ID_LEN, line);
-            errors++;
-            continue;
-        }
-
-        if (o->entity != NULL) {
-            entity = o->entity;
-        } else {
-            hit = map_find(map, nmap, line);
-
-            if (hit == NULL) {
-                kpsa_err("%s:%zu: identity %s has no entity in %s (import "
-                         "never guesses one)", file, lineno, line, o->map);
-                errors++;
-                continue;
-            }
-
-            entity = hit->entity;
-        }
-
-        /* the key: never echoed, not even in part */
-        if (!stunnel || all_hex(keytext, keytext_len)) {
-            if (kpsa_hex_decode(keytext, keytext_len, key, sizeof(key),
-                                &key_len) != 0)
-            {
-                kpsa_err("%s:%zu: key of %s is not 1 to %d bytes in hex",
-                         file, lineno, line, ONEM2M_SAE_MAX_KEY_LEN);
-                errors++;
-                continue;
-            }
-
-        } else {
-            if (keytext_len > sizeof(key)) {
-                kpsa_err("%s:%zu: key of %s is longer than %d bytes", file,
-                         lineno, line, ONEM2M_SAE_MAX_KEY_LEN);
-                errors++;
-                continue;
-            }
-            memcpy(key, keytext, keytext_len);
-            key_len = keytext_len;
-        }
-
-        snprintf(what, sizeof(what), "%s:%zu: the key of %s", file, lineno,
-                 line);
-
-        if (kpsa_key_length_ok(key_len, o->force, what) != 0) {
-            errors++;
-            continue;
-        }
-
-        at = kpsa_doc_find_id(d, line, strlen(line));
-
-        if (at >= 0) {
-            kpsa_err("%s:%zu: KpsaID %s is already in %s:%ld", file, lineno,
-                     line, d->path, at + 1);
-            errors++;
-            continue;
-        }
-
-        seen[nseen].id = line;
-        seen[nseen].line = lineno;
-        nseen++;
-
-        if (kpsa_doc_append(d, entity, key, key_len, line) != 0) {
-            errors++;
-            break;
         }
     }
 
-    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(r.key, sizeof(r.key));
 
     if (errors == 0) {
-        qsort(seen, nseen, sizeof(*seen), by_id);
-
-        for (i = 1; i < nseen; i++) {
-            if (strcmp(seen[i].id, seen[i - 1].id) == 0) {
-                kpsa_err("%s:%zu: identity %s repeats line %zu", file,
-                         seen[i].line, seen[i].id, seen[i - 1].line);
-                errors++;
-            }
-        }
+        errors = sort_repeats(r.seen, r.nseen, file, "repeats");
     }
 
-    if (errors == 0 && nseen == 0) {
+    if (errors == 0 && r.nseen == 0) {
         kpsa_err("%s: no identities", file);
         errors++;
     }
 
-done:
-
-    free(seen);                 /* pointers into buf only */
+    free(r.seen);               /* pointers into buf only */
     OPENSSL_clear_free(buf, len);
-    free_names(map, nmap);
+    free_names(r.map, r.nmap);
 
     if (errors > 0) {
         kpsa_err("%zu error%s; nothing imported", errors,
@@ -395,28 +434,19 @@ done:
     return 0;
 }
 
-int
-kpsa_export(const kpsa_opts *o, const kpsa_doc *d)
+/*
+ * The credentials to export as "identity:hexkey" lines into out (room
+ * for the whole table): how many, or -1 when stunnel would refuse one.
+ */
+static long
+export_lines(const kpsa_opts *o, const kpsa_doc *d, int stunnel, char *out,
+    size_t *len)
 {
     const ONEM2M_SAE_ENTRY  *e;
     const kpsa_line         *l;
-    char                    *out;
-    size_t                   i, len = 0, cap, n = 0, elen = 0;
-    int                      stunnel = o->format
-                                       && strcmp(o->format, "stunnel") == 0;
-    int                      rc = -1, fd;
-    struct stat              st;
+    size_t                   i, n = 0, elen;
 
-    cap = 2 * d->len + 1;          /* hex keys and ids: at most the table */
-    out = OPENSSL_malloc(cap);
-    if (out == NULL) {
-        kpsa_err("out of memory");
-        return -1;
-    }
-
-    if (o->entity != NULL) {
-        elen = strlen(o->entity);
-    }
+    elen = o->entity != NULL ? strlen(o->entity) : 0;
 
     for (i = 0; i < d->nlines; i++) {
         l = &d->lines[i];
@@ -438,16 +468,42 @@ kpsa_export(const kpsa_opts *o, const kpsa_doc *d)
                      "refuses keys under %d; nothing exported", d->path,
                      i + 1, e->kpsa_id, (unsigned) e->key_len,
                      ONEM2M_SAE_SHORT_KEY_LEN);
-            goto done;
+            return -1;
         }
 
-        memcpy(out + len, e->kpsa_id, e->kpsa_id_len);
-        len += e->kpsa_id_len;
-        out[len++] = ':';
-        kpsa_hex_encode(e->key, e->key_len, out + len);
-        len += 2 * e->key_len;
-        out[len++] = '\n';
+        memcpy(out + *len, e->kpsa_id, e->kpsa_id_len);
+        *len += e->kpsa_id_len;
+        out[(*len)++] = ':';
+        onem2m_text_hex_encode(e->key, e->key_len, out + *len);
+        *len += 2 * e->key_len;
+        out[(*len)++] = '\n';
         n++;
+    }
+
+    return (long) n;
+}
+
+int
+kpsa_export(const kpsa_opts *o, const kpsa_doc *d)
+{
+    char         *out;
+    size_t        len = 0, cap;
+    long          n;
+    int           stunnel = o->format && strcmp(o->format, "stunnel") == 0;
+    int           rc = -1, fd = -1;
+    struct stat   st;
+
+    cap = 2 * d->len + 1;          /* hex keys and ids: at most the table */
+    out = OPENSSL_malloc(cap);
+    if (out == NULL) {
+        kpsa_err("out of memory");
+        return -1;
+    }
+
+    n = export_lines(o, d, stunnel, out, &len);
+
+    if (n < 0) {
+        goto done;
     }
 
     if (o->entity != NULL && n == 0) {
@@ -462,7 +518,6 @@ kpsa_export(const kpsa_opts *o, const kpsa_doc *d)
         }
 
     } else {
-        fd = -1;
         if (kpsa_write_atomic(o->output, (unsigned char *) out, len,
                               stat(o->output, &st) == 0 ? &st : NULL, &fd)
             != 0)
@@ -470,7 +525,7 @@ kpsa_export(const kpsa_opts *o, const kpsa_doc *d)
             goto done;
         }
         close(fd);
-        kpsa_note(o, "exported %zu credential%s to %s (mode 0600)", n,
+        kpsa_note(o, "exported %ld credential%s to %s (mode 0600)", n,
                   n == 1 ? "" : "s", o->output);
     }
 

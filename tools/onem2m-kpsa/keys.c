@@ -30,18 +30,6 @@ kpsa_key_generate(unsigned char *key, size_t len)
     return 0;
 }
 
-static int
-hex_digit(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 int
 kpsa_hex_decode(const char *hex, size_t hexlen, unsigned char *out,
     size_t max, size_t *out_len)
@@ -59,8 +47,8 @@ kpsa_hex_decode(const char *hex, size_t hexlen, unsigned char *out,
     }
 
     for (i = 0; i < hexlen / 2; i++) {
-        hi = hex_digit((unsigned char) hex[2 * i]);
-        lo = hex_digit((unsigned char) hex[2 * i + 1]);
+        hi = onem2m_text_hex_value((unsigned char) hex[2 * i]);
+        lo = onem2m_text_hex_value((unsigned char) hex[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             OPENSSL_cleanse(out, i);
@@ -72,20 +60,6 @@ kpsa_hex_decode(const char *hex, size_t hexlen, unsigned char *out,
 
     *out_len = hexlen / 2;
     return 0;
-}
-
-void
-kpsa_hex_encode(const unsigned char *in, size_t len, char *out)
-{
-    static const char  digits[] = "0123456789abcdef";
-    size_t             i;
-
-    for (i = 0; i < len; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 0x0f];
-    }
-
-    out[2 * len] = '\0';
 }
 
 int
@@ -182,6 +156,6 @@ kpsa_random_relative(char *out, size_t outlen)
         return -1;
     }
 
-    kpsa_hex_encode(r, sizeof(r), out);
+    onem2m_text_hex_encode(r, sizeof(r), out);
     return 0;
 }

@@ -3,7 +3,7 @@
  * onem2m-kpsa: the command-line tool that owns the psk-lookup-table file.
  *
  * The table's rules live in one place, the provider's parser
- * (provider/src/table.c), which is compiled into this tool: every result
+ * (provider/src/table_*.c), compiled into this tool: every result
  * is parsed in memory by onem2m_table_parse() before it is written, and
  * "check" opens the file with onem2m_table_open(), the call nginx -t makes
  * through the provider.  The tool itself only knows where lines start and
@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "common/onem2m_text.h"
 #include "src/table.h"
 
 #define KPSA_PROG                "onem2m-kpsa"
@@ -141,9 +142,10 @@ void kpsa_test_pause(const char *point);
 
 int kpsa_key_generate(unsigned char *key, size_t len);
 /* hex (optional 0x, either case) to bytes; -1 when not even hex */
+/* a quoted string in a message: onem2m_text_log_quote() of an id */
+#define KPSA_QUOTE_SIZE  ONEM2M_TEXT_LOG_SIZE(ONEM2M_SAE_MAX_ID_LEN)
 int kpsa_hex_decode(const char *hex, size_t hexlen, unsigned char *out,
     size_t max, size_t *out_len);
-void kpsa_hex_encode(const unsigned char *in, size_t len, char *out);
 /* reads a hex key from a file ("-": stdin), refuses anything else */
 int kpsa_key_read(const char *file, unsigned char *key, size_t *key_len);
 /* 0 when len is acceptable (16+ bytes, or fewer with force) */

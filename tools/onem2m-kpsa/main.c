@@ -134,17 +134,75 @@ choose_kpsa_id(const kpsa_opts *o, const kpsa_doc *d, const char *entity,
 
 /*- commands ---------------------------------------------------------- */
 
+/* the key of add/rotate: read from --key-file, or its length to draw */
+static int
+add_key(const kpsa_opts *o, unsigned char *key, size_t *key_len)
+{
+    if (o->key_file != NULL) {
+        if (kpsa_key_read(o->key_file, key, key_len) != 0) {
+            return -1;
+        }
+    } else {
+        *key_len = o->bytes ? (size_t) o->bytes : KPSA_DEFAULT_KEY_BYTES;
+    }
+
+    return kpsa_key_length_ok(*key_len, o->force, "the key");
+}
+
+/*
+ * Says what add/rotate did and shows the credential, the only time its
+ * key is shown: what a device is provisioned with (openssl s_client
+ * -psk_identity -psk, gnutls-cli --pskusername --pskkey).
+ */
+static int
+add_show(const kpsa_opts *o, const kpsa_doc *d, const char *entity,
+    const char *id, const unsigned char *key, size_t key_len, int rotate)
+{
+    char  hex[2 * ONEM2M_SAE_MAX_KEY_LEN + 1];
+    char  line[sizeof(hex) + ONEM2M_SAE_MAX_ID_LEN + 1 + 32];
+    int   n, rc = 0;
+
+    note_mode(o, d);
+
+    if (d->created) {
+        kpsa_note(o, "%s: created", d->path);
+    }
+
+    kpsa_note(o, "%s:%zu: %s credential of %s; the key is shown once, "
+              "here:", d->path, d->first_added,
+              rotate ? "a further" : "new", entity);
+
+    onem2m_text_hex_encode(key, key_len, hex);
+    n = snprintf(line, sizeof(line), "KpsaID: %s\nKpsa:   %s\n", id, hex);
+
+    /* write(2), not stdio: no copy of the key left in a stdio buffer */
+    if (n < 0 || (size_t) n >= sizeof(line)
+        || write(STDOUT_FILENO, line, n) != n)
+    {
+        kpsa_err("cannot print the credential; it is in the table: "
+                 "%s del %s", KPSA_PROG, id);
+        rc = -1;
+
+    } else if (rotate) {
+        kpsa_note(o, "once the device uses it: %s del <old KpsaID>",
+                  KPSA_PROG);
+    }
+
+    OPENSSL_cleanse(hex, sizeof(hex));
+    OPENSSL_cleanse(line, sizeof(line));
+
+    return rc;
+}
+
 static int
 cmd_add(kpsa_opts *o, int rotate)
 {
     const char     *entity;
     unsigned char   key[ONEM2M_SAE_MAX_KEY_LEN];
-    char            hex[2 * ONEM2M_SAE_MAX_KEY_LEN + 1];
     char            id[ONEM2M_SAE_MAX_ID_LEN + 1];
-    char            line[sizeof(hex) + sizeof(id) + 32];
     size_t          key_len = 0;
     kpsa_doc        d;
-    int             rc = KPSA_FAIL, opened = 0, n;
+    int             rc = KPSA_FAIL, opened = 0;
 
     if (o->nargs != 1) {
         kpsa_err("%s needs one ENTITY (an AE-ID or a CSE-ID)", o->command);
@@ -162,26 +220,17 @@ cmd_add(kpsa_opts *o, int rotate)
         return KPSA_FAIL;
     }
 
-    if (o->key_file != NULL) {
-        if (kpsa_key_read(o->key_file, key, &key_len) != 0) {
-            goto done;
-        }
-    } else {
-        key_len = o->bytes ? (size_t) o->bytes : KPSA_DEFAULT_KEY_BYTES;
-    }
-
-    if (kpsa_key_length_ok(key_len, o->force, "the key") != 0) {
-        goto done;
-    }
-
-    if (kpsa_doc_open(&d, o->table,
-                      KPSA_DOC_LOCK | (rotate ? 0 : KPSA_DOC_CREATE)) != 0)
-    {
-        opened = 1;
+    if (add_key(o, key, &key_len) != 0) {
         goto done;
     }
 
     opened = 1;
+
+    if (kpsa_doc_open(&d, o->table,
+                      KPSA_DOC_LOCK | (rotate ? 0 : KPSA_DOC_CREATE)) != 0)
+    {
+        goto done;
+    }
 
     if (rotate
         && onem2m_table_find_entity(d.table, entity, strlen(entity)) == NULL)
@@ -191,60 +240,19 @@ cmd_add(kpsa_opts *o, int rotate)
         goto done;
     }
 
-    if (choose_kpsa_id(o, &d, entity, id, sizeof(id)) != 0) {
-        goto done;
-    }
-
-    if (o->key_file == NULL && kpsa_key_generate(key, key_len) != 0) {
-        goto done;
-    }
-
-    if (kpsa_doc_append(&d, entity, key, key_len, id) != 0
-        || kpsa_doc_commit(&d) != 0)
+    if (choose_kpsa_id(o, &d, entity, id, sizeof(id)) == 0
+        && (o->key_file != NULL || kpsa_key_generate(key, key_len) == 0)
+        && kpsa_doc_append(&d, entity, key, key_len, id) == 0
+        && kpsa_doc_commit(&d) == 0
+        && reload_or_restore(o, &d) == 0
+        && add_show(o, &d, entity, id, key, key_len, rotate) == 0)
     {
-        goto done;
+        rc = KPSA_OK;
     }
-
-    if (reload_or_restore(o, &d) != 0) {
-        goto done;
-    }
-
-    note_mode(o, &d);
-
-    if (d.created) {
-        kpsa_note(o, "%s: created", d.path);
-    }
-
-    kpsa_note(o, "%s:%zu: %s credential of %s; the key is shown once, "
-              "here:", d.path, d.first_added,
-              rotate ? "a further" : "new", entity);
-
-    /* what a device is provisioned with (openssl s_client -psk_identity
-       -psk, gnutls-cli --pskusername --pskkey) */
-    kpsa_hex_encode(key, key_len, hex);
-    n = snprintf(line, sizeof(line), "KpsaID: %s\nKpsa:   %s\n", id, hex);
-
-    /* write(2), not stdio: no copy of the key left in a stdio buffer */
-    if (n < 0 || (size_t) n >= sizeof(line)
-        || write(STDOUT_FILENO, line, n) != n)
-    {
-        kpsa_err("cannot print the credential; it is in the table: "
-                 "%s del %s", KPSA_PROG, id);
-        goto done;
-    }
-
-    if (rotate) {
-        kpsa_note(o, "once the device uses it: %s del <old KpsaID>",
-                  KPSA_PROG);
-    }
-
-    rc = KPSA_OK;
 
 done:
 
     OPENSSL_cleanse(key, sizeof(key));
-    OPENSSL_cleanse(hex, sizeof(hex));
-    OPENSSL_cleanse(line, sizeof(line));
 
     if (opened) {
         kpsa_doc_close(&d);

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * A parsed table's memory (arena, file order, two hash indexes; the
+ * layout is described in table_int.h) and the lookups through it.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "pages.h"
+#include "siphash.h"
+#include "table_int.h"
+
+/*
+ * A table sized for at most records credentials read from len bytes (the
+ * parser's upper bounds), with its head filled in; NULL when out of
+ * memory.  The areas are pages: trimmed by onem2m_table_trim().
+ */
+ONEM2M_SAE_TABLE *
+onem2m_table_alloc(size_t len, size_t records)
+{
+    ONEM2M_SAE_TABLE  *t;
+    size_t             slots;
+
+    t = OPENSSL_zalloc(sizeof(*t));
+    if (t == NULL) {
+        return NULL;
+    }
+
+    t->head.magic = ONEM2M_SAE_TABLE_MAGIC;
+    t->head.lookup = onem2m_table_lookup;
+    t->head.find_entity = onem2m_table_find_entity;
+    t->head.count = onem2m_table_count;
+    t->head.free = onem2m_table_free;
+    onem2m_siphash_key(t->seed);
+
+    /* at most half full: short probe sequences */
+    for (slots = 16; slots < 2 * records; slots <<= 1) {
+        /* void */
+    }
+
+    t->mask = slots - 1;
+    t->arena_len = onem2m_pages_round(len + 1 + records
+                                      * (sizeof(ONEM2M_SAE_ENTRY)
+                                         + RECORD_ALIGN));
+    t->order_len = onem2m_pages_round(records * sizeof(uint32_t));
+
+    t->arena = onem2m_pages_alloc(t->arena_len);
+    t->order = onem2m_pages_alloc(t->order_len);
+    t->by_kpsa_id = onem2m_pages_alloc(slots * sizeof(uint64_t));
+    t->by_entity = onem2m_pages_alloc(slots * sizeof(uint64_t));
+
+    if (t->arena == NULL || t->order == NULL || t->by_kpsa_id == NULL
+        || t->by_entity == NULL)
+    {
+        onem2m_table_destroy(t);
+        return NULL;
+    }
+
+    /* keys stay out of core dumps */
+    onem2m_pages_no_dump(t->arena, t->arena_len);
+
+    return t;
+}
+
+/* gives back what the upper bounds over-reserved; nothing moves */
+void
+onem2m_table_trim(ONEM2M_SAE_TABLE *t, size_t arena_used)
+{
+    t->arena_len = onem2m_pages_trim(t->arena, t->arena_len, arena_used);
+    t->order_len = onem2m_pages_trim(t->order, t->order_len,
+                                     t->count * sizeof(uint32_t));
+}
+
+void
+onem2m_table_destroy(ONEM2M_SAE_TABLE *t)
+{
+    size_t  i;
+
+    if (t == NULL) {
+        return;
+    }
+
+    onem2m_pages_free(t->arena, t->arena_len, 1);
+    onem2m_pages_free(t->order, t->order_len, 0);
+    onem2m_pages_free(t->by_kpsa_id, (t->mask + 1) * sizeof(uint64_t), 0);
+    onem2m_pages_free(t->by_entity, (t->mask + 1) * sizeof(uint64_t), 0);
+
+    OPENSSL_free(t->canonical_path);
+
+    for (i = 0; i < t->nwarnings; i++) {
+        OPENSSL_free(t->warnings[i].reason);
+    }
+
+    OPENSSL_free(t);
+}
+
+/* starts fetching both index slots of a record indexed later */
+void
+onem2m_table_prefetch(const ONEM2M_SAE_TABLE *t, uint64_t h_id,
+    uint64_t h_entity)
+{
+    __builtin_prefetch(&t->by_kpsa_id[h_id & t->mask]);
+    __builtin_prefetch(&t->by_entity[h_entity & t->mask]);
+}
+
+/*
+ * The slot of the record whose string (which: 0 KpsaID, 1 entity id)
+ * equals name, or the empty slot where it would go.
+ */
+static uint64_t *
+table_probe(const ONEM2M_SAE_TABLE *t, uint64_t *index, int which,
+    uint64_t h, const char *name, size_t len)
+{
+    const ONEM2M_SAE_ENTRY  *e;
+    uint64_t                 slot;
+    uint32_t                 tag = (uint32_t) (h >> 32);
+    size_t                   i;
+
+    for (i = (size_t) h & t->mask; ; i = (i + 1) & t->mask) {
+        slot = index[i];
+
+        if (slot == 0) {
+            return &index[i];
+        }
+
+        if ((uint32_t) (slot >> 32) != tag) {
+            continue;
+        }
+
+        e = RECORD(t, (uint32_t) slot - 1);
+
+        if (which == 0) {
+            if (e->kpsa_id_len == len && memcmp(e->kpsa_id, name, len) == 0) {
+                return &index[i];
+            }
+
+        } else if (e->entity_len == len && memcmp(e->entity, name, len) == 0) {
+            return &index[i];
+        }
+    }
+}
+
+static const ONEM2M_SAE_ENTRY *
+table_find(const ONEM2M_SAE_TABLE *t, uint64_t *index, int which,
+    const char *name, size_t len)
+{
+    uint64_t  *slot;
+
+    if (t == NULL || name == NULL || len > ONEM2M_SAE_MAX_ID_LEN
+        || t->count == 0)
+    {
+        return NULL;
+    }
+
+    slot = table_probe(t, index, which,
+                       onem2m_siphash13(t->seed, name, len), name, len);
+
+    return *slot ? RECORD(t, (uint32_t) *slot - 1) : NULL;
+}
+
+/* the file-order number of the record at unit (order[] is ascending) */
+static size_t
+record_number(const ONEM2M_SAE_TABLE *t, uint32_t unit)
+{
+    size_t  lo = 0, hi = t->count, mid;
+
+    while (hi - lo > 1) {
+        mid = lo + (hi - lo) / 2;
+
+        if (t->order[mid] <= unit) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+
+    return lo;
+}
+
+/*
+ * Indexes the pending record, if any: a duplicate KpsaID is an error of
+ * its line (first_line[] gives the line of the one it repeats).
+ */
+void
+onem2m_table_index(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r,
+    const uint32_t *first_line, TABLE_PENDING *pending)
+{
+    ONEM2M_SAE_ENTRY  *e;
+    uint64_t          *id_slot, *entity_slot;
+    char               msg[ONEM2M_SAE_MAX_ID_LEN + 64];
+
+    if (!pending->set) {
+        return;
+    }
+
+    pending->set = 0;
+    e = RECORD(t, pending->unit);
+
+    id_slot = table_probe(t, t->by_kpsa_id, 0, pending->h_id, e->kpsa_id,
+                          e->kpsa_id_len);
+
+    if (*id_slot != 0) {
+        /* the table will not load: the record is simply left unindexed */
+        snprintf(msg, sizeof(msg),
+                 "duplicate KpsaID %s (first defined on line %lu)",
+                 e->kpsa_id,
+                 (unsigned long) first_line[record_number(t,
+                                                 (uint32_t) *id_slot - 1)]);
+        onem2m_table_line_error(r, pending->line, msg);
+        return;
+    }
+
+    *id_slot = (pending->h_id & 0xffffffff00000000ULL)
+               | (uint64_t) (pending->unit + 1);
+
+    /* several KpsaIDs may name one entity: index its first credential */
+    entity_slot = table_probe(t, t->by_entity, 1, pending->h_entity,
+                              e->entity, e->entity_len);
+
+    if (*entity_slot == 0) {
+        *entity_slot = (pending->h_entity & 0xffffffff00000000ULL)
+                       | (uint64_t) (pending->unit + 1);
+    }
+}
+
+const ONEM2M_SAE_ENTRY *
+onem2m_table_lookup(const ONEM2M_SAE_TABLE *t, const char *kpsa_id,
+    size_t len)
+{
+    return t != NULL ? table_find(t, t->by_kpsa_id, 0, kpsa_id, len) : NULL;
+}
+
+const ONEM2M_SAE_ENTRY *
+onem2m_table_find_entity(const ONEM2M_SAE_TABLE *t, const char *entity,
+    size_t len)
+{
+    return t != NULL ? table_find(t, t->by_entity, 1, entity, len) : NULL;
+}
+
+size_t
+onem2m_table_count(const ONEM2M_SAE_TABLE *t)
+{
+    return t != NULL ? t->count : 0;
+}
+
+const ONEM2M_SAE_ENTRY *
+onem2m_table_entry(const ONEM2M_SAE_TABLE *t, size_t i)
+{
+    return t != NULL && i < t->count ? RECORD(t, t->order[i]) : NULL;
+}

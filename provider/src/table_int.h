@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The table's insides, shared by the table_*.c files (table.h is the
+ * API the rest of the provider uses; docs/provider-internals.md maps the
+ * files):
+ *
+ *   table_parse.c   the text format: lines to records
+ *   table_index.c   the memory of a parsed table and its hash indexes
+ *   table_report.c  errors and warnings through the caller's diag callback
+ *   table_cache.c   the process-wide cache of parsed tables, refcounts
+ *   table_open.c    URIs, the file checks and reading, open's dispatch
+ *
+ * Memory layout, chosen for 1M entries and a cache miss or two per lookup:
+ * one arena of records, each an ONEM2M_SAE_ENTRY directly followed by its
+ * KpsaID, entity id and key (so a hit reads one place), an array of record
+ * offsets in file order (enumeration), and two open-addressing indexes
+ * (KpsaID, entity id) of 64-bit slots, each the upper hash bits and the
+ * record offset, so that a miss rarely touches a record.  Large areas are
+ * mapped with transparent huge pages (pages.c) and the arena is kept out
+ * of core dumps.  The hash is SipHash-1-3 (siphash.c) with a random key
+ * per table: table contents come from the operator, identities from
+ * anybody.  Tables are immutable once loaded, so lookups take no lock.
+ */
+
+#ifndef ONEM2M_TABLE_INT_H
+#define ONEM2M_TABLE_INT_H
+
+#include <stdint.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "table.h"
+
+#define TABLE_DIGEST_LEN      32
+
+/* records are 8-byte aligned; slots and order[] count in those units */
+#define RECORD_ALIGN          8
+#define RECORD(t, unit)       ((ONEM2M_SAE_ENTRY *) \
+                               ((t)->arena + (size_t) (unit) * RECORD_ALIGN))
+
+typedef struct {
+    unsigned long   line;
+    char           *reason;
+} TABLE_WARNING;
+
+struct onem2m_sae_table_st {
+    ONEM2M_SAE_TABLE_HEAD  head;            /* first: see sae_dispatch.h */
+
+    unsigned char         *arena;           /* records: entry, strings, key */
+    size_t                 arena_len;       /* mapped */
+    uint32_t              *order;           /* record offsets, file order */
+    size_t                 order_len;       /* mapped */
+    size_t                 count;
+
+    uint64_t              *by_kpsa_id;      /* slots: hash hi32 | offset */
+    uint64_t              *by_entity;
+    size_t                 mask;            /* slots - 1 */
+    uint64_t               seed[2];
+
+    /* line warnings, replayed when a cached copy is opened again */
+    TABLE_WARNING          warnings[ONEM2M_TABLE_MAX_REPORTS];
+    size_t                 nwarnings;
+    size_t                 more_short_keys;
+
+    /* cache key and list; refs and next are guarded by the cache lock */
+    char                  *canonical_path;
+    unsigned char          digest[TABLE_DIGEST_LEN];  /* SHA-256 */
+    int                    cacheable;       /* digest computed */
+    /* the file when last read (or found unchanged), under the cache lock */
+    dev_t                  dev;
+    ino_t                  ino;
+    off_t                  size;
+    struct timespec        mtime;
+    struct timespec        ctime;
+    struct timespec        read_at;         /* CLOCK_REALTIME, before */
+    int                    refs;
+    ONEM2M_SAE_TABLE      *next;
+};
+
+/* where the messages of one open or parse go */
+typedef struct {
+    const char            *path;            /* as given, for messages */
+    ONEM2M_SAE_DIAG_CB     diag;
+    void                  *diag_arg;
+    size_t                 errors;
+    size_t                 warnings;
+} TABLE_REPORT;
+
+/*
+ * A record written but not indexed yet: its index slots are being
+ * prefetched while the next line is parsed (random index accesses are
+ * what a large load waits for; table_parse.c says by how much).
+ */
+typedef struct {
+    uint64_t        h_id;
+    uint64_t        h_entity;
+    uint32_t        unit;
+    unsigned long   line;
+    int             set;
+} TABLE_PENDING;
+
+/* table_report.c */
+void onem2m_table_report(TABLE_REPORT *r, int severity, unsigned long line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void onem2m_table_line_error(TABLE_REPORT *r, unsigned long line,
+    const char *reason);
+void onem2m_table_short_key(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r,
+    unsigned long line, const ONEM2M_SAE_ENTRY *e);
+void onem2m_table_more_short_keys(const ONEM2M_SAE_TABLE *t,
+    TABLE_REPORT *r);
+void onem2m_table_replay_warnings(const ONEM2M_SAE_TABLE *t,
+    TABLE_REPORT *r);
+
+/* table_index.c */
+ONEM2M_SAE_TABLE *onem2m_table_alloc(size_t len, size_t records);
+void onem2m_table_trim(ONEM2M_SAE_TABLE *t, size_t arena_used);
+void onem2m_table_destroy(ONEM2M_SAE_TABLE *t);
+void onem2m_table_prefetch(const ONEM2M_SAE_TABLE *t, uint64_t h_id,
+    uint64_t h_entity);
+void onem2m_table_index(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r,
+    const uint32_t *first_line, TABLE_PENDING *pending);
+
+/* table_cache.c */
+int onem2m_table_cache_ready(void);
+ONEM2M_SAE_TABLE *onem2m_table_cache_get(const char *canonical,
+    const unsigned char *digest, const struct stat *st,
+    const struct timespec *read_at);
+ONEM2M_SAE_TABLE *onem2m_table_cache_add(ONEM2M_SAE_TABLE *t,
+    const struct stat *st, const struct timespec *read_at);
+
+#endif /* ONEM2M_TABLE_INT_H */
