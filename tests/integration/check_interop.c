@@ -16,33 +16,19 @@
     "X-M2M-Origin: Clock-AE1\r\nX-M2M-RI: interop-1\r\n" \
     SAE_ENTITY_HEADER ": forged\r\nConnection: close\r\n\r\n"
 
-static harness_upstream  *up;
-static harness_nginx     *ng;
+/* OpenSSL 3.2 and later offer PSK-AES128-CCM8 at security level 0 */
+#define INTEROP_SERVER \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers " SAE_PSK_CIPHERS ":" SAE_CCM8_SECLEVEL ";\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
+    "    add_header X-Sae-Entity $onem2m_sae_entity always;\n" \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    "}\n"
 
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    /* OpenSSL 3.2 and later offer PSK-AES128-CCM8 at security level 0 */
-    ng = sae_start(up,
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-        "    ssl_ciphers " SAE_PSK_CIPHERS ":" SAE_CCM8_SECLEVEL ";\n"
-        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
-        "    add_header X-Sae-Entity $onem2m_sae_entity always;\n"
-        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
-        "}\n");
-}
-
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-}
+SAE_FIXTURE(INTEROP_SERVER)
 
 /* s_client prints session secrets: blank them before any message */
 static void

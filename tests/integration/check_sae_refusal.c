@@ -9,55 +9,39 @@
 
 #include "integration/sae_fixture.h"
 
-static harness_upstream  *up;
-static harness_nginx     *ng;
-
 #define VARS "e=[$onem2m_sae_entity] k=[$onem2m_sae_kpsa_id] " \
              "c=[$onem2m_sae_credential_id] m=[$onem2m_sae_method]"
 
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    ng = sae_start(up,
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-        "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256;\n"
-        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
-        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
-        "    location /any {\n"
-        "        satisfy any;\n"
-        "        allow all;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /opt {\n"
-        "        onem2m_sae optional;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /req {\n"
-        "        onem2m_sae required;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /hdr {\n"
-        "        onem2m_sae optional;\n"
-        "        add_header X-Vars \"" VARS "\" always;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /vars { return 200 \"" VARS "\"; }\n"
-        "}\n");
-}
+#define REFUSAL_SERVER \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256;\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    "    location /any {\n" \
+    "        satisfy any;\n" \
+    "        allow all;\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n" \
+    "    location /opt {\n" \
+    "        onem2m_sae optional;\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n" \
+    "    location /req {\n" \
+    "        onem2m_sae required;\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n" \
+    "    location /hdr {\n" \
+    "        onem2m_sae optional;\n" \
+    "        add_header X-Vars \"" VARS "\" always;\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n" \
+    "    location /vars { return 200 \"" VARS "\"; }\n" \
+    "}\n"
 
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-}
-
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+SAE_FIXTURE(REFUSAL_SERVER)
 
 static void
 refused(const char *method, const char *uri, const char *extra,
@@ -78,7 +62,7 @@ refused(const char *method, const char *uri, const char *extra,
 
 START_TEST(refused_with_ri_and_rvi_echoed)
 {
-    harness_tls_opts    o = sae_cert_only(versions[_i]);
+    harness_tls_opts    o = sae_cert_only(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
 
@@ -123,7 +107,7 @@ START_TEST(refused_post_with_body)
     refused("POST", "/base", "Content-Type: application/json;ty=2\r\n"
             "X-M2M-Origin: C-forged\r\nX-M2M-RI: c1\r\n",
             "{\"m2m:ae\": {\"api\": \"Nlock\", \"rr\": true}}",
-            versions[_i]);
+            sae_versions[_i]);
 }
 END_TEST
 
@@ -180,7 +164,7 @@ END_TEST
 
 START_TEST(variables_of_a_bound_request)
 {
-    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_opts    o = sae_lock1(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
 
@@ -219,7 +203,7 @@ END_TEST
 
 START_TEST(variables_of_an_unbound_request_are_empty)
 {
-    harness_tls_opts    o = sae_cert_only(versions[_i]);
+    harness_tls_opts    o = sae_cert_only(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
 

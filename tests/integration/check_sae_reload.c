@@ -21,22 +21,7 @@
     HARNESS_LOCK2_ENTITY " " HARNESS_LOCK2_KEY_HEX " " \
     HARNESS_LOCK2_KPSA_ID "\n"
 
-static harness_upstream  *up;
-
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-}
-
-static void
-teardown(void)
-{
-    harness_upstream_stop(up);
-}
-
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+SAE_UPSTREAM_FIXTURE()
 
 /* 1 when the lock's request reached the upstream bound to entity */
 static int
@@ -68,7 +53,7 @@ bound(harness_nginx *ng, harness_tls_opts o, const char *entity)
 START_TEST(added_identity_works_after_reload)
 {
     harness_nginx  *ng = sae_start_with(LOCK1_LINE, up, SAE_SERVER);
-    int             v = versions[_i];
+    int             v = sae_versions[_i];
 
     ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
     ck_assert(!bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
@@ -83,7 +68,7 @@ END_TEST
 START_TEST(removed_identity_fails_after_reload)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
-    int             v = versions[_i];
+    int             v = sae_versions[_i];
 
     ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
     harness_nginx_write_file(ng, "kpsa.table", LOCK2_LINE, 0600);
@@ -97,7 +82,7 @@ END_TEST
 START_TEST(changed_key_takes_effect)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
-    int             v = versions[_i];
+    int             v = sae_versions[_i];
     char            table[512];
 
     /* lock 1 gets SAE_WRONG_KEY (last bit flipped) as its new key */
@@ -120,7 +105,7 @@ END_TEST
 START_TEST(same_size_edit_with_old_mtime_takes_effect)
 {
     harness_nginx    *ng = sae_start(up, SAE_SERVER);
-    int               v = versions[_i];
+    int               v = sae_versions[_i];
     char              path[256], table[512];
     struct stat       before, after;
     struct timespec   ts[2];
@@ -170,7 +155,7 @@ END_TEST
 START_TEST(broken_table_keeps_the_old_configuration)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
-    int             v = versions[_i];
+    int             v = sae_versions[_i];
 
     harness_nginx_write_file(ng, "kpsa.table",
                              LOCK2_LINE "Clock-AE3 zz AE3@in.provider.com\n",
@@ -205,7 +190,7 @@ END_TEST
 START_TEST(request_in_flight_completes)
 {
     harness_nginx      *ng = sae_start(up, SAE_SERVER);
-    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_opts    o = sae_lock1(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
     harness_conn       *c;
@@ -228,7 +213,7 @@ START_TEST(request_in_flight_completes)
     harness_conn_close(c);
     harness_tls_result_free(&r);
     ck_assert_int_eq(harness_nginx_reload_wait_old(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(versions[_i]), HARNESS_LOCK1_ENTITY));
+    ck_assert(!bound(ng, sae_lock1(sae_versions[_i]), HARNESS_LOCK1_ENTITY));
     sae_stop(ng);
 }
 END_TEST

@@ -35,20 +35,7 @@
     "    ssl_session_tickets on;\n" \
     "    ssl_session_ticket_key {{PREFIX}}/ticket.key;\n"
 
-static harness_upstream  *up;
-
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-}
-
-static void
-teardown(void)
-{
-    harness_upstream_stop(up);
-}
+SAE_UPSTREAM_FIXTURE()
 
 static harness_nginx *
 start(const char *http, const char *table)

@@ -24,13 +24,11 @@
     "    }\n" \
     "}\n"
 
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
-
 START_TEST(reload_without_the_module_keeps_tls_workers_alive)
 {
     harness_upstream   *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx      *ng;
-    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_opts    o = sae_lock1(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
     int                 i, rc;
@@ -52,7 +50,7 @@ START_TEST(reload_without_the_module_keeps_tls_workers_alive)
     ck_assert_int_eq(harness_nginx_reload(ng), 0);
 
     for (i = 0; i < TLS_REQUESTS_AFTER_UNLOAD; i++) {
-        o = sae_cert_only(versions[(_i + i) % 2]);
+        o = sae_cert_only(sae_versions[(_i + i) % 2]);
         rc = harness_tls_request(harness_nginx_port(ng, 0), &o, "GET",
                                  "/", NULL, NULL, &r, &resp);
         ck_assert_msg(rc == 0 && resp.status == 200,

@@ -155,6 +155,89 @@ sae_stop(harness_nginx *ng)
     harness_nginx_free(ng);
 }
 
+/* both versions, for loop tests over them: _i indexes this */
+static const int sae_versions[] __attribute__((unused)) = {
+    TLS1_2_VERSION, TLS1_3_VERSION
+};
+#define SAE_NVERSIONS  2
+
+static inline harness_upstream *
+sae_upstream_start(int kind)
+{
+    harness_upstream  *u = harness_upstream_start(kind);
+
+    ck_assert_ptr_nonnull(u);
+    return u;
+}
+
+/*
+ * The fixture most suites share.  sae_fixture_start: an HTTP upstream in
+ * *up, a FastCGI one in *fcgi when fcgi is not NULL (its port fills the
+ * "%d"s of the template), and nginx in *ng with the seed table serving
+ * the http-level template, started.  sae_fixture_stop: nginx stopped
+ * cleanly (or the test fails), then the upstreams; NULLs are skipped.
+ */
+static inline void
+sae_fixture_start(harness_upstream **up, harness_upstream **fcgi,
+    harness_nginx **ng, const char *http)
+{
+    char  conf[8192];
+    int   port;
+
+    *up = sae_upstream_start(HARNESS_UPSTREAM_HTTP);
+    if (fcgi != NULL) {
+        *fcgi = sae_upstream_start(HARNESS_UPSTREAM_FASTCGI);
+        port = harness_upstream_port(*fcgi);
+        ck_assert_int_lt(snprintf(conf, sizeof(conf), http, port, port),
+                         (int) sizeof(conf));
+        http = conf;
+    }
+    *ng = sae_start(*up, http);
+}
+
+static inline void
+sae_fixture_stop(harness_upstream **up, harness_upstream **fcgi,
+    harness_nginx **ng)
+{
+    if (ng != NULL && *ng != NULL) {
+        sae_stop(*ng);
+        *ng = NULL;
+    }
+    harness_upstream_stop(*up);
+    *up = NULL;
+    if (fcgi != NULL) {
+        harness_upstream_stop(*fcgi);
+        *fcgi = NULL;
+    }
+}
+
+/*
+ * One line for a suite file's fixture: the statics "up" (and "fcgi"),
+ * "ng", and the checked fixture "setup"/"teardown" around each test.
+ *   SAE_FIXTURE(template)        upstream + nginx serving template
+ *   SAE_FIXTURE_FCGI(template)   the same with a FastCGI upstream, whose
+ *                                port fills the template's "%d"s
+ *   SAE_UPSTREAM_FIXTURE()       the upstream only: tests start nginx
+ */
+#define SAE_FIXTURE(template) \
+    static harness_upstream  *up; \
+    static harness_nginx     *ng; \
+    static void setup(void) { sae_fixture_start(&up, NULL, &ng, template); } \
+    static void teardown(void) { sae_fixture_stop(&up, NULL, &ng); }
+
+#define SAE_FIXTURE_FCGI(template) \
+    static harness_upstream  *up; \
+    static harness_upstream  *fcgi; \
+    static harness_nginx     *ng; \
+    static void setup(void) { sae_fixture_start(&up, &fcgi, &ng, template); } \
+    static void teardown(void) { sae_fixture_stop(&up, &fcgi, &ng); }
+
+#define SAE_UPSTREAM_FIXTURE() \
+    static harness_upstream  *up; \
+    static void setup(void) \
+        { up = sae_upstream_start(HARNESS_UPSTREAM_HTTP); } \
+    static void teardown(void) { sae_fixture_stop(&up, NULL, NULL); }
+
 /* "nginx -t" of the http-level template must fail, saying message */
 static inline void
 sae_assert_refused(harness_nginx *ng, const char *http, const char *message)
