@@ -205,12 +205,33 @@ port_used(harness_nginx *ng, int i)
     return used;
 }
 
+/*
+ * One round of waiting for nginx to come up: 0 to poll again (after a
+ * nap), -1 when nginx exited (then it is no longer running) or the
+ * deadline passed.
+ */
+static int
+start_wait(harness_nginx *ng, long long deadline)
+{
+    int  status;
+
+    if (waitpid(ng->pid, &status, WNOHANG) == ng->pid) {
+        ng->pid = -1;
+        return -1;
+    }
+    if (harness_now_ms() > deadline) {
+        return -1;
+    }
+    harness_nap_ms(5);
+    return 0;
+}
+
 int
 harness_nginx_start(harness_nginx *ng)
 {
     char      **argv;
     long long   deadline;
-    int         i, fd, status;
+    int         i, fd;
 
     argv = nginx_argv(ng, NULL);
     ng->pid = harness_spawn(argv, ng->stderr_log, -1);
@@ -229,14 +250,9 @@ harness_nginx_start(harness_nginx *ng)
                 close(fd);
                 break;
             }
-            if (waitpid(ng->pid, &status, WNOHANG) == ng->pid) {
-                ng->pid = -1;
+            if (start_wait(ng, deadline) != 0) {
                 return -1;
             }
-            if (harness_now_ms() > deadline) {
-                return -1;
-            }
-            harness_nap_ms(5);
         }
     }
     /*
@@ -246,14 +262,9 @@ harness_nginx_start(harness_nginx *ng)
      * <pid>", not the "start worker processes" logged before the fork).
      */
     while (ng->master && !harness_log_contains(ng, "start worker process ")) {
-        if (waitpid(ng->pid, &status, WNOHANG) == ng->pid) {
-            ng->pid = -1;
+        if (start_wait(ng, deadline) != 0) {
             return -1;
         }
-        if (harness_now_ms() > deadline) {
-            return -1;
-        }
-        harness_nap_ms(5);
     }
     return 0;
 }
