@@ -244,6 +244,27 @@ teardown(void)
 }
 
 
+/* an upstream wired to ng, for the tests that proxy */
+static harness_upstream *
+cert_upstream(void)
+{
+    harness_upstream  *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    return up;
+}
+
+
+/* nginx stops cleanly, then the upstream (teardown frees the prefix) */
+static void
+cert_stop(harness_upstream *up)
+{
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+
+
 /* reads one request head; returns its length or -1 */
 static int
 read_head(SSL *ssl, char *buf, size_t size)
@@ -838,9 +859,7 @@ START_TEST(mixed_server_binds_both_methods)
 
     version = _i == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng, MIXED_SERVER), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
     port = harness_nginx_port(ng, 0);
@@ -873,8 +892,7 @@ START_TEST(mixed_server_binds_both_methods)
     ck_assert_int_eq(res.status, 200);
     assert_upstream(up, 3, DOOR_AE_ID, "cert", "33-" DOOR_AE_ID);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -904,9 +922,7 @@ START_TEST(originator_checks_cert_sessions)
     cert_result        res;
     size_t             before;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng, MIXED_SERVER), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
 
@@ -920,8 +936,7 @@ START_TEST(originator_checks_cert_sessions)
     ck_assert_uint_eq(harness_upstream_count(up),
                       before + (cases[_i].status == 200));
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -939,9 +954,7 @@ START_TEST(unbound_certificate_sessions_refused)
     const char        *from, *to;
     int                port;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
 
     from = "ssl_verify_client optional;";
     to = _i == 0 ? from : "ssl_verify_client optional_no_ca;";
@@ -970,8 +983,7 @@ START_TEST(unbound_certificate_sessions_refused)
     }
     ck_assert_uint_eq(harness_upstream_count(up), 0);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -982,9 +994,7 @@ START_TEST(certificate_only_server)
     harness_upstream  *up;
     cert_result        res;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng,
         "server {\n"
         "    listen 127.0.0.1:{{PORT}} ssl;\n"
@@ -1003,8 +1013,7 @@ START_TEST(certificate_only_server)
     assert_upstream(up, 1, "/" GATEWAY_ID, "cert",
                     "32-" GATEWAY_ID "." SP_DOMAIN);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -1086,9 +1095,7 @@ START_TEST(originator_on_certificate_only_server)
     onem2m_cert("ae", "foreign", FOREIGN_AE_ID);
     onem2m_cert("ae", "upper", UPPER_AE_ID);
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng, CERT_ONLY_SERVER), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
     port = harness_nginx_port(ng, 0);
@@ -1135,8 +1142,7 @@ START_TEST(originator_on_certificate_only_server)
                                "4106: AE-ID certificate of another SP",
                                harness_timeout_ms(5000)));
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -1166,9 +1172,7 @@ START_TEST(certificate_of_other_server_ca_refused)
     onem2m_cert("cse", "in-cse-1", SP_DOMAIN);
     memcpy(pki, sp_pki, sizeof(pki));
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng,
         "ssl_session_cache shared:SSL:1m;\n"
         "server {\n"
@@ -1238,8 +1242,7 @@ START_TEST(certificate_of_other_server_ca_refused)
     ck_assert(harness_log_wait(ng, "client certificate bound to "
                                "\"/in-cse-1\"", harness_timeout_ms(5000)));
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -1357,9 +1360,7 @@ START_TEST(revoked_certificate_not_bound_on_resumption)
         "0123456789abcdef0123456789abcdef", 0600), 0);
     write_crl(NULL);
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     snprintf(conf, sizeof(conf),
         "%s"
         "server {\n"
@@ -1426,8 +1427,7 @@ START_TEST(revoked_certificate_not_bound_on_resumption)
     assert_upstream(up, 4, "/in-cse-1", "cert", "32-in-cse-1." SP_DOMAIN);
     SSL_SESSION_free(session);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
