@@ -238,6 +238,30 @@ sae_fixture_stop(harness_upstream **up, harness_upstream **fcgi,
         { up = sae_upstream_start(HARNESS_UPSTREAM_HTTP); } \
     static void teardown(void) { sae_fixture_stop(&up, NULL, NULL); }
 
+/*
+ * One request to {{PORT}} of ng as o, with Connection: close: the
+ * handshake and a response must come.  *resp is the caller's to free; so
+ * is *r when r is not NULL (the version and cipher are there), otherwise
+ * the TLS result is freed here.
+ */
+static inline void
+sae_request(harness_nginx *ng, const harness_tls_opts *o, const char *method,
+    const char *uri, const char *extra, const char *body,
+    harness_tls_result *r, harness_response *resp)
+{
+    harness_tls_result   own;
+    harness_tls_result  *res = r != NULL ? r : &own;
+    int                  rc;
+
+    rc = harness_tls_request(harness_nginx_port(ng, 0), o, method, uri,
+                             extra, body, res, resp);
+    ck_assert_msg(rc == 0, "%s %s: no response (handshake %d, alert %d)",
+                  method, uri, res->handshake_ok, res->alert);
+    if (r == NULL) {
+        harness_tls_result_free(&own);
+    }
+}
+
 /* "nginx -t" of the http-level template must fail, saying message */
 static inline void
 sae_assert_refused(harness_nginx *ng, const char *http, const char *message)
