@@ -91,60 +91,59 @@ assert_served(const char *out, const char *entity)
     sae_assert_upstream_entity(harness_upstream_last(up), entity);
 }
 
-static const char *const gnutls12[] = {
-    /* PSK-AES128-CBC-SHA256, the TS-0003 mandatory suite */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:"
-    "-MAC-ALL:+SHA256",
+/* GnuTLS's PSK client, each version and suite, a lock of the seed each */
+static const struct {
+    const char  *priority;
+    const char  *identity;
+    const char  *key_hex;
+    const char  *entity;
+    const char  *says;          /* gnutls-cli's description of it */
+} gnutls[] = {
+    /* TLS 1.2: PSK-AES128-CBC-SHA256, the TS-0003 mandatory suite */
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:"
+      "-MAC-ALL:+SHA256",
+      HARNESS_LOCK2_KPSA_ID, HARNESS_LOCK2_KEY_HEX, HARNESS_LOCK2_ENTITY,
+      "(TLS1.2-X.509)-(PSK)-" },
     /* PSK-AES128-GCM-SHA256 */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-GCM",
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-GCM",
+      HARNESS_LOCK2_KPSA_ID, HARNESS_LOCK2_KEY_HEX, HARNESS_LOCK2_ENTITY,
+      "(TLS1.2-X.509)-(PSK)-" },
     /* PSK-AES128-CCM8 */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CCM-8:"
-    "-MAC-ALL:+AEAD",
-};
-
-START_TEST(gnutls_tls12_psk)
-{
-    char  port[16], prio[256], *out = NULL;
-    char *argv[] = {
-        "gnutls-cli", "--port", port, "--priority", prio,
-        "--pskusername", HARNESS_LOCK2_KPSA_ID,
-        "--pskkey", HARNESS_LOCK2_KEY_HEX, "--insecure", "127.0.0.1", NULL
-    };
-
-    snprintf(port, sizeof(port), "%d", harness_nginx_port(ng, 0));
-    snprintf(prio, sizeof(prio), "%s", gnutls12[_i]);
-    run(argv, &out);
-    ck_assert_msg(strstr(out, "(TLS1.2-X.509)-(PSK)-") != NULL, "output:\n%s",
-                  out);
-    assert_served(out, HARNESS_LOCK2_ENTITY);
-    free(out);
-}
-END_TEST
-
-static const char *const gnutls13[] = {
-    /* psk_dhe_ke */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK",
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CCM-8:"
+      "-MAC-ALL:+AEAD",
+      HARNESS_LOCK2_KPSA_ID, HARNESS_LOCK2_KEY_HEX, HARNESS_LOCK2_ENTITY,
+      "(TLS1.2-X.509)-(PSK)-" },
+    /*
+     * TLS 1.3, psk_dhe_ke.  GnuTLS 3.7 describes it as
+     * (TLS1.3-X.509)--(...): the response and the upstream tell whether
+     * the PSK was used.
+     */
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK",
+      HARNESS_LOCK1_KPSA_ID, HARNESS_LOCK1_KEY_HEX, HARNESS_LOCK1_ENTITY,
+      "(TLS1.3-" },
     /* AES-128-GCM (GnuTLS's external PSKs are SHA-256 ones) */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:-CIPHER-ALL:"
-    "+AES-128-GCM",
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:-CIPHER-ALL:"
+      "+AES-128-GCM",
+      HARNESS_LOCK1_KPSA_ID, HARNESS_LOCK1_KEY_HEX, HARNESS_LOCK1_ENTITY,
+      "(TLS1.3-" },
 };
 
-START_TEST(gnutls_tls13_psk)
+START_TEST(gnutls_psk)
 {
-    char  port[16], prio[256], *out = NULL;
+    char  port[16], prio[256], id[128], key[64], *out = NULL;
     char *argv[] = {
         "gnutls-cli", "--port", port, "--priority", prio,
-        "--pskusername", HARNESS_LOCK1_KPSA_ID,
-        "--pskkey", HARNESS_LOCK1_KEY_HEX, "--insecure", "127.0.0.1", NULL
+        "--pskusername", id, "--pskkey", key, "--insecure", "127.0.0.1",
+        NULL
     };
 
     snprintf(port, sizeof(port), "%d", harness_nginx_port(ng, 0));
-    snprintf(prio, sizeof(prio), "%s", gnutls13[_i]);
+    snprintf(prio, sizeof(prio), "%s", gnutls[_i].priority);
+    snprintf(id, sizeof(id), "%s", gnutls[_i].identity);
+    snprintf(key, sizeof(key), "%s", gnutls[_i].key_hex);
     run(argv, &out);
-    /* GnuTLS 3.7 describes it as (TLS1.3-X.509)--(...): the response
-     * and the upstream tell whether the PSK was used */
-    ck_assert_msg(strstr(out, "(TLS1.3-") != NULL, "output:\n%s", out);
-    assert_served(out, HARNESS_LOCK1_ENTITY);
+    ck_assert_msg(strstr(out, gnutls[_i].says) != NULL, "output:\n%s", out);
+    assert_served(out, gnutls[_i].entity);
     free(out);
 }
 END_TEST
@@ -244,8 +243,8 @@ Suite *interop_suite(void)
 
     SAE_TCASE(s, "interop",
               tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, gnutls_tls12_psk, 0, 3);
-              tcase_add_loop_test(tc_, gnutls_tls13_psk, 0, 2);
+              tcase_add_loop_test(tc_, gnutls_psk, 0,
+                                  sizeof(gnutls) / sizeof(gnutls[0]));
               SAE_TEST(gnutls_tls13_psk_ke);
               SAE_TEST(gnutls_wrong_key_is_refused);
               SAE_TEST(seed_openssl_s_client_command);

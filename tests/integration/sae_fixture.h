@@ -333,4 +333,17 @@ sae_assert_upstream_no_entity(const harness_request *req)
                   sae_dump_headers(req));
 }
 
+/* the FastCGI params the upstream saw: exactly one entity param, this */
+#define SAE_ENTITY_PARAM  "HTTP_X_ONEM2M_SAE_ENTITY"
+
+static inline void
+sae_assert_fastcgi_entity(const harness_request *req, const char *entity)
+{
+    ck_assert_ptr_nonnull(req);
+    ck_assert_msg(harness_header_count(req->headers, req->nheaders,
+                                       SAE_ENTITY_PARAM) == 1,
+                  "params: %s", sae_dump_headers(req));
+    ck_assert_str_eq(harness_req_header(req, SAE_ENTITY_PARAM), entity);
+}
+
 #endif /* ONEM2M_TEST_SAE_FIXTURE_H */
