@@ -20,6 +20,9 @@
 #define LOCK2_LINE \
     HARNESS_LOCK2_ENTITY " " HARNESS_LOCK2_KEY_HEX " " \
     HARNESS_LOCK2_KPSA_ID "\n"
+/* lock 1 with SAE_WRONG_KEY (its key, last bit flipped) as its new key */
+#define LOCK1_REKEYED_LINE \
+    HARNESS_LOCK1_ENTITY " 1a2b3c4d5e6f7a8a " HARNESS_LOCK1_KPSA_ID "\n"
 
 SAE_UPSTREAM_FIXTURE()
 
@@ -48,6 +51,15 @@ bound(harness_nginx *ng, harness_tls_opts o, const char *entity)
     harness_response_free(&resp);
     harness_tls_result_free(&r);
     return ok;
+}
+
+/* lock 1 binds with its new key only */
+static void
+assert_rekeyed(harness_nginx *ng, int v)
+{
+    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
+                    HARNESS_LOCK1_ENTITY));
 }
 
 START_TEST(added_identity_works_after_reload)
@@ -83,16 +95,11 @@ START_TEST(changed_key_takes_effect)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
     int             v = sae_versions[_i];
-    char            table[512];
 
-    /* lock 1 gets SAE_WRONG_KEY (last bit flipped) as its new key */
-    snprintf(table, sizeof(table), "%s 1a2b3c4d5e6f7a8a %s\n" LOCK2_LINE,
-             HARNESS_LOCK1_ENTITY, HARNESS_LOCK1_KPSA_ID);
-    harness_nginx_write_file(ng, "kpsa.table", table, 0600);
+    harness_nginx_write_file(ng, "kpsa.table",
+                             LOCK1_REKEYED_LINE LOCK2_LINE, 0600);
     ck_assert_int_eq(harness_nginx_reload(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
-                    HARNESS_LOCK1_ENTITY));
+    assert_rekeyed(ng, v);
     sae_stop(ng);
 }
 END_TEST
@@ -106,7 +113,8 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
 {
     harness_nginx    *ng = sae_start(up, SAE_SERVER);
     int               v = sae_versions[_i];
-    char              path[256], table[512];
+    const char       *table = LOCK1_REKEYED_LINE LOCK2_LINE;
+    char              path[256];
     struct stat       before, after;
     struct timespec   ts[2];
     size_t            reads;
@@ -118,8 +126,6 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
     /* (info lines of the first start precede the error_log directive) */
     reads = harness_log_count(ng, "entries, read (SHA-256 ");
 
-    snprintf(table, sizeof(table), "%s 1a2b3c4d5e6f7a8a %s\n" LOCK2_LINE,
-             HARNESS_LOCK1_ENTITY, HARNESS_LOCK1_KPSA_ID);
     /* in place: same inode, same size */
     fd = open(path, O_WRONLY);
     ck_assert_int_ne(fd, -1);
@@ -137,9 +143,7 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
     ck_assert_int_eq(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
 
     ck_assert_int_eq(harness_nginx_reload(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
-                    HARNESS_LOCK1_ENTITY));
+    assert_rekeyed(ng, v);
     ck_assert_uint_eq(harness_log_count(ng, "entries, read (SHA-256 "),
                       reads + 1);
 
