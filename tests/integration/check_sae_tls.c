@@ -300,8 +300,6 @@ START_TEST(single_process_mode_binds)
     harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx      *n = harness_nginx_new();
     harness_tls_opts    o = sae_lock1(TLS1_2_VERSION);
-    harness_tls_result  r;
-    harness_response    resp;
 
     /* master_process off: the table is opened by the serving process */
     harness_nginx_set_master(n, 0);
@@ -309,14 +307,7 @@ START_TEST(single_process_mode_binds)
     harness_nginx_set_upstream(n, u);
     harness_nginx_config(n, SAE_SERVER);
     ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(n, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(u),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
+    sae_assert_bound(n, u, &o, HARNESS_LOCK1_ENTITY, NULL);
     sae_stop(n);
     harness_upstream_stop(u);
 }
@@ -379,16 +370,9 @@ START_TEST(client_offering_both_versions_gets_tls13_bound)
 {
     harness_tls_opts    o = sae_lock1(0);
     harness_tls_result  r;
-    harness_response    resp;
 
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
+    sae_assert_bound(ng, up, &o, HARNESS_LOCK1_ENTITY, &r);
     ck_assert_int_eq(r.version, TLS1_3_VERSION);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
     harness_tls_result_free(&r);
 }
 END_TEST
@@ -409,21 +393,14 @@ START_TEST(psk_ke_with_allow_no_dhe_kex)
     harness_nginx      *n;
     harness_tls_opts    o = sae_lock1(TLS1_3_VERSION);
     harness_tls_result  r;
-    harness_response    resp;
 
     n = sae_start(u, PSK_KE_SERVER(
                   "    ssl_conf_command Options AllowNoDHEKEX;\n"));
     o.allow_no_dhe = 1;
     o.groups = "X25519";
     o.ciphersuites = _i ? "TLS_AES_256_GCM_SHA384" : "TLS_AES_128_GCM_SHA256";
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(n, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
+    sae_assert_bound(n, u, &o, HARNESS_LOCK1_ENTITY, &r);
     ck_assert_int_eq(r.version, TLS1_3_VERSION);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(u),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
     harness_tls_result_free(&r);
     sae_stop(n);
     harness_upstream_stop(u);

@@ -115,18 +115,9 @@ START_TEST(alert_mode_still_binds_known_locks)
 {
     harness_nginx      *ng;
     harness_tls_opts    o = sae_lock2(sae_versions[_i]);
-    harness_tls_result  r;
-    harness_response    resp;
 
     ng = start_mode("    onem2m_sae_unknown_identity alert;\n");
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK2_ENTITY);
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
+    sae_assert_bound(ng, up, &o, HARNESS_LOCK2_ENTITY, NULL);
     sae_stop(ng);
 }
 END_TEST

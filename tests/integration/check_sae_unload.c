@@ -37,13 +37,7 @@ START_TEST(reload_without_the_module_keeps_tls_workers_alive)
     ng = sae_start(up, SAE_SERVER);
 
     /* the hook runs (and registers its ex_data) on a bound request */
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
+    sae_assert_bound(ng, up, &o, HARNESS_LOCK1_ENTITY, &r);
     harness_tls_result_free(&r);
 
     ck_assert_int_eq(harness_nginx_config_raw(ng, PLAIN_CONF), 0);

@@ -346,4 +346,21 @@ sae_assert_fastcgi_entity(const harness_request *req, const char *entity)
     ck_assert_str_eq(harness_req_header(req, SAE_ENTITY_PARAM), entity);
 }
 
+/*
+ * GET / as o is answered 200 and reaches the upstream up bound to entity
+ * (exactly one identity header).  The TLS result goes to *r when r is not
+ * NULL (the caller's to free).
+ */
+static inline void
+sae_assert_bound(harness_nginx *ng, harness_upstream *up,
+    const harness_tls_opts *o, const char *entity, harness_tls_result *r)
+{
+    harness_response  resp;
+
+    sae_request(ng, o, "GET", "/", NULL, NULL, r, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(up), entity);
+    harness_response_free(&resp);
+}
+
 #endif /* ONEM2M_TEST_SAE_FIXTURE_H */
