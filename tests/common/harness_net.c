@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,4 +131,42 @@ harness_write_all(int fd, const char *p, size_t n, long long deadline)
         return -1;
     }
     return 0;
+}
+
+int
+harness_connect(int port)
+{
+    int  fd = harness_tcp_connect(port, harness_timeout_ms(IO_TIMEOUT_MS));
+
+    if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int
+harness_listen(int backlog, int *port)
+{
+    struct sockaddr_in  sa;
+    socklen_t           sl = sizeof(sa);
+    int                 fd, one = 1;
+
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0
+        || listen(fd, backlog) != 0
+        || getsockname(fd, (struct sockaddr *) &sa, &sl) != 0)
+    {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(sa.sin_port);
+    return fd;
 }

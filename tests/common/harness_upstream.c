@@ -318,10 +318,7 @@ upstream_main(void *arg)
 harness_upstream *
 harness_upstream_start(int kind)
 {
-    harness_upstream    *up;
-    struct sockaddr_in   sa;
-    socklen_t            sl = sizeof(sa);
-    int                  one = 1;
+    harness_upstream  *up;
 
     up = calloc(1, sizeof(*up));
     if (up == NULL) {
@@ -329,24 +326,14 @@ harness_upstream_start(int kind)
     }
     up->kind = kind;
     pthread_mutex_init(&up->lock, NULL);
-    up->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    setsockopt(up->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (up->listen_fd < 0
-        || bind(up->listen_fd, (struct sockaddr *) &sa, sizeof(sa)) != 0
-        || listen(up->listen_fd, 64) != 0
-        || getsockname(up->listen_fd, (struct sockaddr *) &sa, &sl) != 0
-        || pipe2(up->stop_pipe, O_CLOEXEC) != 0)
-    {
+    up->listen_fd = harness_listen(64, &up->port);
+    if (up->listen_fd < 0 || pipe2(up->stop_pipe, O_CLOEXEC) != 0) {
         if (up->listen_fd >= 0) {
             close(up->listen_fd);
         }
         free(up);
         return NULL;
     }
-    up->port = ntohs(sa.sin_port);
     if (pthread_create(&up->thread, NULL, upstream_main, up) != 0) {
         close(up->listen_fd);
         close(up->stop_pipe[0]);

@@ -381,11 +381,8 @@ in_cse_main(void *arg)
 static in_cse *
 in_cse_start(const char *cse_id)
 {
-    struct sockaddr_in   sin;
-    socklen_t            len;
     in_cse              *cse;
     char                 path[600];
-    int                  one = 1;
 
     cse = calloc(1, sizeof(*cse));
     ck_assert_ptr_nonnull(cse);
@@ -404,19 +401,8 @@ in_cse_start(const char *cse_id)
                        SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                        NULL);
 
-    cse->fd = socket(AF_INET, SOCK_STREAM, 0);
+    cse->fd = harness_listen(16, &cse->port);
     ck_assert_int_ge(cse->fd, 0);
-    setsockopt(cse->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(cse->fd, (struct sockaddr *) &sin, sizeof(sin)),
-                     0);
-    ck_assert_int_eq(listen(cse->fd, 16), 0);
-    len = sizeof(sin);
-    ck_assert_int_eq(getsockname(cse->fd, (struct sockaddr *) &sin, &len),
-                     0);
-    cse->port = ntohs(sin.sin_port);
 
     ck_assert_int_eq(pthread_create(&cse->thread, NULL, in_cse_main, cse),
                      0);
@@ -441,20 +427,14 @@ in_cse_stop(in_cse *cse)
 static int
 plain_request(int port, const char *origin)
 {
-    struct sockaddr_in   sin;
     struct pollfd        pfd;
     char                 req[512], resp[4096];
     size_t               used;
     ssize_t              n;
     int                  fd, status;
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = harness_connect(port);
     ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
 
     snprintf(req, sizeof(req),
              "GET /~/in-cse-1/in-name HTTP/1.1\r\nHost: in-cse-1\r\n"
@@ -718,7 +698,6 @@ cert_request_to(int port, const char *name, int version, const char *origin,
     const char *sni, const char *host, SSL_SESSION **session,
     cert_result *res)
 {
-    struct sockaddr_in   sin;
     SSL_CTX             *ctx;
     SSL                 *ssl;
     EVP_PKEY            *pkey;
@@ -765,13 +744,8 @@ cert_request_to(int port, const char *name, int version, const char *origin,
                                                      SSL_FILETYPE_PEM), 1);
     }
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = harness_connect(port);
     ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
 
     ssl = SSL_new(ctx);
     ck_assert_ptr_nonnull(ssl);

@@ -93,15 +93,9 @@ plain_request(int port, const char *extra)
 {
     char                raw[1024];
     int                 fd, n;
-    struct sockaddr_in  sa;
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = harness_connect(port);
     ck_assert_int_ge(fd, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((unsigned short) port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
     n = snprintf(raw, sizeof(raw), "GET / HTTP/1.0\r\n%s\r\n", extra);
     ck_assert_int_lt(n, (int) sizeof(raw));
     ck_assert_int_eq(write(fd, raw, (size_t) n), n);
