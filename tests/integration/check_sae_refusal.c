@@ -220,8 +220,7 @@ Suite *sae_refusal_suite(void)
               SAE_TEST(optional_lets_unbound_through));
     SAE_TCASE(s, "variables",
               tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, variables_say_the_binding, 0,
-                                  sizeof(vars) / sizeof(vars[0])));
+              SAE_LOOP(variables_say_the_binding, vars));
     SAE_TCASE(s, "no_sae",
               SAE_TEST(variables_on_a_server_without_sae_are_empty));
     return s;

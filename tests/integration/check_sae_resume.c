@@ -248,8 +248,7 @@ Suite *sae_resume_suite(void)
 
     SAE_TCASE(s, "resume",
               tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, resumed_session_is_bound, 0,
-                                  sizeof(resumption) / sizeof(resumption[0]));
+              SAE_LOOP(resumed_session_is_bound, resumption);
               tcase_add_loop_test(tc_, session_survives_an_unchanged_reload,
                                   0, 3);
               tcase_add_loop_test(tc_,
