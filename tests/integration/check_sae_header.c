@@ -20,14 +20,8 @@
     "server {\n" \
     SAE_TLS \
     "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
-    "    location /open {\n" \
-    "        onem2m_sae off;\n" \
-    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
-    "    }\n" \
-    "    location /opt {\n" \
-    "        onem2m_sae optional;\n" \
-    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
-    "    }\n" \
+    SAE_PROXY_LOCATION("/open", "        onem2m_sae off;\n") \
+    SAE_PROXY_LOCATION("/opt", "        onem2m_sae optional;\n") \
     "    location /fcgi {\n" \
     "        fastcgi_pass 127.0.0.1:%d;\n" \
     "        fastcgi_param REQUEST_METHOD $request_method;\n" \

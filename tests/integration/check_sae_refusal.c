@@ -20,24 +20,12 @@
     "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256;\n" \
     "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
     "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
-    "    location /any {\n" \
-    "        satisfy any;\n" \
-    "        allow all;\n" \
-    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
-    "    }\n" \
-    "    location /opt {\n" \
-    "        onem2m_sae optional;\n" \
-    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
-    "    }\n" \
-    "    location /req {\n" \
-    "        onem2m_sae required;\n" \
-    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
-    "    }\n" \
-    "    location /hdr {\n" \
-    "        onem2m_sae optional;\n" \
-    "        add_header X-Vars \"" VARS "\" always;\n" \
-    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
-    "    }\n" \
+    SAE_PROXY_LOCATION("/any", "        satisfy any;\n" \
+                               "        allow all;\n") \
+    SAE_PROXY_LOCATION("/opt", "        onem2m_sae optional;\n") \
+    SAE_PROXY_LOCATION("/req", "        onem2m_sae required;\n") \
+    SAE_PROXY_LOCATION("/hdr", "        onem2m_sae optional;\n" \
+                        "        add_header X-Vars \"" VARS "\" always;\n") \
     "    location /vars { return 200 \"" VARS "\"; }\n" \
     "}\n"
 

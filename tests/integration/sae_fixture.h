@@ -51,6 +51,13 @@
     "    ssl_ciphers " SAE_PSK_CIPHERS ";\n" \
     "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
 
+/* a location proxying to the in-test upstream, with its own directives */
+#define SAE_PROXY_LOCATION(path, directives) \
+    "    location " path " {\n" \
+    directives \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n"
+
 /* an SAE server proxying everything to the in-test upstream */
 #define SAE_SERVER \
     "server {\n" \
