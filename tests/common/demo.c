@@ -189,14 +189,11 @@ demo_teardown(demo_t *demo)
 }
 
 
-void
-demo_spawn(demo_t *demo)
+/* a free port for each of the demo's, all different; as text in port */
+static void
+demo_pick_ports(demo_t *demo, char port[][16])
 {
-    char          path[300], port[DEMO_MAX_PORTS][16], name[64];
-    const char   *eq;
-    size_t        len;
-    int           fds[2], fd, i, j, again;
-    pid_t         parent = getpid();
+    int  i, j, again;
 
     ck_assert_int_le(demo->nports, DEMO_MAX_PORTS);
     for (i = 0; i < demo->nports; i++) {
@@ -210,8 +207,70 @@ demo_spawn(demo_t *demo)
                 demo->port[i] = 0;
             }
         }
-        snprintf(port[i], sizeof(port[i]), "%d", demo->port[i]);
+        snprintf(port[i], 16, "%d", demo->port[i]);
     }
+}
+
+/* the child: stdout to the pipe, stderr to path, the environment, exec */
+static void
+demo_exec(demo_t *demo, int out_fd, const char *path, char port[][16],
+    pid_t parent)
+{
+    char         name[64];
+    const char  *eq;
+    size_t       len;
+    int          fd, i;
+
+    /* a crashed or timed-out test stops the demo (its TERM trap) */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) {
+        _exit(127);
+    }
+    setpgid(0, 0);
+    /* an ignored SIGINT could not be trapped by the script */
+    signal(SIGINT, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || dup2(out_fd, 1) < 0 || dup2(fd, 2) < 0) {
+        _exit(127);
+    }
+    fd = open("/dev/null", O_RDONLY);
+    if (fd < 0 || dup2(fd, 0) < 0) {
+        _exit(127);
+    }
+
+    setenv("BUILD", BUILD_DIR, 1);
+    setenv("NGX_BIN", harness_nginx_bin(), 1);
+    setenv("NGX_MODULE", harness_module_so(), 1);
+    setenv("ONEM2M_PROVIDER_DIR", harness_provider_dir(), 1);
+    setenv("TMPDIR", dir, 1);
+    for (i = 0; i < demo->nports; i++) {
+        setenv(demo->port_env[i], port[i], 1);
+    }
+    for (i = 0; i < 4 && demo->env[i] != NULL; i++) {
+        eq = strchr(demo->env[i], '=');
+        len = eq != NULL ? (size_t) (eq - demo->env[i]) : sizeof(name);
+        if (len >= sizeof(name)) {
+            _exit(127);
+        }
+        memcpy(name, demo->env[i], len);
+        name[len] = '\0';
+        setenv(name, eq + 1, 1);
+    }
+
+    execl(demo->script, demo->script, (char *) NULL);
+    _exit(127);
+}
+
+void
+demo_spawn(demo_t *demo)
+{
+    char   path[300], port[DEMO_MAX_PORTS][16];
+    int    fds[2];
+    pid_t  parent = getpid();
+
+    demo_pick_ports(demo, port);
 
     snprintf(path, sizeof(path), "%s/stderr.log", dir);
     ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
@@ -220,46 +279,7 @@ demo_spawn(demo_t *demo)
     ck_assert_int_ge(demo->pid, 0);
 
     if (demo->pid == 0) {
-        /* a crashed or timed-out test stops the demo (its TERM trap) */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent) {
-            _exit(127);
-        }
-        setpgid(0, 0);
-        /* an ignored SIGINT could not be trapped by the script */
-        signal(SIGINT, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0 || dup2(fds[1], 1) < 0 || dup2(fd, 2) < 0) {
-            _exit(127);
-        }
-        fd = open("/dev/null", O_RDONLY);
-        if (fd < 0 || dup2(fd, 0) < 0) {
-            _exit(127);
-        }
-
-        setenv("BUILD", BUILD_DIR, 1);
-        setenv("NGX_BIN", harness_nginx_bin(), 1);
-        setenv("NGX_MODULE", harness_module_so(), 1);
-        setenv("ONEM2M_PROVIDER_DIR", harness_provider_dir(), 1);
-        setenv("TMPDIR", dir, 1);
-        for (i = 0; i < demo->nports; i++) {
-            setenv(demo->port_env[i], port[i], 1);
-        }
-        for (i = 0; i < 4 && demo->env[i] != NULL; i++) {
-            eq = strchr(demo->env[i], '=');
-            len = eq != NULL ? (size_t) (eq - demo->env[i]) : sizeof(name);
-            if (len >= sizeof(name)) {
-                _exit(127);
-            }
-            memcpy(name, demo->env[i], len);
-            name[len] = '\0';
-            setenv(name, eq + 1, 1);
-        }
-
-        execl(demo->script, demo->script, (char *) NULL);
-        _exit(127);
+        demo_exec(demo, fds[1], path, port, parent);
     }
 
     /* both sides, so that a signal to the group cannot miss the script */

@@ -132,6 +132,14 @@ int harness_timeout_ms(int base_ms);
 /* a free TCP port on 127.0.0.1 (bound and released), -1 on error */
 int harness_free_port(void);
 
+/*
+ * Sockets for tests with clients or servers of their own, on 127.0.0.1:
+ * a blocking connection to port (-1 on error), and a listening socket on
+ * a free port with SO_REUSEADDR, whose port goes to *port (-1 on error).
+ */
+int harness_connect(int port);
+int harness_listen(int backlog, int *port);
+
 /* hex "1a2b.." to bytes; returns the length or -1 */
 int harness_unhex(const char *hex, unsigned char *out, size_t max);
 

@@ -100,7 +100,6 @@ static void
 plain_request(int port, const char *origin, const char *extra,
     plain_resp *resp)
 {
-    struct sockaddr_in   sin;
     struct pollfd        pfd;
     static char          buf[16384];
     char                 req[1024], *sep;
@@ -108,13 +107,8 @@ plain_request(int port, const char *origin, const char *extra,
     ssize_t              n;
     int                  fd;
 
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = harness_connect(port);
     ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
 
     snprintf(req, sizeof(req),
              "GET /~/in-cse-1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"

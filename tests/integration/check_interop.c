@@ -17,33 +17,19 @@
     "X-M2M-Origin: Clock-AE1\r\nX-M2M-RI: interop-1\r\n" \
     SAE_ENTITY_HEADER ": forged\r\nConnection: close\r\n\r\n"
 
-static harness_upstream  *up;
-static harness_nginx     *ng;
+/* OpenSSL 3.2 and later offer PSK-AES128-CCM8 at security level 0 */
+#define INTEROP_SERVER \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers " SAE_PSK_CIPHERS ":" SAE_CCM8_SECLEVEL ";\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
+    "    add_header X-Sae-Entity $onem2m_sae_entity always;\n" \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    "}\n"
 
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    /* OpenSSL 3.2 and later offer PSK-AES128-CCM8 at security level 0 */
-    ng = sae_start(up,
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-        "    ssl_ciphers " SAE_PSK_CIPHERS ":" SAE_CCM8_SECLEVEL ";\n"
-        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
-        "    add_header X-Sae-Entity $onem2m_sae_entity always;\n"
-        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
-        "}\n");
-}
-
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-}
+SAE_FIXTURE(INTEROP_SERVER)
 
 /* s_client prints session secrets: blank them before any message */
 static void
@@ -106,60 +92,59 @@ assert_served(const char *out, const char *entity)
     sae_assert_upstream_entity(harness_upstream_last(up), entity);
 }
 
-static const char *const gnutls12[] = {
-    /* PSK-AES128-CBC-SHA256, the TS-0003 mandatory suite */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:"
-    "-MAC-ALL:+SHA256",
+/* GnuTLS's PSK client, each version and suite, a lock of the seed each */
+static const struct {
+    const char  *priority;
+    const char  *identity;
+    const char  *key_hex;
+    const char  *entity;
+    const char  *says;          /* gnutls-cli's description of it */
+} gnutls[] = {
+    /* TLS 1.2: PSK-AES128-CBC-SHA256, the TS-0003 mandatory suite */
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CBC:"
+      "-MAC-ALL:+SHA256",
+      HARNESS_LOCK2_KPSA_ID, HARNESS_LOCK2_KEY_HEX, HARNESS_LOCK2_ENTITY,
+      "(TLS1.2-X.509)-(PSK)-" },
     /* PSK-AES128-GCM-SHA256 */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-GCM",
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-GCM",
+      HARNESS_LOCK2_KPSA_ID, HARNESS_LOCK2_KEY_HEX, HARNESS_LOCK2_ENTITY,
+      "(TLS1.2-X.509)-(PSK)-" },
     /* PSK-AES128-CCM8 */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CCM-8:"
-    "-MAC-ALL:+AEAD",
-};
-
-START_TEST(gnutls_tls12_psk)
-{
-    char  port[16], prio[256], *out = NULL;
-    char *argv[] = {
-        "gnutls-cli", "--port", port, "--priority", prio,
-        "--pskusername", HARNESS_LOCK2_KPSA_ID,
-        "--pskkey", HARNESS_LOCK2_KEY_HEX, "--insecure", "127.0.0.1", NULL
-    };
-
-    snprintf(port, sizeof(port), "%d", harness_nginx_port(ng, 0));
-    snprintf(prio, sizeof(prio), "%s", gnutls12[_i]);
-    run(argv, &out);
-    ck_assert_msg(strstr(out, "(TLS1.2-X.509)-(PSK)-") != NULL, "output:\n%s",
-                  out);
-    assert_served(out, HARNESS_LOCK2_ENTITY);
-    free(out);
-}
-END_TEST
-
-static const char *const gnutls13[] = {
-    /* psk_dhe_ke */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK",
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+PSK:-CIPHER-ALL:+AES-128-CCM-8:"
+      "-MAC-ALL:+AEAD",
+      HARNESS_LOCK2_KPSA_ID, HARNESS_LOCK2_KEY_HEX, HARNESS_LOCK2_ENTITY,
+      "(TLS1.2-X.509)-(PSK)-" },
+    /*
+     * TLS 1.3, psk_dhe_ke.  GnuTLS 3.7 describes it as
+     * (TLS1.3-X.509)--(...): the response and the upstream tell whether
+     * the PSK was used.
+     */
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:+DHE-PSK",
+      HARNESS_LOCK1_KPSA_ID, HARNESS_LOCK1_KEY_HEX, HARNESS_LOCK1_ENTITY,
+      "(TLS1.3-" },
     /* AES-128-GCM (GnuTLS's external PSKs are SHA-256 ones) */
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:-CIPHER-ALL:"
-    "+AES-128-GCM",
+    { "NORMAL:-VERS-ALL:+VERS-TLS1.3:-KX-ALL:+ECDHE-PSK:-CIPHER-ALL:"
+      "+AES-128-GCM",
+      HARNESS_LOCK1_KPSA_ID, HARNESS_LOCK1_KEY_HEX, HARNESS_LOCK1_ENTITY,
+      "(TLS1.3-" },
 };
 
-START_TEST(gnutls_tls13_psk)
+START_TEST(gnutls_psk)
 {
-    char  port[16], prio[256], *out = NULL;
+    char  port[16], prio[256], id[128], key[64], *out = NULL;
     char *argv[] = {
         "gnutls-cli", "--port", port, "--priority", prio,
-        "--pskusername", HARNESS_LOCK1_KPSA_ID,
-        "--pskkey", HARNESS_LOCK1_KEY_HEX, "--insecure", "127.0.0.1", NULL
+        "--pskusername", id, "--pskkey", key, "--insecure", "127.0.0.1",
+        NULL
     };
 
     snprintf(port, sizeof(port), "%d", harness_nginx_port(ng, 0));
-    snprintf(prio, sizeof(prio), "%s", gnutls13[_i]);
+    snprintf(prio, sizeof(prio), "%s", gnutls[_i].priority);
+    snprintf(id, sizeof(id), "%s", gnutls[_i].identity);
+    snprintf(key, sizeof(key), "%s", gnutls[_i].key_hex);
     run(argv, &out);
-    /* GnuTLS 3.7 describes it as (TLS1.3-X.509)--(...): the response
-     * and the upstream tell whether the PSK was used */
-    ck_assert_msg(strstr(out, "(TLS1.3-") != NULL, "output:\n%s", out);
-    assert_served(out, HARNESS_LOCK1_ENTITY);
+    ck_assert_msg(strstr(out, gnutls[_i].says) != NULL, "output:\n%s", out);
+    assert_served(out, gnutls[_i].entity);
     free(out);
 }
 END_TEST
@@ -215,39 +200,35 @@ START_TEST(gnutls_wrong_key_is_refused)
 }
 END_TEST
 
+/* the seed's command word for word (only the port differs), then in 1.2 */
+static const struct {
+    const char  *option;        /* appended to the command, or NULL */
+    const char  *says;          /* s_client must say it, or NULL */
+} seed_command[] = {
+    { NULL, NULL },
+    { "-tls1_2", "Cipher is PSK-AES128-CBC-SHA256" },
+};
+
 START_TEST(seed_openssl_s_client_command)
 {
-    char  target[32], *out = NULL;
-    /* the seed's command, word for word, only the port differs */
-    char *argv[] = {
-        "openssl", "s_client", "-connect", target,
-        "-psk_identity", "AE123456789012-Lock@in.provider.com",
-        "-psk", "1a2b3c4d5e6f7a8b", "-cipher", "PSK-AES128-CBC-SHA256", NULL
-    };
-
-    snprintf(target, sizeof(target), "127.0.0.1:%d",
-             harness_nginx_port(ng, 0));
-    run(argv, &out);
-    assert_served(out, "Clock-AE1");
-    free(out);
-}
-END_TEST
-
-START_TEST(seed_openssl_s_client_command_tls12)
-{
-    char  target[32], *out = NULL;
+    char  target[32], option[16], *out = NULL;
     char *argv[] = {
         "openssl", "s_client", "-connect", target,
         "-psk_identity", "AE123456789012-Lock@in.provider.com",
         "-psk", "1a2b3c4d5e6f7a8b", "-cipher", "PSK-AES128-CBC-SHA256",
-        "-tls1_2", NULL
+        seed_command[_i].option != NULL ? option : NULL, NULL
     };
 
     snprintf(target, sizeof(target), "127.0.0.1:%d",
              harness_nginx_port(ng, 0));
+    if (seed_command[_i].option != NULL) {
+        snprintf(option, sizeof(option), "%s", seed_command[_i].option);
+    }
     run(argv, &out);
-    ck_assert_msg(strstr(out, "Cipher is PSK-AES128-CBC-SHA256") != NULL,
-                  "output:\n%s", out);
+    if (seed_command[_i].says != NULL) {
+        ck_assert_msg(strstr(out, seed_command[_i].says) != NULL,
+                      "output:\n%s", out);
+    }
     assert_served(out, "Clock-AE1");
     free(out);
 }
@@ -259,11 +240,9 @@ Suite *interop_suite(void)
 
     SAE_TCASE(s, "interop",
               tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, gnutls_tls12_psk, 0, 3);
-              tcase_add_loop_test(tc_, gnutls_tls13_psk, 0, 2);
+              SAE_LOOP(gnutls_psk, gnutls);
               SAE_TEST(gnutls_tls13_psk_ke);
               SAE_TEST(gnutls_wrong_key_is_refused);
-              SAE_TEST(seed_openssl_s_client_command);
-              SAE_TEST(seed_openssl_s_client_command_tls12));
+              SAE_LOOP(seed_openssl_s_client_command, seed_command));
     return s;
 }

@@ -315,8 +315,6 @@ START_TEST(installed_prefix_serves_lock1)
     harness_upstream    *up;
     harness_nginx       *ng;
     harness_tls_opts     o;
-    harness_tls_result   r;
-    harness_response     resp;
     char                 prefix[300], arg_prefix[320], modules[400];
     char                 conf[4096], note[512], *out = NULL;
     const char          *install[] = { "install", arg_prefix, NULL };
@@ -368,15 +366,7 @@ START_TEST(installed_prefix_serves_lock1)
                   harness_log(ng));
 
     o = sae_lock1(TLS1_2_VERSION);
-    memset(&resp, 0, sizeof(resp));
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
+    sae_assert_bound(ng, up, &o, HARNESS_LOCK1_ENTITY, NULL);
 
     sae_stop(ng);
     harness_upstream_stop(up);

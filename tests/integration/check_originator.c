@@ -311,19 +311,81 @@ assert_log(const char *needle)
 }
 
 
+/*
+ * A scenario on the gateway is a table of steps run in order: a request
+ * that must be refused (expect_refused), one that must be forwarded
+ * (expect_forwarded), or a line the error log must have by then.
+ */
+typedef enum { STEP_REFUSED, STEP_FORWARDED, STEP_LOGGED } step_kind;
+
+typedef struct {
+    step_kind    kind;
+    who          as;
+    const char  *method;
+    const char  *uri;
+    const char  *headers;
+    const char  *body;
+    int          status;        /* refused: the status, */
+    const char  *rsc;           /* X-M2M-RSC */
+    const char  *dbg;           /* and part of the debug text */
+    const char  *origin;        /* forwarded: X-M2M-Origin upstream, */
+    const char  *entity;        /* the identity header (NULL: none) */
+    const char  *log;           /* logged: the line */
+} gw_step;
+
+#define REFUSED(as, method, uri, headers, body, status, rsc, dbg) \
+    { STEP_REFUSED, as, method, uri, headers, body, status, rsc, dbg, \
+      NULL, NULL, NULL }
+#define FORWARDED(as, method, uri, headers, body, origin, entity) \
+    { STEP_FORWARDED, as, method, uri, headers, body, 200, NULL, NULL, \
+      origin, entity, NULL }
+#define LOGGED(line) \
+    { STEP_LOGGED, UNBOUND, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
+      NULL, NULL, line }
+
+static void
+run_steps(const gw_step *step, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++, step++) {
+        switch (step->kind) {
+        case STEP_REFUSED:
+            expect_refused(step->as, step->method, step->uri, step->headers,
+                           step->body, step->status, step->rsc, step->dbg);
+            break;
+        case STEP_FORWARDED:
+            expect_forwarded(step->as, step->method, step->uri,
+                             step->headers, step->body, step->origin,
+                             step->entity);
+            break;
+        case STEP_LOGGED:
+            assert_log(step->log);
+            break;
+        }
+    }
+}
+
+#define RUN_STEPS(steps)  run_steps(steps, sizeof(steps) / sizeof(steps[0]))
+
+
 /* ------------------------------------------------------------------ */
 /* a session bound to an AE                                           */
 
 START_TEST(ae_own_stem_passes)
 {
+    static const gw_step  steps[] = {
+        FORWARDED(LOCK1, "GET", "/cse/lock1",
+                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                  "Clock-AE1", "Clock-AE1"),
+        FORWARDED(LOCK2, "GET", "/cse/lock2",
+                  "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                  "Clock-AE2", "Clock-AE2"),
+    };
+
     gw_setup();
 
-    expect_forwarded(LOCK1, "GET", "/cse/lock1",
-                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                     "Clock-AE1", "Clock-AE1");
-    expect_forwarded(LOCK2, "GET", "/cse/lock2",
-                     "X-M2M-Origin: Clock-AE2\r\n", NULL,
-                     "Clock-AE2", "Clock-AE2");
+    RUN_STEPS(steps);
 
     /* not a refusal: nothing logged by the originator module */
     ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
@@ -336,27 +398,36 @@ END_TEST
 
 START_TEST(ae_lock1_claims_lock2)
 {
+    static const gw_step  steps1[] = {
+        REFUSED(LOCK1, "GET", "/cse/lock2",
+                "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                403, "4106", "expected Clock-AE1"),
+        LOGGED("onem2m originator: entity \"Clock-AE1\" originator "
+               "\"Clock-AE2\" refused with 4106: originator is not the "
+               "authenticated AE"),
+    };
+
+    static const gw_step  steps2[] = {
+        /* a write too: the body never reaches the CSE */
+        REFUSED(LOCK1, "PUT", "/cse/lock2",
+                "X-M2M-Origin: Clock-AE2\r\n"
+                "Content-Type: application/json\r\n",
+                "{\"m2m:cin\": {\"con\": \"open\"}}",
+                403, "4106", "expected Clock-AE1"),
+
+        /* the same lock, then, is still itself */
+        FORWARDED(LOCK1, "GET", "/cse/lock1",
+                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                  "Clock-AE1", "Clock-AE1"),
+    };
+
     gw_setup();
 
-    expect_refused(LOCK1, "GET", "/cse/lock2",
-                   "X-M2M-Origin: Clock-AE2\r\n", NULL,
-                   403, "4106", "expected Clock-AE1");
-    assert_log("onem2m originator: entity \"Clock-AE1\" originator "
-               "\"Clock-AE2\" refused with 4106: originator is not the "
-               "authenticated AE");
+    RUN_STEPS(steps1);
+
     ck_assert_uint_eq(harness_log_count(gw.ng, "onem2m originator:"), 1);
 
-    /* a write too: the body never reaches the CSE */
-    expect_refused(LOCK1, "PUT", "/cse/lock2",
-                   "X-M2M-Origin: Clock-AE2\r\n"
-                   "Content-Type: application/json\r\n",
-                   "{\"m2m:cin\": {\"con\": \"open\"}}",
-                   403, "4106", "expected Clock-AE1");
-
-    /* the same lock, then, is still itself */
-    expect_forwarded(LOCK1, "GET", "/cse/lock1",
-                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                     "Clock-AE1", "Clock-AE1");
+    RUN_STEPS(steps2);
 
     gw_stop();
     gw_teardown();
@@ -366,49 +437,53 @@ END_TEST
 
 START_TEST(ae_other_forms)
 {
+    static const gw_step  steps[] = {
+        /* the other lock, written SP-relative or absolute */
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: /mn-cse-123456/Clock-AE2\r\n", NULL,
+                403, "4106", "expected Clock-AE1"),
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
+                "\r\n", NULL, 403, "4106", "expected Clock-AE1"),
+
+        /* its own AE-ID, but not as the AE-ID-Stem a registree must use */
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n", NULL,
+                400, "4000", "AE-ID-Stem, expected Clock-AE1"),
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE1"
+                "\r\n", NULL, 400, "4000", "AE-ID-Stem"),
+        LOGGED("originator \"/mn-cse-123456/Clock-AE1\" refused with 4000"),
+
+        /* the same stem under another CSE or SP is another AE */
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: /mn-cse-999/Clock-AE1\r\n", NULL,
+                403, "4106", "not the authenticated AE"),
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: //other.sp/mn-cse-123456/Clock-AE1\r\n",
+                NULL, 403, "4106", "not the authenticated AE"),
+
+        /* CSE-IDs: a table CSE, this gateway, an unknown one */
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/some-cse\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+
+        /* case matters in oneM2M identifiers */
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: clock-ae1\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+
+        /* "C" outside a registration is not the AE either */
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: C\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+    };
+
     gw_setup();
 
-    /* the other lock, written SP-relative or absolute */
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: /mn-cse-123456/Clock-AE2\r\n", NULL,
-                   403, "4106", "expected Clock-AE1");
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
-                   "\r\n", NULL, 403, "4106", "expected Clock-AE1");
-
-    /* its own AE-ID, but not as the AE-ID-Stem a registree must use */
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n", NULL,
-                   400, "4000", "AE-ID-Stem, expected Clock-AE1");
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE1"
-                   "\r\n", NULL, 400, "4000", "AE-ID-Stem");
-    assert_log("originator \"/mn-cse-123456/Clock-AE1\" refused with 4000");
-
-    /* the same stem under another CSE or SP is another AE */
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: /mn-cse-999/Clock-AE1\r\n", NULL,
-                   403, "4106", "not the authenticated AE");
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: //other.sp/mn-cse-123456/Clock-AE1\r\n",
-                   NULL, 403, "4106", "not the authenticated AE");
-
-    /* CSE-IDs: a table CSE, this gateway, an unknown one */
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/some-cse\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
-
-    /* case matters in oneM2M identifiers */
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: clock-ae1\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
-
-    /* "C" outside a registration is not the AE either */
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: C\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -418,19 +493,22 @@ END_TEST
 
 START_TEST(ae_missing_origin)
 {
+    static const gw_step  steps[] = {
+        REFUSED(LOCK1, "GET", "/cse", NULL, NULL,
+                400, "4000", "X-M2M-Origin missing"),
+        LOGGED("onem2m originator: entity \"Clock-AE1\" originator \"\" "
+               "refused with 4000: X-M2M-Origin missing"),
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: \r\n", NULL,
+                400, "4000", "X-M2M-Origin missing"),
+
+        /* "assign" assigns on AE registrations only */
+        REFUSED(LOCK1, "GET", "/assign/cse", NULL, NULL,
+                400, "4000", "X-M2M-Origin missing"),
+    };
+
     gw_setup();
 
-    expect_refused(LOCK1, "GET", "/cse", NULL, NULL,
-                   400, "4000", "X-M2M-Origin missing");
-    assert_log("onem2m originator: entity \"Clock-AE1\" originator \"\" "
-               "refused with 4000: X-M2M-Origin missing");
-
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: \r\n", NULL,
-                   400, "4000", "X-M2M-Origin missing");
-
-    /* "assign" assigns on AE registrations only */
-    expect_refused(LOCK1, "GET", "/assign/cse", NULL, NULL,
-                   400, "4000", "X-M2M-Origin missing");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -506,49 +584,53 @@ END_TEST
  */
 START_TEST(ae_table_forms)
 {
+    static const gw_step  steps[] = {
+        FORWARDED(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
+                  NULL, "Clock-AE3", LOCK3_ENTITY),
+        REFUSED(LOCK3, "GET", "/cse",
+                "X-M2M-Origin: " LOCK3_ENTITY "\r\n", NULL,
+                400, "4000", "AE-ID-Stem, expected Clock-AE3"),
+        REFUSED(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
+                NULL, 403, "4106", "expected Clock-AE3"),
+        FORWARDED(LOCK3, "POST", "/assign/cse",
+                  "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                  "Clock-AE3", LOCK3_ENTITY),
+
+        /* an S-stem is unique in the SP: its SP-relative form is "/" + stem */
+        FORWARDED(LOCK4, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
+                  NULL, "Slock-AE4", LOCK4_ENTITY),
+        REFUSED(LOCK4, "GET", "/cse",
+                "X-M2M-Origin: " LOCK4_ENTITY "\r\n", NULL,
+                400, "4000", "AE-ID-Stem, expected Slock-AE4"),
+        REFUSED(LOCK4, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
+                NULL, 400, "4000", "AE-ID-Stem, expected Slock-AE4"),
+        FORWARDED(LOCK4, "POST", "/assign/cse",
+                  "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
+                  "Slock-AE4", LOCK4_ENTITY),
+
+        /* unbound claims find them in whichever form they are written */
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE3"
+                "\r\n", NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/Slock-AE4\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
+                NULL, 403, "4106", "its own security association"),
+
+        /* another SP's S-stem of the same name is someone else */
+        FORWARDED(UNBOUND, "GET", "/cse",
+                  "X-M2M-Origin: //other.sp/Slock-AE4\r\n", NULL,
+                  "//other.sp/Slock-AE4", NULL),
+    };
+
     gw_setup();
 
-    expect_forwarded(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
-                     NULL, "Clock-AE3", LOCK3_ENTITY);
-    expect_refused(LOCK3, "GET", "/cse",
-                   "X-M2M-Origin: " LOCK3_ENTITY "\r\n", NULL,
-                   400, "4000", "AE-ID-Stem, expected Clock-AE3");
-    expect_refused(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
-                   NULL, 403, "4106", "expected Clock-AE3");
-    expect_forwarded(LOCK3, "POST", "/assign/cse",
-                     "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                     "Clock-AE3", LOCK3_ENTITY);
-
-    /* an S-stem is unique in the SP: its SP-relative form is "/" + stem */
-    expect_forwarded(LOCK4, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
-                     NULL, "Slock-AE4", LOCK4_ENTITY);
-    expect_refused(LOCK4, "GET", "/cse",
-                   "X-M2M-Origin: " LOCK4_ENTITY "\r\n", NULL,
-                   400, "4000", "AE-ID-Stem, expected Slock-AE4");
-    expect_refused(LOCK4, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
-                   NULL, 400, "4000", "AE-ID-Stem, expected Slock-AE4");
-    expect_forwarded(LOCK4, "POST", "/assign/cse",
-                     "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
-                     "Slock-AE4", LOCK4_ENTITY);
-
-    /* unbound claims find them in whichever form they are written */
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE3"
-                   "\r\n", NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/Slock-AE4\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
-                   NULL, 403, "4106", "its own security association");
-
-    /* another SP's S-stem of the same name is someone else */
-    expect_forwarded(UNBOUND, "GET", "/cse",
-                     "X-M2M-Origin: //other.sp/Slock-AE4\r\n", NULL,
-                     "//other.sp/Slock-AE4", NULL);
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -561,30 +643,33 @@ END_TEST
 
 START_TEST(registration_check_mode)
 {
+    static const gw_step  steps[] = {
+        REFUSED(LOCK2, "POST", "/cse",
+                "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                403, "4106", "AE registration must use the provisioned "
+                "AE-ID, expected Clock-AE2"),
+        LOGGED("onem2m originator: entity \"Clock-AE2\" originator \"C\" "
+               "refused with 4106"),
+        REFUSED(LOCK2, "POST", "/cse",
+                "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
+                403, "4106", "expected Clock-AE2"),
+        REFUSED(LOCK2, "POST", "/cse", REG_CT, AE_BODY,
+                403, "4106", "expected Clock-AE2"),
+
+        /* a pre-provisioned registration with its own stem goes through */
+        FORWARDED(LOCK2, "POST", "/cse",
+                  "X-M2M-Origin: Clock-AE2\r\n" REG_CT, AE_BODY,
+                  "Clock-AE2", "Clock-AE2"),
+
+        /* registering as the other lock does not */
+        REFUSED(LOCK2, "POST", "/cse",
+                "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
+                403, "4106", "expected Clock-AE2"),
+    };
+
     gw_setup();
 
-    expect_refused(LOCK2, "POST", "/cse",
-                   "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                   403, "4106", "AE registration must use the provisioned "
-                   "AE-ID, expected Clock-AE2");
-    assert_log("onem2m originator: entity \"Clock-AE2\" originator \"C\" "
-               "refused with 4106");
-
-    expect_refused(LOCK2, "POST", "/cse",
-                   "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
-                   403, "4106", "expected Clock-AE2");
-    expect_refused(LOCK2, "POST", "/cse", REG_CT, AE_BODY,
-                   403, "4106", "expected Clock-AE2");
-
-    /* a pre-provisioned registration with its own stem goes through */
-    expect_forwarded(LOCK2, "POST", "/cse",
-                     "X-M2M-Origin: Clock-AE2\r\n" REG_CT, AE_BODY,
-                     "Clock-AE2", "Clock-AE2");
-
-    /* registering as the other lock does not */
-    expect_refused(LOCK2, "POST", "/cse",
-                   "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
-                   403, "4106", "expected Clock-AE2");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -594,6 +679,42 @@ END_TEST
 
 START_TEST(registration_assign_mode)
 {
+    static const gw_step  steps[] = {
+        LOGGED("onem2m originator: AE registration of \"Clock-AE2\" "
+               "assigned X-M2M-Origin \"Clock-AE2\""),
+        FORWARDED(LOCK2, "POST", "/assign/cse",
+                  "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
+                  "Clock-AE2", "Clock-AE2"),
+
+        /* no From at all, or an empty one: one X-M2M-Origin upstream */
+        FORWARDED(LOCK2, "POST", "/assign/cse", REG_CT, AE_BODY,
+                  "Clock-AE2", "Clock-AE2"),
+        FORWARDED(LOCK2, "POST", "/assign/cse",
+                  "X-M2M-Origin: \r\n" REG_CT, AE_BODY,
+                  "Clock-AE2", "Clock-AE2"),
+
+        /* other spellings of the resource type parameter */
+        FORWARDED(LOCK1, "POST", "/assign/cse",
+                  "X-M2M-Origin: C\r\n"
+                  "Content-Type: application/vnd.onem2m-res+json; "
+                  "TY = 2 ; charset=utf-8\r\n", AE_BODY,
+                  "Clock-AE1", "Clock-AE1"),
+
+        /* assign never rewrites a different originator */
+        REFUSED(LOCK2, "POST", "/assign/cse",
+                "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
+                403, "4106", "expected Clock-AE2"),
+
+        /* ty=23 (subscription), ty=2 on GET: not a registration */
+        REFUSED(LOCK2, "POST", "/assign/cse",
+                "X-M2M-Origin: C\r\n"
+                "Content-Type: application/json;ty=23\r\n", "{}",
+                403, "4106", "not the authenticated AE"),
+        REFUSED(LOCK2, "GET", "/assign/cse",
+                "X-M2M-Origin: C\r\n" REG_CT, NULL,
+                403, "4106", "not the authenticated AE"),
+    };
+
     const harness_request  *req;
 
     gw_setup();
@@ -604,40 +725,7 @@ START_TEST(registration_assign_mode)
                      "Clock-AE2", "Clock-AE2");
     req = harness_upstream_last(gw.up);
     ck_assert_str_eq(req->body, AE_BODY);
-    assert_log("onem2m originator: AE registration of \"Clock-AE2\" "
-               "assigned X-M2M-Origin \"Clock-AE2\"");
-
-    expect_forwarded(LOCK2, "POST", "/assign/cse",
-                     "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
-                     "Clock-AE2", "Clock-AE2");
-
-    /* no From at all, or an empty one: one X-M2M-Origin upstream */
-    expect_forwarded(LOCK2, "POST", "/assign/cse", REG_CT, AE_BODY,
-                     "Clock-AE2", "Clock-AE2");
-    expect_forwarded(LOCK2, "POST", "/assign/cse",
-                     "X-M2M-Origin: \r\n" REG_CT, AE_BODY,
-                     "Clock-AE2", "Clock-AE2");
-
-    /* other spellings of the resource type parameter */
-    expect_forwarded(LOCK1, "POST", "/assign/cse",
-                     "X-M2M-Origin: C\r\n"
-                     "Content-Type: application/vnd.onem2m-res+json; "
-                     "TY = 2 ; charset=utf-8\r\n", AE_BODY,
-                     "Clock-AE1", "Clock-AE1");
-
-    /* assign never rewrites a different originator */
-    expect_refused(LOCK2, "POST", "/assign/cse",
-                   "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
-                   403, "4106", "expected Clock-AE2");
-
-    /* ty=23 (subscription), ty=2 on GET: not a registration */
-    expect_refused(LOCK2, "POST", "/assign/cse",
-                   "X-M2M-Origin: C\r\n"
-                   "Content-Type: application/json;ty=23\r\n", "{}",
-                   403, "4106", "not the authenticated AE");
-    expect_refused(LOCK2, "GET", "/assign/cse",
-                   "X-M2M-Origin: C\r\n" REG_CT, NULL,
-                   403, "4106", "not the authenticated AE");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -675,34 +763,38 @@ END_TEST
 
 START_TEST(cse_forwards_for_others)
 {
+    static const gw_step  steps[] = {
+        /* itself, in every form */
+        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
+                  NULL, "/in-cse-7", CSE7_ENTITY),
+        FORWARDED(CSE7, "GET", "/cse",
+                  "X-M2M-Origin: //in.provider.com/in-cse-7\r\n",
+                  NULL, "//in.provider.com/in-cse-7", CSE7_ENTITY),
+
+        /* an AE it forwards for, even one of the table, and a foreign one */
+        FORWARDED(CSE7, "GET", "/cse",
+                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                  "Clock-AE1", CSE7_ENTITY),
+        FORWARDED(CSE7, "GET", "/cse",
+                  "X-M2M-Origin: /in-cse-7/Csmartphone\r\n", NULL,
+                  "/in-cse-7/Csmartphone", CSE7_ENTITY),
+        FORWARDED(CSE7, "GET", "/cse",
+                  "X-M2M-Origin: //m2m.other.com/S98821\r\n", NULL,
+                  "//m2m.other.com/S98821", CSE7_ENTITY),
+
+        /* a CSE without credentials here */
+        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /asn-cse-1\r\n",
+                  NULL, "/asn-cse-1", CSE7_ENTITY),
+
+        /* AE registrations it forwards keep their "C" */
+        FORWARDED(CSE7, "POST", "/assign/cse",
+                  "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                  "C", CSE7_ENTITY),
+    };
+
     gw_setup();
 
-    /* itself, in every form */
-    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
-                     NULL, "/in-cse-7", CSE7_ENTITY);
-    expect_forwarded(CSE7, "GET", "/cse",
-                     "X-M2M-Origin: //in.provider.com/in-cse-7\r\n",
-                     NULL, "//in.provider.com/in-cse-7", CSE7_ENTITY);
-
-    /* an AE it forwards for, even one of the table, and a foreign one */
-    expect_forwarded(CSE7, "GET", "/cse",
-                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                     "Clock-AE1", CSE7_ENTITY);
-    expect_forwarded(CSE7, "GET", "/cse",
-                     "X-M2M-Origin: /in-cse-7/Csmartphone\r\n", NULL,
-                     "/in-cse-7/Csmartphone", CSE7_ENTITY);
-    expect_forwarded(CSE7, "GET", "/cse",
-                     "X-M2M-Origin: //m2m.other.com/S98821\r\n", NULL,
-                     "//m2m.other.com/S98821", CSE7_ENTITY);
-
-    /* a CSE without credentials here */
-    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /asn-cse-1\r\n",
-                     NULL, "/asn-cse-1", CSE7_ENTITY);
-
-    /* AE registrations it forwards keep their "C" */
-    expect_forwarded(CSE7, "POST", "/assign/cse",
-                     "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                     "C", CSE7_ENTITY);
+    RUN_STEPS(steps);
 
     ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
 
@@ -721,33 +813,48 @@ static const char  *not_ids[] = {
 
 START_TEST(cse_claims_other_cse)
 {
+    static const gw_step  steps1[] = {
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
+                NULL, 403, "4106", "another CSE"),
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: //In.Provider.COM./in-cse-8\r\n",
+                NULL, 403, "4106", "another CSE"),
+        LOGGED("onem2m originator: entity \"/in-cse-7\" originator "
+               "\"/in-cse-8\" refused with 4106: originator is another CSE "
+               "with its own security association"),
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/in-cse-8\r\n",
+                NULL, 403, "4106", "another CSE"),
+
+        /* nothing that is not an identifier: it could hide one */
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8/\r\n",
+                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: ///in.provider.com/in-cse-8\r\n",
+                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com//in-cse-8\r\n",
+                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
+    };
+
+    static const gw_step  steps2[] = {
+        /* nor this gateway */
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
+                NULL, 403, "4106", "CSE-ID of this gateway"),
+
+        /* and the other CSE can be itself */
+        FORWARDED(CSE8, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
+                  NULL, "/in-cse-8", CSE8_ENTITY),
+        REFUSED(CSE7, "GET", "/cse", NULL, NULL,
+                400, "4000", "X-M2M-Origin missing"),
+    };
+
     char    hdr[128];
     size_t  i;
 
     gw_setup();
 
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
-                   NULL, 403, "4106", "another CSE");
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: //In.Provider.COM./in-cse-8\r\n",
-                   NULL, 403, "4106", "another CSE");
-    assert_log("onem2m originator: entity \"/in-cse-7\" originator "
-               "\"/in-cse-8\" refused with 4106: originator is another CSE "
-               "with its own security association");
-
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/in-cse-8\r\n",
-                   NULL, 403, "4106", "another CSE");
-
-    /* nothing that is not an identifier: it could hide one */
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8/\r\n",
-                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: ///in.provider.com/in-cse-8\r\n",
-                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com//in-cse-8\r\n",
-                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
+    RUN_STEPS(steps1);
 
     /*
      * neither an AE-ID-Stem (no "C"/"S") nor a CSE-ID (no "/"), nor any
@@ -759,16 +866,7 @@ START_TEST(cse_claims_other_cse)
                        "neither an AE-ID nor a CSE-ID");
     }
 
-    /* nor this gateway */
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
-                   NULL, 403, "4106", "CSE-ID of this gateway");
-
-    /* and the other CSE can be itself */
-    expect_forwarded(CSE8, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
-                     NULL, "/in-cse-8", CSE8_ENTITY);
-
-    expect_refused(CSE7, "GET", "/cse", NULL, NULL,
-                   400, "4000", "X-M2M-Origin missing");
+    RUN_STEPS(steps2);
 
     gw_stop();
     gw_teardown();
@@ -783,87 +881,91 @@ END_TEST
  */
 START_TEST(cert_entities_claimed)
 {
+    static const gw_step  steps[] = {
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
+                NULL, 403, "4106", "another CSE"),
+        LOGGED("onem2m originator: entity \"/in-cse-7\" originator "
+               "\"/in-cse-9\" refused with 4106: originator is another CSE "
+               "with its own security association"),
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/in-cse-9\r\n",
+                NULL, 403, "4106", "another CSE"),
+
+        /* a CSE still forwards for listed AEs, and for unlisted CSEs */
+        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
+                  NULL, "Cdoor-AE1", CSE7_ENTITY),
+        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-10\r\n",
+                  NULL, "/in-cse-10", CSE7_ENTITY),
+
+        /* listed AEs must come through their own association */
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: /mn-cse-123456/Cdoor-AE1\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE5\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
+                NULL, 403, "4107", "a CSE-ID needs"),
+
+        /*
+         * "/Sx" and "//<SP-ID>/Sx" read as an S-stem AE-ID or as the CSE "Sx":
+         * listed so, no one else claims the CSE; the bare stem is an AE.
+         */
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
+                NULL, 403, "4106", "another CSE"),
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/Sin-cse-20\r\n",
+                NULL, 403, "4106", "another CSE"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
+                NULL, 403, "4107", "a CSE-ID needs"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE6\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/Scam-AE6\r\n",
+                NULL, 403, "4107", "a CSE-ID needs"),
+        FORWARDED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Svisitor\r\n",
+                  NULL, "/Svisitor", NULL),
+
+        /* another SP's identifiers: its SP-ID in any case, with a final dot */
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: //other.sp./in-cse-30\r\n",
+                NULL, 403, "4106", "another CSE"),
+        REFUSED(CSE7, "GET", "/cse",
+                "X-M2M-Origin: //OTHER.sp/in-cse-30\r\n",
+                NULL, 403, "4106", "another CSE"),
+        FORWARDED(CSE7, "GET", "/cse",
+                  "X-M2M-Origin: //other.sp/in-cse-31\r\n",
+                  NULL, "//other.sp/in-cse-31", CSE7_ENTITY),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: //Other.Sp./Sx-AE7\r\n",
+                NULL, 403, "4107", "a CSE-ID needs"),
+
+        /* the http{} list adds to the server's */
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-11\r\n",
+                NULL, 403, "4106", "another CSE"),
+
+        /* case variants are refused alike, of this gateway's CSE-ID too */
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /IN-CSE-9\r\n",
+                NULL, 403, "4106", "another CSE"),
+        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /MN-CSE-123456\r\n",
+                NULL, 403, "4106", "CSE-ID of this gateway"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-ae1\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: /MN-CSE-123456/Cdoor-AE1\r\n",
+                NULL, 403, "4106", "its own security association"),
+
+        /* a near miss is someone else */
+        FORWARDED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE12\r\n",
+                  NULL, "Cdoor-AE12", NULL),
+        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-91\r\n",
+                  NULL, "/in-cse-91", CSE7_ENTITY),
+    };
+
     gw_setup();
 
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
-                   NULL, 403, "4106", "another CSE");
-    assert_log("onem2m originator: entity \"/in-cse-7\" originator "
-               "\"/in-cse-9\" refused with 4106: originator is another CSE "
-               "with its own security association");
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/in-cse-9\r\n",
-                   NULL, 403, "4106", "another CSE");
-
-    /* a CSE still forwards for listed AEs, and for unlisted CSEs */
-    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
-                     NULL, "Cdoor-AE1", CSE7_ENTITY);
-    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-10\r\n",
-                     NULL, "/in-cse-10", CSE7_ENTITY);
-
-    /* listed AEs must come through their own association */
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: /mn-cse-123456/Cdoor-AE1\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE5\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
-                   NULL, 403, "4107", "a CSE-ID needs");
-
-    /*
-     * "/Sx" and "//<SP-ID>/Sx" read as an S-stem AE-ID or as the CSE "Sx":
-     * listed so, no one else claims the CSE; the bare stem is an AE.
-     */
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
-                   NULL, 403, "4106", "another CSE");
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/Sin-cse-20\r\n",
-                   NULL, 403, "4106", "another CSE");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
-                   NULL, 403, "4107", "a CSE-ID needs");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE6\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/Scam-AE6\r\n",
-                   NULL, 403, "4107", "a CSE-ID needs");
-    expect_forwarded(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Svisitor\r\n",
-                     NULL, "/Svisitor", NULL);
-
-    /* another SP's identifiers: its SP-ID in any case, with a final dot */
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: //other.sp./in-cse-30\r\n",
-                   NULL, 403, "4106", "another CSE");
-    expect_refused(CSE7, "GET", "/cse",
-                   "X-M2M-Origin: //OTHER.sp/in-cse-30\r\n",
-                   NULL, 403, "4106", "another CSE");
-    expect_forwarded(CSE7, "GET", "/cse",
-                     "X-M2M-Origin: //other.sp/in-cse-31\r\n",
-                     NULL, "//other.sp/in-cse-31", CSE7_ENTITY);
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: //Other.Sp./Sx-AE7\r\n",
-                   NULL, 403, "4107", "a CSE-ID needs");
-
-    /* the http{} list adds to the server's */
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-11\r\n",
-                   NULL, 403, "4106", "another CSE");
-
-    /* case variants are refused alike, of this gateway's CSE-ID too */
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /IN-CSE-9\r\n",
-                   NULL, 403, "4106", "another CSE");
-    expect_refused(CSE7, "GET", "/cse", "X-M2M-Origin: /MN-CSE-123456\r\n",
-                   NULL, 403, "4106", "CSE-ID of this gateway");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-ae1\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: /MN-CSE-123456/Cdoor-AE1\r\n",
-                   NULL, 403, "4106", "its own security association");
-
-    /* a near miss is someone else */
-    expect_forwarded(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE12\r\n",
-                     NULL, "Cdoor-AE12", NULL);
-    expect_forwarded(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-91\r\n",
-                     NULL, "/in-cse-91", CSE7_ENTITY);
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -876,32 +978,53 @@ END_TEST
 
 START_TEST(unbound_claims)
 {
+    static const gw_step  steps1[] = {
+        /* an entity with credentials must come through them */
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
+                NULL, 403, "4106", "its own security association"),
+        LOGGED("onem2m originator: entity \"-\" originator \"Clock-AE1\" "
+               "refused with 4106"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n",
+                NULL, 403, "4106", "its own security association"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
+                "\r\n", NULL, 403, "4106", "its own security association"),
+
+        /* a CSE-ID needs a security association */
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
+                NULL, 403, "4107", "a CSE-ID needs a security association"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: /mn-cse-123456\r\n",
+                NULL, 403, "4107", "a CSE-ID needs"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: //other.sp/cse-x\r\n",
+                NULL, 403, "4107", "a CSE-ID needs"),
+    };
+
+    static const gw_step  steps2[] = {
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7/\r\n",
+                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock/AE1\r\n",
+                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
+
+        /* anyone else passes, unbound: no identity header upstream */
+        FORWARDED(UNBOUND, "GET", "/cse",
+                  "X-M2M-Origin: Cvisitor\r\n", NULL, "Cvisitor", NULL),
+        FORWARDED(UNBOUND, "POST", "/cse",
+                  "X-M2M-Origin: C\r\n" REG_CT, AE_BODY, "C", NULL),
+        FORWARDED(UNBOUND, "POST", "/assign/cse", REG_CT, AE_BODY,
+                  NULL, NULL),
+        REFUSED(UNBOUND, "GET", "/cse", NULL, NULL,
+                400, "4000", "X-M2M-Origin missing"),
+    };
+
     char    hdr[128];
     size_t  i;
 
     gw_setup();
 
-    /* an entity with credentials must come through them */
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
-                   NULL, 403, "4106", "its own security association");
-    assert_log("onem2m originator: entity \"-\" originator \"Clock-AE1\" "
-               "refused with 4106");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n",
-                   NULL, 403, "4106", "its own security association");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
-                   "\r\n", NULL, 403, "4106", "its own security association");
-
-    /* a CSE-ID needs a security association */
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
-                   NULL, 403, "4107", "a CSE-ID needs a security association");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: /mn-cse-123456\r\n",
-                   NULL, 403, "4107", "a CSE-ID needs");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: //other.sp/cse-x\r\n",
-                   NULL, 403, "4107", "a CSE-ID needs");
+    RUN_STEPS(steps1);
 
     /* what is not an identifier is not forwarded */
     for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
@@ -909,21 +1032,8 @@ START_TEST(unbound_claims)
         expect_refused(UNBOUND, "GET", "/cse", hdr, NULL, 400, "4000",
                        "neither an AE-ID nor a CSE-ID");
     }
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7/\r\n",
-                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock/AE1\r\n",
-                   NULL, 400, "4000", "neither an AE-ID nor a CSE-ID");
 
-    /* anyone else passes, unbound: no identity header upstream */
-    expect_forwarded(UNBOUND, "GET", "/cse",
-                     "X-M2M-Origin: Cvisitor\r\n", NULL, "Cvisitor", NULL);
-    expect_forwarded(UNBOUND, "POST", "/cse",
-                     "X-M2M-Origin: C\r\n" REG_CT, AE_BODY, "C", NULL);
-    expect_forwarded(UNBOUND, "POST", "/assign/cse", REG_CT, AE_BODY,
-                     NULL, NULL);
-
-    expect_refused(UNBOUND, "GET", "/cse", NULL, NULL,
-                   400, "4000", "X-M2M-Origin missing");
+    RUN_STEPS(steps2);
 
     gw_stop();
     gw_teardown();
@@ -937,6 +1047,16 @@ END_TEST
  */
 START_TEST(required_answers_before_originator)
 {
+    static const gw_step  steps[] = {
+        /* bound: the originator module still checks there */
+        REFUSED(LOCK1, "GET", "/required/cse",
+                "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                403, "4106", "expected Clock-AE1"),
+        FORWARDED(LOCK1, "GET", "/required/cse",
+                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
+                  "Clock-AE1", "Clock-AE1"),
+    };
+
     gw_setup();
 
     expect_refused(UNBOUND, "GET", "/required/cse",
@@ -944,13 +1064,7 @@ START_TEST(required_answers_before_originator)
                    403, "4107", "security association required");
     ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
 
-    /* bound: the originator module still checks there */
-    expect_refused(LOCK1, "GET", "/required/cse",
-                   "X-M2M-Origin: Clock-AE2\r\n", NULL,
-                   403, "4106", "expected Clock-AE1");
-    expect_forwarded(LOCK1, "GET", "/required/cse",
-                     "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                     "Clock-AE1", "Clock-AE1");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -1011,19 +1125,23 @@ END_TEST
 
 START_TEST(header_name_any_case)
 {
+    static const gw_step  steps[] = {
+        REFUSED(LOCK1, "GET", "/cse", "x-m2m-origin: Clock-AE2\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+        REFUSED(LOCK1, "GET", "/cse", "X-m2M-oRiGiN: Clock-AE2\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+        FORWARDED(LOCK1, "GET", "/cse", "X-M2M-ORIGIN: Clock-AE1\r\n",
+                  NULL, "Clock-AE1", "Clock-AE1"),
+
+        /* assign replaces the client's header, whatever its case */
+        FORWARDED(LOCK2, "POST", "/assign/cse",
+                  "x-m2m-origin: C\r\n" REG_CT, AE_BODY,
+                  "Clock-AE2", "Clock-AE2"),
+    };
+
     gw_setup();
 
-    expect_refused(LOCK1, "GET", "/cse", "x-m2m-origin: Clock-AE2\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
-    expect_refused(LOCK1, "GET", "/cse", "X-m2M-oRiGiN: Clock-AE2\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
-    expect_forwarded(LOCK1, "GET", "/cse", "X-M2M-ORIGIN: Clock-AE1\r\n",
-                     NULL, "Clock-AE1", "Clock-AE1");
-
-    /* assign replaces the client's header, whatever its case */
-    expect_forwarded(LOCK2, "POST", "/assign/cse",
-                     "x-m2m-origin: C\r\n" REG_CT, AE_BODY,
-                     "Clock-AE2", "Clock-AE2");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -1033,41 +1151,45 @@ END_TEST
 
 START_TEST(header_duplicates)
 {
+    static const gw_step  steps[] = {
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE2\r\n",
+                NULL, 400, "4000", "more than one X-M2M-Origin header"),
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: Clock-AE2\r\nx-m2m-origin: Clock-AE1\r\n",
+                NULL, 400, "4000", "more than one X-M2M-Origin header"),
+
+        /* even two equal copies: the CSE might read either */
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE1\r\n",
+                NULL, 400, "4000", "more than one"),
+
+        /* and an empty one next to the real one */
+        REFUSED(LOCK2, "POST", "/assign/cse",
+                "X-M2M-Origin: \r\nX-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+                400, "4000", "more than one"),
+        REFUSED(UNBOUND, "GET", "/cse",
+                "X-M2M-Origin: Cvisitor\r\nX-M2M-Origin: Cvisitor\r\n",
+                NULL, 400, "4000", "more than one"),
+
+        /*
+         * With underscores_in_headers on, "X_M2M_Origin" reaches FastCGI as
+         * the same HTTP_X_M2M_ORIGIN: any spelling but the real one is
+         * refused, next to the real one, alone, and on a registration.
+         */
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: Clock-AE1\r\nX_M2M_Origin: Clock-AE2\r\n",
+                NULL, 400, "4000", "X-M2M-Origin spelt with"),
+        REFUSED(LOCK1, "GET", "/fcgi/cse", "x_m2m_origin: Clock-AE1\r\n",
+                NULL, 400, "4000", "X-M2M-Origin spelt with"),
+        REFUSED(LOCK2, "POST", "/assign/cse",
+                "X_M2M_Origin: C\r\n" REG_CT, AE_BODY,
+                400, "4000", "X-M2M-Origin spelt with"),
+    };
+
     gw_setup();
 
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE2\r\n",
-                   NULL, 400, "4000", "more than one X-M2M-Origin header");
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: Clock-AE2\r\nx-m2m-origin: Clock-AE1\r\n",
-                   NULL, 400, "4000", "more than one X-M2M-Origin header");
-
-    /* even two equal copies: the CSE might read either */
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE1\r\n",
-                   NULL, 400, "4000", "more than one");
-
-    /* and an empty one next to the real one */
-    expect_refused(LOCK2, "POST", "/assign/cse",
-                   "X-M2M-Origin: \r\nX-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                   400, "4000", "more than one");
-    expect_refused(UNBOUND, "GET", "/cse",
-                   "X-M2M-Origin: Cvisitor\r\nX-M2M-Origin: Cvisitor\r\n",
-                   NULL, 400, "4000", "more than one");
-
-    /*
-     * With underscores_in_headers on, "X_M2M_Origin" reaches FastCGI as
-     * the same HTTP_X_M2M_ORIGIN: any spelling but the real one is
-     * refused, next to the real one, alone, and on a registration.
-     */
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: Clock-AE1\r\nX_M2M_Origin: Clock-AE2\r\n",
-                   NULL, 400, "4000", "X-M2M-Origin spelt with");
-    expect_refused(LOCK1, "GET", "/fcgi/cse", "x_m2m_origin: Clock-AE1\r\n",
-                   NULL, 400, "4000", "X-M2M-Origin spelt with");
-    expect_refused(LOCK2, "POST", "/assign/cse",
-                   "X_M2M_Origin: C\r\n" REG_CT, AE_BODY,
-                   400, "4000", "X-M2M-Origin spelt with");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -1112,28 +1234,31 @@ END_TEST
 
 START_TEST(header_not_printable)
 {
+    static const gw_step  steps[] = {
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock\x01-AE1\r\n",
+                NULL, 400, "4000", "not printable ASCII"),
+        LOGGED("onem2m originator: entity \"Clock-AE1\" originator "
+               "\"Clock\\x01-AE1\" refused with 4000"),
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-AE1\x7f\r\n",
+                NULL, 400, "4000", "not printable ASCII"),
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-\xc3\xa9\r\n",
+                NULL, 400, "4000", "not printable ASCII"),
+        LOGGED("originator \"Clock-\\xc3\\xa9\" refused with 4000"),
+        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock AE1\r\n",
+                NULL, 400, "4000", "not printable ASCII"),
+        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: C\tx\r\n",
+                NULL, 400, "4000", "not printable ASCII"),
+
+        /* quotes do not break the log line */
+        REFUSED(LOCK1, "GET", "/cse",
+                "X-M2M-Origin: Clock\"-AE2\r\n",
+                NULL, 403, "4106", "expected Clock-AE1"),
+        LOGGED("originator \"Clock\\x22-AE2\" refused with 4106"),
+    };
+
     gw_setup();
 
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock\x01-AE1\r\n",
-                   NULL, 400, "4000", "not printable ASCII");
-    assert_log("onem2m originator: entity \"Clock-AE1\" originator "
-               "\"Clock\\x01-AE1\" refused with 4000");
-
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-AE1\x7f\r\n",
-                   NULL, 400, "4000", "not printable ASCII");
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-\xc3\xa9\r\n",
-                   NULL, 400, "4000", "not printable ASCII");
-    assert_log("originator \"Clock-\\xc3\\xa9\" refused with 4000");
-    expect_refused(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock AE1\r\n",
-                   NULL, 400, "4000", "not printable ASCII");
-    expect_refused(UNBOUND, "GET", "/cse", "X-M2M-Origin: C\tx\r\n",
-                   NULL, 400, "4000", "not printable ASCII");
-
-    /* quotes do not break the log line */
-    expect_refused(LOCK1, "GET", "/cse",
-                   "X-M2M-Origin: Clock\"-AE2\r\n",
-                   NULL, 403, "4106", "expected Clock-AE1");
-    assert_log("originator \"Clock\\x22-AE2\" refused with 4106");
+    RUN_STEPS(steps);
 
     gw_stop();
     gw_teardown();
@@ -1207,6 +1332,7 @@ START_TEST(conf_needs_sae)
         "its server (\"onem2m_sae_psk_table\", or \"ssl_verify_client\" "
         "with \"onem2m_sae\")",
         "# plain");
+
 }
 END_TEST
 
@@ -1222,6 +1348,7 @@ START_TEST(conf_needs_cse_id)
         "[emerg] \"onem2m_sae_originator\" needs \"onem2m_sae_cse_id\" in "
         "its server",
         "onem2m_sae_originator check;");
+
 }
 END_TEST
 

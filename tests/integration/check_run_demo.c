@@ -158,20 +158,9 @@ END_TEST
 static int
 listen_loopback(int *port)
 {
-    struct sockaddr_in  sin;
-    socklen_t           sl = sizeof(sin);
-    int                 fd;
+    int  fd = harness_listen(1, port);
 
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
-    ck_assert_int_eq(listen(fd, 1), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *) &sin, &sl), 0);
-    *port = ntohs(sin.sin_port);
-
     return fd;
 }
 

@@ -245,6 +245,27 @@ teardown(void)
 }
 
 
+/* an upstream wired to ng, for the tests that proxy */
+static harness_upstream *
+cert_upstream(void)
+{
+    harness_upstream  *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+
+    ck_assert_ptr_nonnull(up);
+    harness_nginx_set_upstream(ng, up);
+    return up;
+}
+
+
+/* nginx stops cleanly, then the upstream (teardown frees the prefix) */
+static void
+cert_stop(harness_upstream *up)
+{
+    ck_assert_int_eq(harness_nginx_stop(ng), 0);
+    harness_upstream_stop(up);
+}
+
+
 /* reads one request head; returns its length or -1 */
 static int
 read_head(SSL *ssl, char *buf, size_t size)
@@ -361,11 +382,8 @@ in_cse_main(void *arg)
 static in_cse *
 in_cse_start(const char *cse_id)
 {
-    struct sockaddr_in   sin;
-    socklen_t            len;
     in_cse              *cse;
     char                 path[600];
-    int                  one = 1;
 
     cse = calloc(1, sizeof(*cse));
     ck_assert_ptr_nonnull(cse);
@@ -384,19 +402,8 @@ in_cse_start(const char *cse_id)
                        SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                        NULL);
 
-    cse->fd = socket(AF_INET, SOCK_STREAM, 0);
+    cse->fd = harness_listen(16, &cse->port);
     ck_assert_int_ge(cse->fd, 0);
-    setsockopt(cse->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(cse->fd, (struct sockaddr *) &sin, sizeof(sin)),
-                     0);
-    ck_assert_int_eq(listen(cse->fd, 16), 0);
-    len = sizeof(sin);
-    ck_assert_int_eq(getsockname(cse->fd, (struct sockaddr *) &sin, &len),
-                     0);
-    cse->port = ntohs(sin.sin_port);
 
     ck_assert_int_eq(pthread_create(&cse->thread, NULL, in_cse_main, cse),
                      0);
@@ -421,20 +428,14 @@ in_cse_stop(in_cse *cse)
 static int
 plain_request(int port, const char *origin)
 {
-    struct sockaddr_in   sin;
     struct pollfd        pfd;
     char                 req[512], resp[4096];
     size_t               used;
     ssize_t              n;
     int                  fd, status;
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = harness_connect(port);
     ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
 
     snprintf(req, sizeof(req),
              "GET /~/in-cse-1/in-name HTTP/1.1\r\nHost: in-cse-1\r\n"
@@ -698,7 +699,6 @@ cert_request_to(int port, const char *name, int version, const char *origin,
     const char *sni, const char *host, SSL_SESSION **session,
     cert_result *res)
 {
-    struct sockaddr_in   sin;
     SSL_CTX             *ctx;
     SSL                 *ssl;
     EVP_PKEY            *pkey;
@@ -745,13 +745,8 @@ cert_request_to(int port, const char *name, int version, const char *origin,
                                                      SSL_FILETYPE_PEM), 1);
     }
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = harness_connect(port);
     ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
 
     ssl = SSL_new(ctx);
     ck_assert_ptr_nonnull(ssl);
@@ -839,9 +834,7 @@ START_TEST(mixed_server_binds_both_methods)
 
     version = _i == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng, MIXED_SERVER), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
     port = harness_nginx_port(ng, 0);
@@ -874,8 +867,7 @@ START_TEST(mixed_server_binds_both_methods)
     ck_assert_int_eq(res.status, 200);
     assert_upstream(up, 3, DOOR_AE_ID, "cert", "33-" DOOR_AE_ID);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -905,9 +897,7 @@ START_TEST(originator_checks_cert_sessions)
     cert_result        res;
     size_t             before;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng, MIXED_SERVER), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
 
@@ -921,8 +911,7 @@ START_TEST(originator_checks_cert_sessions)
     ck_assert_uint_eq(harness_upstream_count(up),
                       before + (cases[_i].status == 200));
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -940,9 +929,7 @@ START_TEST(unbound_certificate_sessions_refused)
     const char        *from, *to;
     int                port;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
 
     from = "ssl_verify_client optional;";
     to = _i == 0 ? from : "ssl_verify_client optional_no_ca;";
@@ -971,8 +958,7 @@ START_TEST(unbound_certificate_sessions_refused)
     }
     ck_assert_uint_eq(harness_upstream_count(up), 0);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -983,9 +969,7 @@ START_TEST(certificate_only_server)
     harness_upstream  *up;
     cert_result        res;
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng,
         "server {\n"
         "    listen 127.0.0.1:{{PORT}} ssl;\n"
@@ -1004,8 +988,7 @@ START_TEST(certificate_only_server)
     assert_upstream(up, 1, "/" GATEWAY_ID, "cert",
                     "32-" GATEWAY_ID "." SP_DOMAIN);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -1087,9 +1070,7 @@ START_TEST(originator_on_certificate_only_server)
     onem2m_cert("ae", "foreign", FOREIGN_AE_ID);
     onem2m_cert("ae", "upper", UPPER_AE_ID);
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng, CERT_ONLY_SERVER), 0);
     ck_assert_int_eq(harness_nginx_start(ng), 0);
     port = harness_nginx_port(ng, 0);
@@ -1136,8 +1117,7 @@ START_TEST(originator_on_certificate_only_server)
                                "4106: AE-ID certificate of another SP",
                                harness_timeout_ms(5000)));
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -1167,9 +1147,7 @@ START_TEST(certificate_of_other_server_ca_refused)
     onem2m_cert("cse", "in-cse-1", SP_DOMAIN);
     memcpy(pki, sp_pki, sizeof(pki));
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     ck_assert_int_eq(harness_nginx_config(ng,
         "ssl_session_cache shared:SSL:1m;\n"
         "server {\n"
@@ -1239,8 +1217,7 @@ START_TEST(certificate_of_other_server_ca_refused)
     ck_assert(harness_log_wait(ng, "client certificate bound to "
                                "\"/in-cse-1\"", harness_timeout_ms(5000)));
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 
@@ -1358,9 +1335,7 @@ START_TEST(revoked_certificate_not_bound_on_resumption)
         "0123456789abcdef0123456789abcdef", 0600), 0);
     write_crl(NULL);
 
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    harness_nginx_set_upstream(ng, up);
+    up = cert_upstream();
     snprintf(conf, sizeof(conf),
         "%s"
         "server {\n"
@@ -1427,8 +1402,7 @@ START_TEST(revoked_certificate_not_bound_on_resumption)
     assert_upstream(up, 4, "/in-cse-1", "cert", "32-in-cse-1." SP_DOMAIN);
     SSL_SESSION_free(session);
 
-    ck_assert_int_eq(harness_nginx_stop(ng), 0);
-    harness_upstream_stop(up);
+    cert_stop(up);
 }
 END_TEST
 

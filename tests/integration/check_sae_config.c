@@ -45,6 +45,17 @@ refused(const char *http)
     return out;
 }
 
+/* nginx -t of the template must pass; returns its output */
+static const char *
+accepted(const char *http)
+{
+    const char  *out;
+
+    ck_assert_int_eq(harness_nginx_config(ng, http), 0);
+    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    return out;
+}
+
 /* the output names the nginx.conf line that holds needle */
 static void
 assert_at_line_of(const char *out, const char *needle)
@@ -70,8 +81,7 @@ START_TEST(valid_configuration_passes)
 {
     const char  *out;
 
-    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    out = accepted(SAE_SERVER);
     assert_has(out, "test is successful");
     /* the seed's 8-byte keys load with a warning, one per key */
     assert_has(out, "[warn]");
@@ -127,15 +137,12 @@ END_TEST
 
 START_TEST(plain_path_table_works)
 {
-    const char  *out;
-
-    ck_assert_int_eq(harness_nginx_config(ng,
+    accepted(
         "server {\n"
         "    listen 127.0.0.1:{{PORT}} ssl;\n"
         "    {{CERT}}\n"
         "    onem2m_sae_psk_table {{PREFIX}}/kpsa.table;\n"
-        "}\n"), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+        "}\n");
 }
 END_TEST
 
@@ -175,15 +182,12 @@ END_TEST
 
 START_TEST(sae_off_without_table_passes)
 {
-    const char  *out;
-
-    ck_assert_int_eq(harness_nginx_config(ng,
+    accepted(
         "server {\n"
         "    listen 127.0.0.1:{{PORT}} ssl;\n"
         "    {{CERT}}\n"
         "    onem2m_sae off;\n"
-        "}\n"), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+        "}\n");
 }
 END_TEST
 
@@ -206,17 +210,14 @@ END_TEST
 
 START_TEST(ciphers_without_psk_tls13_only_passes)
 {
-    const char  *out;
-
-    ck_assert_int_eq(harness_nginx_config(ng,
+    accepted(
         "server {\n"
         "    listen 127.0.0.1:{{PORT}} ssl;\n"
         "    {{CERT}}\n"
         "    ssl_protocols TLSv1.3;\n"
         "    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256;\n"
         "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
-        "}\n"), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+        "}\n");
 }
 END_TEST
 
@@ -423,8 +424,7 @@ START_TEST(world_readable_table_warns)
     const char  *out;
 
     harness_nginx_write_file(ng, "kpsa.table", HARNESS_SEED_TABLE, 0644);
-    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    out = accepted(SAE_SERVER);
     assert_has(out, "[warn] onem2m_sae_psk_table");
     assert_has(out, "readable by group or others");
 }
@@ -433,8 +433,7 @@ START_TEST(private_table_does_not_warn_about_mode)
 {
     const char  *out;
 
-    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    out = accepted(SAE_SERVER);
     ck_assert_msg(strstr(out, "readable by group or others") == NULL, "%s",
                   out);
 }
@@ -516,8 +515,7 @@ START_TEST(writable_table_warns)
 
     harness_nginx_write_file(ng, "kpsa.table", HARNESS_SEED_TABLE,
                              modes[_i]);
-    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    out = accepted(SAE_SERVER);
     snprintf(expect, sizeof(expect), "kpsa.table: keys writable by group or "
              "others, who could replace them (mode %04o, use 0600)",
              (unsigned) modes[_i]);
@@ -542,7 +540,7 @@ START_TEST(table_in_world_writable_directory_warns)
     ck_assert_int_eq(chmod(dir, modes[_i]), 0);
     ck_assert_int_eq(harness_nginx_write_file(ng, "shared/kpsa.table",
                                               HARNESS_SEED_TABLE, 0600), 0);
-    ck_assert_int_eq(harness_nginx_config(ng,
+    out = accepted(
         "server {\n"
         "    listen 127.0.0.1:{{PORT}} ssl;\n"
         "    {{CERT}}\n"
@@ -550,8 +548,7 @@ START_TEST(table_in_world_writable_directory_warns)
         "    ssl_ciphers " SAE_PSK_CIPHERS ";\n"
         "    onem2m_sae_psk_table kpsa:{{PREFIX}}/shared/kpsa.table;\n"
         "    location / { return 204; }\n"
-        "}\n"), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+        "}\n");
     snprintf(expect, sizeof(expect),
              "shared/kpsa.table: in the world-writable directory %s "
              "(mode %04o): anyone could replace the keys, move the table to "
@@ -561,8 +558,7 @@ START_TEST(table_in_world_writable_directory_warns)
     assert_at_line_of(out, "onem2m_sae_psk_table");
 
     /* the prefix itself is no such directory: the usual table is quiet */
-    ck_assert_int_eq(harness_nginx_config(ng, SAE_SERVER), 0);
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "%s", out);
+    out = accepted(SAE_SERVER);
     ck_assert_msg(strstr(out, "world-writable") == NULL, "%s", out);
 }
 END_TEST

@@ -17,62 +17,34 @@
     "X-ONEM2M-SAE-ENTITY: forged-3\r\n" \
     "X-Onem2m-Sae-Entity:forged-4\r\n"
 
-static harness_upstream  *up;
-static harness_upstream  *fcgi;
-static harness_nginx     *ng;
+#define HEADER_SERVERS \
+    "server {\n" \
+    SAE_TLS \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    SAE_PROXY_LOCATION("/open", "        onem2m_sae off;\n") \
+    SAE_PROXY_LOCATION("/opt", "        onem2m_sae optional;\n") \
+    "    location /fcgi {\n" \
+    "        fastcgi_pass 127.0.0.1:%d;\n" \
+    "        fastcgi_param REQUEST_METHOD $request_method;\n" \
+    "        fastcgi_param REQUEST_URI $request_uri;\n" \
+    "    }\n" \
+    "}\n" \
+    /* the same on a second server that lets underscores through */ \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT1}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers " SAE_PSK_CIPHERS ";\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
+    "    underscores_in_headers on;\n" \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    "    location /fcgi {\n" \
+    "        fastcgi_pass 127.0.0.1:%d;\n" \
+    "        fastcgi_param REQUEST_URI $request_uri;\n" \
+    "    }\n" \
+    "}\n"
 
-static void
-setup(void)
-{
-    char  conf[4096];
-
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    fcgi = harness_upstream_start(HARNESS_UPSTREAM_FASTCGI);
-    ck_assert_ptr_nonnull(up);
-    ck_assert_ptr_nonnull(fcgi);
-    snprintf(conf, sizeof(conf),
-        "server {\n"
-        SAE_TLS
-        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
-        "    location /open {\n"
-        "        onem2m_sae off;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /opt {\n"
-        "        onem2m_sae optional;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /fcgi {\n"
-        "        fastcgi_pass 127.0.0.1:%d;\n"
-        "        fastcgi_param REQUEST_METHOD $request_method;\n"
-        "        fastcgi_param REQUEST_URI $request_uri;\n"
-        "    }\n"
-        "}\n"
-        /* the same on a second server that lets underscores through */
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT1}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-        "    ssl_ciphers " SAE_PSK_CIPHERS ";\n"
-        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
-        "    underscores_in_headers on;\n"
-        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
-        "    location /fcgi {\n"
-        "        fastcgi_pass 127.0.0.1:%d;\n"
-        "        fastcgi_param REQUEST_URI $request_uri;\n"
-        "    }\n"
-        "}\n",
-        harness_upstream_port(fcgi), harness_upstream_port(fcgi));
-    ng = sae_start(up, conf);
-}
-
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-    harness_upstream_stop(fcgi);
-}
+SAE_FIXTURE_FCGI(HEADER_SERVERS)
 
 static void
 request(int port, harness_tls_opts *o, const char *uri, const char *extra,
@@ -88,11 +60,9 @@ request(int port, harness_tls_opts *o, const char *uri, const char *extra,
     harness_tls_result_free(&r);
 }
 
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
-
 START_TEST(forged_copies_replaced_by_the_bound_entity_proxy)
 {
-    harness_tls_opts  o = sae_lock1(versions[_i]);
+    harness_tls_opts  o = sae_lock1(sae_versions[_i]);
 
     request(harness_nginx_port(ng, 0), &o, "/", FORGED, 200);
     sae_assert_upstream_entity(harness_upstream_last(up),
@@ -102,7 +72,7 @@ END_TEST
 
 START_TEST(forged_copies_replaced_by_the_bound_entity_fastcgi)
 {
-    harness_tls_opts        o = sae_lock2(versions[_i]);
+    harness_tls_opts        o = sae_lock2(sae_versions[_i]);
     const harness_request  *req;
 
     request(harness_nginx_port(ng, 0), &o, "/fcgi/x", FORGED, 200);
@@ -110,18 +80,13 @@ START_TEST(forged_copies_replaced_by_the_bound_entity_fastcgi)
     req = harness_upstream_last(fcgi);
     ck_assert_ptr_nonnull(req);
     ck_assert_str_eq(req->uri, "/fcgi/x");
-    ck_assert_msg(harness_header_count(req->headers, req->nheaders,
-                                       "HTTP_X_ONEM2M_SAE_ENTITY") == 1,
-                  "params: %s", sae_dump_headers(req));
-    ck_assert_str_eq(harness_req_header(req, "HTTP_X_ONEM2M_SAE_ENTITY"),
-                     HARNESS_LOCK2_ENTITY);
+    sae_assert_fastcgi_entity(req, HARNESS_LOCK2_ENTITY);
 }
 END_TEST
 
 START_TEST(underscore_spelling_cannot_forge_the_cgi_param)
 {
-    harness_tls_opts        o = sae_lock1(TLS1_3_VERSION);
-    const harness_request  *req;
+    harness_tls_opts  o = sae_lock1(TLS1_3_VERSION);
 
     /*
      * With underscores_in_headers on, X_Onem2m_Sae_Entity becomes the same
@@ -130,13 +95,8 @@ START_TEST(underscore_spelling_cannot_forge_the_cgi_param)
     request(harness_nginx_port(ng, 1), &o, "/fcgi/u",
             "X_Onem2m_Sae_Entity: forged-underscore\r\n"
             "x_onem2m_sae_entity: forged-underscore-2\r\n", 200);
-    req = harness_upstream_last(fcgi);
-    ck_assert_ptr_nonnull(req);
-    ck_assert_msg(harness_header_count(req->headers, req->nheaders,
-                                       "HTTP_X_ONEM2M_SAE_ENTITY") == 1,
-                  "params: %s", sae_dump_headers(req));
-    ck_assert_str_eq(harness_req_header(req, "HTTP_X_ONEM2M_SAE_ENTITY"),
-                     HARNESS_LOCK1_ENTITY);
+    sae_assert_fastcgi_entity(harness_upstream_last(fcgi),
+                              HARNESS_LOCK1_ENTITY);
 }
 END_TEST
 

@@ -25,53 +25,31 @@
 
 #include "integration/sae_fixture.h"
 
-static harness_upstream  *up;
-static harness_upstream  *fcgi;
-static harness_nginx     *ng;
+#define NAMES_SERVER \
+    "server {\n" \
+    SAE_TLS \
+    "    onem2m_sae optional;\n" \
+    "    onem2m_sae_cse_id mn-cse-123456;\n" \
+    "    onem2m_sae_sp_id in.provider.com;\n" \
+    "    ignore_invalid_headers off;\n" \
+    "    location / {\n" \
+    "        onem2m_sae_originator check;\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n" \
+    "    location /fcgi/ {\n" \
+    "        onem2m_sae_originator check;\n" \
+    "        fastcgi_param REQUEST_URI $request_uri;\n" \
+    "        fastcgi_pass 127.0.0.1:%d;\n" \
+    "    }\n" \
+    "    location /vars/ {\n" \
+    "        proxy_set_header X-Seen-Host $http_host;\n" \
+    "        proxy_set_header X-Seen-Cookie-A $cookie_a;\n" \
+    "        proxy_set_header X-Seen-Cookie $http_cookie;\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n" \
+    "}\n"
 
-static void
-setup(void)
-{
-    char  conf[4096];
-
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    fcgi = harness_upstream_start(HARNESS_UPSTREAM_FASTCGI);
-    ck_assert_ptr_nonnull(up);
-    ck_assert_ptr_nonnull(fcgi);
-    snprintf(conf, sizeof(conf),
-        "server {\n"
-        SAE_TLS
-        "    onem2m_sae optional;\n"
-        "    onem2m_sae_cse_id mn-cse-123456;\n"
-        "    onem2m_sae_sp_id in.provider.com;\n"
-        "    ignore_invalid_headers off;\n"
-        "    location / {\n"
-        "        onem2m_sae_originator check;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /fcgi/ {\n"
-        "        onem2m_sae_originator check;\n"
-        "        fastcgi_param REQUEST_URI $request_uri;\n"
-        "        fastcgi_pass 127.0.0.1:%d;\n"
-        "    }\n"
-        "    location /vars/ {\n"
-        "        proxy_set_header X-Seen-Host $http_host;\n"
-        "        proxy_set_header X-Seen-Cookie-A $cookie_a;\n"
-        "        proxy_set_header X-Seen-Cookie $http_cookie;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "}\n",
-        harness_upstream_port(fcgi));
-    ng = sae_start(up, conf);
-}
-
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-    harness_upstream_stop(fcgi);
-}
+SAE_FIXTURE_FCGI(NAMES_SERVER)
 
 /* name with case, "-", "_" and "." folded, as PHP reads a CGI param */
 static int

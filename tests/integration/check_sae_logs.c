@@ -10,25 +10,7 @@
 
 #include "integration/sae_fixture.h"
 
-static harness_upstream  *up;
-static harness_nginx     *ng;
-
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    ng = sae_start(up, SAE_SERVER);
-}
-
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-}
-
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+SAE_FIXTURE(SAE_SERVER)
 
 static void
 connect_once(const harness_tls_opts *o)
@@ -71,7 +53,7 @@ assert_no_keys(const char *text)
 
 START_TEST(bound_handshake_logged_once_at_info)
 {
-    harness_tls_opts  o = sae_lock1(versions[_i]);
+    harness_tls_opts  o = sae_lock1(sae_versions[_i]);
     const char       *line = "[info] ";
 
     connect_once(&o);
@@ -99,8 +81,8 @@ START_TEST(wrong_key_logged_with_reason)
 {
     harness_tls_opts  o;
 
-    o = sae_psk(versions[_i], HARNESS_LOCK2_KPSA_ID, SAE_WRONG_KEY);
-    if (versions[_i] == TLS1_2_VERSION) {
+    o = sae_psk(sae_versions[_i], HARNESS_LOCK2_KPSA_ID, SAE_WRONG_KEY);
+    if (sae_versions[_i] == TLS1_2_VERSION) {
         o.ciphers = "PSK-AES128-GCM-SHA256";
     }
     connect_once(&o);
@@ -115,7 +97,7 @@ START_TEST(unknown_identity_logged_with_reason)
 {
     harness_tls_opts  o;
 
-    o = sae_psk(versions[_i], "nobody@in.provider.com", SAE_LOCK1_KEY);
+    o = sae_psk(sae_versions[_i], "nobody@in.provider.com", SAE_LOCK1_KEY);
     connect_once(&o);
     ck_assert(harness_log_wait(ng, "onem2m sae: unknown psk identity "
                                "\"nobody@in.provider.com\"", 2000));
@@ -159,7 +141,7 @@ START_TEST(long_quoted_identity_one_bounded_line)
 
     memset(id, '"', 255);
     id[255] = '\0';
-    o = sae_psk(versions[_i], id, SAE_LOCK1_KEY);
+    o = sae_psk(sae_versions[_i], id, SAE_LOCK1_KEY);
     connect_once(&o);
 
     ck_assert(harness_log_wait(ng, "onem2m sae: unknown psk identity", 2000));
@@ -189,7 +171,7 @@ START_TEST(identity_of_64_bytes_not_cut)
 
     memset(id, 'a', 64);
     id[64] = '\0';
-    o = sae_psk(versions[_i], id, SAE_LOCK1_KEY);
+    o = sae_psk(sae_versions[_i], id, SAE_LOCK1_KEY);
     connect_once(&o);
 
     snprintf(want, sizeof(want), "unknown psk identity \"%s\" while", id);

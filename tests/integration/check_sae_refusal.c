@@ -10,85 +10,50 @@
 
 #include "integration/sae_fixture.h"
 
-static harness_upstream  *up;
-static harness_nginx     *ng;
-
 #define VARS "e=[$onem2m_sae_entity] k=[$onem2m_sae_kpsa_id] " \
              "c=[$onem2m_sae_credential_id] m=[$onem2m_sae_method]"
 
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    ng = sae_start(up,
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-        "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256;\n"
-        "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
-        "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
-        "    location /any {\n"
-        "        satisfy any;\n"
-        "        allow all;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /opt {\n"
-        "        onem2m_sae optional;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /req {\n"
-        "        onem2m_sae required;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /hdr {\n"
-        "        onem2m_sae optional;\n"
-        "        add_header X-Vars \"" VARS "\" always;\n"
-        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
-        "    }\n"
-        "    location /vars { return 200 \"" VARS "\"; }\n"
-        "}\n");
-}
+#define REFUSAL_SERVER \
+    "server {\n" \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n" \
+    "    {{CERT}}\n" \
+    "    ssl_protocols TLSv1.2 TLSv1.3;\n" \
+    "    ssl_ciphers " SAE_PSK_CIPHERS ":ECDHE-ECDSA-AES128-GCM-SHA256;\n" \
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n" \
+    "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
+    SAE_PROXY_LOCATION("/any", "        satisfy any;\n" \
+                               "        allow all;\n") \
+    SAE_PROXY_LOCATION("/opt", "        onem2m_sae optional;\n") \
+    SAE_PROXY_LOCATION("/req", "        onem2m_sae required;\n") \
+    SAE_PROXY_LOCATION("/hdr", "        onem2m_sae optional;\n" \
+                        "        add_header X-Vars \"" VARS "\" always;\n") \
+    "    location /vars { return 200 \"" VARS "\"; }\n" \
+    "}\n"
 
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-}
-
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+SAE_FIXTURE(REFUSAL_SERVER)
 
 static void
 refused(const char *method, const char *uri, const char *extra,
     const char *body, int version)
 {
     harness_tls_opts    o = sae_cert_only(version);
-    harness_tls_result  r;
     harness_response    resp;
 
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         method, uri, extra, body, &r,
-                                         &resp), 0);
+    sae_request(ng, &o, method, uri, extra, body, NULL, &resp);
     sae_assert_4107(&resp);
     ck_assert_uint_eq(harness_upstream_count(up), 0);
     harness_response_free(&resp);
-    harness_tls_result_free(&r);
 }
 
 START_TEST(refused_with_ri_and_rvi_echoed)
 {
-    harness_tls_opts    o = sae_cert_only(versions[_i]);
-    harness_tls_result  r;
+    harness_tls_opts    o = sae_cert_only(sae_versions[_i]);
     harness_response    resp;
 
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/base/lock",
-                                         "X-M2M-Origin: Clock-AE1\r\n"
-                                         "X-M2M-RI: req-42/\"x\"\r\n"
-                                         "X-M2M-RVI: 3\r\n", NULL, &r,
-                                         &resp), 0);
+    sae_request(ng, &o, "GET", "/base/lock",
+                "X-M2M-Origin: Clock-AE1\r\n"
+                "X-M2M-RI: req-42/\"x\"\r\n"
+                "X-M2M-RVI: 3\r\n", NULL, NULL, &resp);
     sae_assert_4107(&resp);
     ck_assert_ptr_nonnull(harness_resp_header(&resp, "X-M2M-RI"));
     ck_assert_str_eq(harness_resp_header(&resp, "X-M2M-RI"), "req-42/\"x\"");
@@ -99,23 +64,18 @@ START_TEST(refused_with_ri_and_rvi_echoed)
     ck_assert(harness_log_wait(ng, "onem2m sae: request without security "
                                "association refused", 2000));
     harness_response_free(&resp);
-    harness_tls_result_free(&r);
 }
 END_TEST
 
 START_TEST(refused_without_ri_has_no_ri)
 {
     harness_tls_opts    o = sae_cert_only(TLS1_3_VERSION);
-    harness_tls_result  r;
     harness_response    resp;
 
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
+    sae_request(ng, &o, "GET", "/", NULL, NULL, NULL, &resp);
     sae_assert_4107(&resp);
     ck_assert_ptr_null(harness_resp_header(&resp, "X-M2M-RI"));
     harness_response_free(&resp);
-    harness_tls_result_free(&r);
 }
 END_TEST
 
@@ -124,7 +84,7 @@ START_TEST(refused_post_with_body)
     refused("POST", "/base", "Content-Type: application/json;ty=2\r\n"
             "X-M2M-Origin: C-forged\r\nX-M2M-RI: c1\r\n",
             "{\"m2m:ae\": {\"api\": \"Nlock\", \"rr\": true}}",
-            versions[_i]);
+            sae_versions[_i]);
 }
 END_TEST
 
@@ -165,74 +125,51 @@ END_TEST
 START_TEST(optional_lets_unbound_through)
 {
     harness_tls_opts    o = sae_cert_only(TLS1_3_VERSION);
-    harness_tls_result  r;
     harness_response    resp;
 
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/opt/x", NULL, NULL, &r,
-                                         &resp), 0);
+    sae_request(ng, &o, "GET", "/opt/x", NULL, NULL, NULL, &resp);
     ck_assert_int_eq(resp.status, 200);
     ck_assert_uint_eq(harness_upstream_count(up), 1);
     sae_assert_upstream_no_entity(harness_upstream_last(up));
     harness_response_free(&resp);
-    harness_tls_result_free(&r);
 }
 END_TEST
 
-START_TEST(variables_of_a_bound_request)
+/* what the variables say: in the body (/vars) or in X-Vars (/hdr) */
+#define BOUND_VARS(n) \
+    "e=[" HARNESS_LOCK##n##_ENTITY "] k=[" HARNESS_LOCK##n##_KPSA_ID "] " \
+    "c=[12-" HARNESS_LOCK##n##_KPSA_ID "] m=[psk]"
+#define EMPTY_VARS  "e=[] k=[] c=[] m=[]"
+
+static const struct {
+    int          lock;          /* 1, 2; 0: certificate only */
+    int          version;
+    const char  *uri;
+    const char  *expect;
+} vars[] = {
+    { 1, TLS1_2_VERSION, "/vars", BOUND_VARS(1) },
+    { 1, TLS1_3_VERSION, "/vars", BOUND_VARS(1) },
+    { 2, TLS1_3_VERSION, "/hdr", BOUND_VARS(2) },
+    { 0, TLS1_2_VERSION, "/hdr", EMPTY_VARS },
+    { 0, TLS1_3_VERSION, "/hdr", EMPTY_VARS },
+};
+
+START_TEST(variables_say_the_binding)
 {
-    harness_tls_opts    o = sae_lock1(versions[_i]);
-    harness_tls_result  r;
+    int                 v = vars[_i].version;
+    harness_tls_opts    o;
     harness_response    resp;
+    const char         *said;
 
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/vars", NULL, NULL, &r,
-                                         &resp), 0);
+    o = vars[_i].lock == 1 ? sae_lock1(v)
+        : vars[_i].lock == 2 ? sae_lock2(v) : sae_cert_only(v);
+    sae_request(ng, &o, "GET", vars[_i].uri, NULL, NULL, NULL, &resp);
     ck_assert_int_eq(resp.status, 200);
-    ck_assert_str_eq(resp.body,
-                     "e=[" HARNESS_LOCK1_ENTITY "] "
-                     "k=[" HARNESS_LOCK1_KPSA_ID "] "
-                     "c=[12-" HARNESS_LOCK1_KPSA_ID "] m=[psk]");
+    said = strcmp(vars[_i].uri, "/vars") == 0
+           ? resp.body : harness_resp_header(&resp, "X-Vars");
+    ck_assert_ptr_nonnull(said);
+    ck_assert_str_eq(said, vars[_i].expect);
     harness_response_free(&resp);
-    harness_tls_result_free(&r);
-}
-END_TEST
-
-START_TEST(variables_in_add_header)
-{
-    harness_tls_opts    o = sae_lock2(TLS1_3_VERSION);
-    harness_tls_result  r;
-    harness_response    resp;
-
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/hdr", NULL, NULL, &r,
-                                         &resp), 0);
-    ck_assert_int_eq(resp.status, 200);
-    ck_assert_ptr_nonnull(harness_resp_header(&resp, "X-Vars"));
-    ck_assert_str_eq(harness_resp_header(&resp, "X-Vars"),
-                     "e=[" HARNESS_LOCK2_ENTITY "] "
-                     "k=[" HARNESS_LOCK2_KPSA_ID "] "
-                     "c=[12-" HARNESS_LOCK2_KPSA_ID "] m=[psk]");
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
-}
-END_TEST
-
-START_TEST(variables_of_an_unbound_request_are_empty)
-{
-    harness_tls_opts    o = sae_cert_only(versions[_i]);
-    harness_tls_result  r;
-    harness_response    resp;
-
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/hdr", NULL, NULL, &r,
-                                         &resp), 0);
-    ck_assert_int_eq(resp.status, 200);
-    ck_assert_ptr_nonnull(harness_resp_header(&resp, "X-Vars"));
-    ck_assert_str_eq(harness_resp_header(&resp, "X-Vars"),
-                     "e=[] k=[] c=[] m=[]");
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
 }
 END_TEST
 
@@ -240,7 +177,6 @@ START_TEST(variables_on_a_server_without_sae_are_empty)
 {
     harness_nginx      *n;
     harness_tls_opts    o = sae_cert_only(TLS1_3_VERSION);
-    harness_tls_result  r;
     harness_response    resp;
 
     n = sae_start(NULL,
@@ -250,13 +186,10 @@ START_TEST(variables_on_a_server_without_sae_are_empty)
         "    ssl_protocols TLSv1.2 TLSv1.3;\n"
         "    location / { return 200 \"" VARS "\"; }\n"
         "}\n");
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(n, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
+    sae_request(n, &o, "GET", "/", NULL, NULL, NULL, &resp);
     ck_assert_int_eq(resp.status, 200);
     ck_assert_str_eq(resp.body, "e=[] k=[] c=[] m=[]");
     harness_response_free(&resp);
-    harness_tls_result_free(&r);
     sae_stop(n);
 }
 END_TEST
@@ -276,11 +209,7 @@ Suite *sae_refusal_suite(void)
               SAE_TEST(optional_lets_unbound_through));
     SAE_TCASE(s, "variables",
               tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, variables_of_a_bound_request, 0, 2);
-              SAE_TEST(variables_in_add_header);
-              tcase_add_loop_test(tc_,
-                                  variables_of_an_unbound_request_are_empty,
-                                  0, 2));
+              SAE_LOOP(variables_say_the_binding, vars));
     SAE_TCASE(s, "no_sae",
               SAE_TEST(variables_on_a_server_without_sae_are_empty));
     return s;

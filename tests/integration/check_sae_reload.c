@@ -21,23 +21,11 @@
 #define LOCK2_LINE \
     HARNESS_LOCK2_ENTITY " " HARNESS_LOCK2_KEY_HEX " " \
     HARNESS_LOCK2_KPSA_ID "\n"
+/* lock 1 with SAE_WRONG_KEY (its key, last bit flipped) as its new key */
+#define LOCK1_REKEYED_LINE \
+    HARNESS_LOCK1_ENTITY " 1a2b3c4d5e6f7a8a " HARNESS_LOCK1_KPSA_ID "\n"
 
-static harness_upstream  *up;
-
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-}
-
-static void
-teardown(void)
-{
-    harness_upstream_stop(up);
-}
-
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+SAE_UPSTREAM_FIXTURE()
 
 /* 1 when the lock's request reached the upstream bound to entity */
 static int
@@ -66,10 +54,19 @@ bound(harness_nginx *ng, harness_tls_opts o, const char *entity)
     return ok;
 }
 
+/* lock 1 binds with its new key only */
+static void
+assert_rekeyed(harness_nginx *ng, int v)
+{
+    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
+                    HARNESS_LOCK1_ENTITY));
+}
+
 START_TEST(added_identity_works_after_reload)
 {
     harness_nginx  *ng = sae_start_with(LOCK1_LINE, up, SAE_SERVER);
-    int             v = versions[_i];
+    int             v = sae_versions[_i];
 
     ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
     ck_assert(!bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
@@ -84,7 +81,7 @@ END_TEST
 START_TEST(removed_identity_fails_after_reload)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
-    int             v = versions[_i];
+    int             v = sae_versions[_i];
 
     ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
     harness_nginx_write_file(ng, "kpsa.table", LOCK2_LINE, 0600);
@@ -98,17 +95,12 @@ END_TEST
 START_TEST(changed_key_takes_effect)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
-    int             v = versions[_i];
-    char            table[512];
+    int             v = sae_versions[_i];
 
-    /* lock 1 gets SAE_WRONG_KEY (last bit flipped) as its new key */
-    snprintf(table, sizeof(table), "%s 1a2b3c4d5e6f7a8a %s\n" LOCK2_LINE,
-             HARNESS_LOCK1_ENTITY, HARNESS_LOCK1_KPSA_ID);
-    harness_nginx_write_file(ng, "kpsa.table", table, 0600);
+    harness_nginx_write_file(ng, "kpsa.table",
+                             LOCK1_REKEYED_LINE LOCK2_LINE, 0600);
     ck_assert_int_eq(harness_nginx_reload(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
-                    HARNESS_LOCK1_ENTITY));
+    assert_rekeyed(ng, v);
     sae_stop(ng);
 }
 END_TEST
@@ -121,8 +113,9 @@ END_TEST
 START_TEST(same_size_edit_with_old_mtime_takes_effect)
 {
     harness_nginx    *ng = sae_start(up, SAE_SERVER);
-    int               v = versions[_i];
-    char              path[256], table[512];
+    int               v = sae_versions[_i];
+    const char       *table = LOCK1_REKEYED_LINE LOCK2_LINE;
+    char              path[256];
     struct stat       before, after;
     struct timespec   ts[2];
     size_t            reads;
@@ -134,8 +127,6 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
     /* (info lines of the first start precede the error_log directive) */
     reads = harness_log_count(ng, "entries, read (SHA-256 ");
 
-    snprintf(table, sizeof(table), "%s 1a2b3c4d5e6f7a8a %s\n" LOCK2_LINE,
-             HARNESS_LOCK1_ENTITY, HARNESS_LOCK1_KPSA_ID);
     /* in place: same inode, same size */
     fd = open(path, O_WRONLY);
     ck_assert_int_ne(fd, -1);
@@ -153,9 +144,7 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
     ck_assert_int_eq(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
 
     ck_assert_int_eq(harness_nginx_reload(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
-                    HARNESS_LOCK1_ENTITY));
+    assert_rekeyed(ng, v);
     ck_assert_uint_eq(harness_log_count(ng, "entries, read (SHA-256 "),
                       reads + 1);
 
@@ -171,7 +160,7 @@ END_TEST
 START_TEST(broken_table_keeps_the_old_configuration)
 {
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
-    int             v = versions[_i];
+    int             v = sae_versions[_i];
 
     harness_nginx_write_file(ng, "kpsa.table",
                              LOCK2_LINE "Clock-AE3 zz AE3@in.provider.com\n",
@@ -206,7 +195,7 @@ END_TEST
 START_TEST(request_in_flight_completes)
 {
     harness_nginx      *ng = sae_start(up, SAE_SERVER);
-    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_opts    o = sae_lock1(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
     harness_conn       *c;
@@ -229,7 +218,7 @@ START_TEST(request_in_flight_completes)
     harness_conn_close(c);
     harness_tls_result_free(&r);
     ck_assert_int_eq(harness_nginx_reload_wait_old(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(versions[_i]), HARNESS_LOCK1_ENTITY));
+    ck_assert(!bound(ng, sae_lock1(sae_versions[_i]), HARNESS_LOCK1_ENTITY));
     sae_stop(ng);
 }
 END_TEST

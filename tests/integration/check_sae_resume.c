@@ -36,20 +36,7 @@
     "    ssl_session_tickets on;\n" \
     "    ssl_session_ticket_key {{PREFIX}}/ticket.key;\n"
 
-static harness_upstream  *up;
-
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-}
-
-static void
-teardown(void)
-{
-    harness_upstream_stop(up);
-}
+SAE_UPSTREAM_FIXTURE()
 
 static harness_nginx *
 start(const char *http, const char *table)
@@ -137,38 +124,31 @@ assert_resumed_and_bound(harness_nginx *ng, int version, SSL_SESSION *sess,
     harness_tls_result_free(&r);
 }
 
-START_TEST(tls12_session_cache)
+/* each way to resume, each version: the resumed session is bound */
+static const struct {
+    const char  *server;
+    int          version;
+    int          no_ticket;
+    int          ticket;        /* the first session must hold a ticket */
+    int          resumptions;
+} resumption[] = {
+    { RESUME_SERVER(CACHE_ONLY), TLS1_2_VERSION, 1, 0, 2 },
+    { RESUME_SERVER(TICKETS_ONLY), TLS1_2_VERSION, 0, 1, 1 },
+    { RESUME_SERVER(TICKETS_ONLY), TLS1_3_VERSION, 0, 0, 1 },
+};
+
+START_TEST(resumed_session_is_bound)
 {
-    harness_nginx  *ng = start(RESUME_SERVER(CACHE_ONLY), HARNESS_SEED_TABLE);
-    SSL_SESSION    *sess = first(ng, TLS1_2_VERSION, 1);
+    harness_nginx  *ng = start(resumption[_i].server, HARNESS_SEED_TABLE);
+    int             v = resumption[_i].version, i;
+    SSL_SESSION    *sess = first(ng, v, resumption[_i].no_ticket);
 
-    assert_resumed_and_bound(ng, TLS1_2_VERSION, sess, 1);
-    assert_resumed_and_bound(ng, TLS1_2_VERSION, sess, 1);
-    SSL_SESSION_free(sess);
-    sae_stop(ng);
-}
-END_TEST
-
-START_TEST(tls12_session_ticket)
-{
-    harness_nginx  *ng = start(RESUME_SERVER(TICKETS_ONLY),
-                               HARNESS_SEED_TABLE);
-    SSL_SESSION    *sess = first(ng, TLS1_2_VERSION, 0);
-
-    ck_assert(SSL_SESSION_has_ticket(sess));
-    assert_resumed_and_bound(ng, TLS1_2_VERSION, sess, 0);
-    SSL_SESSION_free(sess);
-    sae_stop(ng);
-}
-END_TEST
-
-START_TEST(tls13_session_ticket)
-{
-    harness_nginx  *ng = start(RESUME_SERVER(TICKETS_ONLY),
-                               HARNESS_SEED_TABLE);
-    SSL_SESSION    *sess = first(ng, TLS1_3_VERSION, 0);
-
-    assert_resumed_and_bound(ng, TLS1_3_VERSION, sess, 0);
+    if (resumption[_i].ticket) {
+        ck_assert(SSL_SESSION_has_ticket(sess));
+    }
+    for (i = 0; i < resumption[_i].resumptions; i++) {
+        assert_resumed_and_bound(ng, v, sess, resumption[_i].no_ticket);
+    }
     SSL_SESSION_free(sess);
     sae_stop(ng);
 }
@@ -269,9 +249,7 @@ Suite *sae_resume_suite(void)
 
     SAE_TCASE(s, "resume",
               tcase_add_checked_fixture(tc_, setup, teardown);
-              SAE_TEST(tls12_session_cache);
-              SAE_TEST(tls12_session_ticket);
-              SAE_TEST(tls13_session_ticket);
+              SAE_LOOP(resumed_session_is_bound, resumption);
               tcase_add_loop_test(tc_, session_survives_an_unchanged_reload,
                                   0, 3);
               tcase_add_loop_test(tc_,

@@ -22,9 +22,6 @@
     SAE_ENTITY_HEADER ": " FORGED_VALUE "\r\n" \
     "x-onem2m-sae-entity: " FORGED_VALUE "\r\n"
 
-static harness_upstream  *up;
-static harness_nginx     *ng;
-
 /*
  * The SAE server (with sae_directives), a sibling "other" on its address
  * without a table (mode off), a plain HTTP server on another address; all
@@ -49,20 +46,7 @@ static harness_nginx     *ng;
     "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n" \
     "}\n"
 
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    ng = sae_start(up, THREE_SERVERS("", ""));
-}
-
-static void
-teardown(void)
-{
-    sae_stop(ng);
-    harness_upstream_stop(up);
-}
+SAE_FIXTURE(THREE_SERVERS("", ""))
 
 /* one request to {{PORT}}: answered 200, forwarded once; what arrived */
 static const harness_request *
@@ -87,11 +71,9 @@ forge(harness_tls_opts *o, const char *extra)
     sae_assert_upstream_no_entity(forward(o, extra));
 }
 
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
-
 START_TEST(bound_lock_cannot_forge_to_the_sibling_by_host)
 {
-    harness_tls_opts  o = sae_lock1(versions[_i]);
+    harness_tls_opts  o = sae_lock1(sae_versions[_i]);
 
     forge(&o, "Host: other\r\n" FORGED);
 }
@@ -99,7 +81,7 @@ END_TEST
 
 START_TEST(keyless_client_cannot_forge_to_the_sibling_by_sni)
 {
-    harness_tls_opts  o = sae_cert_only(versions[_i]);
+    harness_tls_opts  o = sae_cert_only(sae_versions[_i]);
 
     o.sni = "other";
     forge(&o, "Host: other\r\n" FORGED);
@@ -112,15 +94,9 @@ plain_request(int port, const char *extra)
 {
     char                raw[1024];
     int                 fd, n;
-    struct sockaddr_in  sa;
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = harness_connect(port);
     ck_assert_int_ge(fd, 0);
-    memset(&sa, 0, sizeof(sa));
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons((unsigned short) port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
     n = snprintf(raw, sizeof(raw), "GET / HTTP/1.0\r\n%s\r\n", extra);
     ck_assert_int_lt(n, (int) sizeof(raw));
     ck_assert_int_eq(write(fd, raw, (size_t) n), n);
@@ -168,9 +144,7 @@ END_TEST
 static void
 named_setup(void)
 {
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-    ng = sae_start(up, THREE_SERVERS(
+    sae_fixture_start(&up, NULL, &ng, THREE_SERVERS(
         "onem2m_sae_identity_header " HTTP_HEADER ";\n",
         "    onem2m_sae_identity_header " SERVER_HEADER ";\n"));
 }
@@ -205,7 +179,7 @@ named_forge(harness_tls_opts *o, const char *extra, const char *bound)
 
 START_TEST(server_header_stripped_on_the_sibling_by_sni)
 {
-    harness_tls_opts  o = sae_cert_only(versions[_i]);
+    harness_tls_opts  o = sae_cert_only(sae_versions[_i]);
 
     /* curl -sk --resolve other:PORT:127.0.0.1 -H 'X-Entity: ...' */
     o.sni = "other";
@@ -215,7 +189,7 @@ END_TEST
 
 START_TEST(server_header_stripped_for_a_lock_naming_the_sibling)
 {
-    harness_tls_opts  o = sae_lock1(versions[_i]);
+    harness_tls_opts  o = sae_lock1(sae_versions[_i]);
 
     named_forge(&o, "Host: other\r\n" FORGED_NAMED, NULL);
 }
@@ -233,7 +207,7 @@ END_TEST
 
 START_TEST(http_level_header_stripped_on_the_overriding_server)
 {
-    harness_tls_opts  o = sae_lock1(versions[_i]);
+    harness_tls_opts  o = sae_lock1(sae_versions[_i]);
 
     named_forge(&o, "Host: mn-cse-123456\r\n" FORGED_NAMED,
                 HARNESS_LOCK1_ENTITY);

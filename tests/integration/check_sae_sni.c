@@ -38,8 +38,7 @@ static harness_nginx     *ng;
 static void
 setup(void)
 {
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
+    up = sae_upstream_start(HARNESS_UPSTREAM_HTTP);
     ng = harness_nginx_new();
     ck_assert_ptr_nonnull(ng);
     harness_nginx_write_file(ng, "a.table", TABLE_A, 0600);
@@ -60,11 +59,8 @@ setup(void)
 static void
 teardown(void)
 {
-    sae_stop(ng);
-    harness_upstream_stop(up);
+    sae_fixture_stop(&up, NULL, &ng);
 }
-
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
 
 /* status of one request; the server that answered in *server */
 static int
@@ -102,8 +98,8 @@ ask(harness_nginx *n, harness_tls_opts *o, const char *sni,
 
 START_TEST(each_server_binds_its_own_lock)
 {
-    harness_tls_opts  o1 = sae_lock1(versions[_i]);
-    harness_tls_opts  o2 = sae_lock2(versions[_i]);
+    harness_tls_opts  o1 = sae_lock1(sae_versions[_i]);
+    harness_tls_opts  o2 = sae_lock2(sae_versions[_i]);
     char              server[64];
     int               st;
 
@@ -153,8 +149,8 @@ END_TEST
 
 START_TEST(lock_of_the_other_server_is_not_bound)
 {
-    harness_tls_opts  o1 = sae_lock1(versions[_i]);
-    harness_tls_opts  o2 = sae_lock2(versions[_i]);
+    harness_tls_opts  o1 = sae_lock1(sae_versions[_i]);
+    harness_tls_opts  o2 = sae_lock2(sae_versions[_i]);
     int               st;
 
     /* lock 1 is only in a.table: via SNI b it must not be bound */
@@ -169,7 +165,7 @@ END_TEST
 
 START_TEST(host_of_the_other_server_does_not_reuse_the_binding)
 {
-    harness_tls_opts  o1 = sae_lock1(versions[_i]);
+    harness_tls_opts  o1 = sae_lock1(sae_versions[_i]);
     char              server[64];
     int               st;
 
@@ -177,7 +173,7 @@ START_TEST(host_of_the_other_server_does_not_reuse_the_binding)
      * Bound by a.table through SNI a, request routed to server b by its
      * Host: the binding was made with another table, so it is unbound.
      */
-    o1.ciphers = versions[_i] == TLS1_2_VERSION ? "PSK-AES128-CBC-SHA256"
+    o1.ciphers = sae_versions[_i] == TLS1_2_VERSION ? "PSK-AES128-CBC-SHA256"
                                                 : NULL;
     st = ask(ng, &o1, "a.example", "b.example", server, sizeof(server));
     ck_assert_str_eq(server, "b.example");
@@ -188,7 +184,7 @@ END_TEST
 
 START_TEST(session_of_one_server_is_not_bound_on_the_other)
 {
-    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_opts    o = sae_lock1(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
     SSL_SESSION        *sess;
@@ -215,7 +211,7 @@ START_TEST(sae_server_behind_a_plain_default_server)
 {
     harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx      *n = harness_nginx_new();
-    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_opts    o = sae_lock1(sae_versions[_i]);
     char                server[64];
 
     harness_nginx_write_file(n, "a.table", TABLE_A, 0600);

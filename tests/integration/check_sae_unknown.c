@@ -12,20 +12,7 @@
 
 #define UNKNOWN_ID  "AE999999999999-Lock@in.provider.com"
 
-static harness_upstream  *up;
-
-static void
-setup(void)
-{
-    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
-    ck_assert_ptr_nonnull(up);
-}
-
-static void
-teardown(void)
-{
-    harness_upstream_stop(up);
-}
+SAE_UPSTREAM_FIXTURE()
 
 static harness_nginx *
 start_mode(const char *mode)
@@ -73,15 +60,13 @@ attempt(harness_nginx *ng, int version, const char *identity,
     return out;
 }
 
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
-
 START_TEST(hide_looks_like_a_wrong_key)
 {
     harness_nginx  *ng = start_mode("");     /* hide is the default */
     outcome         unknown, wrong;
 
-    unknown = attempt(ng, versions[_i], UNKNOWN_ID, SAE_LOCK1_KEY);
-    wrong = attempt(ng, versions[_i], HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);
+    unknown = attempt(ng, sae_versions[_i], UNKNOWN_ID, SAE_LOCK1_KEY);
+    wrong = attempt(ng, sae_versions[_i], HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);
     ck_assert_int_eq(unknown.handshake_ok, wrong.handshake_ok);
     ck_assert_int_eq(unknown.alert, wrong.alert);
     ck_assert_int_ne(unknown.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
@@ -99,8 +84,8 @@ START_TEST(explicit_hide_is_the_default)
     harness_nginx  *ng = start_mode("    onem2m_sae_unknown_identity hide;\n");
     outcome         unknown, wrong;
 
-    unknown = attempt(ng, versions[_i], UNKNOWN_ID, SAE_LOCK1_KEY);
-    wrong = attempt(ng, versions[_i], HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);
+    unknown = attempt(ng, sae_versions[_i], UNKNOWN_ID, SAE_LOCK1_KEY);
+    wrong = attempt(ng, sae_versions[_i], HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);
     ck_assert_int_eq(unknown.handshake_ok, wrong.handshake_ok);
     ck_assert_int_eq(unknown.alert, wrong.alert);
     ck_assert_uint_eq(harness_upstream_count(up), 0);
@@ -114,11 +99,11 @@ START_TEST(alert_sends_unknown_psk_identity)
     outcome         unknown, known;
 
     ng = start_mode("    onem2m_sae_unknown_identity alert;\n");
-    unknown = attempt(ng, versions[_i], UNKNOWN_ID, SAE_LOCK1_KEY);
+    unknown = attempt(ng, sae_versions[_i], UNKNOWN_ID, SAE_LOCK1_KEY);
     ck_assert_int_eq(unknown.handshake_ok, 0);
     ck_assert_int_eq(unknown.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
     /* a known identity with a wrong key is not reported as unknown */
-    known = attempt(ng, versions[_i], HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);
+    known = attempt(ng, sae_versions[_i], HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY);
     ck_assert_int_ne(known.alert, SSL_AD_UNKNOWN_PSK_IDENTITY);
     ck_assert_uint_eq(harness_upstream_count(up), 0);
     ck_assert(harness_log_wait(ng, "onem2m sae: unknown psk identity \""
@@ -130,19 +115,10 @@ END_TEST
 START_TEST(alert_mode_still_binds_known_locks)
 {
     harness_nginx      *ng;
-    harness_tls_opts    o = sae_lock2(versions[_i]);
-    harness_tls_result  r;
-    harness_response    resp;
+    harness_tls_opts    o = sae_lock2(sae_versions[_i]);
 
     ng = start_mode("    onem2m_sae_unknown_identity alert;\n");
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK2_ENTITY);
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
+    sae_assert_bound(ng, up, &o, HARNESS_LOCK2_ENTITY, NULL);
     sae_stop(ng);
 }
 END_TEST

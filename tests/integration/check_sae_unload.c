@@ -25,13 +25,11 @@
     "    }\n" \
     "}\n"
 
-static const int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
-
 START_TEST(reload_without_the_module_keeps_tls_workers_alive)
 {
     harness_upstream   *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx      *ng;
-    harness_tls_opts    o = sae_lock1(versions[_i]);
+    harness_tls_opts    o = sae_lock1(sae_versions[_i]);
     harness_tls_result  r;
     harness_response    resp;
     int                 i, rc;
@@ -40,20 +38,14 @@ START_TEST(reload_without_the_module_keeps_tls_workers_alive)
     ng = sae_start(up, SAE_SERVER);
 
     /* the hook runs (and registers its ex_data) on a bound request */
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
+    sae_assert_bound(ng, up, &o, HARNESS_LOCK1_ENTITY, &r);
     harness_tls_result_free(&r);
 
     ck_assert_int_eq(harness_nginx_config_raw(ng, PLAIN_CONF), 0);
     ck_assert_int_eq(harness_nginx_reload(ng), 0);
 
     for (i = 0; i < TLS_REQUESTS_AFTER_UNLOAD; i++) {
-        o = sae_cert_only(versions[(_i + i) % 2]);
+        o = sae_cert_only(sae_versions[(_i + i) % 2]);
         rc = harness_tls_request(harness_nginx_port(ng, 0), &o, "GET",
                                  "/", NULL, NULL, &r, &resp);
         ck_assert_msg(rc == 0 && resp.status == 200,

@@ -52,6 +52,13 @@
     "    ssl_ciphers " SAE_PSK_CIPHERS ";\n" \
     "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
 
+/* a location proxying to the in-test upstream, with its own directives */
+#define SAE_PROXY_LOCATION(path, directives) \
+    "    location " path " {\n" \
+    directives \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n"
+
 /* an SAE server proxying everything to the in-test upstream */
 #define SAE_SERVER \
     "server {\n" \
@@ -79,6 +86,9 @@ static const unsigned char SAE_WRONG_KEY[8] __attribute__((unused)) = {
         suite_add_tcase((s), tc_); \
     } while (0)
 #define SAE_TEST(fn) tcase_add_test(tc_, fn)
+/* a loop test over every row of table */
+#define SAE_LOOP(fn, table) \
+    tcase_add_loop_test(tc_, fn, 0, sizeof(table) / sizeof((table)[0]))
 
 static inline harness_tls_opts
 sae_psk(int version, const char *identity, const unsigned char *key)
@@ -156,6 +166,113 @@ sae_stop(harness_nginx *ng)
     harness_nginx_free(ng);
 }
 
+/* both versions, for loop tests over them: _i indexes this */
+static const int sae_versions[] __attribute__((unused)) = {
+    TLS1_2_VERSION, TLS1_3_VERSION
+};
+#define SAE_NVERSIONS  2
+
+static inline harness_upstream *
+sae_upstream_start(int kind)
+{
+    harness_upstream  *u = harness_upstream_start(kind);
+
+    ck_assert_ptr_nonnull(u);
+    return u;
+}
+
+/*
+ * The fixture most suites share.  sae_fixture_start: an HTTP upstream in
+ * *up, a FastCGI one in *fcgi when fcgi is not NULL (its port fills the
+ * "%d"s of the template), and nginx in *ng with the seed table serving
+ * the http-level template, started.  sae_fixture_stop: nginx stopped
+ * cleanly (or the test fails), then the upstreams; NULLs are skipped.
+ */
+static inline void
+sae_fixture_start(harness_upstream **up, harness_upstream **fcgi,
+    harness_nginx **ng, const char *http)
+{
+    char  conf[8192];
+    int   port;
+
+    *up = sae_upstream_start(HARNESS_UPSTREAM_HTTP);
+    if (fcgi != NULL) {
+        *fcgi = sae_upstream_start(HARNESS_UPSTREAM_FASTCGI);
+        port = harness_upstream_port(*fcgi);
+        ck_assert_int_lt(snprintf(conf, sizeof(conf), http, port, port),
+                         (int) sizeof(conf));
+        http = conf;
+    }
+    *ng = sae_start(*up, http);
+}
+
+static inline void
+sae_fixture_stop(harness_upstream **up, harness_upstream **fcgi,
+    harness_nginx **ng)
+{
+    if (ng != NULL && *ng != NULL) {
+        sae_stop(*ng);
+        *ng = NULL;
+    }
+    harness_upstream_stop(*up);
+    *up = NULL;
+    if (fcgi != NULL) {
+        harness_upstream_stop(*fcgi);
+        *fcgi = NULL;
+    }
+}
+
+/*
+ * One line for a suite file's fixture: the statics "up" (and "fcgi"),
+ * "ng", and the checked fixture "setup"/"teardown" around each test.
+ *   SAE_FIXTURE(template)        upstream + nginx serving template
+ *   SAE_FIXTURE_FCGI(template)   the same with a FastCGI upstream, whose
+ *                                port fills the template's "%d"s
+ *   SAE_UPSTREAM_FIXTURE()       the upstream only: tests start nginx
+ */
+#define SAE_FIXTURE(template) \
+    static harness_upstream  *up; \
+    static harness_nginx     *ng; \
+    static void setup(void) { sae_fixture_start(&up, NULL, &ng, template); } \
+    static void teardown(void) { sae_fixture_stop(&up, NULL, &ng); }
+
+#define SAE_FIXTURE_FCGI(template) \
+    static harness_upstream  *up; \
+    static harness_upstream  *fcgi; \
+    static harness_nginx     *ng; \
+    static void setup(void) { sae_fixture_start(&up, &fcgi, &ng, template); } \
+    static void teardown(void) { sae_fixture_stop(&up, &fcgi, &ng); }
+
+#define SAE_UPSTREAM_FIXTURE() \
+    static harness_upstream  *up; \
+    static void setup(void) \
+        { up = sae_upstream_start(HARNESS_UPSTREAM_HTTP); } \
+    static void teardown(void) { sae_fixture_stop(&up, NULL, NULL); }
+
+/*
+ * One request to {{PORT}} of ng as o, with Connection: close: the
+ * handshake and a response must come.  *resp is the caller's to free; so
+ * is *r when r is not NULL (the version and cipher are there), otherwise
+ * the TLS result is freed here.
+ */
+static inline void
+sae_request(harness_nginx *ng, const harness_tls_opts *o, const char *method,
+    const char *uri, const char *extra, const char *body,
+    harness_tls_result *r, harness_response *resp)
+{
+    harness_tls_result   own;
+    harness_tls_result  *res = r != NULL ? r : &own;
+    int                  rc;
+
+    rc = harness_tls_request(harness_nginx_port(ng, 0), o, method, uri,
+                             extra, body, res, resp);
+    ck_assert_msg(rc == 0, "%s %s: no response (handshake %d, alert %d)",
+                  method, uri, res->handshake_ok, res->alert);
+    if (r == NULL) {
+        harness_tls_result_free(&own);
+    }
+}
+
 /* "nginx -t" of the http-level template must fail, saying message */
 static inline void
 sae_assert_refused(harness_nginx *ng, const char *http, const char *message)
@@ -225,6 +342,36 @@ sae_assert_upstream_no_entity(const harness_request *req)
                                        SAE_ENTITY_HEADER) == 0,
                   "expected no %s, upstream saw: %s", SAE_ENTITY_HEADER,
                   sae_dump_headers(req));
+}
+
+/* the FastCGI params the upstream saw: exactly one entity param, this */
+#define SAE_ENTITY_PARAM  "HTTP_X_ONEM2M_SAE_ENTITY"
+
+static inline void
+sae_assert_fastcgi_entity(const harness_request *req, const char *entity)
+{
+    ck_assert_ptr_nonnull(req);
+    ck_assert_msg(harness_header_count(req->headers, req->nheaders,
+                                       SAE_ENTITY_PARAM) == 1,
+                  "params: %s", sae_dump_headers(req));
+    ck_assert_str_eq(harness_req_header(req, SAE_ENTITY_PARAM), entity);
+}
+
+/*
+ * GET / as o is answered 200 and reaches the upstream up bound to entity
+ * (exactly one identity header).  The TLS result goes to *r when r is not
+ * NULL (the caller's to free).
+ */
+static inline void
+sae_assert_bound(harness_nginx *ng, harness_upstream *up,
+    const harness_tls_opts *o, const char *entity, harness_tls_result *r)
+{
+    harness_response  resp;
+
+    sae_request(ng, o, "GET", "/", NULL, NULL, r, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(up), entity);
+    harness_response_free(&resp);
 }
 
 #endif /* ONEM2M_TEST_SAE_FIXTURE_H */
