@@ -11,6 +11,7 @@
 
 #include "pages.h"
 #include "siphash.h"
+#include "table_any.h"
 #include "table_int.h"
 
 /*
@@ -34,6 +35,7 @@ onem2m_table_alloc(size_t len, size_t records)
     t->head.find_entity = onem2m_table_find_entity;
     t->head.count = onem2m_table_count;
     t->head.free = onem2m_table_free;
+    onem2m_text_head_init(&t->head);     /* get, get_entity, info, ... */
     onem2m_siphash_key(t->seed);
 
     /* at most half full: short probe sequences */
