@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/onem2m_text.h"
 #include "kpsa.h"
 #include "store/kpsa_store.h"
 #include "src/table_any.h"
@@ -165,7 +166,7 @@ kpsa_print_credential(const char *id, const unsigned char *key,
     char  line[sizeof(hex) + ONEM2M_SAE_MAX_ID_LEN + 32];
     int   n, rc = 0;
 
-    kpsa_hex_encode(key, key_len, hex);
+    onem2m_text_hex_encode(key, key_len, hex);
     n = snprintf(line, sizeof(line), "KpsaID: %s\nKpsa:   %s\n", id, hex);
 
     /* write(2), not stdio: no copy of the key left in a stdio buffer */
