@@ -216,7 +216,8 @@ bench-tls: $(BENCH_TLS_DEPS)
 	    bench/bench-tls
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
-# oneM2M identifier grammar (fuzz_id); they need clang, which nothing else
+# oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
+# them (fuzz_id_canon); they need clang, which nothing else
 # does.  FUZZ_TIME seconds each on one core; the corpora grow in
 # $(BUILD)/fuzz/<target>/corpus, crashes land in $(BUILD)/fuzz/<target>/.
 FUZZ_CC    ?= clang
@@ -225,6 +226,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=all $(WARN) -Iprovider
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
+FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
@@ -234,8 +236,13 @@ $(FUZZ_ID_BIN): tools/fuzz/fuzz_id.c tools/fuzz/fuzz_check.h $(COMMON_SRCS) $(CO
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id.c $(COMMON_SRCS)
 
-fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN)
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus
+$(FUZZ_CANON_BIN): tools/fuzz/fuzz_id_canon.c tools/fuzz/fuzz_check.h $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id_canon.c $(COMMON_SRCS)
+
+fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus \
+	    $(BUILD)/fuzz/id-canon/corpus
 	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
 	cp tools/fuzz/seeds-id/* $(BUILD)/fuzz/id/corpus/
 	cd $(BUILD)/fuzz && ./fuzz_table -jobs=1 -workers=1 -max_len=4096 \
@@ -246,6 +253,11 @@ fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN)
 	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
 	    || { tail -40 fuzz-0.log; exit 1; }
 	@tail -3 $(BUILD)/fuzz/id/fuzz-0.log
+	cp tools/fuzz/seeds-id-canon/* $(BUILD)/fuzz/id-canon/corpus/
+	cd $(BUILD)/fuzz/id-canon && ../fuzz_id_canon -jobs=1 -workers=1 \
+	    -max_len=600 -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ \
+	    corpus || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/id-canon/fuzz-0.log
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c
