@@ -63,6 +63,9 @@ static ngx_int_t ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
     ngx_http_onem2m_originator_srv_conf_t *oscf,
     ngx_http_onem2m_sae_view_t *view, ngx_table_elt_t *origin,
     ngx_uint_t registration);
+static ngx_int_t ngx_http_onem2m_originator_claim(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *entity,
+    ngx_table_elt_t *origin, ngx_uint_t registration, onem2m_canon *claim);
 static ngx_int_t ngx_http_onem2m_originator_assign(ngx_http_request_t *r,
     ngx_table_elt_t *origin, ngx_str_t *entity, ngx_str_t *id);
 static ngx_int_t ngx_http_onem2m_originator_refuse(ngx_http_request_t *r,
@@ -328,6 +331,7 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
     ngx_http_onem2m_sae_view_t *view, ngx_table_elt_t *origin,
     ngx_uint_t registration)
 {
+    ngx_int_t                       rc;
     ngx_str_t                       entity;
     ngx_uint_t                      type;
     onem2m_canon                    claim, bound, other;
@@ -335,24 +339,10 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
 
     binding = view->binding;
 
-    if (ngx_http_onem2m_origin_absent(origin)) {
-        if (registration) {
-            return NGX_DECLINED;
-        }
-
-        return ngx_http_onem2m_originator_refuse(r,
-                   NGX_HTTP_ONEM2M_BAD_REQUEST, &binding->entity, NULL,
-                   "X-M2M-Origin missing", NULL);
-    }
-
-    ngx_http_onem2m_originator_parse(oscf, &origin->value, &claim);
-
-    /* what cannot be read cannot be checked: never forwarded */
-
-    if (claim.kind == ONEM2M_CANON_OTHER) {
-        return ngx_http_onem2m_originator_refuse(r,
-                   NGX_HTTP_ONEM2M_BAD_REQUEST, &binding->entity, origin,
-                   "X-M2M-Origin is neither an AE-ID nor a CSE-ID", NULL);
+    rc = ngx_http_onem2m_originator_claim(r, oscf, &binding->entity, origin,
+                                          registration, &claim);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ngx_http_onem2m_originator_parse(oscf, &binding->entity, &bound);
@@ -401,26 +391,15 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
     ngx_http_onem2m_sae_view_t *view, ngx_table_elt_t *origin,
     ngx_uint_t registration)
 {
+    ngx_int_t      rc;
     ngx_str_t      entity;
     ngx_uint_t     type;
     onem2m_canon   claim;
 
-    if (ngx_http_onem2m_origin_absent(origin)) {
-        if (registration) {
-            return NGX_DECLINED;
-        }
-
-        return ngx_http_onem2m_originator_refuse(r,
-                   NGX_HTTP_ONEM2M_BAD_REQUEST, NULL, NULL,
-                   "X-M2M-Origin missing", NULL);
-    }
-
-    ngx_http_onem2m_originator_parse(oscf, &origin->value, &claim);
-
-    if (claim.kind == ONEM2M_CANON_OTHER) {
-        return ngx_http_onem2m_originator_refuse(r,
-                   NGX_HTTP_ONEM2M_BAD_REQUEST, NULL, origin,
-                   "X-M2M-Origin is neither an AE-ID nor a CSE-ID", NULL);
+    rc = ngx_http_onem2m_originator_claim(r, oscf, NULL, origin,
+                                          registration, &claim);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     type = ngx_http_onem2m_originator_credential(view, oscf, &origin->value,
@@ -443,6 +422,42 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
     }
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * The X-M2M-Origin of a CSE's or an unbound client's request, read into
+ * *claim: NGX_OK to check it, NGX_DECLINED for a registration without
+ * one, or the refusal of a missing or unreadable one (entity: the bound
+ * one, or NULL).
+ */
+
+static ngx_int_t
+ngx_http_onem2m_originator_claim(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *entity,
+    ngx_table_elt_t *origin, ngx_uint_t registration, onem2m_canon *claim)
+{
+    if (ngx_http_onem2m_origin_absent(origin)) {
+        if (registration) {
+            return NGX_DECLINED;
+        }
+
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST, entity, NULL,
+                   "X-M2M-Origin missing", NULL);
+    }
+
+    ngx_http_onem2m_originator_parse(oscf, &origin->value, claim);
+
+    /* what cannot be read cannot be checked: never forwarded */
+
+    if (claim->kind == ONEM2M_CANON_OTHER) {
+        return ngx_http_onem2m_originator_refuse(r,
+                   NGX_HTTP_ONEM2M_BAD_REQUEST, entity, origin,
+                   "X-M2M-Origin is neither an AE-ID nor a CSE-ID", NULL);
+    }
+
+    return NGX_OK;
 }
 
 

@@ -21,18 +21,60 @@ static void ngx_http_onem2m_sae_event_log(ngx_log_t *log, ngx_uint_t failed,
     int event, u_char *id, size_t id_len, u_char *entity, size_t entity_len);
 
 
-/* the live counter of each event of the TLS hook (ONEM2M_SAE_EV_*) */
-static ngx_uint_t  ngx_http_onem2m_sae_counters[] = {
-    NGX_CONF_UNSET_UINT,
-    NGX_HTTP_ONEM2M_STATUS_PSK,             /* ONEM2M_SAE_EV_BOUND */
-    NGX_HTTP_ONEM2M_STATUS_UNKNOWN,         /* ONEM2M_SAE_EV_UNKNOWN */
-    NGX_HTTP_ONEM2M_STATUS_BAD_KEY,         /* ONEM2M_SAE_EV_BAD_KEY */
-    NGX_CONF_UNSET_UINT,                    /* ONEM2M_SAE_EV_NO_TABLE */
-    NGX_HTTP_ONEM2M_STATUS_RESUMED,         /* ONEM2M_SAE_EV_RESUMED */
-    NGX_HTTP_ONEM2M_STATUS_RESUME_REFUSED,  /* ONEM2M_SAE_EV_RESUME_REFUSED */
-    NGX_HTTP_ONEM2M_STATUS_BAD_IDENTITY,    /* ONEM2M_SAE_EV_BAD_IDENTITY */
-    NGX_CONF_UNSET_UINT                     /* ONEM2M_SAE_EV_OTHER_TABLE */
+/* what becomes of an event of the TLS hook */
+typedef struct {
+    /* its live counter (NGX_HTTP_ONEM2M_STATUS_*), or NGX_CONF_UNSET_UINT */
+    ngx_uint_t                 counter;
+    /* a failure: logged at "onem2m_sae_log_level", else at info */
+    ngx_uint_t                 failure;
+    /* the line: "%*s" the identity, then (if at all) the entity */
+    char                      *text;
+} ngx_http_onem2m_sae_event_t;
+
+
+/* indexed by ONEM2M_SAE_EV_* */
+static ngx_http_onem2m_sae_event_t  ngx_http_onem2m_sae_events[] = {
+
+    { NGX_CONF_UNSET_UINT, 0, NULL },
+
+    /* ONEM2M_SAE_EV_BOUND */
+    { NGX_HTTP_ONEM2M_STATUS_PSK, 0,
+      "onem2m sae: psk identity %*s bound to %*s" },
+
+    /* ONEM2M_SAE_EV_UNKNOWN */
+    { NGX_HTTP_ONEM2M_STATUS_UNKNOWN, 1,
+      "onem2m sae: unknown psk identity %*s" },
+
+    /* ONEM2M_SAE_EV_BAD_KEY */
+    { NGX_HTTP_ONEM2M_STATUS_BAD_KEY, 1,
+      "onem2m sae: wrong key for psk identity %*s" },
+
+    /* ONEM2M_SAE_EV_NO_TABLE */
+    { NGX_CONF_UNSET_UINT, 0,
+      "onem2m sae: psk identity %*s offered to a server without psk table" },
+
+    /* ONEM2M_SAE_EV_RESUMED */
+    { NGX_HTTP_ONEM2M_STATUS_RESUMED, 0,
+      "onem2m sae: resumed session of psk identity %*s bound to %*s" },
+
+    /* ONEM2M_SAE_EV_RESUME_REFUSED */
+    { NGX_HTTP_ONEM2M_STATUS_RESUME_REFUSED, 1,
+      "onem2m sae: resumed session of psk identity %*s not bound: "
+      "identity no longer in the table" },
+
+    /* ONEM2M_SAE_EV_BAD_IDENTITY */
+    { NGX_HTTP_ONEM2M_STATUS_BAD_IDENTITY, 1,
+      "onem2m sae: malformed psk identity %*s" },
+
+    /* ONEM2M_SAE_EV_OTHER_TABLE */
+    { NGX_CONF_UNSET_UINT, 0,
+      "onem2m sae: psk identity %*s found in the table of another server "
+      "than the one SNI selected, not bound" }
 };
+
+#define NGX_HTTP_ONEM2M_SAE_EVENTS                                          \
+    (int) (sizeof(ngx_http_onem2m_sae_events)                               \
+           / sizeof(ngx_http_onem2m_sae_event_t))
 
 
 /*
@@ -58,12 +100,11 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
 
     sscf = srv_conf[ngx_http_onem2m_sae_module.ctx_index];
 
-    if (event > 0 && event < (int) (sizeof(ngx_http_onem2m_sae_counters)
-                                    / sizeof(ngx_uint_t))
-        && ngx_http_onem2m_sae_counters[event] != NGX_CONF_UNSET_UINT)
+    if (event > 0 && event < NGX_HTTP_ONEM2M_SAE_EVENTS
+        && ngx_http_onem2m_sae_events[event].counter != NGX_CONF_UNSET_UINT)
     {
         ngx_http_onem2m_status_count(srv_conf,
-                                     ngx_http_onem2m_sae_counters[event]);
+                                     ngx_http_onem2m_sae_events[event].counter);
     }
 
     c = ngx_ssl_get_connection(ssl);
@@ -100,60 +141,21 @@ static void
 ngx_http_onem2m_sae_event_log(ngx_log_t *log, ngx_uint_t failed, int event,
     u_char *id, size_t id_len, u_char *entity, size_t entity_len)
 {
-    switch (event) {
+    ngx_uint_t                    level;
+    ngx_http_onem2m_sae_event_t  *e;
 
-    case ONEM2M_SAE_EV_BOUND:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity %*s bound to %*s",
-                      id_len, id, entity_len, entity);
-        break;
-
-    case ONEM2M_SAE_EV_RESUMED:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: resumed session of psk identity %*s "
-                      "bound to %*s", id_len, id, entity_len, entity);
-        break;
-
-    case ONEM2M_SAE_EV_UNKNOWN:
-        ngx_log_error(failed, log, 0,
-                      "onem2m sae: unknown psk identity %*s", id_len, id);
-        break;
-
-    case ONEM2M_SAE_EV_BAD_KEY:
-        ngx_log_error(failed, log, 0,
-                      "onem2m sae: wrong key for psk identity %*s",
-                      id_len, id);
-        break;
-
-    case ONEM2M_SAE_EV_RESUME_REFUSED:
-        ngx_log_error(failed, log, 0,
-                      "onem2m sae: resumed session of psk identity %*s "
-                      "not bound: identity no longer in the table",
-                      id_len, id);
-        break;
-
-    case ONEM2M_SAE_EV_BAD_IDENTITY:
-        ngx_log_error(failed, log, 0,
-                      "onem2m sae: malformed psk identity %*s", id_len, id);
-        break;
-
-    case ONEM2M_SAE_EV_NO_TABLE:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity %*s offered to a server "
-                      "without psk table", id_len, id);
-        break;
-
-    case ONEM2M_SAE_EV_OTHER_TABLE:
-        ngx_log_error(NGX_LOG_INFO, log, 0,
-                      "onem2m sae: psk identity %*s found in the table "
-                      "of another server than the one SNI selected, "
-                      "not bound", id_len, id);
-        break;
-
-    default:
+    if (event <= 0 || event >= NGX_HTTP_ONEM2M_SAE_EVENTS) {
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "onem2m sae: event %d for psk identity %*s",
                       event, id_len, id);
-        break;
+        return;
     }
+
+    e = &ngx_http_onem2m_sae_events[event];
+
+    /* a text without the entity leaves its arguments unread */
+
+    level = e->failure ? failed : NGX_LOG_INFO;
+
+    ngx_log_error(level, log, 0, e->text, id_len, id, entity_len, entity);
 }
