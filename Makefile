@@ -182,8 +182,8 @@ test: all $(BUILD)/tools/cse-stand-in
 # The in-process suites under valgrind (no fork: Check's children would
 # escape it).  The integration suites run nginx itself under valgrind with
 # ONEM2M_TEST_NGINX_WRAPPER (HACKING.md, "Memory checks").
-VALGRIND_SUITES ?= onem2m_id onem2m_text table store keymgmt hook cert \
-                   store_lmdb lmdb_table
+VALGRIND_SUITES ?= onem2m_id onem2m_text id_canon table store keymgmt hook \
+                   cert store_lmdb lmdb_table
 valgrind: all
 	cd $(BUILD)/tests && for s in $(VALGRIND_SUITES); do \
 	    CK_FORK=no CK_RUN_SUITE=$$s valgrind -q --error-exitcode=99 \
@@ -237,7 +237,8 @@ bench-tls: $(BENCH_TLS_DEPS)
 	    bench/bench-tls
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
-# oneM2M identifier grammar (fuzz_id); they need clang, which nothing else
+# oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
+# them (fuzz_id_canon); they need clang, which nothing else
 # does.  FUZZ_TIME seconds each on one core; the corpora grow in
 # $(BUILD)/fuzz/<target>/corpus, crashes land in $(BUILD)/fuzz/<target>/.
 FUZZ_CC    ?= clang
@@ -246,6 +247,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=all $(WARN) -Iprovider
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
+FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
@@ -255,8 +257,13 @@ $(FUZZ_ID_BIN): tools/fuzz/fuzz_id.c tools/fuzz/fuzz_check.h $(COMMON_SRCS) $(CO
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id.c $(COMMON_SRCS)
 
-fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN)
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus
+$(FUZZ_CANON_BIN): tools/fuzz/fuzz_id_canon.c tools/fuzz/fuzz_check.h $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id_canon.c $(COMMON_SRCS)
+
+fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus \
+	    $(BUILD)/fuzz/id-canon/corpus
 	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
 	cp tools/fuzz/seeds-id/* $(BUILD)/fuzz/id/corpus/
 	cd $(BUILD)/fuzz && ./fuzz_table -jobs=1 -workers=1 -max_len=4096 \
@@ -267,6 +274,11 @@ fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN)
 	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
 	    || { tail -40 fuzz-0.log; exit 1; }
 	@tail -3 $(BUILD)/fuzz/id/fuzz-0.log
+	cp tools/fuzz/seeds-id-canon/* $(BUILD)/fuzz/id-canon/corpus/
+	cd $(BUILD)/fuzz/id-canon && ../fuzz_id_canon -jobs=1 -workers=1 \
+	    -max_len=600 -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ \
+	    corpus || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/id-canon/fuzz-0.log
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c

@@ -25,6 +25,8 @@ static ngx_str_t *ngx_http_onem2m_header_find(ngx_str_t *key,
     ngx_array_t *names);
 static ngx_int_t ngx_http_onem2m_header_cut(ngx_list_t *list,
     ngx_list_part_t **part, ngx_uint_t *i);
+static void ngx_http_onem2m_header_unlink(ngx_list_t *list,
+    ngx_list_part_t **part);
 
 
 /*
@@ -245,7 +247,7 @@ static ngx_int_t
 ngx_http_onem2m_header_cut(ngx_list_t *list, ngx_list_part_t **part,
     ngx_uint_t *i)
 {
-    ngx_list_part_t  *p, *next, *prev;
+    ngx_list_part_t  *p, *next;
     ngx_table_elt_t  *h;
 
     p = *part;
@@ -307,12 +309,30 @@ ngx_http_onem2m_header_cut(ngx_list_t *list, ngx_list_part_t **part,
 
     /* the only one of its part */
 
+    ngx_http_onem2m_header_unlink(list, part);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Unlinks *part, whose one element is removed; the part of the list
+ * itself takes the next one's place.  *part is where the walk goes on.
+ */
+
+static void
+ngx_http_onem2m_header_unlink(ngx_list_t *list, ngx_list_part_t **part)
+{
+    ngx_list_part_t  *p, *next, *prev;
+
+    p = *part;
+
     if (p == &list->part) {
 
         if (p->next == NULL) {
             /* the only header of the list */
             p->nelts = 0;
-            return NGX_OK;
+            return;
         }
 
         /* the first part is part of the list itself: the next moves in */
@@ -324,7 +344,7 @@ ngx_http_onem2m_header_cut(ngx_list_t *list, ngx_list_part_t **part,
             list->last = p;
         }
 
-        return NGX_OK;
+        return;
     }
 
     for (prev = &list->part; prev->next != p; prev = prev->next) {
@@ -339,6 +359,4 @@ ngx_http_onem2m_header_cut(ngx_list_t *list, ngx_list_part_t **part,
     }
 
     *part = prev->next;
-
-    return NGX_OK;
 }

@@ -7,6 +7,9 @@
  * written into the error log through one helper, so that every line says
  * them the same way and no line grows with what a client sends: at most
  * NGX_HTTP_ONEM2M_LOG_ID_MAX bytes, escaped, and the real length when cut.
+ * Whether such a string may go into a header at all is the one rule of
+ * ngx_http_onem2m_visible(), beside it: the bytes it lets through are the
+ * ones the log writes as they are (and the space).
  */
 
 
@@ -59,4 +62,21 @@ ngx_http_onem2m_log_id(u_char *dst, const u_char *src, size_t len)
     }
 
     return p;
+}
+
+
+/* visible ASCII only: no space, no control character, no 8-bit byte */
+
+ngx_uint_t
+ngx_http_onem2m_visible(const u_char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] < 0x21 || s[i] > 0x7e) {
+            return 0;
+        }
+    }
+
+    return 1;
 }

@@ -46,38 +46,48 @@ typedef struct {
 } ngx_http_onem2m_sae_binding_t;
 
 
-/*
- * The binding of the request's connection, valid for the server that
- * serves the request, or NULL when the connection is unbound (no SAE
- * handshake, or one made against another server's table).
- */
-ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_binding(
-    ngx_http_request_t *r);
-
-/* the psk-lookup-table of the request's server, or NULL */
-ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_table(ngx_http_request_t *r);
-
 /* how a server's clients can associate: a mask of the two, or 0 */
 #define NGX_HTTP_ONEM2M_SAE_BY_PSK     0x01
 #define NGX_HTTP_ONEM2M_SAE_BY_CERT    0x02
 
+
+/*
+ * The request's one view of its binding: computed once per request by the
+ * SAE module (ngx_http_onem2m_sae_request.c) and kept in the request's
+ * context; the identity header, "onem2m_sae required", the variables and
+ * the originator check all read it, and nothing else.
+ */
+typedef struct {
+    /*
+     * The binding of the request's connection valid for the server that
+     * serves the request (entity, its kind, credential, method), or NULL
+     * when the connection is unbound (no SAE handshake, or one made
+     * against another server's table).
+     */
+    ngx_http_onem2m_sae_binding_t  *binding;
+    /* the psk-lookup-table of the request's server, or NULL */
+    ONEM2M_SAE_TABLE               *table;
+    /* how the server's clients can associate: NGX_HTTP_ONEM2M_SAE_BY_* */
+    ngx_uint_t                      methods;
+} ngx_http_onem2m_sae_view_t;
+
+
+/* the request's view, or NULL when memory ran out */
+ngx_http_onem2m_sae_view_t *ngx_http_onem2m_sae_view(ngx_http_request_t *r);
+
+/* its binding: NULL when unbound (or when memory ran out) */
+ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_binding(
+    ngx_http_request_t *r);
+
 /*
  * The ways of association of a server: srv_conf is its array of module
  * server configurations (ngx_http_conf_ctx_t.srv_conf, or r->srv_conf),
- * valid from postconfiguration on.
+ * valid once the SAE module's postconfiguration has run.
  */
 ngx_uint_t ngx_http_onem2m_sae_srv_methods(void **srv_conf);
 
 /* the server's "onem2m_sae_sp_domain" (empty when not set), likewise */
 ngx_str_t *ngx_http_onem2m_sae_srv_sp_domain(void **srv_conf);
-
-/*
- * The same at configuration time: srv_conf is a server's array of module
- * server configurations (ngx_http_conf_ctx_t.srv_conf).  Valid from
- * postconfiguration on, once the server configurations are merged (the
- * SAE module opens its tables then).
- */
-ONEM2M_SAE_TABLE *ngx_http_onem2m_sae_srv_table(void **srv_conf);
 
 /*
  * Warns (nginx -t) when the key table at path (NUL-terminated) belongs to
@@ -113,6 +123,12 @@ ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
  * up to the returned end.
  */
 u_char *ngx_http_onem2m_log_id(u_char *dst, const u_char *src, size_t len);
+
+/*
+ * Whether an identifier (an X-M2M-Origin, a bound entity, a directive's
+ * argument) is visible ASCII only: the one printable rule of the module.
+ */
+ngx_uint_t ngx_http_onem2m_visible(const u_char *s, size_t len);
 
 
 /* the live counters of a server (ngx_http_onem2m_sae_status.c) */

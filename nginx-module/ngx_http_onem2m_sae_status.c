@@ -81,13 +81,19 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_onem2m_status_handler(ngx_http_request_t *r);
+static ngx_buf_t *ngx_http_onem2m_status_body(ngx_http_request_t *r);
 static u_char *ngx_http_onem2m_status_escape(u_char *dst, ngx_str_t *src);
 static ngx_int_t ngx_http_onem2m_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_http_onem2m_status_slot_t *ngx_http_onem2m_status_slot(
+    ngx_shm_zone_t *shm_zone, ngx_http_onem2m_status_sh_t *sh,
+    ngx_str_t *label);
 
 static void *ngx_http_onem2m_status_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_onem2m_status_create_srv_conf(ngx_conf_t *cf);
 static ngx_int_t ngx_http_onem2m_status_init(ngx_conf_t *cf);
+static ngx_uint_t ngx_http_onem2m_status_server(
+    ngx_http_onem2m_status_main_conf_t *stmf, ngx_str_t *label);
 static char *ngx_http_onem2m_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_onem2m_status_label(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -233,15 +239,9 @@ ngx_http_onem2m_status_count_rsc(ngx_http_request_t *r, ngx_uint_t rsc)
 static ngx_int_t
 ngx_http_onem2m_status_handler(ngx_http_request_t *r)
 {
-    size_t                               size;
-    ngx_int_t                            rc;
-    ngx_buf_t                           *b;
-    ngx_uint_t                           i;
-    ngx_chain_t                          out;
-    ngx_http_onem2m_status_slot_t       *slot;
-    ngx_http_onem2m_status_metric_t     *m;
-    ngx_http_onem2m_status_server_t     *server;
-    ngx_http_onem2m_status_main_conf_t  *stmf;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -252,6 +252,45 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
     if (rc != NGX_OK) {
         return rc;
     }
+
+    b = ngx_http_onem2m_status_body(r);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_type = ngx_http_onem2m_status_type;
+    r->headers_out.content_type_len = ngx_http_onem2m_status_type.len;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* the counters of every server in the text format */
+
+static ngx_buf_t *
+ngx_http_onem2m_status_body(ngx_http_request_t *r)
+{
+    size_t                               size;
+    ngx_buf_t                           *b;
+    ngx_uint_t                           i;
+    ngx_http_onem2m_status_slot_t       *slot;
+    ngx_http_onem2m_status_metric_t     *m;
+    ngx_http_onem2m_status_server_t     *server;
+    ngx_http_onem2m_status_main_conf_t  *stmf;
 
     stmf = ngx_http_get_module_main_conf(r,
                                          ngx_http_onem2m_sae_status_module);
@@ -278,7 +317,7 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
 
     b = ngx_create_temp_buf(r->pool, size);
     if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     for (m = ngx_http_onem2m_status_metrics; m->family; m++) {
@@ -304,24 +343,7 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
         }
     }
 
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_type = ngx_http_onem2m_status_type;
-    r->headers_out.content_type_len = ngx_http_onem2m_status_type.len;
-    r->headers_out.content_length_n = b->last - b->pos;
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return b;
 }
 
 
@@ -372,7 +394,7 @@ ngx_http_onem2m_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     ngx_uint_t                            i;
     ngx_slab_pool_t                      *shpool;
     ngx_http_onem2m_status_sh_t          *sh;
-    ngx_http_onem2m_status_slot_t        *slot, **last;
+    ngx_http_onem2m_status_slot_t        *slot;
     ngx_http_onem2m_status_server_t      *server;
     ngx_http_onem2m_status_srv_conf_t   **stcfp;
 
@@ -407,41 +429,8 @@ ngx_http_onem2m_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     server = stmf->servers.elts;
 
     for (i = 0; i < stmf->servers.nelts; i++) {
-
-        last = &sh->slots;
-
-        for (slot = sh->slots; slot; slot = slot->next) {
-            if (slot->len == server[i].label.len
-                && ngx_memcmp(slot->label, server[i].label.data,
-                              slot->len) == 0)
-            {
-                break;
-            }
-
-            last = &slot->next;
-        }
-
-        if (slot == NULL) {
-            slot = ngx_slab_calloc(shpool,
-                                   sizeof(ngx_http_onem2m_status_slot_t)
-                                   + server[i].label.len);
-            if (slot == NULL) {
-                ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
-                              "onem2m_sae_status: zone \"%V\" is full, "
-                              "server \"%V\" is not counted until nginx "
-                              "restarts",
-                              &shm_zone->shm.name, &server[i].label);
-                server[i].slot = NULL;
-                continue;
-            }
-
-            slot->len = server[i].label.len;
-            ngx_memcpy(slot->label, server[i].label.data, slot->len);
-
-            *last = slot;
-        }
-
-        server[i].slot = slot;
+        server[i].slot = ngx_http_onem2m_status_slot(shm_zone, sh,
+                                                     &server[i].label);
     }
 
     stcfp = stmf->confs.elts;
@@ -452,6 +441,54 @@ ngx_http_onem2m_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The counters of a label in the zone: found, or added; NULL when the
+ * zone is full.
+ */
+
+static ngx_http_onem2m_status_slot_t *
+ngx_http_onem2m_status_slot(ngx_shm_zone_t *shm_zone,
+    ngx_http_onem2m_status_sh_t *sh, ngx_str_t *label)
+{
+    ngx_slab_pool_t                *shpool;
+    ngx_http_onem2m_status_slot_t  *slot, **last;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    last = &sh->slots;
+
+    for (slot = sh->slots; slot; slot = slot->next) {
+        if (slot->len == label->len
+            && ngx_memcmp(slot->label, label->data, slot->len) == 0)
+        {
+            break;
+        }
+
+        last = &slot->next;
+    }
+
+    if (slot == NULL) {
+        slot = ngx_slab_calloc(shpool, sizeof(ngx_http_onem2m_status_slot_t)
+                                       + label->len);
+        if (slot == NULL) {
+            ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
+                          "onem2m_sae_status: zone \"%V\" is full, "
+                          "server \"%V\" is not counted until nginx "
+                          "restarts",
+                          &shm_zone->shm.name, label);
+            return NULL;
+        }
+
+        slot->len = label->len;
+        ngx_memcpy(slot->label, label->data, slot->len);
+
+        *last = slot;
+    }
+
+    return slot;
 }
 
 
@@ -521,10 +558,9 @@ static ngx_int_t
 ngx_http_onem2m_status_init(ngx_conf_t *cf)
 {
     ngx_str_t                            *label;
-    ngx_uint_t                            s, i;
+    ngx_uint_t                            s;
     ngx_http_core_srv_conf_t            **cscfp;
     ngx_http_core_main_conf_t            *cmcf;
-    ngx_http_onem2m_status_server_t      *server;
     ngx_http_onem2m_status_srv_conf_t    *stcf, **stcfp;
     ngx_http_onem2m_status_main_conf_t   *stmf;
     static ngx_str_t                      none = ngx_string("_");
@@ -568,28 +604,10 @@ ngx_http_onem2m_status_init(ngx_conf_t *cf)
 
         /* servers with one label share its counters */
 
-        server = stmf->servers.elts;
-
-        for (i = 0; i < stmf->servers.nelts; i++) {
-            if (server[i].label.len == label->len
-                && ngx_memcmp(server[i].label.data, label->data,
-                              label->len) == 0)
-            {
-                break;
-            }
+        stcf->server = ngx_http_onem2m_status_server(stmf, label);
+        if (stcf->server == NGX_CONF_UNSET_UINT) {
+            return NGX_ERROR;
         }
-
-        if (i == stmf->servers.nelts) {
-            server = ngx_array_push(&stmf->servers);
-            if (server == NULL) {
-                return NGX_ERROR;
-            }
-
-            server->label = *label;
-            server->slot = NULL;
-        }
-
-        stcf->server = i;
 
         stcfp = ngx_array_push(&stmf->confs);
         if (stcfp == NULL) {
@@ -610,6 +628,43 @@ ngx_http_onem2m_status_init(ngx_conf_t *cf)
     stmf->zone->data = stmf;
 
     return NGX_OK;
+}
+
+
+/*
+ * The index of a label among the counted servers, added when new;
+ * NGX_CONF_UNSET_UINT when memory ran out.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_status_server(ngx_http_onem2m_status_main_conf_t *stmf,
+    ngx_str_t *label)
+{
+    ngx_uint_t                        i;
+    ngx_http_onem2m_status_server_t  *server;
+
+    server = stmf->servers.elts;
+
+    for (i = 0; i < stmf->servers.nelts; i++) {
+        if (server[i].label.len == label->len
+            && ngx_memcmp(server[i].label.data, label->data,
+                          label->len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == stmf->servers.nelts) {
+        server = ngx_array_push(&stmf->servers);
+        if (server == NULL) {
+            return NGX_CONF_UNSET_UINT;
+        }
+
+        server->label = *label;
+        server->slot = NULL;
+    }
+
+    return i;
 }
 
 
