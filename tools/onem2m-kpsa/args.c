@@ -26,7 +26,8 @@ enum {
     OPT_BYTES,
     OPT_FORCE,
     OPT_YES,
-    OPT_RELOAD
+    OPT_RELOAD,
+    OPT_KEK
 };
 
 static const struct option  long_options[] = {
@@ -48,6 +49,7 @@ static const struct option  long_options[] = {
     { "force",        no_argument,       NULL, OPT_FORCE },
     { "yes",          no_argument,       NULL, OPT_YES },
     { "reload",       no_argument,       NULL, OPT_RELOAD },
+    { "kek",          required_argument, NULL, OPT_KEK },
     { NULL, 0, NULL, 0 }
 };
 
@@ -114,6 +116,12 @@ kpsa_usage(int full)
 "  import FILE       identity:key lines (psktool, stunnel), FILE '-' is\n"
 "                    stdin; needs --map or --entity\n"
 "  export            identity:hexkey lines (to stdout or -o FILE)\n"
+"  compile kpsa-lmdb:DIR --kek FILE\n"
+"                    the table into a new LMDB store, keys sealed\n"
+"\n"
+"  With -f kpsa-lmdb:DIR (an LMDB store): add, gen, rotate, rekey\n"
+"  KPSA-ID (a new key, a new generation), del (alias revoke), list, check.\n"
+"  add, rotate and rekey need --kek FILE (the key-encryption key).\n"
 "\n"
 "options:\n"
 "  -f, --table FILE  the table (default $" KPSA_TABLE_ENV ", else\n"
@@ -139,6 +147,7 @@ kpsa_usage(int full)
 "                    passed to nginx as -c and -p\n"
 "  --pid-file FILE   signal the master in FILE (default: nginx -s reload,\n"
 "                    which reads the pid file nginx.conf names)\n"
+"  --kek FILE        the KEK of a kpsa-lmdb: store (root-only file)\n"
 "  -q, --quiet       no notes on stderr (errors still)\n"
 "  -h, --help        this text\n"
 "\n"
@@ -196,6 +205,7 @@ kpsa_args_parse(kpsa_opts *o, int argc, char **argv)
         case OPT_FORCE:        o->force = 1; break;
         case OPT_YES:          o->yes = 1; break;
         case OPT_RELOAD:       o->reload = 1; break;
+        case OPT_KEK:          o->kek = optarg; break;
 
         case OPT_BYTES:
             if (parse_bytes(optarg, &o->bytes) != 0) {
