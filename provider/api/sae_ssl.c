@@ -361,50 +361,13 @@ sae_identity_well_formed(const unsigned char *id, size_t len)
 /*-
  * Lookups
  * -------
- * Every lookup of the hook goes through sae_get(), into storage on the
- * caller's stack (a live store has no stable entries), cleansed by
- * sae_lookup_done() once the caller has copied what it keeps
- * (sae_cred_copy(): strings, generation and key tag, never the key).
+ * Every lookup of the hook is an ONEM2M_SAE_table_get() into storage on
+ * the caller's stack (a live store has no stable entries): 1 found, 0 not
+ * found (or revoked), -1 store error, which fails closed.  The caller
+ * copies what it keeps (sae_cred_copy(): strings, generation and key tag,
+ * never the key) and cleanses the lookup (ONEM2M_SAE_lookup_cleanse()).
  */
 
-typedef struct {
-    ONEM2M_SAE_ENTRY          entry;
-    unsigned long long        generation;
-} sae_lookup;
-
-
-static int
-sae_table_is_live(const ONEM2M_SAE_TABLE *table)
-{
-    return 0;
-}
-
-
-/* 1 found, 0 not found (or revoked), -1 store error: fail closed */
-static int
-sae_get(const ONEM2M_SAE_TABLE *table, const char *id, size_t len,
-    sae_lookup *lk)
-{
-    const ONEM2M_SAE_ENTRY  *entry;
-
-    memset(lk, 0, sizeof(*lk));
-
-    entry = ONEM2M_SAE_table_lookup(table, id, len);
-    if (entry == NULL) {
-        return 0;
-    }
-
-    lk->entry = *entry;
-
-    return 1;
-}
-
-
-static void
-sae_lookup_done(sae_lookup *lk)
-{
-    OPENSSL_cleanse(lk, sizeof(*lk));
-}
 
 
 static int sae_key_tag(const ONEM2M_SAE_ENTRY *entry, unsigned char *tag);
@@ -412,7 +375,7 @@ static int sae_key_tag(const ONEM2M_SAE_ENTRY *entry, unsigned char *tag);
 
 /* what a connection keeps of a lookup */
 static int
-sae_cred_copy(sae_cred *cred, const sae_lookup *lk)
+sae_cred_copy(sae_cred *cred, const ONEM2M_SAE_LOOKUP *lk)
 {
     const ONEM2M_SAE_ENTRY  *e;
 
@@ -443,7 +406,7 @@ sae_cred_copy(sae_cred *cred, const sae_lookup *lk)
 
 /* the connection's credential, never rewritten once it is bound */
 static int
-sae_hold(sae_conn *conn, const sae_lookup *lk)
+sae_hold(sae_conn *conn, const ONEM2M_SAE_LOOKUP *lk)
 {
     if (conn->binding != NULL || !sae_cred_copy(&conn->cred, lk)) {
         return 0;
@@ -726,7 +689,7 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
     const unsigned char     *first;
     sae_ctx_conf            *conf;
     sae_conn                *conn;
-    sae_lookup               lk;
+    ONEM2M_SAE_LOOKUP        lk;
     size_t                   binder_len, first_len;
     int                      event, rc, found;
 
@@ -767,9 +730,9 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
         found = 0;
         event = ONEM2M_SAE_EV_BAD_IDENTITY;
         if (sae_identity_well_formed(first, first_len)) {
-            found = sae_get(conf->table, (const char *) first, first_len,
-                            &lk);
-            sae_lookup_done(&lk);
+            found = ONEM2M_SAE_table_get(conf->table, (const char *) first,
+                                         first_len, &lk);
+            ONEM2M_SAE_lookup_cleanse(&lk);
             event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR
                               : ONEM2M_SAE_EV_UNKNOWN;
         }
@@ -944,7 +907,7 @@ sae_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *sess,
     const unsigned char     *kpsa_id, *entity, *tag;
     sae_ctx_conf            *conf;
     sae_conn                *conn;
-    sae_lookup               lk;
+    ONEM2M_SAE_LOOKUP        lk;
     sae_cred                 cred;
     size_t                   kpsa_id_len, entity_len;
     int                      found, stale;
@@ -959,14 +922,14 @@ sae_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *sess,
         && sae_get_appdata(sess, &kpsa_id, &kpsa_id_len, &entity,
                            &entity_len, &tag))
     {
-        found = sae_get(conf->table, (const char *) kpsa_id, kpsa_id_len,
-                        &lk);
+        found = ONEM2M_SAE_table_get(conf->table, (const char *) kpsa_id,
+                                     kpsa_id_len, &lk);
         /* a store error: no resumption; the full handshake fails closed */
         stale = found < 0
                 || (found == 1
                     && !(sae_cred_copy(&cred, &lk)
                          && sae_appdata_matches(sess, &cred)));
-        sae_lookup_done(&lk);
+        ONEM2M_SAE_lookup_cleanse(&lk);
 
         if (stale) {
             conn = sae_get_or_create_conn(ssl);
@@ -1034,7 +997,7 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
 {
     sae_ctx_conf            *conf;
     sae_conn                *conn;
-    sae_lookup               lk;
+    ONEM2M_SAE_LOOKUP        lk;
     unsigned char            dummy[SAE_DUMMY_KEY_LEN];
     size_t                   binder_len;
     int                      event, found;
@@ -1068,8 +1031,8 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
     found = 0;
     event = ONEM2M_SAE_EV_BAD_IDENTITY;
     if (sae_identity_well_formed(identity, identity_len)) {
-        found = sae_get(conf->table, (const char *) identity, identity_len,
-                        &lk);
+        found = ONEM2M_SAE_table_get(conf->table, (const char *) identity,
+                                     identity_len, &lk);
         event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR : ONEM2M_SAE_EV_UNKNOWN;
 
         if (found == 1) {
@@ -1077,7 +1040,7 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
                     ? sae_tls13_session(ssl, lk.entry.key, lk.entry.key_len,
                                         binder_len, &conn->cred)
                     : NULL;
-            sae_lookup_done(&lk);
+            ONEM2M_SAE_lookup_cleanse(&lk);
             if (*sess == NULL) {
                 return 0;
             }
@@ -1086,7 +1049,7 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
             return 1;
         }
 
-        sae_lookup_done(&lk);
+        ONEM2M_SAE_lookup_cleanse(&lk);
     }
 
     conn->state = SAE_REJECTED;
@@ -1124,7 +1087,7 @@ sae_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
     sae_ctx_conf            *conf;
     sae_conn                *conn;
     SSL_SESSION             *sess;
-    sae_lookup               lk;
+    ONEM2M_SAE_LOOKUP        lk;
     size_t                   identity_len;
     unsigned int             len;
     int                      event, found;
@@ -1157,7 +1120,7 @@ sae_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
     if (sae_identity_well_formed((const unsigned char *) identity,
                                  identity_len))
     {
-        found = sae_get(conf->table, identity, identity_len, &lk);
+        found = ONEM2M_SAE_table_get(conf->table, identity, identity_len, &lk);
         event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR : ONEM2M_SAE_EV_UNKNOWN;
 
         if (found == 1 && lk.entry.key_len <= max_psk_len) {
@@ -1166,18 +1129,18 @@ sae_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
                 || !sae_set_appdata(sess, &conn->cred))
             {
                 conn->entry = NULL;
-                sae_lookup_done(&lk);
+                ONEM2M_SAE_lookup_cleanse(&lk);
                 return 0;
             }
             len = lk.entry.key_len;
             memcpy(psk, lk.entry.key, len);
-            sae_lookup_done(&lk);
+            ONEM2M_SAE_lookup_cleanse(&lk);
             conn->state = SAE_TENTATIVE;
             conn->table = conf->table;
             return len;
         }
 
-        sae_lookup_done(&lk);
+        ONEM2M_SAE_lookup_cleanse(&lk);
     }
 
     sae_report(ssl, conn, event, identity, identity_len, NULL);
@@ -1248,7 +1211,7 @@ sae_settle_resumed(SSL *ssl, sae_conn *conn)
 {
     const unsigned char     *kpsa_id, *entity, *tag;
     sae_ctx_conf            *conf;
-    sae_lookup               lk;
+    ONEM2M_SAE_LOOKUP        lk;
     size_t                   kpsa_id_len, entity_len;
     int                      found, ok;
 
@@ -1264,11 +1227,11 @@ sae_settle_resumed(SSL *ssl, sae_conn *conn)
     found = 0;
     ok = 0;
     if (conf != NULL && conf->table != NULL) {
-        found = sae_get(conf->table, (const char *) kpsa_id, kpsa_id_len,
-                        &lk);
+        found = ONEM2M_SAE_table_get(conf->table, (const char *) kpsa_id,
+                                     kpsa_id_len, &lk);
         ok = found == 1 && sae_hold(conn, &lk)
              && sae_appdata_matches(SSL_get_session(ssl), &conn->cred);
-        sae_lookup_done(&lk);
+        ONEM2M_SAE_lookup_cleanse(&lk);
     }
 
     /* removed, provisioned for another entity, or re-keyed since */
@@ -1539,10 +1502,10 @@ ONEM2M_SAE_get_binding_table(SSL *ssl)
 int
 ONEM2M_SAE_binding_current(SSL *ssl)
 {
-    sae_conn    *conn;
-    sae_lookup   lk;
-    sae_cred     now;
-    int          found, current;
+    sae_conn           *conn;
+    ONEM2M_SAE_LOOKUP   lk;
+    sae_cred            now;
+    int                 found, current;
 
     if (ONEM2M_SAE_get_binding(ssl) == NULL) {
         return 0;
@@ -1550,12 +1513,12 @@ ONEM2M_SAE_binding_current(SSL *ssl)
 
     conn = sae_get_conn(ssl);
 
-    if (!sae_table_is_live(conn->table)) {
+    if (!ONEM2M_SAE_table_is_live(conn->table)) {
         return 1;
     }
 
-    found = sae_get(conn->table, conn->cred.kpsa_id,
-                    conn->cred.entry.kpsa_id_len, &lk);
+    found = ONEM2M_SAE_table_get(conn->table, conn->cred.kpsa_id,
+                                 conn->cred.entry.kpsa_id_len, &lk);
     current = 0;
 
     if (found == 1 && lk.generation == conn->cred.generation) {
@@ -1572,7 +1535,7 @@ ONEM2M_SAE_binding_current(SSL *ssl)
         current = 1;
     }
 
-    sae_lookup_done(&lk);
+    ONEM2M_SAE_lookup_cleanse(&lk);
 
     if (current) {
         return 1;
