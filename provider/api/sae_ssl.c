@@ -106,6 +106,7 @@ typedef struct {
 typedef struct {
     ONEM2M_SAE_ENTRY          entry;          /* into the buffers, no key */
     unsigned long long        generation;     /* 0 in a text table */
+    int                       live;           /* from a live store */
     unsigned char             tag[SAE_KEY_TAG_LEN];
     char                      kpsa_id[ONEM2M_SAE_MAX_ID_LEN + 1];
     char                      entity[ONEM2M_SAE_MAX_ID_LEN + 1];
@@ -393,6 +394,8 @@ sae_cred_copy(sae_cred *cred, const ONEM2M_SAE_LOOKUP *lk)
     memcpy(cred->entity, e->entity, e->entity_len);
     cred->entity[e->entity_len] = '\0';
 
+    /* a text table's lookup points into the table, a live one's into lk */
+    cred->live = e->kpsa_id == lk->kpsa_id_buf;
     cred->entry = *e;
     cred->entry.kpsa_id = cred->kpsa_id;
     cred->entry.entity = cred->entity;
@@ -1513,7 +1516,7 @@ ONEM2M_SAE_binding_current(SSL *ssl)
 
     conn = sae_get_conn(ssl);
 
-    if (!ONEM2M_SAE_table_is_live(conn->table)) {
+    if (!conn->cred.live) {
         return 1;
     }
 
