@@ -189,6 +189,25 @@ START_TEST(resumption_after_revoke_does_not_bind)
 }
 END_TEST
 
+/* nginx started, and a keep-alive connection of o bound by one request */
+static harness_conn *
+bound_connection(const harness_tls_opts *o, harness_tls_result *r)
+{
+    harness_response  resp;
+    harness_conn     *c;
+
+    live_start(&ls, up, LIVE_SERVER);
+    c = harness_tls_connect(harness_nginx_port(ls.ng, 0), o, r);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(harness_http(c, "GET", "/one", NULL, NULL, 1, &resp),
+                     0);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
+    harness_response_free(&resp);
+    return c;
+}
+
 /*
  * A keep-alive connection bound before the change: its next request is
  * refused as unbound and the connection closed; nothing reaches the
@@ -204,15 +223,7 @@ open_connection_after_change(int version, int rekey)
     const char         *v;
     size_t              before;
 
-    live_start(&ls, up, LIVE_SERVER);
-    c = harness_tls_connect(harness_nginx_port(ls.ng, 0), &o, &r);
-    ck_assert_ptr_nonnull(c);
-    ck_assert_int_eq(harness_http(c, "GET", "/one", NULL, NULL, 1, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
+    c = bound_connection(&o, &r);
 
     if (rekey) {
         live_put(&ls, HARNESS_LOCK1_KPSA_ID, HARNESS_LOCK1_ENTITY,
@@ -317,13 +328,7 @@ START_TEST(store_error_fails_closed)
     harness_conn               *c;
     size_t                      before;
 
-    live_start(&ls, up, LIVE_SERVER);
-    c = harness_tls_connect(harness_nginx_port(ls.ng, 0), &o, &r);
-    ck_assert_ptr_nonnull(c);
-    ck_assert_int_eq(harness_http(c, "GET", "/one", NULL, NULL, 1, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    harness_response_free(&resp);
+    c = bound_connection(&o, &r);
 
     live_put_sealed(&ls, other_kek, HARNESS_LOCK1_KPSA_ID,
                     HARNESS_LOCK1_ENTITY, SAE_LOCK1_KEY,
