@@ -74,12 +74,16 @@ static ngx_int_t ngx_http_onem2m_originator_refuse(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_onem2m_originator_is_registration(
     ngx_http_request_t *r);
 static ngx_uint_t ngx_http_onem2m_originator_credential(
-    ngx_http_onem2m_sae_view_t *view,
+    ngx_http_request_t *r, ngx_http_onem2m_sae_view_t *view,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     onem2m_canon *id, ngx_str_t *entity);
-static const ONEM2M_SAE_ENTRY *ngx_http_onem2m_originator_find(
-    ONEM2M_SAE_TABLE *table, ngx_http_onem2m_originator_srv_conf_t *oscf,
-    ngx_str_t *claim, onem2m_canon *id);
+static ngx_uint_t ngx_http_onem2m_originator_table_credential(
+    ngx_http_request_t *r, ngx_http_onem2m_sae_view_t *view,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
+    onem2m_canon *id, ngx_str_t *entity);
+static int ngx_http_onem2m_originator_find(ONEM2M_SAE_TABLE *table,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
+    onem2m_canon *id, ONEM2M_SAE_LOOKUP *lk);
 static void ngx_http_onem2m_originator_parse(
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *in,
     onem2m_canon *id);
@@ -365,7 +369,8 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
 
     /* ... nor another CSE that has credentials of its own */
 
-    type = ngx_http_onem2m_originator_credential(view, oscf, &origin->value,
+    type = ngx_http_onem2m_originator_credential(r, view, oscf,
+                                                 &origin->value,
                                                  &claim, &entity);
 
     if (type == ONEM2M_SAE_ENTITY_CSE) {
@@ -402,7 +407,8 @@ ngx_http_onem2m_originator_unbound(ngx_http_request_t *r,
         return rc;
     }
 
-    type = ngx_http_onem2m_originator_credential(view, oscf, &origin->value,
+    type = ngx_http_onem2m_originator_credential(r, view, oscf,
+                                                 &origin->value,
                                                  &claim, &entity);
 
     if (claim.kind == ONEM2M_CANON_CSE
@@ -620,20 +626,18 @@ ngx_http_onem2m_originator_is_registration(ngx_http_request_t *r)
  */
 
 static ngx_uint_t
-ngx_http_onem2m_originator_credential(ngx_http_onem2m_sae_view_t *view,
+ngx_http_onem2m_originator_credential(ngx_http_request_t *r,
+    ngx_http_onem2m_sae_view_t *view,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     onem2m_canon *id, ngx_str_t *entity)
 {
-    ngx_uint_t               i;
-    onem2m_canon            *listed;
-    const ONEM2M_SAE_ENTRY  *entry;
+    ngx_uint_t     i, type;
+    onem2m_canon  *listed;
 
-    entry = ngx_http_onem2m_originator_find(view->table, oscf, claim, id);
-
-    if (entry != NULL) {
-        entity->data = (u_char *) entry->entity;
-        entity->len = entry->entity_len;
-        return entry->entity_type;
+    type = ngx_http_onem2m_originator_table_credential(r, view, oscf, claim,
+                                                       id, entity);
+    if (type != 0) {
+        return type;
     }
 
     if (oscf->cert_ids == NULL) {
@@ -677,41 +681,92 @@ ngx_http_onem2m_originator_credential(ngx_http_onem2m_sae_view_t *view,
 /*
  * The table entry whose entity is the claimed originator, in whichever
  * form the table stores it: the claim as written, and the stem,
- * SP-relative and absolute forms of the same entity.
+ * SP-relative and absolute forms of the same entity.  1: found (in *lk),
+ * 0: none, -1: the store failed.
  */
 
-static const ONEM2M_SAE_ENTRY *
+static int
 ngx_http_onem2m_originator_find(ONEM2M_SAE_TABLE *table,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
-    onem2m_canon *id)
+    onem2m_canon *id, ONEM2M_SAE_LOOKUP *lk)
 {
-    char                     buf[ONEM2M_CANON_FORMS * ONEM2M_CANON_FORM_LEN];
-    size_t                   i, n;
-    onem2m_canon_form        form[ONEM2M_CANON_FORMS];
-    const ONEM2M_SAE_ENTRY  *entry;
+    int                 rc;
+    char                buf[ONEM2M_CANON_FORMS * ONEM2M_CANON_FORM_LEN];
+    size_t              i, n;
+    onem2m_canon_form   form[ONEM2M_CANON_FORMS];
 
     if (table == NULL) {
-        return NULL;
+        return 0;
     }
 
-    entry = ONEM2M_SAE_table_find_entity(table, (const char *) claim->data,
-                                         claim->len);
-
-    if (entry != NULL) {
-        return entry;
+    rc = ONEM2M_SAE_table_get_entity(table, (const char *) claim->data,
+                                     claim->len, lk);
+    if (rc != 0) {
+        return rc;
     }
 
     n = onem2m_canon_forms(id, &oscf->gateway, buf, sizeof(buf), form);
 
     for (i = 0; i < n; i++) {
-        entry = ONEM2M_SAE_table_find_entity(table, form[i].data,
-                                             form[i].len);
-        if (entry != NULL) {
-            return entry;
+        rc = ONEM2M_SAE_table_get_entity(table, form[i].data, form[i].len,
+                                         lk);
+        if (rc != 0) {
+            return rc;
         }
     }
 
-    return NULL;
+    return 0;
+}
+
+
+/*
+ * The kind of entity the server's table holds claim for (0: none), its
+ * entity id in *entity.  A live store's lookup lives on this stack: the
+ * entity is copied into the request's pool.  A store that fails the
+ * lookup counts as a CSE holding the claim: refused, fail closed.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_originator_table_credential(ngx_http_request_t *r,
+    ngx_http_onem2m_sae_view_t *view,
+    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
+    onem2m_canon *id, ngx_str_t *entity)
+{
+    int                rc;
+    ngx_uint_t         type;
+    ONEM2M_SAE_LOOKUP  lk;
+
+    ngx_memzero(&lk, sizeof(ONEM2M_SAE_LOOKUP));
+
+    rc = ngx_http_onem2m_originator_find(view->table, oscf, claim, id, &lk);
+
+    if (rc < 0) {
+        ONEM2M_SAE_lookup_cleanse(&lk);
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "onem2m originator: the psk table failed a lookup");
+        *entity = *claim;
+        return ONEM2M_SAE_ENTITY_CSE;
+    }
+
+    if (rc == 0) {
+        ONEM2M_SAE_lookup_cleanse(&lk);
+        return 0;
+    }
+
+    type = lk.entry.entity_type;
+    entity->len = lk.entry.entity_len;
+    entity->data = ngx_pnalloc(r->pool, entity->len);
+
+    if (entity->data == NULL) {
+        ONEM2M_SAE_lookup_cleanse(&lk);
+        entity->len = 0;
+        return ONEM2M_SAE_ENTITY_CSE;
+    }
+
+    ngx_memcpy(entity->data, lk.entry.entity, entity->len);
+    ONEM2M_SAE_lookup_cleanse(&lk);
+
+    return type;
 }
 
 

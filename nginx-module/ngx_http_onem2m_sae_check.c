@@ -122,7 +122,9 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf, ngx_http_core_srv_conf_t *cscf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onem2m_sae_module);
 
-    if (ngx_http_onem2m_sae_open_table(cf, smcf, sscf) != NGX_OK) {
+    if (ngx_http_onem2m_sae_open_table(cf, cscf->ctx->srv_conf, smcf, sscf)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

@@ -69,7 +69,12 @@ static ngx_http_onem2m_sae_event_t  ngx_http_onem2m_sae_events[] = {
     /* ONEM2M_SAE_EV_OTHER_TABLE */
     { NGX_CONF_UNSET_UINT, 0,
       "onem2m sae: psk identity %*s found in the table of another server "
-      "than the one SNI selected, not bound" }
+      "than the one SNI selected, not bound" },
+
+    /* ONEM2M_SAE_EV_STORE_ERROR */
+    { NGX_CONF_UNSET_UINT, 1,
+      "onem2m sae: the psk table failed the lookup of psk identity %*s, "
+      "refused" }
 };
 
 #define NGX_HTTP_ONEM2M_SAE_EVENTS                                          \

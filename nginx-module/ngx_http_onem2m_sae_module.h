@@ -82,7 +82,7 @@ ngx_int_t ngx_http_onem2m_sae_enable_servers(ngx_conf_t *cf);
 void ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf);
 
 /* ngx_http_onem2m_sae_table.c */
-ngx_int_t ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
+ngx_int_t ngx_http_onem2m_sae_open_table(ngx_conf_t *cf, void **srv_conf,
     ngx_http_onem2m_sae_main_conf_t *smcf,
     ngx_http_onem2m_sae_srv_conf_t *sscf);
 

@@ -19,6 +19,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae_module.h"
+#include "ngx_http_onem2m_sae_live.h"
 #include "ngx_http_onem2m_header.h"
 
 
@@ -191,6 +192,14 @@ ngx_http_onem2m_sae_lookup(ngx_http_request_t *r,
     if (sc->table != sscf->table) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "onem2m sae: binding made with another table");
+        return NULL;
+    }
+
+    /* a live store: revoked or rekeyed since the handshake, unbound */
+
+    if (ngx_http_onem2m_sae_live_current(r, sscf->table, &sc->binding)
+        != NGX_OK)
+    {
         return NULL;
     }
 

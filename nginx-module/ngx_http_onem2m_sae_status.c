@@ -25,6 +25,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "ngx_http_onem2m_sae_live.h"
 
 
 #define NGX_HTTP_ONEM2M_STATUS_ZONE_SIZE  (256 * 1024)
@@ -82,7 +83,6 @@ typedef struct {
 
 static ngx_int_t ngx_http_onem2m_status_handler(ngx_http_request_t *r);
 static ngx_buf_t *ngx_http_onem2m_status_body(ngx_http_request_t *r);
-static u_char *ngx_http_onem2m_status_escape(u_char *dst, ngx_str_t *src);
 static ngx_int_t ngx_http_onem2m_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_http_onem2m_status_slot_t *ngx_http_onem2m_status_slot(
@@ -240,8 +240,8 @@ static ngx_int_t
 ngx_http_onem2m_status_handler(ngx_http_request_t *r)
 {
     ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    ngx_buf_t    *b, *live;
+    ngx_chain_t   out, out_live;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -258,10 +258,24 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* the gauges of live stores follow (ngx_http_onem2m_sae_live.c) */
+    live = ngx_http_onem2m_sae_live_metrics(r);
+
+    out.buf = b;
+    out.next = NULL;
+
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_type = ngx_http_onem2m_status_type;
     r->headers_out.content_type_len = ngx_http_onem2m_status_type.len;
     r->headers_out.content_length_n = b->last - b->pos;
+
+    if (live) {
+        out.next = &out_live;
+        out_live.buf = live;
+        out_live.next = NULL;
+        r->headers_out.content_length_n += live->last - live->pos;
+        b = live;
+    }
 
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -271,9 +285,6 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
         return rc;
     }
-
-    out.buf = b;
-    out.next = NULL;
 
     return ngx_http_output_filter(r, &out);
 }
@@ -349,7 +360,7 @@ ngx_http_onem2m_status_body(ngx_http_request_t *r)
 
 /* a label value of the text format: backslash, quote and newline escaped */
 
-static u_char *
+u_char *
 ngx_http_onem2m_status_escape(u_char *dst, ngx_str_t *src)
 {
     size_t  i;

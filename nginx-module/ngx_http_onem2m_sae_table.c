@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae_module.h"
+#include "ngx_http_onem2m_sae_live.h"
 
 
 typedef struct {
@@ -27,23 +28,23 @@ typedef struct {
 
 
 static u_char *ngx_http_onem2m_sae_table_uri(ngx_conf_t *cf,
-    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_str_t *path);
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_str_t *path, ngx_str_t *scheme);
 static void ngx_http_onem2m_sae_diag(void *arg, int severity,
     const char *msg);
 static void ngx_http_onem2m_sae_free_table(void *data);
 
 
 ngx_int_t
-ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
+ngx_http_onem2m_sae_open_table(ngx_conf_t *cf, void **srv_conf,
     ngx_http_onem2m_sae_main_conf_t *smcf,
     ngx_http_onem2m_sae_srv_conf_t *sscf)
 {
     u_char                          *uri, *dir;
-    ngx_str_t                        path;
+    ngx_str_t                        path, scheme;
     ngx_pool_cleanup_t              *cln;
     ngx_http_onem2m_sae_diag_ctx_t   diag;
 
-    uri = ngx_http_onem2m_sae_table_uri(cf, sscf, &path);
+    uri = ngx_http_onem2m_sae_table_uri(cf, sscf, &path, &scheme);
     if (uri == NULL) {
         return NGX_ERROR;
     }
@@ -71,8 +72,11 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     diag.path = path;
     ngx_cpystrn(diag.how, (u_char *) "opened", sizeof(diag.how));
 
-    sscf->table = ONEM2M_SAE_table_open(NULL, (char *) dir, (char *) uri,
-                                        ngx_http_onem2m_sae_diag, &diag);
+    /* a live store opens with the server's KEK (sae_live.c) */
+    sscf->table = ngx_http_onem2m_sae_live_open(cf, srv_conf, (char *) dir,
+                                                (char *) uri,
+                                                ngx_http_onem2m_sae_diag,
+                                                &diag);
 
     if (sscf->table == NULL) {
         if (diag.errors == 0) {
@@ -89,11 +93,13 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     cln->handler = ngx_http_onem2m_sae_free_table;
     cln->data = sscf->table;
 
-    /* uri is "kpsa:<absolute path>" */
-    ngx_http_onem2m_sae_check_table_owner(cf, &sscf->table_uri,
-                                   uri + sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1,
-                                   (u_char *) sscf->table_file,
-                                   sscf->table_line);
+    /* uri is "<scheme><absolute path>"; a live store's keys are sealed */
+    if (scheme.len == sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1) {
+        ngx_http_onem2m_sae_check_table_owner(cf, &sscf->table_uri,
+                                              uri + scheme.len,
+                                              (u_char *) sscf->table_file,
+                                              sscf->table_line);
+    }
 
     /* the count says whether the file was read now or a copy reused */
 
@@ -107,26 +113,20 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
 
 
 /*
- * "kpsa:<absolute path>" of the server's table, NUL-terminated, and the
- * path alone in *path: relative paths are relative to the configuration's
- * directory.
+ * "<scheme><absolute path>" of the server's table ("kpsa:" or
+ * "kpsa-lmdb:"), NUL-terminated, the path alone in *path and the scheme
+ * with its colon in *scheme: relative paths are relative to the
+ * configuration's directory.
  */
 
 static u_char *
 ngx_http_onem2m_sae_table_uri(ngx_conf_t *cf,
-    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_str_t *path)
+    ngx_http_onem2m_sae_srv_conf_t *sscf, ngx_str_t *path, ngx_str_t *scheme)
 {
     u_char  *uri;
 
     *path = sscf->table_uri;
-
-    if (path->len > sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1
-        && ngx_strncasecmp(path->data, (u_char *) ONEM2M_SAE_URI_SCHEME ":",
-                           sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1) == 0)
-    {
-        path->data += sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
-        path->len -= sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
-    }
+    ngx_http_onem2m_sae_live_scheme(path, scheme);
 
     if (path->data[0] != '/') {
         if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
@@ -134,14 +134,13 @@ ngx_http_onem2m_sae_table_uri(ngx_conf_t *cf,
         }
     }
 
-    uri = ngx_pnalloc(cf->pool, sizeof(ONEM2M_SAE_URI_SCHEME ":") + path->len);
+    uri = ngx_pnalloc(cf->pool, scheme->len + path->len + 1);
     if (uri == NULL) {
         return NULL;
     }
 
-    *ngx_cpymem(ngx_cpymem(uri, ONEM2M_SAE_URI_SCHEME ":",
-                           sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1),
-                path->data, path->len) = '\0';
+    *ngx_cpymem(ngx_cpymem(uri, scheme->data, scheme->len), path->data,
+                path->len) = '\0';
 
     return uri;
 }
