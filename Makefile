@@ -32,7 +32,7 @@ NGX_SRC    ?= /usr/share/nginx/src
 NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
-              gnutls-bin valgrind fail2ban
+              gnutls-bin valgrind fail2ban liblmdb-dev
 APT_GET    ?= apt-get
 # yes: "deps" installs what is missing (as root); the README's two set-up
 # commands (and run-cert) do, a plain "make" or "make install" does not
@@ -42,8 +42,16 @@ DEPS_INSTALL ?= $(if $(filter test run run-cert,$(MAKECMDGOALS)),yes,no)
 # so the nginx module) and the fuzz targets: the oneM2M identifier grammar
 COMMON_SRCS := $(sort $(wildcard provider/common/*.c))
 COMMON_HDRS := $(wildcard provider/common/*.h)
-PROV_SRCS  := $(sort $(wildcard provider/src/*.c)) $(COMMON_SRCS)
-PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h $(COMMON_HDRS)
+# provider/store: the LMDB store and the key envelope (liblmdb, libcrypto),
+# shared by the provider, onem2m-kpsa and the sync daemon; STORE_LIB holds
+# it with provider/common, for programs that link nothing else of ours
+STORE_SRCS := $(sort $(wildcard provider/store/*.c))
+STORE_HDRS := $(wildcard provider/store/*.h)
+STORE_LIB  := $(BUILD)/libkpsa_store.a
+LMDB_LIBS  := -llmdb
+PROV_SRCS  := $(sort $(wildcard provider/src/*.c)) $(STORE_SRCS) $(COMMON_SRCS)
+PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h $(COMMON_HDRS) \
+              $(STORE_HDRS)
 API_SRCS   := $(sort $(wildcard provider/api/*.c)) $(COMMON_SRCS)
 API_OBJS   := $(API_SRCS:%.c=$(BUILD)/%.o)
 PROVIDER   := $(BUILD)/provider/onem2m.so
@@ -91,20 +99,24 @@ deps:
 	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $(APT_GET) install -y -qq $$missing >/dev/null
 
-provider: $(PROVIDER) $(API_LIB)
+provider: $(PROVIDER) $(API_LIB) $(STORE_LIB)
 
 $(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h provider/src/provider.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden \
 	    -Iprovider $(LDFLAGS) \
 	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
-	    -o $@ $(PROV_SRCS) -lcrypto
+	    -o $@ $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
 
 $(BUILD)/provider/%.o: provider/%.c $(PROV_HDRS) $(wildcard provider/api/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -Iprovider -c -o $@ $<
 
 $(API_LIB): $(API_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(STORE_LIB): $(STORE_SRCS:%.c=$(BUILD)/%.o) $(COMMON_SRCS:%.c=$(BUILD)/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -135,7 +147,7 @@ kpsa: $(KPSA_BIN)
 $(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
-	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) -lcrypto
+	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
 
 tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
@@ -147,9 +159,10 @@ $(BUILD)/tests/suites.h: $(TEST_SRCS)
 	    | sed -E 's/^Suite \*([a-z0-9_]+)_suite\(void\)/SUITE(\1)/' > $@.tmp
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h tests/*/*.h) $(BUILD)/tests/suites.h $(API_LIB) $(PROV_HDRS)
+$(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h tests/*/*.h) $(BUILD)/tests/suites.h $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests -I$(BUILD)/tests \
-	    -o $@ $(TEST_SRCS) $(API_LIB) $$(pkg-config --cflags --libs check) $(SSL_LIBS)
+	    -o $@ $(TEST_SRCS) $(API_LIB) $(STORE_LIB) $$(pkg-config --cflags --libs check) \
+	    $(LMDB_LIBS) $(SSL_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(API_LIB) $(PROV_HDRS)
 	@mkdir -p $(dir $@)
@@ -228,7 +241,7 @@ FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) -lcrypto
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
 
 $(FUZZ_ID_BIN): tools/fuzz/fuzz_id.c tools/fuzz/fuzz_check.h $(COMMON_SRCS) $(COMMON_HDRS)
 	@mkdir -p $(dir $@)

@@ -72,7 +72,7 @@ $(COMPAT_PROVIDER): $(COMPAT_OSSL)/.built $(PROV_SRCS) $(PROV_HDRS) \
 	$(CC) $(CFLAGS) $(WARN) -Werror -fPIC -shared -fvisibility=hidden \
 	    -Iprovider -I$(COMPAT_OSSL)/include \
 	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
-	    -o $@ $(PROV_SRCS) -L$(COMPAT_OSSL)/lib -lcrypto
+	    -o $@ $(PROV_SRCS) -L$(COMPAT_OSSL)/lib $(LMDB_LIBS) -lcrypto
 
 # nginx with the module, -Werror as nginx builds itself; objs/nginx and the
 # module .so come from one tree with one set of flags

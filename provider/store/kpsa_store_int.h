@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Internal to provider/store: the store handle and the record codec shared
+ * by the writer (kpsa_store.c) and the reader (kpsa_store_read.c).
+ *
+ * DBI "cred":   KpsaID -> u8 version (1), u8 state (KPSA_STATE_*),
+ *               u64 seq (big-endian), u16 entity_len (big-endian), entity,
+ *               sealed key (none in a tombstone, whose entity is empty)
+ * DBI "entity": entity -> KpsaID, MDB_DUPSORT (several KpsaIDs may name
+ *               one entity, as in the text table); tombstones have none
+ * DBI "meta":   "format" u32 BE, "last_seq" u64 BE, "synced_at" i64 BE,
+ *               "source_id" text, "kek_check" sealed check value
+ */
+
+#ifndef KPSA_STORE_INT_H
+#define KPSA_STORE_INT_H
+
+#include <pthread.h>
+#include <lmdb.h>
+
+#include "kpsa_store.h"
+
+#define KPSA_REC_VERSION     1
+#define KPSA_REC_HEADER      (1 + 1 + 8 + 2)
+
+struct kpsa_store {
+    MDB_env          *env;
+    MDB_dbi           cred, entity, meta;
+    MDB_txn          *wtxn;             /* the open write txn, or NULL */
+    MDB_txn          *rtxn;             /* the reset read txn, reused */
+    pthread_mutex_t   lock;             /* rtxn */
+    int               writable;
+    int               map_sized;        /* kpsa_store_set_map_size() */
+    char              err[512];
+};
+
+void kpsa_store_set_error(kpsa_store *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+uint64_t kpsa_be64(const unsigned char *p);
+void kpsa_put_be64(unsigned char *p, uint64_t v);
+
+/* the record in v into rec (kpsa_id from k): 1 ok, 0 malformed */
+int kpsa_rec_decode(const MDB_val *k, const MDB_val *v, kpsa_store_rec *rec);
+
+#endif /* KPSA_STORE_INT_H */

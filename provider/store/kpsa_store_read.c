@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The LMDB store's readers: one read transaction per call, renewed from
+ * the store's reset one (no allocation, no reader slot search), reset
+ * again before returning, so that a reader never pins an old snapshot and
+ * sees every commit made before the call.  A writer that grew the map
+ * makes the renewal fail with MDB_MAP_RESIZED: the reader adopts the new
+ * size (mdb_env_set_mapsize(env, 0)) and begins anew.
+ *
+ * Inside a writer's open write transaction, reads use that transaction.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "kpsa_store_int.h"
+
+static MDB_txn *
+store_read_begin(kpsa_store *s)
+{
+    int  rc, tries;
+
+    if (s->wtxn != NULL) {
+        return s->wtxn;
+    }
+
+    pthread_mutex_lock(&s->lock);
+
+    for (tries = 0; tries < 2; tries++) {
+        if (s->rtxn != NULL) {
+            rc = mdb_txn_renew(s->rtxn);
+            if (rc == 0) {
+                return s->rtxn;
+            }
+
+            mdb_txn_abort(s->rtxn);
+            s->rtxn = NULL;
+
+        } else {
+            rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+            if (rc == 0) {
+                return s->rtxn;
+            }
+
+            s->rtxn = NULL;
+        }
+
+        if (rc == MDB_MAP_RESIZED) {
+            /* a writer grew the map: adopt its size, then retry */
+            rc = mdb_env_set_mapsize(s->env, 0);
+        }
+
+        if (rc != 0) {
+            break;
+        }
+    }
+
+    kpsa_store_set_error(s, "cannot begin a read transaction (%s)",
+                         mdb_strerror(rc));
+    pthread_mutex_unlock(&s->lock);
+
+    return NULL;
+}
+
+static void
+store_read_end(kpsa_store *s, MDB_txn *txn)
+{
+    if (txn == s->wtxn) {
+        return;
+    }
+
+    mdb_txn_reset(txn);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* the record of one KpsaID in txn: 1, 0 none, -1 error */
+static int
+store_read_rec(kpsa_store *s, MDB_txn *txn, const char *kpsa_id, size_t len,
+    kpsa_store_rec *rec)
+{
+    MDB_val  k, v;
+    int      rc;
+
+    if (len == 0 || len > KPSA_MAX_ID_LEN) {
+        return 0;
+    }
+
+    k.mv_data = (void *) kpsa_id;
+    k.mv_size = len;
+
+    rc = mdb_get(txn, s->cred, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return 0;
+    }
+
+    if (rc != 0) {
+        kpsa_store_set_error(s, "cannot read (%s)", mdb_strerror(rc));
+        return -1;
+    }
+
+    if (!kpsa_rec_decode(&k, &v, rec)) {
+        kpsa_store_set_error(s, "%.*s: malformed record", (int) len, kpsa_id);
+        return -1;
+    }
+
+    return 1;
+}
+
+int
+kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
+    kpsa_store_rec *rec)
+{
+    MDB_txn  *txn;
+    int       rc;
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return -1;
+    }
+
+    rc = store_read_rec(s, txn, kpsa_id, len, rec);
+    store_read_end(s, txn);
+
+    return rc;
+}
+
+int
+kpsa_store_get(kpsa_store *s, const char *kpsa_id, size_t len,
+    kpsa_store_rec *rec)
+{
+    int  rc;
+
+    rc = kpsa_store_get_any(s, kpsa_id, len, rec);
+
+    if (rc == 1 && rec->state != KPSA_STATE_LIVE) {
+        kpsa_store_rec_cleanse(rec);
+        return 0;                       /* a tombstone */
+    }
+
+    return rc;
+}
+
+int
+kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
+    kpsa_store_rec *rec)
+{
+    MDB_txn  *txn;
+    MDB_val   k, v;
+    int       rc;
+
+    if (len == 0 || len > KPSA_MAX_ID_LEN) {
+        return 0;
+    }
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return -1;
+    }
+
+    k.mv_data = (void *) entity;
+    k.mv_size = len;
+
+    /* the first KpsaID of the entity (dups are sorted) */
+    rc = mdb_get(txn, s->entity, &k, &v);
+
+    if (rc == 0) {
+        rc = store_read_rec(s, txn, v.mv_data, v.mv_size, rec);
+        if (rc == 1 && rec->state != KPSA_STATE_LIVE) {
+            kpsa_store_set_error(s, "%.*s: indexed but revoked",
+                                 (int) v.mv_size, (char *) v.mv_data);
+            rc = -1;
+        }
+
+    } else if (rc == MDB_NOTFOUND) {
+        rc = 0;
+
+    } else {
+        kpsa_store_set_error(s, "cannot read (%s)", mdb_strerror(rc));
+        rc = -1;
+    }
+
+    store_read_end(s, txn);
+
+    if (rc != 1) {
+        kpsa_store_rec_cleanse(rec);
+    }
+
+    return rc;
+}
+
+int
+kpsa_store_next(kpsa_store *s, const char *after, kpsa_store_rec *rec)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *c;
+    MDB_val      k, v;
+    MDB_cursor_op op;
+    int          rc, found = 0;
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return -1;
+    }
+
+    rc = mdb_cursor_open(txn, s->cred, &c);
+
+    if (rc == 0) {
+        if (after != NULL) {
+            k.mv_data = (void *) after;
+            k.mv_size = strlen(after);
+            op = MDB_SET_RANGE;
+        } else {
+            op = MDB_FIRST;
+        }
+
+        for (rc = mdb_cursor_get(c, &k, &v, op);
+             rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+        {
+            if (after != NULL && k.mv_size == strlen(after)
+                && memcmp(k.mv_data, after, k.mv_size) == 0)
+            {
+                continue;
+            }
+
+            if (!kpsa_rec_decode(&k, &v, rec)) {
+                kpsa_store_set_error(s, "%.*s: malformed record",
+                                     (int) k.mv_size, (char *) k.mv_data);
+                rc = -1;
+                break;
+            }
+
+            if (rec->state == KPSA_STATE_LIVE) {
+                found = 1;
+                break;
+            }
+        }
+
+        mdb_cursor_close(c);
+    }
+
+    store_read_end(s, txn);
+
+    if (found) {
+        return 1;
+    }
+
+    kpsa_store_rec_cleanse(rec);
+
+    if (rc == MDB_NOTFOUND) {
+        return 0;
+    }
+
+    if (rc > 0 || rc < -1) {
+        kpsa_store_set_error(s, "cannot list (%s)", mdb_strerror(rc));
+    }
+
+    return -1;
+}
+
+long long
+kpsa_store_count(kpsa_store *s)
+{
+    MDB_txn     *txn;
+    MDB_cursor  *c;
+    MDB_val      k, v;
+    size_t       n;
+    long long    count = 0;
+    int          rc;
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return -1;
+    }
+
+    /* one entity index entry per live credential (dups included) */
+    rc = mdb_cursor_open(txn, s->entity, &c);
+
+    if (rc == 0) {
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+             rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP))
+        {
+            if (mdb_cursor_count(c, &n) == 0) {
+                count += (long long) n;
+            }
+        }
+
+        mdb_cursor_close(c);
+    }
+
+    store_read_end(s, txn);
+
+    if (rc != MDB_NOTFOUND) {
+        kpsa_store_set_error(s, "cannot count (%s)", mdb_strerror(rc));
+        return -1;
+    }
+
+    return count;
+}
+
+/* meta value name into buf (at most len bytes): its size, 0 none, -1 */
+static long
+store_meta_get(kpsa_store *s, MDB_txn *txn, const char *name, void *buf,
+    size_t len)
+{
+    MDB_val  k, v;
+    int      rc;
+
+    k.mv_data = (void *) name;
+    k.mv_size = strlen(name);
+
+    rc = mdb_get(txn, s->meta, &k, &v);
+
+    if (rc == MDB_NOTFOUND) {
+        return 0;
+    }
+
+    if (rc != 0 || v.mv_size > len) {
+        kpsa_store_set_error(s, "cannot read meta %s (%s)", name,
+                             rc ? mdb_strerror(rc) : "too long");
+        return -1;
+    }
+
+    memcpy(buf, v.mv_data, v.mv_size);
+
+    return (long) v.mv_size;
+}
+
+int
+kpsa_store_get_meta(kpsa_store *s, uint64_t *last_seq, int64_t *synced_at,
+    char *source_id, size_t source_id_len)
+{
+    MDB_txn        *txn;
+    unsigned char   seq[8], at[8];
+    char            src[KPSA_SOURCE_ID_MAX + 1];
+    long            n_seq, n_at, n_src;
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return 0;
+    }
+
+    n_seq = store_meta_get(s, txn, "last_seq", seq, sizeof(seq));
+    n_at = store_meta_get(s, txn, "synced_at", at, sizeof(at));
+    n_src = store_meta_get(s, txn, "source_id", src, KPSA_SOURCE_ID_MAX);
+
+    store_read_end(s, txn);
+
+    if (n_seq < 0 || n_at < 0 || n_src < 0) {
+        return 0;
+    }
+
+    if (last_seq != NULL) {
+        *last_seq = n_seq == 8 ? kpsa_be64(seq) : 0;
+    }
+
+    if (synced_at != NULL) {
+        *synced_at = n_at == 8 ? (int64_t) kpsa_be64(at) : 0;
+    }
+
+    if (source_id != NULL && source_id_len > 0) {
+        src[n_src] = '\0';
+        snprintf(source_id, source_id_len, "%s", src);
+    }
+
+    return 1;
+}
+
+int
+kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
+{
+    MDB_txn  *txn;
+    long      n;
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return -1;
+    }
+
+    n = store_meta_get(s, txn, "kek_check", out, *len);
+    store_read_end(s, txn);
+
+    if (n > 0) {
+        *len = (size_t) n;
+        return 1;
+    }
+
+    return n == 0 ? 0 : -1;
+}
+
+int
+kpsa_store_reader_check(kpsa_store *s)
+{
+    int  dead = 0, rc;
+
+    rc = mdb_reader_check(s->env, &dead);
+    if (rc != 0) {
+        kpsa_store_set_error(s, "reader check failed (%s)", mdb_strerror(rc));
+        return -1;
+    }
+
+    return dead;
+}
+
+size_t
+kpsa_store_used_bytes(kpsa_store *s)
+{
+    MDB_envinfo  info;
+    MDB_stat     st;
+
+    if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0) {
+        return 0;
+    }
+
+    return (info.me_last_pgno + 1) * (size_t) st.ms_psize;
+}

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The LMDB store library (provider/store): the envelope, KEK files, the
+ * writer and the reader, on real LMDB files in a temporary directory.
+ */
+
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <check.h>
+#include <openssl/crypto.h>
+
+#include <lmdb.h>
+
+#include "store_util.h"
+
+#define ID1   "lock1@gw.example.net"
+#define ID2   "lock2@gw.example.net"
+#define AE1   "CAE-lock-1"
+#define AE2   "/mn-cse-1/CAE-lock-2"
+#define KEY1  "00112233445566778899aabbccddeeff"
+#define KEY2  "ffeeddccbbaa99887766554433221100"
+
+/*- envelope ----------------------------------------------------------- */
+
+static void
+seal(const unsigned char *kek, const char *id, const char *entity,
+    unsigned char *out, size_t *out_len)
+{
+    static const unsigned char  key[16] = "0123456789abcdef";
+
+    ck_assert(kpsa_envelope_seal(kek, id, entity, key, sizeof(key), out,
+                                 out_len));
+}
+
+START_TEST(test_envelope_round_trip)
+{
+    unsigned char  sealed[KPSA_SEALED_MAX], again[KPSA_SEALED_MAX];
+    unsigned char  key[KPSA_MAX_KEY_LEN];
+    size_t         len, len2, key_len = 0;
+
+    seal(su_kek, ID1, AE1, sealed, &len);
+    ck_assert_uint_eq(len, 16 + KPSA_ENVELOPE_OVERHEAD);
+    ck_assert_uint_eq(sealed[0], KPSA_ENVELOPE_VERSION);
+    /* the plain key is nowhere in the sealed bytes */
+    ck_assert_ptr_null(memmem(sealed, len, "0123456789abcdef", 16));
+
+    ck_assert(kpsa_envelope_open(su_kek, ID1, AE1, sealed, len, key,
+                                 &key_len));
+    ck_assert_uint_eq(key_len, 16);
+    ck_assert_mem_eq(key, "0123456789abcdef", 16);
+
+    /* a fresh nonce each time */
+    seal(su_kek, ID1, AE1, again, &len2);
+    ck_assert_uint_eq(len, len2);
+    ck_assert(memcmp(sealed, again, len) != 0);
+}
+END_TEST
+
+START_TEST(test_envelope_refuses)
+{
+    unsigned char  sealed[KPSA_SEALED_MAX], key[KPSA_MAX_KEY_LEN];
+    size_t         len, key_len;
+
+    seal(su_kek, ID1, AE1, sealed, &len);
+
+    /* another KEK, KpsaID or entity (the AAD), a flipped bit, a cut */
+    ck_assert(!kpsa_envelope_open(su_kek_other, ID1, AE1, sealed, len, key,
+                                  &key_len));
+    ck_assert(!kpsa_envelope_open(su_kek, ID2, AE1, sealed, len, key,
+                                  &key_len));
+    ck_assert(!kpsa_envelope_open(su_kek, ID1, AE2, sealed, len, key,
+                                  &key_len));
+    /* the separator: "a" + "bc" is not "ab" + "c" */
+    ck_assert(!kpsa_envelope_open(su_kek, ID1 "C", AE1 + 1, sealed, len, key,
+                                  &key_len));
+    sealed[20] ^= 1;
+    ck_assert(!kpsa_envelope_open(su_kek, ID1, AE1, sealed, len, key,
+                                  &key_len));
+    sealed[20] ^= 1;
+    ck_assert(!kpsa_envelope_open(su_kek, ID1, AE1, sealed, len - 1, key,
+                                  &key_len));
+    sealed[0] = 2;
+    ck_assert(!kpsa_envelope_open(su_kek, ID1, AE1, sealed, len, key,
+                                  &key_len));
+    ck_assert(!kpsa_envelope_seal(su_kek, ID1, AE1, key, 0, sealed, &len));
+    ck_assert(!kpsa_envelope_seal(su_kek, ID1, AE1, key, KPSA_MAX_KEY_LEN + 1,
+                                  sealed, &len));
+}
+END_TEST
+
+START_TEST(test_kek_check_value)
+{
+    unsigned char  check[KPSA_KEK_CHECK_LEN];
+
+    ck_assert(kpsa_kek_check_make(su_kek, check));
+    ck_assert(kpsa_kek_check_verify(su_kek, check, sizeof(check)));
+    ck_assert(!kpsa_kek_check_verify(su_kek_other, check, sizeof(check)));
+    ck_assert(!kpsa_kek_check_verify(su_kek, check, sizeof(check) - 1));
+}
+END_TEST
+
+/*- KEK files ---------------------------------------------------------- */
+
+START_TEST(test_kek_load_raw_and_hex)
+{
+    unsigned char  kek[KPSA_KEK_LEN];
+    char           err[512] = "";
+
+    ck_assert_msg(kpsa_kek_load(su_write_kek("raw", su_kek, 0, 0600), kek,
+                                err, sizeof(err)), "%s", err);
+    ck_assert_mem_eq(kek, su_kek, KPSA_KEK_LEN);
+
+    memset(kek, 0, sizeof(kek));
+    ck_assert_msg(kpsa_kek_load(su_write_kek("hex", su_kek_other, 1, 0400),
+                                kek, err, sizeof(err)), "%s", err);
+    ck_assert_mem_eq(kek, su_kek_other, KPSA_KEK_LEN);
+}
+END_TEST
+
+START_TEST(test_kek_load_refuses)
+{
+    unsigned char  kek[KPSA_KEK_LEN];
+    char           err[512];
+    const char    *path;
+    FILE          *f;
+
+    path = su_write_kek("group", su_kek, 1, 0640);
+    ck_assert(!kpsa_kek_load(path, kek, err, sizeof(err)));
+    ck_assert_str_eq(err, strcat(strcpy((char [600]) { 0 }, path),
+                                 ": the KEK file is accessible by group or "
+                                 "others (mode 0640, use 0600 or 0400)"));
+
+    path = su_write_kek("other", su_kek, 0, 0604);
+    ck_assert(!kpsa_kek_load(path, kek, err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "accessible by group or others"));
+
+    path = su_path("short");
+    f = fopen(path, "w");
+    fputs("0011223344", f);
+    fclose(f);
+    chmod(path, 0600);
+    ck_assert(!kpsa_kek_load(path, kek, err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "neither 32 raw bytes nor 64 hex"));
+
+    path = su_path("nothex");
+    f = fopen(path, "w");
+    fprintf(f, "%064d\n", 0);
+    fclose(f);
+    f = fopen(path, "r+");
+    fputs("zz", f);
+    fclose(f);
+    chmod(path, 0600);
+    ck_assert(!kpsa_kek_load(path, kek, err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "neither 32 raw bytes nor 64 hex"));
+
+    ck_assert(!kpsa_kek_load(su_dir(), kek, err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "not a regular file"));
+
+    ck_assert(!kpsa_kek_load(su_path("none"), kek, err, sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, "cannot open the KEK file (No such"));
+}
+END_TEST
+
+/*- store -------------------------------------------------------------- */
+
+START_TEST(test_store_put_get)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+    unsigned char    key[KPSA_MAX_KEY_LEN];
+    size_t           key_len;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 5);
+    su_put(w, su_kek, ID2, AE2, KEY2, 6);
+
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), 1);
+    ck_assert_str_eq(rec.kpsa_id, ID1);
+    ck_assert_str_eq(rec.entity, AE1);
+    ck_assert_uint_eq(rec.seq, 5);
+    ck_assert(kpsa_envelope_open(su_kek, rec.kpsa_id, rec.entity, rec.sealed,
+                                 rec.sealed_len, key, &key_len));
+    ck_assert_uint_eq(key_len, 16);
+    ck_assert_mem_eq(key, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb"
+                     "\xcc\xdd\xee\xff", 16);
+
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE2, strlen(AE2), &rec), 1);
+    ck_assert_str_eq(rec.kpsa_id, ID2);
+    ck_assert_int_eq(kpsa_store_get(w, "x@y", 3, &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_entity(w, "Cnone", 5, &rec), 0);
+    /* a prefix of a stored KpsaID is another KpsaID */
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1) - 1, &rec), 0);
+    ck_assert_int_eq(kpsa_store_count(w), 2);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_store_revoke_and_replay)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 5);
+    su_revoke(w, ID1, 7);
+
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_any(w, ID1, strlen(ID1), &rec), 1);
+    ck_assert_int_eq(rec.state, KPSA_STATE_REVOKED);
+    ck_assert_uint_eq(rec.seq, 7);
+    ck_assert_int_eq(kpsa_store_count(w), 0);
+
+    /* a replayed older put does not resurrect it */
+    su_put(w, su_kek, ID1, AE1, KEY1, 6);
+    su_put(w, su_kek, ID1, AE1, KEY1, 7);
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), 0);
+
+    /* a newer one does, with its own entity; the old one is not indexed */
+    su_put(w, su_kek, ID1, AE2, KEY2, 8);
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), 1);
+    ck_assert_uint_eq(rec.seq, 8);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE2, strlen(AE2), &rec), 1);
+
+    /* a rekey moves the entity index too */
+    su_put(w, su_kek, ID1, AE1, KEY1, 9);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE2, strlen(AE2), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 1);
+    ck_assert_uint_eq(rec.seq, 9);
+    ck_assert_int_eq(kpsa_store_count(w), 1);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_store_two_ids_one_entity)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID2, AE1, KEY1, 1);
+    su_put(w, su_kek, ID1, AE1, KEY2, 2);
+    ck_assert_int_eq(kpsa_store_count(w), 2);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 1);
+    ck_assert_str_eq(rec.kpsa_id, ID1);
+    su_revoke(w, ID1, 3);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 1);
+    ck_assert_str_eq(rec.kpsa_id, ID2);
+    ck_assert_int_eq(kpsa_store_count(w), 1);
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_store_validates)
+{
+    kpsa_store     *w;
+    unsigned char   sealed[KPSA_SEALED_MAX];
+    size_t          len;
+    char            longid[300];
+
+    w = su_store_writer(su_path("s"));
+    seal(su_kek, ID1, AE1, sealed, &len);
+    ck_assert(kpsa_store_begin(w));
+
+    ck_assert(!kpsa_store_put(w, "no-at-sign", AE1, sealed, len, 1));
+    ck_assert_str_eq(kpsa_store_error(w), "malformed KpsaID no-at-sign "
+                     "(expected <relative-id>@<fqdn>)");
+    ck_assert(!kpsa_store_put(w, ID1, "in-cse-8", sealed, len, 1));
+    ck_assert_str_eq(kpsa_store_error(w), ID1 ": malformed entity id "
+                     "in-cse-8 (expected an AE-ID or a CSE-ID)");
+    memset(longid, 'a', 290);
+    strcpy(longid + 290, "@b.c");
+    ck_assert(!kpsa_store_put(w, longid, AE1, sealed, len, 1));
+    ck_assert_str_eq(kpsa_store_error(w), "KpsaID longer than 255 bytes");
+    ck_assert(!kpsa_store_put(w, ID1, AE1, sealed, KPSA_ENVELOPE_OVERHEAD, 1));
+    ck_assert_ptr_nonnull(strstr(kpsa_store_error(w), "not a sealed key"));
+    ck_assert(!kpsa_store_revoke(w, "bad id", 1));
+    ck_assert(kpsa_store_put(w, ID1, AE1, sealed, len, 1));
+    ck_assert(kpsa_store_commit(w));
+
+    /* no write outside a transaction */
+    ck_assert(!kpsa_store_put(w, ID1, AE1, sealed, len, 2));
+    ck_assert_str_eq(kpsa_store_error(w),
+                     "no write transaction (kpsa_store_begin)");
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_store_abort_and_clear)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+    unsigned char    sealed[KPSA_SEALED_MAX];
+    size_t           len;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+
+    seal(su_kek, ID2, AE2, sealed, &len);
+    ck_assert(kpsa_store_begin(w));
+    ck_assert(kpsa_store_put(w, ID2, AE2, sealed, len, 2));
+    kpsa_store_abort(w);
+    ck_assert_int_eq(kpsa_store_get(w, ID2, strlen(ID2), &rec), 0);
+
+    ck_assert(kpsa_store_begin(w));
+    ck_assert(kpsa_store_clear(w));
+    ck_assert(kpsa_store_put(w, ID2, AE2, sealed, len, 2));
+    ck_assert(kpsa_store_commit(w));
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get(w, ID2, strlen(ID2), &rec), 1);
+    ck_assert_int_eq(kpsa_store_count(w), 1);
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_store_meta)
+{
+    kpsa_store  *w, *r;
+    uint64_t     seq = 99;
+    int64_t      at = 99;
+    char         src[64] = "x", err[512];
+
+    w = su_store_writer(su_path("s"));
+    ck_assert(kpsa_store_get_meta(w, &seq, &at, src, sizeof(src)));
+    ck_assert_uint_eq(seq, 0);
+    ck_assert_int_eq(at, 0);
+    ck_assert_str_eq(src, "");
+
+    ck_assert(kpsa_store_begin(w));
+    ck_assert(kpsa_store_set_meta(w, 1234567890123ULL, 1764558000,
+                                  "3f1e2d3c-aaaa-bbbb-cccc-0123456789ab"));
+    ck_assert(kpsa_store_commit(w));
+    ck_assert(kpsa_store_begin(w));
+    ck_assert(kpsa_store_set_meta(w, 1234567890124ULL, 1764558001, NULL));
+    ck_assert(kpsa_store_commit(w));
+
+    r = kpsa_store_open(su_path("s"), 0, err, sizeof(err));
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert(kpsa_store_get_meta(r, &seq, &at, src, sizeof(src)));
+    ck_assert_uint_eq(seq, 1234567890124ULL);
+    ck_assert_int_eq(at, 1764558001);
+    ck_assert_str_eq(src, "3f1e2d3c-aaaa-bbbb-cccc-0123456789ab");
+    kpsa_store_close(r);
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_store_next_lists_live)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+    char             after[KPSA_MAX_ID_LEN + 1];
+    char             seen[256] = "";
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, "c@x.y", "Cc", KEY1, 1);
+    su_put(w, su_kek, "a@x.y", "Ca", KEY1, 2);
+    su_put(w, su_kek, "b@x.y", "Cb", KEY1, 3);
+    su_put(w, su_kek, "d@x.y", "Cd", KEY1, 4);
+    su_revoke(w, "b@x.y", 5);
+
+    ck_assert_int_eq(kpsa_store_next(w, NULL, &rec), 1);
+    do {
+        strcat(seen, rec.kpsa_id);
+        strcat(seen, " ");
+        strcpy(after, rec.kpsa_id);
+    } while (kpsa_store_next(w, after, &rec) == 1);
+
+    ck_assert_str_eq(seen, "a@x.y c@x.y d@x.y ");
+    ck_assert_int_eq(kpsa_store_next(w, "d@x.y", &rec), 0);
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_reader_sees_commits)
+{
+    kpsa_store      *w, *r;
+    kpsa_store_rec   rec;
+    char             err[512];
+
+    w = su_store_writer(su_path("s"));
+    r = kpsa_store_open(su_path("s"), 0, err, sizeof(err));
+    ck_assert_msg(r != NULL, "%s", err);
+
+    ck_assert_int_eq(kpsa_store_get(r, ID1, strlen(ID1), &rec), 0);
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+    ck_assert_int_eq(kpsa_store_get(r, ID1, strlen(ID1), &rec), 1);
+    su_revoke(w, ID1, 2);
+    ck_assert_int_eq(kpsa_store_get(r, ID1, strlen(ID1), &rec), 0);
+    ck_assert_int_ge(kpsa_store_reader_check(r), 0);
+
+    /* a reader does not write */
+    ck_assert(!kpsa_store_begin(r));
+    ck_assert_str_eq(kpsa_store_error(r), "store opened read-only");
+
+    kpsa_store_close(r);
+    kpsa_store_close(w);
+}
+END_TEST
+
+/* a writer grows the map past what a reader mapped: the reader follows */
+START_TEST(test_reader_follows_map_resize)
+{
+    kpsa_store      *w, *r;
+    kpsa_store_rec   rec;
+    unsigned char    sealed[KPSA_SEALED_MAX];
+    char             id[64], err[512];
+    size_t           len;
+    int              batch, i;
+
+    w = su_store_writer(su_path("s"));
+    /* LMDB's smallest map: a new store's meta never says less */
+    ck_assert(kpsa_store_set_map_size(w, 1 << 20));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+
+    r = kpsa_store_open(su_path("s"), 0, err, sizeof(err));
+    ck_assert_msg(r != NULL, "%s", err);
+    ck_assert_int_eq(kpsa_store_get(r, ID1, strlen(ID1), &rec), 1);
+
+    seal(su_kek, ID2, AE2, sealed, &len);
+
+    for (batch = 0; batch < 60; batch++) {
+        ck_assert_msg(kpsa_store_begin(w), "%s", kpsa_store_error(w));
+        for (i = 0; i < 100; i++) {
+            snprintf(id, sizeof(id), "device-%04d-%03d@gw.example.net",
+                     batch, i);
+            ck_assert_msg(kpsa_store_put(w, id, AE2, sealed, len, 1), "%s",
+                          kpsa_store_error(w));
+        }
+        ck_assert_msg(kpsa_store_commit(w), "%s", kpsa_store_error(w));
+    }
+
+    /* past the 1 MiB the reader mapped */
+    ck_assert_uint_gt(kpsa_store_used_bytes(w), 1 << 20);
+    ck_assert_int_eq(kpsa_store_get(r, "device-0059-099@gw.example.net", 30,
+                                    &rec), 1);
+    ck_assert_int_eq(kpsa_store_get(r, ID1, strlen(ID1), &rec), 1);
+    ck_assert_int_eq(kpsa_store_count(r), 6001);
+
+    kpsa_store_close(r);
+    kpsa_store_close(w);
+}
+END_TEST
+
+START_TEST(test_open_refuses)
+{
+    kpsa_store  *w;
+    char         err[512];
+    MDB_env     *env;
+    MDB_txn     *txn;
+    MDB_dbi      dbi;
+
+    ck_assert_ptr_null(kpsa_store_open(su_path("none"), 0, err, sizeof(err)));
+    ck_assert_str_eq(err, strcat(strcpy((char [600]) { 0 }, su_path("none")),
+                     ": cannot open the store (No such file or directory)"));
+
+    /* an LMDB environment of something else */
+    mkdir(su_path("other"), 0700);
+    ck_assert_int_eq(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 2);
+    ck_assert_int_eq(mdb_env_open(env, su_path("other"), 0, 0600), 0);
+    ck_assert_int_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    ck_assert_int_eq(mdb_dbi_open(txn, "x", MDB_CREATE, &dbi), 0);
+    ck_assert_int_eq(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    ck_assert_ptr_null(kpsa_store_open(su_path("other"), 0, err,
+                                       sizeof(err)));
+    ck_assert_ptr_nonnull(strstr(err, ": not a kpsa-lmdb store (no "
+                                 "credential database)"));
+
+    /* a store is one */
+    w = su_store_writer(su_path("s"));
+    kpsa_store_close(w);
+    w = kpsa_store_open(su_path("s"), 0, err, sizeof(err));
+    ck_assert_msg(w != NULL, "%s", err);
+    kpsa_store_close(w);
+}
+END_TEST
+
+Suite *store_lmdb_suite(void)
+{
+    Suite  *s;
+    TCase  *tc;
+
+    s = suite_create("store_lmdb");
+
+    tc = tcase_create("envelope");
+    tcase_add_checked_fixture(tc, su_setup, su_teardown);
+    tcase_add_test(tc, test_envelope_round_trip);
+    tcase_add_test(tc, test_envelope_refuses);
+    tcase_add_test(tc, test_kek_check_value);
+    tcase_add_test(tc, test_kek_load_raw_and_hex);
+    tcase_add_test(tc, test_kek_load_refuses);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("store");
+    tcase_add_checked_fixture(tc, su_setup, su_teardown);
+    tcase_add_test(tc, test_store_put_get);
+    tcase_add_test(tc, test_store_revoke_and_replay);
+    tcase_add_test(tc, test_store_two_ids_one_entity);
+    tcase_add_test(tc, test_store_validates);
+    tcase_add_test(tc, test_store_abort_and_clear);
+    tcase_add_test(tc, test_store_meta);
+    tcase_add_test(tc, test_store_next_lists_live);
+    tcase_add_test(tc, test_reader_sees_commits);
+    tcase_add_test(tc, test_reader_follows_map_resize);
+    tcase_add_test(tc, test_open_refuses);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
