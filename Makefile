@@ -32,7 +32,7 @@ NGX_SRC    ?= /usr/share/nginx/src
 NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
-              gnutls-bin valgrind fail2ban liblmdb-dev
+              gnutls-bin valgrind fail2ban liblmdb-dev libpq-dev postgresql-15
 APT_GET    ?= apt-get
 # yes: "deps" installs what is missing (as root); the README's two set-up
 # commands (and run-cert) do, a plain "make" or "make install" does not
@@ -66,18 +66,24 @@ BENCH_SRCS := $(filter-out bench/psk_load.c,$(sort $(wildcard bench/*.c)))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 KPSA_SRCS  := $(sort $(wildcard tools/onem2m-kpsa/*.c))
 KPSA_BIN   := $(BUILD)/tools/onem2m-kpsa
+# onem2m-sync, the per-node sync daemon of a fleet (docs/fleet.md)
+SYNC_SRCS  := $(sort $(wildcard tools/onem2m-sync/*.c))
+SYNC_BIN   := $(BUILD)/tools/onem2m-sync
+PQ_CFLAGS  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS    := -lpq
 PSK_LOAD   := $(BUILD)/bench/psk_load
 
 SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module kpsa tests test run run-cert bench bench-tls \
-        install clean valgrind fuzz provider-files install-provider \
+.PHONY: all deps provider module kpsa sync tests test run run-cert bench bench-tls \
+        install install-sync uninstall-sync clean valgrind fuzz \
+        provider-files install-provider \
         install-module install-strip uninstall uninstall-provider \
         uninstall-module deb-test
 
-all: deps provider module kpsa tests
+all: deps provider module kpsa sync tests
 
 # Missing build dependencies are named with the exact apt-get line.  With
 # DEPS_INSTALL=yes (make test, make run) and as root they are installed,
@@ -148,6 +154,15 @@ $(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) pro
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
 	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
+
+# onem2m-sync: libpq and the store library, no provider (it never holds a
+# KEK: it copies sealed keys)
+sync: $(SYNC_BIN)
+
+$(SYNC_BIN): $(SYNC_SRCS) tools/onem2m-sync/sync.h $(STORE_LIB) $(STORE_HDRS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -o $@ $(SYNC_SRCS) \
+	    $(STORE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
 
 tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
@@ -310,7 +325,7 @@ installed = $(addprefix $(DESTDIR)$(1)/,$(notdir $(2)))
 
 provider-files: $(PROVIDER) $(PROVIDER_BINS) $(PROVIDER_SBINS)
 
-install: install-provider install-module
+install: install-provider install-module install-sync
 	@if [ "$(ossl_modulesdir)" != "$(OSSL_MODULES_DIR)" ]; then \
 	    echo "note: OpenSSL looks for providers in $(OSSL_MODULES_DIR);"; \
 	    echo "      nginx needs \"onem2m_sae_provider_path $(ossl_modulesdir);\""; \
@@ -337,7 +352,25 @@ install-module: $(NGX_MODULE)
 	    > $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
 	chmod 0644 $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
 
-uninstall: uninstall-provider uninstall-module
+# onem2m-sync: the daemon, its manual page, the systemd template unit and
+# the PostgreSQL schema of the source (debian/rules: package onem2m-sync)
+systemdunitdir   ?= $(prefix)/lib/systemd/system
+SYNC_DATADIR     := $(datarootdir)/onem2m-sync
+
+install-sync: $(SYNC_BIN)
+	$(call install_files,0755,$(sbindir),$(SYNC_BIN))
+	$(call install_files,0644,$(mandir)/man8,tools/onem2m-sync/onem2m-sync.8)
+	$(call install_files,0644,$(systemdunitdir),conf/systemd/onem2m-sync@.service)
+	$(call install_files,0644,$(SYNC_DATADIR),conf/postgresql/schema.sql)
+
+uninstall-sync:
+	rm -f $(DESTDIR)$(sbindir)/onem2m-sync \
+	    $(DESTDIR)$(mandir)/man8/onem2m-sync.8 \
+	    $(DESTDIR)$(systemdunitdir)/onem2m-sync@.service \
+	    $(DESTDIR)$(SYNC_DATADIR)/schema.sql
+	-rmdir $(DESTDIR)$(SYNC_DATADIR) 2>/dev/null
+
+uninstall: uninstall-provider uninstall-module uninstall-sync
 
 uninstall-provider:
 	rm -f $(DESTDIR)$(ossl_modulesdir)/onem2m.so $(strip \
