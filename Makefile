@@ -153,7 +153,8 @@ kpsa: $(KPSA_BIN)
 $(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
-	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
+	    $(PQ_CFLAGS) -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) \
+	    $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
 
 # onem2m-sync: libpq and the store library, no provider (it never holds a
 # KEK: it copies sealed keys)

@@ -12,7 +12,7 @@
  * Files: main.c (commands), args.c (command line), doc.c (the table as
  * lines: read, edit, validate), atomic.c (lock, atomic write), keys.c (keys
  * and hex), io.c (psktool/stunnel import and export), reload.c (nginx -t
- * and reload).
+ * and reload), pg.c (the fleet's PostgreSQL source).
  */
 
 #ifndef ONEM2M_KPSA_H
@@ -52,6 +52,7 @@ typedef struct {
     const char    *nginx_conf;     /* --nginx-conf (nginx -c) */
     const char    *nginx_prefix;   /* --nginx-prefix (nginx -p) */
     const char    *pid_file;       /* --pid-file */
+    const char    *kek_file;       /* --kek-file (fleet stores) */
     int            bytes;          /* --bytes, 0: default */
     int            force;
     int            yes;
@@ -153,6 +154,11 @@ int kpsa_random_relative(char *out, size_t outlen);
 
 int kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file);
 int kpsa_export(const kpsa_opts *o, const kpsa_doc *d);
+
+/*- pg.c: the fleet's PostgreSQL source (-f postgresql:<conninfo>) --- */
+
+int kpsa_is_postgresql(const char *table);
+int kpsa_pg_command(kpsa_opts *o);
 
 /*- reload.c ---------------------------------------------------------- */
 

@@ -544,6 +544,9 @@ main(int argc, char **argv)
         return KPSA_USAGE;
     }
 
+    if (kpsa_is_postgresql(o.table)) {
+        return kpsa_pg_command(&o);
+    }
     if (strcmp(o.command, "add") == 0 || strcmp(o.command, "gen") == 0) {
         return cmd_add(&o, 0);
     }
