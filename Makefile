@@ -191,7 +191,7 @@ test: all $(BUILD)/tools/cse-stand-in
 # The in-process suites under valgrind (no fork: Check's children would
 # escape it).  The integration suites run nginx itself under valgrind with
 # ONEM2M_TEST_NGINX_WRAPPER (README, "Memory checks").
-VALGRIND_SUITES ?= onem2m_id table store keymgmt hook cert
+VALGRIND_SUITES ?= onem2m_id table store keymgmt hook cert store_lmdb lmdb_table
 valgrind: all
 	cd $(BUILD)/tests && for s in $(VALGRIND_SUITES); do \
 	    CK_FORK=no CK_RUN_SUITE=$$s valgrind -q --error-exitcode=99 \

@@ -93,6 +93,69 @@ const ONEM2M_SAE_ENTRY *ONEM2M_SAE_table_find_entity(
 size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
 
 /*
+ * Live stores and lookups with their own storage (ABI version 2).
+ *
+ * A table URI is either a text table ("kpsa:<path>", the default) or an
+ * LMDB store ("kpsa-lmdb:<directory>", docs/lmdb-store.md) whose keys are
+ * sealed under a key-encryption key (KEK).  ONEM2M_SAE_table_open_ex()
+ * opens either; an LMDB store needs kek_file (a root-only file read at
+ * open, then kept in memory and cleansed on free), a text table none
+ * (kek_file NULL).  An LMDB store is checked at open (format, the KEK
+ * against the store's check value or its first key) and then closed:
+ * every process that looks keys up reopens it itself, after fork, with
+ * ONEM2M_SAE_table_child_init() (a lookup in a process that did not
+ * reopens it on first use).
+ *
+ * ONEM2M_SAE_table_lookup() and ONEM2M_SAE_table_find_entity() keep
+ * working for text tables and return NULL for a live table: servers use
+ * ONEM2M_SAE_table_get() and _get_entity(), which work for both.  They
+ * return 1 found, 0 not found (or revoked), -1 store error: callers fail
+ * closed.  For a text table out->entry points into the table (zero
+ * copies) and key_buf is unused; for a live table it points into out's
+ * buffers, and generation is the credential's sequence number (changed by
+ * every rekey).  Wipe out with ONEM2M_SAE_lookup_cleanse() when done.
+ */
+typedef struct {
+    ONEM2M_SAE_ENTRY    entry;        /* points into the table or below */
+    unsigned long long  generation;   /* the credential's seq; 0: text */
+    char                kpsa_id_buf[ONEM2M_SAE_MAX_ID_LEN + 1];
+    char                entity_buf[ONEM2M_SAE_MAX_ID_LEN + 1];
+    unsigned char       key_buf[ONEM2M_SAE_MAX_KEY_LEN];
+} ONEM2M_SAE_LOOKUP;
+
+int ONEM2M_SAE_table_get(const ONEM2M_SAE_TABLE *table, const char *kpsa_id,
+    size_t len, ONEM2M_SAE_LOOKUP *out);
+int ONEM2M_SAE_table_get_entity(const ONEM2M_SAE_TABLE *table,
+    const char *entity, size_t len, ONEM2M_SAE_LOOKUP *out);
+void ONEM2M_SAE_lookup_cleanse(ONEM2M_SAE_LOOKUP *out);
+
+#define ONEM2M_SAE_LMDB_URI_SCHEME   "kpsa-lmdb"
+
+ONEM2M_SAE_TABLE *ONEM2M_SAE_table_open_ex(OSSL_LIB_CTX *libctx,
+    const char *provider_dir, const char *uri, const char *kek_file,
+    ONEM2M_SAE_DIAG_CB diag, void *diag_arg);
+/* 1 for an LMDB store, 0 for a text table */
+int ONEM2M_SAE_table_is_live(const ONEM2M_SAE_TABLE *table);
+/*
+ * In each process that looks keys up, after fork (nginx: every worker's
+ * init_process): reopens a live store read-only and clears reader slots
+ * of dead processes (mdb_reader_check).  1 ok (a text table: nothing to
+ * do), 0 error.
+ */
+int ONEM2M_SAE_table_child_init(ONEM2M_SAE_TABLE *table);
+
+typedef struct {
+    int                 live;
+    unsigned long long  count, last_seq;
+    long long           synced_at;     /* unix seconds, 0 unknown */
+    char                source_id[64];
+} ONEM2M_SAE_TABLE_INFO;
+
+/* 1 ok, 0 error (a live store unreadable) */
+int ONEM2M_SAE_table_info(const ONEM2M_SAE_TABLE *table,
+    ONEM2M_SAE_TABLE_INFO *info);
+
+/*
  * The TLS hook.
  *
  * ONEM2M_SAE_CTX_install() sets the TLS 1.2 psk_server_callback and the

@@ -23,10 +23,19 @@
 /* private function ids in the provider's dispatch table */
 #define ONEM2M_SAE_FUNC_TABLE_OPEN  0x6d32d001
 #define ONEM2M_SAE_FUNC_TABLE_FREE  0x6d32d002
+#define ONEM2M_SAE_FUNC_TABLE_OPEN_EX 0x6d32d003
 
 /* ONEM2M_SAE_FUNC_TABLE_OPEN: uri is "kpsa:<path>" or a plain path */
 typedef ONEM2M_SAE_TABLE *(ONEM2M_SAE_table_open_fn)(void *provctx,
     const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg);
+
+/*
+ * ONEM2M_SAE_FUNC_TABLE_OPEN_EX: uri is also "kpsa-lmdb:<directory>",
+ * which needs kek_file; a text table takes none (NULL)
+ */
+typedef ONEM2M_SAE_TABLE *(ONEM2M_SAE_table_open_ex_fn)(void *provctx,
+    const char *uri, const char *kek_file, ONEM2M_SAE_DIAG_CB diag,
+    void *diag_arg);
 
 /* ONEM2M_SAE_FUNC_TABLE_FREE: drops one reference */
 typedef void (ONEM2M_SAE_table_free_fn)(ONEM2M_SAE_TABLE *table);
@@ -38,14 +47,24 @@ typedef const ONEM2M_SAE_ENTRY *(ONEM2M_SAE_table_lookup_fn)(
 /* the head's count */
 typedef size_t (ONEM2M_SAE_table_count_fn)(const ONEM2M_SAE_TABLE *table);
 
+/* the head's get (by KpsaID) and get_entity: 1 found, 0 not, -1 error */
+typedef int (ONEM2M_SAE_table_get_fn)(const ONEM2M_SAE_TABLE *table,
+    const char *name, size_t len, ONEM2M_SAE_LOOKUP *out);
+
+/* the head's child_init (after fork) and info */
+typedef int (ONEM2M_SAE_table_child_init_fn)(ONEM2M_SAE_TABLE *table);
+typedef int (ONEM2M_SAE_table_info_fn)(const ONEM2M_SAE_TABLE *table,
+    ONEM2M_SAE_TABLE_INFO *info);
+
 /*
  * Bump on any change to the head or to the signatures above: a client
  * rejects a table whose magic is not the one it was compiled with, so a
  * stale onem2m.so (an openssl.cnf pointing at an older install) fails
  * loudly instead of being called blindly.  The unversioned first
- * release wrote "m2mT" (0x6d326d54).
+ * release wrote "m2mT" (0x6d326d54).  Version 2 added get, get_entity,
+ * child_init and info (live LMDB stores).
  */
-#define ONEM2M_SAE_TABLE_ABI_VERSION 1
+#define ONEM2M_SAE_TABLE_ABI_VERSION 2
 #define ONEM2M_SAE_TABLE_MAGIC (0x6d326d00u | ONEM2M_SAE_TABLE_ABI_VERSION)
 
 typedef struct {
@@ -54,6 +73,10 @@ typedef struct {
     ONEM2M_SAE_table_lookup_fn   *find_entity;  /* by AE-ID / CSE-ID */
     ONEM2M_SAE_table_count_fn    *count;
     ONEM2M_SAE_table_free_fn     *free;
+    ONEM2M_SAE_table_get_fn      *get;          /* by KpsaID */
+    ONEM2M_SAE_table_get_fn      *get_entity;   /* by AE-ID / CSE-ID */
+    ONEM2M_SAE_table_child_init_fn *child_init;
+    ONEM2M_SAE_table_info_fn     *info;
 } ONEM2M_SAE_TABLE_HEAD;
 
 #endif /* ONEM2M_SAE_DISPATCH_H */

@@ -98,13 +98,20 @@ sae_provider_load(OSSL_LIB_CTX *libctx, const char *provider_dir)
     return OSSL_PROVIDER_try_load(libctx, ONEM2M_SAE_PROVIDER_NAME, 1);
 }
 
+/*
+ * A text table through TABLE_OPEN (kek_file NULL), anything with a KEK
+ * file through TABLE_OPEN_EX (ABI version 2), which the provider routes by
+ * URI scheme.
+ */
 ONEM2M_SAE_TABLE *
-ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
-    const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+ONEM2M_SAE_table_open_ex(OSSL_LIB_CTX *libctx, const char *provider_dir,
+    const char *uri, const char *kek_file, ONEM2M_SAE_DIAG_CB diag,
+    void *diag_arg)
 {
     OSSL_PROVIDER             *provider;
     const OSSL_DISPATCH       *fn;
     ONEM2M_SAE_table_open_fn  *table_open = NULL;
+    ONEM2M_SAE_table_open_ex_fn *table_open_ex = NULL;
     ONEM2M_SAE_table_free_fn  *table_free = NULL;
     ONEM2M_SAE_TABLE          *table;
     unsigned int               magic;
@@ -132,12 +139,17 @@ ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
         if (fn->function_id == ONEM2M_SAE_FUNC_TABLE_OPEN) {
             table_open = (ONEM2M_SAE_table_open_fn *) fn->function;
 
+        } else if (fn->function_id == ONEM2M_SAE_FUNC_TABLE_OPEN_EX) {
+            table_open_ex = (ONEM2M_SAE_table_open_ex_fn *) fn->function;
+
         } else if (fn->function_id == ONEM2M_SAE_FUNC_TABLE_FREE) {
             table_free = (ONEM2M_SAE_table_free_fn *) fn->function;
         }
     }
 
-    if (table_open == NULL || table_free == NULL) {
+    if (table_open == NULL || table_free == NULL
+        || (kek_file != NULL && table_open_ex == NULL))
+    {
         sae_diag(diag, diag_arg, uri,
                  "the provider named \"" ONEM2M_SAE_PROVIDER_NAME
                  "\" has no psk-lookup-table functions");
@@ -152,8 +164,11 @@ ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
         return NULL;
     }
 
-    table = table_open(OSSL_PROVIDER_get0_provider_ctx(provider), uri, diag,
-                       diag_arg);
+    table = kek_file != NULL
+            ? table_open_ex(OSSL_PROVIDER_get0_provider_ctx(provider), uri,
+                            kek_file, diag, diag_arg)
+            : table_open(OSSL_PROVIDER_get0_provider_ctx(provider), uri,
+                         diag, diag_arg);
 
     if (table == NULL) {
         OPENSSL_free(ref);
@@ -188,6 +203,14 @@ ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
     pthread_mutex_unlock(&sae_refs_lock);
 
     return table;
+}
+
+ONEM2M_SAE_TABLE *
+ONEM2M_SAE_table_open(OSSL_LIB_CTX *libctx, const char *provider_dir,
+    const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    return ONEM2M_SAE_table_open_ex(libctx, provider_dir, uri, NULL, diag,
+                                    diag_arg);
 }
 
 void
@@ -252,4 +275,77 @@ ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table)
     }
 
     return ((const ONEM2M_SAE_TABLE_HEAD *) table)->count(table);
+}
+
+/*- ABI version 2: lookups with their own storage, live stores ---------- */
+
+int
+ONEM2M_SAE_table_get(const ONEM2M_SAE_TABLE *table, const char *kpsa_id,
+    size_t len, ONEM2M_SAE_LOOKUP *out)
+{
+    if (table == NULL || out == NULL) {
+        return -1;
+    }
+
+    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->get(table, kpsa_id, len,
+                                                        out);
+}
+
+int
+ONEM2M_SAE_table_get_entity(const ONEM2M_SAE_TABLE *table,
+    const char *entity, size_t len, ONEM2M_SAE_LOOKUP *out)
+{
+    if (table == NULL || out == NULL) {
+        return -1;
+    }
+
+    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->get_entity(table, entity,
+                                                               len, out);
+}
+
+void
+ONEM2M_SAE_lookup_cleanse(ONEM2M_SAE_LOOKUP *out)
+{
+    if (out != NULL) {
+        OPENSSL_cleanse(out->key_buf, sizeof(out->key_buf));
+        out->entry.key = NULL;
+        out->entry.key_len = 0;
+    }
+}
+
+int
+ONEM2M_SAE_table_is_live(const ONEM2M_SAE_TABLE *table)
+{
+    ONEM2M_SAE_TABLE_INFO  info;
+
+    if (table == NULL) {
+        return 0;
+    }
+
+    /* info says live even when the store cannot be read just now */
+    memset(&info, 0, sizeof(info));
+    (void) ((const ONEM2M_SAE_TABLE_HEAD *) table)->info(table, &info);
+
+    return info.live;
+}
+
+int
+ONEM2M_SAE_table_child_init(ONEM2M_SAE_TABLE *table)
+{
+    if (table == NULL) {
+        return 0;
+    }
+
+    return ((ONEM2M_SAE_TABLE_HEAD *) table)->child_init(table);
+}
+
+int
+ONEM2M_SAE_table_info(const ONEM2M_SAE_TABLE *table,
+    ONEM2M_SAE_TABLE_INFO *info)
+{
+    if (table == NULL || info == NULL) {
+        return 0;
+    }
+
+    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->info(table, info);
 }

@@ -19,6 +19,7 @@
 #include <openssl/params.h>
 
 #include "prov.h"
+#include "table_any.h"
 
 static OSSL_FUNC_keymgmt_new_fn              kpsa_new;
 static OSSL_FUNC_keymgmt_free_fn             kpsa_free;
@@ -58,56 +59,69 @@ kpsa_free(void *keydata)
         return;
     }
 
-    onem2m_table_free(key->table);
+    onem2m_any_free(key->table);
+    onem2m_lookup_free(key->own);
     OPENSSL_free(key);
+}
+
+/*
+ * A key object holding entry e of table: a reference to the table, and
+ * for a live (LMDB) table, whose entries are not stable, its own copy.
+ */
+static ONEM2M_KPSA_KEY *
+kpsa_hold(ONEM2M_SAE_TABLE *table, const ONEM2M_SAE_ENTRY *e)
+{
+    ONEM2M_KPSA_KEY  *key;
+
+    key = OPENSSL_zalloc(sizeof(*key));
+    if (key == NULL) {
+        return NULL;
+    }
+
+    if (table != NULL && !onem2m_any_up_ref(table)) {
+        OPENSSL_free(key);
+        return NULL;
+    }
+
+    key->table = table;
+    key->entry = e;
+
+    if (table != NULL && e != NULL && onem2m_table_is_lmdb(table)) {
+        key->own = onem2m_lookup_dup(e);
+
+        if (key->own == NULL) {
+            kpsa_free(key);
+            return NULL;
+        }
+
+        key->entry = &key->own->entry;
+    }
+
+    return key;
 }
 
 static void *
 kpsa_load(const void *reference, size_t reference_sz)
 {
     const ONEM2M_KPSA_REF  *ref = reference;
-    ONEM2M_KPSA_KEY        *key;
 
     if (ref == NULL || reference_sz != sizeof(*ref) || ref->entry == NULL
-        || !onem2m_table_up_ref(ref->table))
+        || ref->table == NULL)
     {
         return NULL;
     }
 
-    key = OPENSSL_zalloc(sizeof(*key));
-    if (key == NULL) {
-        onem2m_table_free(ref->table);
-        return NULL;
-    }
-
-    key->table = ref->table;
-    key->entry = ref->entry;
-
-    return key;
+    return kpsa_hold(ref->table, ref->entry);
 }
 
-/* a copy is one more reference to the same credential: nothing is copied */
+/* a copy is one more reference to the same credential (a text table's
+ * entry is not copied) */
 static void *
 kpsa_dup(const void *keydata, int selection)
 {
     const ONEM2M_KPSA_KEY  *key = keydata;
-    ONEM2M_KPSA_KEY        *copy;
 
-    if (key == NULL || (key->table != NULL
-                        && !onem2m_table_up_ref(key->table)))
-    {
-        return NULL;
-    }
-
-    copy = OPENSSL_zalloc(sizeof(*copy));
-    if (copy == NULL) {
-        onem2m_table_free(key->table);
-        return NULL;
-    }
-
-    *copy = *key;
-
-    return copy;
+    return key != NULL ? kpsa_hold(key->table, key->entry) : NULL;
 }
 
 static int

@@ -62,11 +62,13 @@ typedef struct {
 
 /*
  * The key object of the keymgmt: one credential, pointing into the shared
- * table it holds a reference to (zero copies; the table cleanses keys).
+ * table it holds a reference to (zero copies; the table cleanses keys),
+ * or for an LMDB store into its own copy (cleansed when freed).
  */
 typedef struct {
     ONEM2M_SAE_TABLE          *table;
     const ONEM2M_SAE_ENTRY    *entry;        /* NULL: an empty key */
+    ONEM2M_SAE_LOOKUP         *own;          /* a live table's: a copy */
 } ONEM2M_KPSA_KEY;
 
 extern const OSSL_DISPATCH onem2m_store_functions[];

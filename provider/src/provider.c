@@ -12,6 +12,7 @@
 #include <openssl/params.h>
 
 #include "prov.h"
+#include "table_any.h"
 
 #define ONEM2M_PROV_VERSION   "0.1.0"
 
@@ -22,10 +23,13 @@ static OSSL_FUNC_provider_query_operation_fn onem2m_query;
 static OSSL_FUNC_provider_get_reason_strings_fn onem2m_reason_strings;
 
 static ONEM2M_SAE_table_open_fn             onem2m_fast_open;
+static ONEM2M_SAE_table_open_ex_fn          onem2m_fast_open_ex;
 
 static const OSSL_ALGORITHM onem2m_stores[] = {
     { ONEM2M_SAE_URI_SCHEME, ONEM2M_PROPS, onem2m_store_functions,
       "psk-lookup-table of oneM2M TLS-PSK credentials (kpsa:<path>)" },
+    { ONEM2M_SAE_LMDB_URI_SCHEME, ONEM2M_PROPS, onem2m_store_functions,
+      "LMDB store of oneM2M TLS-PSK credentials (kpsa-lmdb:<directory>)" },
     { NULL, NULL, NULL, NULL }
 };
 
@@ -60,7 +64,8 @@ static const OSSL_DISPATCH onem2m_dispatch[] = {
 
     /* private ids: the core ignores them, the client library finds them */
     { ONEM2M_SAE_FUNC_TABLE_OPEN, (void (*)(void)) onem2m_fast_open },
-    { ONEM2M_SAE_FUNC_TABLE_FREE, (void (*)(void)) onem2m_table_free },
+    { ONEM2M_SAE_FUNC_TABLE_FREE, (void (*)(void)) onem2m_any_free },
+    { ONEM2M_SAE_FUNC_TABLE_OPEN_EX, (void (*)(void)) onem2m_fast_open_ex },
     { 0, NULL }
 };
 
@@ -69,7 +74,14 @@ static ONEM2M_SAE_TABLE *
 onem2m_fast_open(void *provctx, const char *uri, ONEM2M_SAE_DIAG_CB diag,
     void *diag_arg)
 {
-    return onem2m_table_open(uri, diag, diag_arg);
+    return onem2m_table_open_any(uri, NULL, 0, diag, diag_arg);
+}
+
+static ONEM2M_SAE_TABLE *
+onem2m_fast_open_ex(void *provctx, const char *uri, const char *kek_file,
+    ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    return onem2m_table_open_any(uri, kek_file, 0, diag, diag_arg);
 }
 
 static const OSSL_PARAM *

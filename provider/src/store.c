@@ -30,11 +30,14 @@
 #include <openssl/store.h>
 
 #include "prov.h"
+#include "table_any.h"
 
 typedef struct {
     ONEM2M_PROV_CTX        *provctx;
     ONEM2M_SAE_TABLE       *table;
     char                   *path;           /* canonical, for NAME URIs */
+    const char             *scheme;         /* of NAME URIs */
+    ONEM2M_SAE_LOOKUP       found;          /* the last credential */
     char                   *alias;          /* KpsaID searched, or NULL */
     int                     single;         /* the URI named one entry */
     int                     expect;         /* OSSL_STORE_INFO_*, 0: any */
@@ -68,7 +71,8 @@ store_free(ONEM2M_STORE_CTX *ctx)
         return;
     }
 
-    onem2m_table_free(ctx->table);
+    onem2m_any_free(ctx->table);
+    OPENSSL_cleanse(&ctx->found, sizeof(ctx->found));
     OPENSSL_free(ctx->path);
     OPENSSL_free(ctx->alias);
     OPENSSL_free(ctx);
@@ -98,7 +102,7 @@ store_split_fragment(const char *uri, char **alias)
         return NULL;
     }
 
-    path = onem2m_table_uri_path(table_uri);
+    path = onem2m_any_uri_path(table_uri);
 
     if (path == NULL || access(path, F_OK) != 0) {
         OPENSSL_free(table_uri);
@@ -138,7 +142,7 @@ store_open(void *provctx, const char *uri)
 
     ctx->single = (ctx->alias != NULL);
 
-    path = onem2m_table_uri_path(table_uri);
+    path = onem2m_any_uri_path(table_uri);
 
     if (path == NULL) {
         onem2m_raise(provctx, ONEM2M_R_BAD_URI,
@@ -150,7 +154,10 @@ store_open(void *provctx, const char *uri)
     }
 
     /* table errors go to the error queue, warnings are the server's job */
-    ctx->table = onem2m_table_open(table_uri, onem2m_diag_to_error, provctx);
+    ctx->table = onem2m_table_open_any(table_uri, onem2m_env_kek_file(), 1,
+                                       onem2m_diag_to_error, provctx);
+    ctx->scheme = onem2m_lmdb_uri_path(table_uri) != NULL
+                  ? ONEM2M_SAE_LMDB_URI_SCHEME : ONEM2M_SAE_URI_SCHEME;
 
     if (ctx->table != NULL) {
         canonical = realpath(path, NULL);
@@ -221,7 +228,7 @@ store_emit_name(ONEM2M_STORE_CTX *ctx, const ONEM2M_SAE_ENTRY *e,
     size_t       len;
     int          ok;
 
-    len = sizeof(ONEM2M_SAE_URI_SCHEME ":#") + strlen(ctx->path)
+    len = strlen(ctx->scheme) + sizeof(":#") + strlen(ctx->path)
           + e->kpsa_id_len;
     name = OPENSSL_malloc(len);
     if (name == NULL) {
@@ -229,8 +236,7 @@ store_emit_name(ONEM2M_STORE_CTX *ctx, const ONEM2M_SAE_ENTRY *e,
         return 0;
     }
 
-    snprintf(name, len, ONEM2M_SAE_URI_SCHEME ":%s#%s", ctx->path,
-             e->kpsa_id);
+    snprintf(name, len, "%s:%s#%s", ctx->scheme, ctx->path, e->kpsa_id);
     snprintf(desc, sizeof(desc), "oneM2M TLS-PSK credential of %s (%s), "
              "%u-byte key", e->entity,
              e->entity_type == ONEM2M_SAE_ENTITY_CSE ? "CSE" : "AE",
@@ -257,6 +263,13 @@ store_emit_key(ONEM2M_STORE_CTX *ctx, const ONEM2M_SAE_ENTRY *e,
     int               type = OSSL_OBJECT_PKEY;
     ONEM2M_KPSA_REF   ref;
 
+    if (e->key == NULL) {
+        onem2m_raise(ctx->provctx, ONEM2M_R_TABLE_ERROR, "%s:%s: the keys "
+                     "are sealed: set ONEM2M_KEK_FILE to the KEK file to "
+                     "load them", ctx->scheme, ctx->path);
+        return 0;
+    }
+
     /* valid during the call: the keymgmt's load() takes its own ref */
     ref.table = ctx->table;
     ref.entry = e;
@@ -271,6 +284,38 @@ store_emit_key(ONEM2M_STORE_CTX *ctx, const ONEM2M_SAE_ENTRY *e,
     return object_cb(params, object_cbarg);
 }
 
+/*
+ * An LMDB store has no stable entries: the credential by alias, or the
+ * next in KpsaID order after the one loaded last, into ctx->found.
+ */
+static int
+store_lmdb_next(ONEM2M_STORE_CTX *ctx, const ONEM2M_SAE_ENTRY **e)
+{
+    const ONEM2M_SAE_TABLE_HEAD  *head = (void *) ctx->table;
+    int                           rc;
+
+    if (ctx->alias != NULL) {
+        ctx->eof = 1;
+        rc = head->get(ctx->table, ctx->alias, strlen(ctx->alias),
+                       &ctx->found);
+
+    } else {
+        rc = onem2m_lmdb_next(ctx->table, ctx->next++ ? ctx->found.kpsa_id_buf
+                                                      : NULL, &ctx->found);
+    }
+
+    *e = (rc == 1) ? &ctx->found.entry : NULL;
+
+    if (rc < 0) {
+        ctx->eof = 1;
+        onem2m_raise(ctx->provctx, ONEM2M_R_TABLE_ERROR, "%s:%s: cannot read "
+                     "the store", ctx->scheme, ctx->path);
+        return 0;
+    }
+
+    return 1;
+}
+
 static int
 store_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg,
     OSSL_PASSPHRASE_CALLBACK *pw_cb, void *pw_cbarg)
@@ -282,7 +327,12 @@ store_load(void *loaderctx, OSSL_CALLBACK *object_cb, void *object_cbarg,
         return 1;
     }
 
-    if (ctx->alias != NULL) {
+    if (onem2m_table_is_lmdb(ctx->table)) {
+        if (!store_lmdb_next(ctx, &e)) {
+            return 0;
+        }
+
+    } else if (ctx->alias != NULL) {
         e = onem2m_table_lookup(ctx->table, ctx->alias, strlen(ctx->alias));
         ctx->eof = 1;
 

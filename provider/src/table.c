@@ -48,7 +48,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "table.h"
+#include "table_any.h"
 
 /* the shared grammar's constants are the public ones */
 _Static_assert(ONEM2M_ID_MAX_LEN == ONEM2M_SAE_MAX_ID_LEN, "id length");
@@ -853,6 +853,7 @@ table_parse(TABLE_REPORT *r, const unsigned char *buf, size_t len)
     t->head.find_entity = onem2m_table_find_entity;
     t->head.count = onem2m_table_count;
     t->head.free = onem2m_table_free;
+    onem2m_text_head_init(&t->head);     /* get, get_entity, info, ... */
     table_seed(t->seed);
 
     /*

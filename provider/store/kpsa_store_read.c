@@ -262,42 +262,25 @@ kpsa_store_next(kpsa_store *s, const char *after, kpsa_store_rec *rec)
 long long
 kpsa_store_count(kpsa_store *s)
 {
-    MDB_txn     *txn;
-    MDB_cursor  *c;
-    MDB_val      k, v;
-    size_t       n;
-    long long    count = 0;
-    int          rc;
+    MDB_txn   *txn;
+    MDB_stat   st;
+    int        rc;
 
     txn = store_read_begin(s);
     if (txn == NULL) {
         return -1;
     }
 
-    /* one entity index entry per live credential (dups included) */
-    rc = mdb_cursor_open(txn, s->entity, &c);
-
-    if (rc == 0) {
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-             rc == 0;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP))
-        {
-            if (mdb_cursor_count(c, &n) == 0) {
-                count += (long long) n;
-            }
-        }
-
-        mdb_cursor_close(c);
-    }
-
+    /* one entity index item per live credential (DUPSORT counts each) */
+    rc = mdb_stat(txn, s->entity, &st);
     store_read_end(s, txn);
 
-    if (rc != MDB_NOTFOUND) {
+    if (rc != 0) {
         kpsa_store_set_error(s, "cannot count (%s)", mdb_strerror(rc));
         return -1;
     }
 
-    return count;
+    return (long long) st.ms_entries;
 }
 
 /* meta value name into buf (at most len bytes): its size, 0 none, -1 */

@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The LMDB backend of the table API: "kpsa-lmdb:<directory>", a live
+ * store written by onem2m-kpsa or the sync daemon (provider/store).
+ *
+ * Opening loads the KEK, opens the store read-only to check it (format,
+ * the KEK against the check value or the first sealed key) and closes it
+ * again: an LMDB environment must never be used across fork.  Each process
+ * reopens it in child_init (nginx: every worker), clearing the reader
+ * slots of dead processes; a lookup in a process that did not (tests, a
+ * single-process server) opens it on first use.  Every lookup is one
+ * renewed read transaction (provider/store/kpsa_store_read.c), so commits
+ * are seen at once; the key is unsealed into the caller's buffer and the
+ * sealed copy wiped.  Revoked credentials (tombstones) are not found.
+ *
+ * There are no stable entries: the head's lookup and find_entity return
+ * NULL; get and get_entity fill an ONEM2M_SAE_LOOKUP.
+ */
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "store/kpsa_store.h"
+#include "table_any.h"
+
+_Static_assert(KPSA_MAX_KEY_LEN == ONEM2M_SAE_MAX_KEY_LEN, "key length");
+_Static_assert(KPSA_MAX_ID_LEN == ONEM2M_SAE_MAX_ID_LEN, "id length");
+
+typedef struct {
+    ONEM2M_SAE_TABLE_HEAD  head;            /* first: see sae_dispatch.h */
+    char                  *dir;             /* canonical */
+    unsigned char          kek[KPSA_KEK_LEN];
+    int                    has_kek;
+    pthread_mutex_t        lock;            /* store, pid, refs */
+    kpsa_store            *store;           /* this process's, or NULL */
+    kpsa_store            *inherited;       /* the parent's, abandoned */
+    pid_t                  pid;             /* the process that opened it */
+    int                    refs;
+} LMDB_TABLE;
+
+static ONEM2M_SAE_table_lookup_fn      lmdb_no_entry;
+static ONEM2M_SAE_table_count_fn       lmdb_count;
+static ONEM2M_SAE_table_get_fn         lmdb_get;
+static ONEM2M_SAE_table_get_fn         lmdb_get_entity;
+static ONEM2M_SAE_table_child_init_fn  lmdb_child_init;
+static ONEM2M_SAE_table_info_fn        lmdb_info;
+
+
+static void
+lmdb_diag(ONEM2M_SAE_DIAG_CB diag, void *arg, int severity, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+lmdb_diag(ONEM2M_SAE_DIAG_CB diag, void *arg, int severity, const char *fmt,
+    ...)
+{
+    char     msg[1024];
+    va_list  ap;
+
+    if (diag == NULL) {
+        return;
+    }
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
+    diag(arg, severity, msg);
+}
+
+const char *
+onem2m_lmdb_uri_path(const char *uri)
+{
+    size_t  n = sizeof(ONEM2M_SAE_LMDB_URI_SCHEME ":") - 1;
+
+    if (uri == NULL
+        || strncasecmp(uri, ONEM2M_SAE_LMDB_URI_SCHEME ":", n) != 0)
+    {
+        return NULL;
+    }
+
+    uri += n;
+
+    if (uri[0] == '/' && uri[1] == '/') {
+        /* "kpsa-lmdb:///abs/dir": an empty authority only */
+        return uri[2] == '/' ? uri + 2 : "";
+    }
+
+    return uri;
+}
+
+/*
+ * The store of this process, opened if need be.  A store inherited over
+ * fork is abandoned, never closed: closing would release the parent's
+ * reader slots and locks.  Called with t->lock held.
+ */
+static kpsa_store *
+lmdb_store(LMDB_TABLE *t)
+{
+    char  err[512];
+
+    if (t->store != NULL && t->pid == getpid()) {
+        return t->store;
+    }
+
+    if (t->store != NULL) {
+        t->inherited = t->store;
+    }
+
+    t->store = kpsa_store_open(t->dir, 0, err, sizeof(err));
+    t->pid = getpid();
+
+    return t->store;
+}
+
+/* the KEK against the check value, else against the first key */
+static int
+lmdb_check_kek(LMDB_TABLE *t, kpsa_store *s, char *why, size_t whylen)
+{
+    unsigned char   check[KPSA_KEK_CHECK_LEN + 1], key[KPSA_MAX_KEY_LEN];
+    size_t          len = sizeof(check), key_len;
+    kpsa_store_rec  rec;
+    int             rc, ok;
+
+    rc = kpsa_store_get_kek_check(s, check, &len);
+
+    if (rc == 1) {
+        ok = kpsa_kek_check_verify(t->kek, check, len);
+
+    } else if (rc == 0 && (rc = kpsa_store_next(s, NULL, &rec)) == 1) {
+        ok = kpsa_envelope_open(t->kek, rec.kpsa_id, rec.entity, rec.sealed,
+                                rec.sealed_len, key, &key_len);
+        OPENSSL_cleanse(key, sizeof(key));
+        kpsa_store_rec_cleanse(&rec);
+
+    } else if (rc == 0) {
+        return 1;                       /* empty, nothing to check against */
+
+    } else {
+        snprintf(why, whylen, "%s", kpsa_store_error(s));
+        return 0;
+    }
+
+    if (!ok) {
+        snprintf(why, whylen, "the KEK does not open this store's keys "
+                 "(another KEK file?)");
+    }
+
+    return ok;
+}
+
+static LMDB_TABLE *
+lmdb_new(const char *dir)
+{
+    LMDB_TABLE  *t;
+    char        *canonical;
+
+    t = OPENSSL_zalloc(sizeof(*t));
+    if (t == NULL) {
+        return NULL;
+    }
+
+    canonical = realpath(dir, NULL);
+    t->dir = OPENSSL_strdup(canonical != NULL ? canonical : dir);
+    free(canonical);
+
+    if (t->dir == NULL) {
+        OPENSSL_free(t);
+        return NULL;
+    }
+
+    pthread_mutex_init(&t->lock, NULL);
+    t->refs = 1;
+    t->head.magic = ONEM2M_SAE_TABLE_MAGIC;
+    t->head.lookup = lmdb_no_entry;
+    t->head.find_entity = lmdb_no_entry;
+    t->head.count = lmdb_count;
+    t->head.free = onem2m_lmdb_free;
+    t->head.get = lmdb_get;
+    t->head.get_entity = lmdb_get_entity;
+    t->head.child_init = lmdb_child_init;
+    t->head.info = lmdb_info;
+
+    return t;
+}
+
+ONEM2M_SAE_TABLE *
+onem2m_lmdb_open(const char *dir, const char *kek_file,
+    ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    LMDB_TABLE  *t;
+    kpsa_store  *s;
+    char         err[512];
+    long long    count;
+
+    if (dir[0] == '\0') {
+        lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s: not a \""
+                  ONEM2M_SAE_LMDB_URI_SCHEME ":<directory>\" URI", dir);
+        return NULL;
+    }
+
+    t = lmdb_new(dir);
+    if (t == NULL) {
+        lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s: out of memory",
+                  dir);
+        return NULL;
+    }
+
+    if (kek_file != NULL) {
+        if (!kpsa_kek_load(kek_file, t->kek, err, sizeof(err))) {
+            lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s", err);
+            onem2m_lmdb_free((ONEM2M_SAE_TABLE *) t);
+            return NULL;
+        }
+
+        t->has_kek = 1;
+    }
+
+    /* checked here, closed again: each process opens its own */
+    s = kpsa_store_open(dir, 0, err, sizeof(err));
+
+    if (s == NULL) {
+        lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s", err);
+        onem2m_lmdb_free((ONEM2M_SAE_TABLE *) t);
+        return NULL;
+    }
+
+    if (t->has_kek && !lmdb_check_kek(t, s, err, sizeof(err))) {
+        lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s: %s", dir, err);
+        kpsa_store_close(s);
+        onem2m_lmdb_free((ONEM2M_SAE_TABLE *) t);
+        return NULL;
+    }
+
+    count = kpsa_store_count(s);
+    kpsa_store_close(s);
+
+    lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_NOTICE, "%s: LMDB store, %lld "
+              "credentials when opened, %s", dir, count,
+              t->has_kek ? "KEK checked" : "no KEK (keys not readable)");
+
+    return (ONEM2M_SAE_TABLE *) t;
+}
+
+int
+onem2m_lmdb_up_ref(ONEM2M_SAE_TABLE *table)
+{
+    LMDB_TABLE  *t = (LMDB_TABLE *) table;
+
+    pthread_mutex_lock(&t->lock);
+    t->refs++;
+    pthread_mutex_unlock(&t->lock);
+
+    return 1;
+}
+
+void
+onem2m_lmdb_free(ONEM2M_SAE_TABLE *table)
+{
+    LMDB_TABLE  *t = (LMDB_TABLE *) table;
+    int          last;
+
+    if (t == NULL) {
+        return;
+    }
+
+    pthread_mutex_lock(&t->lock);
+    last = (--t->refs == 0);
+    pthread_mutex_unlock(&t->lock);
+
+    if (!last) {
+        return;
+    }
+
+    if (t->store != NULL && t->pid == getpid()) {
+        kpsa_store_close(t->store);
+    }
+
+    OPENSSL_cleanse(t->kek, sizeof(t->kek));
+    pthread_mutex_destroy(&t->lock);
+    OPENSSL_free(t->dir);
+    OPENSSL_free(t);
+}
+
+int
+onem2m_lmdb_has_kek(const ONEM2M_SAE_TABLE *t)
+{
+    return ((const LMDB_TABLE *) t)->has_kek;
+}
+
+const char *
+onem2m_lmdb_dir(const ONEM2M_SAE_TABLE *t)
+{
+    return ((const LMDB_TABLE *) t)->dir;
+}
+
+/*- lookups ------------------------------------------------------------ */
+
+static const ONEM2M_SAE_ENTRY *
+lmdb_no_entry(const ONEM2M_SAE_TABLE *t, const char *name, size_t len)
+{
+    return NULL;                        /* no stable entries: use get */
+}
+
+/* rec into out, the key unsealed (or its length only, keyless): 1, -1 */
+static int
+lmdb_fill(const LMDB_TABLE *t, kpsa_store_rec *rec, ONEM2M_SAE_LOOKUP *out)
+{
+    size_t  key_len;
+    int     type;
+
+    type = onem2m_entity_type(rec->entity, rec->entity_len);
+
+    if (type == 0) {
+        return -1;                      /* the writers validate: corrupt */
+    }
+
+    if (t->has_kek) {
+        if (!kpsa_envelope_open(t->kek, rec->kpsa_id, rec->entity,
+                                rec->sealed, rec->sealed_len, out->key_buf,
+                                &key_len))
+        {
+            return -1;                  /* forged, moved, or another KEK */
+        }
+
+        out->entry.key = out->key_buf;
+
+    } else {
+        key_len = rec->sealed_len - KPSA_ENVELOPE_OVERHEAD;
+        out->entry.key = NULL;
+    }
+
+    memcpy(out->kpsa_id_buf, rec->kpsa_id, rec->kpsa_id_len + 1);
+    memcpy(out->entity_buf, rec->entity, rec->entity_len + 1);
+    out->entry.kpsa_id = out->kpsa_id_buf;
+    out->entry.entity = out->entity_buf;
+    out->entry.kpsa_id_len = (unsigned short) rec->kpsa_id_len;
+    out->entry.entity_len = (unsigned short) rec->entity_len;
+    out->entry.key_len = (unsigned short) key_len;
+    out->entry.entity_type = (unsigned char) type;
+    out->generation = rec->seq;
+
+    return 1;
+}
+
+/* which: 0 by KpsaID, 1 by entity, 2 the one after name (listing) */
+static int
+lmdb_find(const ONEM2M_SAE_TABLE *table, int which, const char *name,
+    size_t len, ONEM2M_SAE_LOOKUP *out)
+{
+    LMDB_TABLE      *t = (LMDB_TABLE *) table;
+    kpsa_store      *s;
+    kpsa_store_rec   rec;
+    int              rc;
+
+    if (t == NULL || out == NULL || (which != 2 && name == NULL)) {
+        return -1;
+    }
+
+    pthread_mutex_lock(&t->lock);
+    s = lmdb_store(t);
+    pthread_mutex_unlock(&t->lock);
+
+    if (s == NULL) {
+        return -1;
+    }
+
+    switch (which) {
+    case 0:
+        rc = kpsa_store_get(s, name, len, &rec);
+        break;
+    case 1:
+        rc = kpsa_store_get_entity(s, name, len, &rec);
+        break;
+    default:
+        rc = kpsa_store_next(s, name, &rec);
+    }
+
+    if (rc == 1) {
+        rc = lmdb_fill(t, &rec, out);
+    }
+
+    kpsa_store_rec_cleanse(&rec);
+
+    return rc;
+}
+
+static int
+lmdb_get(const ONEM2M_SAE_TABLE *t, const char *name, size_t len,
+    ONEM2M_SAE_LOOKUP *out)
+{
+    return lmdb_find(t, 0, name, len, out);
+}
+
+static int
+lmdb_get_entity(const ONEM2M_SAE_TABLE *t, const char *name, size_t len,
+    ONEM2M_SAE_LOOKUP *out)
+{
+    return lmdb_find(t, 1, name, len, out);
+}
+
+int
+onem2m_lmdb_next(const ONEM2M_SAE_TABLE *t, const char *after,
+    ONEM2M_SAE_LOOKUP *out)
+{
+    return lmdb_find(t, 2, after, 0, out);
+}
+
+static int
+lmdb_child_init(ONEM2M_SAE_TABLE *table)
+{
+    LMDB_TABLE  *t = (LMDB_TABLE *) table;
+    kpsa_store  *s;
+
+    pthread_mutex_lock(&t->lock);
+
+    if (t->store != NULL && t->pid == getpid()) {
+        kpsa_store_close(t->store);     /* ours: reopened below */
+        t->store = NULL;
+    }
+
+    s = lmdb_store(t);
+
+    pthread_mutex_unlock(&t->lock);
+
+    /* reader slots of dead processes (a killed worker) */
+    return s != NULL && kpsa_store_reader_check(s) >= 0;
+}
+
+static int
+lmdb_info(const ONEM2M_SAE_TABLE *table, ONEM2M_SAE_TABLE_INFO *info)
+{
+    LMDB_TABLE  *t = (LMDB_TABLE *) table;
+    kpsa_store  *s;
+    uint64_t     seq;
+    int64_t      at;
+    long long    count;
+
+    memset(info, 0, sizeof(*info));
+    info->live = 1;
+
+    pthread_mutex_lock(&t->lock);
+    s = lmdb_store(t);
+    pthread_mutex_unlock(&t->lock);
+
+    if (s == NULL
+        || !kpsa_store_get_meta(s, &seq, &at, info->source_id,
+                                sizeof(info->source_id))
+        || (count = kpsa_store_count(s)) < 0)
+    {
+        return 0;
+    }
+
+    info->count = (unsigned long long) count;
+    info->last_seq = seq;
+    info->synced_at = at;
+
+    return 1;
+}
+
+static size_t
+lmdb_count(const ONEM2M_SAE_TABLE *t)
+{
+    ONEM2M_SAE_TABLE_INFO  info;
+
+    return lmdb_info(t, &info) ? (size_t) info.count : 0;
+}
