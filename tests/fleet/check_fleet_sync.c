@@ -349,7 +349,7 @@ kpsa(const char *kek, char **out, const char *a1, const char *a2,
     argv[n++] = "-f";
     argv[n++] = source;
     if (kek != NULL) {
-        argv[n++] = "--kek-file";
+        argv[n++] = "--kek";
         argv[n++] = (char *) kek;
     }
     argv[n++] = (char *) a1;
@@ -446,7 +446,7 @@ START_TEST(kpsa_tool_manages_the_source)
     ck_assert_ptr_nonnull(strstr(out, "malformed entity id"));
     free(out);
     ck_assert_int_eq(kpsa(NULL, &out, "add", "Clock-K", NULL, NULL), 2);
-    ck_assert_ptr_nonnull(strstr(out, "--kek-file is needed"));
+    ck_assert_ptr_nonnull(strstr(out, "--kek is needed"));
     free(out);
     ck_assert_int_eq(chmod(kek, 0644), 0);
     ck_assert_int_eq(kpsa(kek, &out, "add", "Clock-K", NULL, NULL), 1);

@@ -27,7 +27,7 @@ enum {
     OPT_FORCE,
     OPT_YES,
     OPT_RELOAD,
-    OPT_KEK_FILE
+    OPT_KEK
 };
 
 static const struct option  long_options[] = {
@@ -49,7 +49,7 @@ static const struct option  long_options[] = {
     { "force",        no_argument,       NULL, OPT_FORCE },
     { "yes",          no_argument,       NULL, OPT_YES },
     { "reload",       no_argument,       NULL, OPT_RELOAD },
-    { "kek-file",     required_argument, NULL, OPT_KEK_FILE },
+    { "kek",          required_argument, NULL, OPT_KEK },
     { NULL, 0, NULL, 0 }
 };
 
@@ -117,11 +117,6 @@ kpsa_usage(int full)
 "                    stdin; needs --map or --entity\n"
 "  export            identity:hexkey lines (to stdout or -o FILE)\n"
 "\n"
-"-f postgresql:CONNINFO (the fleet's source, docs/fleet.md) takes add,\n"
-"rotate, list and revoke KPSA-ID | --entity ENTITY --yes (alias del):\n"
-"keys are sealed with --kek-file before they are sent, a revocation is\n"
-"a tombstone that every node's onem2m-sync copies.\n"
-"\n"
 "options:\n"
 "  -f, --table FILE  the table (default $" KPSA_TABLE_ENV ", else\n"
 "                    " KPSA_DEFAULT_TABLE ")\n"
@@ -146,13 +141,17 @@ kpsa_usage(int full)
 "                    passed to nginx as -c and -p\n"
 "  --pid-file FILE   signal the master in FILE (default: nginx -s reload,\n"
 "                    which reads the pid file nginx.conf names)\n"
-"  --kek-file FILE   the fleet's key-encryption key (32 bytes or 64 hex\n"
-"                    digits; root-only file)\n"
+"  --kek FILE        the KEK of a kpsa-lmdb: store (root-only file)\n"
 "  -q, --quiet       no notes on stderr (errors still)\n"
 "  -h, --help        this text\n"
 "\n"
 "exit status: 0 success, 1 refused or failed (table unchanged), 2 usage.\n"
-"See onem2m-kpsa(1).\n", f);
+"See onem2m-kpsa(1).\n"
+"\n"
+"-f postgresql:CONNINFO (the fleet's source, docs/fleet.md) takes add,\n"
+"rotate, list and revoke KPSA-ID | --entity ENTITY --yes (alias del):\n"
+"keys are sealed with --kek FILE before they are sent, a revocation is\n"
+"a tombstone that every node's onem2m-sync copies.\n", f);
 }
 
 static int
@@ -205,7 +204,7 @@ kpsa_args_parse(kpsa_opts *o, int argc, char **argv)
         case OPT_FORCE:        o->force = 1; break;
         case OPT_YES:          o->yes = 1; break;
         case OPT_RELOAD:       o->reload = 1; break;
-        case OPT_KEK_FILE:     o->kek_file = optarg; break;
+        case OPT_KEK:          o->kek = optarg; break;
 
         case OPT_BYTES:
             if (parse_bytes(optarg, &o->bytes) != 0) {

@@ -52,7 +52,7 @@ typedef struct {
     const char    *nginx_conf;     /* --nginx-conf (nginx -c) */
     const char    *nginx_prefix;   /* --nginx-prefix (nginx -p) */
     const char    *pid_file;       /* --pid-file */
-    const char    *kek_file;       /* --kek-file (fleet stores) */
+    const char    *kek;            /* --kek (LMDB stores) */
     int            bytes;          /* --bytes, 0: default */
     int            force;
     int            yes;
@@ -155,14 +155,14 @@ int kpsa_random_relative(char *out, size_t outlen);
 int kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file);
 int kpsa_export(const kpsa_opts *o, const kpsa_doc *d);
 
-/*- pg.c: the fleet's PostgreSQL source (-f postgresql:<conninfo>) --- */
-
-int kpsa_is_postgresql(const char *table);
-int kpsa_pg_command(kpsa_opts *o);
-
 /*- reload.c ---------------------------------------------------------- */
 
 /* nginx -t, then a reload; 0, or -1 after printing why */
 int kpsa_reload(const kpsa_opts *o);
+
+/*- pg.c: the fleet's PostgreSQL source (-f postgresql:<conninfo>) --- */
+
+int kpsa_is_postgresql(const char *table);
+int kpsa_pg_command(kpsa_opts *o);
 
 #endif /* ONEM2M_KPSA_H */

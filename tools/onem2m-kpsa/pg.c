@@ -3,7 +3,7 @@
  * The fleet's PostgreSQL source (-f postgresql:<conninfo>, the schema of
  * conf/postgresql/schema.sql, docs/fleet.md): add, rotate, revoke, list.
  *
- * Keys are sealed with the KEK (--kek-file) before they leave this
+ * Keys are sealed with the KEK (--kek FILE) before they leave this
  * process: PostgreSQL and the sync daemons only ever hold the envelope
  * (provider/store/kpsa_store.h), bound to the KpsaID and the entity.
  * Rows are never deleted: "revoke" (alias "del") writes a tombstone,
@@ -269,13 +269,13 @@ pg_add(kpsa_opts *o, PGconn *c, int rotate)
         return KPSA_FAIL;
     }
 
-    if (o->kek_file == NULL) {
-        kpsa_err("%s: --kek-file is needed: keys are sealed before they "
+    if (o->kek == NULL) {
+        kpsa_err("%s: --kek is needed: keys are sealed before they "
                  "are sent", PG_WHAT);
         return KPSA_USAGE;
     }
 
-    if (!kpsa_kek_load(o->kek_file, kek, err, sizeof(err))) {
+    if (!kpsa_kek_load(o->kek, kek, err, sizeof(err))) {
         kpsa_err("%s", err);
         return KPSA_FAIL;
     }
