@@ -155,6 +155,19 @@ int kpsa_random_relative(char *out, size_t outlen);
 int kpsa_import(const kpsa_opts *o, kpsa_doc *d, const char *file);
 int kpsa_export(const kpsa_opts *o, const kpsa_doc *d);
 
+/*- lmdb.c, compile.c: kpsa-lmdb: stores ----------------------------- */
+
+/* the directory of a "kpsa-lmdb:" table, else NULL */
+const char *kpsa_lmdb_dir(const char *table);
+/* the commands on a store, and compile (from a text table) */
+int kpsa_lmdb_command(kpsa_opts *o);
+int kpsa_compile(const kpsa_opts *o);
+/* loads --kek into kek; -1 after printing why */
+int kpsa_lmdb_kek(const kpsa_opts *o, unsigned char *kek);
+/* "KpsaID: ...\nKpsa: ...\n" on stdout with write(2) */
+int kpsa_print_credential(const char *id, const unsigned char *key,
+    size_t key_len);
+
 /*- reload.c ---------------------------------------------------------- */
 
 /* nginx -t, then a reload; 0, or -1 after printing why */

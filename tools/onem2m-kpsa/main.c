@@ -547,6 +547,12 @@ main(int argc, char **argv)
     if (kpsa_is_postgresql(o.table)) {
         return kpsa_pg_command(&o);
     }
+
+    /* kpsa-lmdb: stores, and compiling a table into one: lmdb.c */
+    if (kpsa_lmdb_dir(o.table) != NULL || strcmp(o.command, "compile") == 0) {
+        return kpsa_lmdb_command(&o);
+    }
+
     if (strcmp(o.command, "add") == 0 || strcmp(o.command, "gen") == 0) {
         return cmd_add(&o, 0);
     }
