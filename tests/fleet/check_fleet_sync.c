@@ -446,7 +446,7 @@ START_TEST(kpsa_tool_manages_the_source)
     ck_assert_ptr_nonnull(strstr(out, "malformed entity id"));
     free(out);
     ck_assert_int_eq(kpsa(NULL, &out, "add", "Clock-K", NULL, NULL), 2);
-    ck_assert_ptr_nonnull(strstr(out, "--kek is needed"));
+    ck_assert_ptr_nonnull(strstr(out, "add needs the KEK: --kek FILE"));
     free(out);
     ck_assert_int_eq(chmod(kek, 0644), 0);
     ck_assert_int_eq(kpsa(kek, &out, "add", "Clock-K", NULL, NULL), 1);

@@ -221,29 +221,11 @@ insert_new(PGconn *c, const kpsa_opts *o, const unsigned char *kek,
     return -1;
 }
 
-/* the credential, once, on stdout (write(2): no stdio copy of the key) */
-static int
-show_credential(const char *id, const unsigned char *key, size_t key_len)
-{
-    char  hex[2 * ONEM2M_SAE_MAX_KEY_LEN + 1];
-    char  line[sizeof(hex) + ONEM2M_SAE_MAX_ID_LEN + 32];
-    int   n;
-
-    kpsa_hex_encode(key, key_len, hex);
-    n = snprintf(line, sizeof(line), "KpsaID: %s\nKpsa:   %s\n", id, hex);
-    n = (n > 0 && (size_t) n < sizeof(line)
-         && write(STDOUT_FILENO, line, n) == n) ? 0 : -1;
-
-    OPENSSL_cleanse(hex, sizeof(hex));
-    OPENSSL_cleanse(line, sizeof(line));
-    return n;
-}
-
 static int
 pg_add(kpsa_opts *o, PGconn *c, int rotate)
 {
     unsigned char  kek[KPSA_KEK_LEN], key[ONEM2M_SAE_MAX_KEY_LEN];
-    char           id[ONEM2M_SAE_MAX_ID_LEN + 1], err[256];
+    char           id[ONEM2M_SAE_MAX_ID_LEN + 1];
     const char    *entity;
     size_t         key_len = 0;
     int            rc = KPSA_FAIL, live;
@@ -269,15 +251,9 @@ pg_add(kpsa_opts *o, PGconn *c, int rotate)
         return KPSA_FAIL;
     }
 
-    if (o->kek == NULL) {
-        kpsa_err("%s: --kek is needed: keys are sealed before they "
-                 "are sent", PG_WHAT);
-        return KPSA_USAGE;
-    }
-
-    if (!kpsa_kek_load(o->kek, kek, err, sizeof(err))) {
-        kpsa_err("%s", err);
-        return KPSA_FAIL;
+    /* keys are sealed before they are sent */
+    if (kpsa_lmdb_kek(o, kek) != 0) {
+        return o->kek == NULL ? KPSA_USAGE : KPSA_FAIL;
     }
 
     if (o->key_file != NULL) {
@@ -314,7 +290,7 @@ pg_add(kpsa_opts *o, PGconn *c, int rotate)
     kpsa_note(o, "%s credential of %s in the source; the key is shown once,"
               " here:", rotate ? "a further" : "new", entity);
 
-    if (show_credential(id, key, key_len) != 0) {
+    if (kpsa_print_credential(id, key, key_len) != 0) {
         kpsa_err("cannot print the credential; it is in the source: %s "
                  "revoke %s", KPSA_PROG, id);
         goto done;
