@@ -8,6 +8,8 @@
 #   make compat     build nginx 1.26/1.30/1.31 and OpenSSL 3.5 from ../shared/src
 #                   and run every Check suite on each (tools/compat.mk)
 #   make bench-tls  handshake/request benchmark, writes bench/RESULTS.md
+#   make bench-fleet  three nginx, one PostgreSQL: revocation latency and
+#                   onboarding under load (docs/fleet.md)
 #   make fuzz       fuzz the table parser, kpsa: URIs and the oneM2M ID
 #                   grammar (clang, libFuzzer)
 #   make install    install the provider, the module and its load snippet
@@ -78,7 +80,7 @@ TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
 .PHONY: all deps provider module kpsa sync tests test run run-cert bench bench-tls \
-        install install-sync uninstall-sync clean valgrind fuzz \
+        bench-fleet install install-sync uninstall-sync clean valgrind fuzz \
         provider-files install-provider \
         install-module install-strip uninstall uninstall-provider \
         uninstall-module deb-test
@@ -201,6 +203,24 @@ valgrind: all
 
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# the fleet on one machine (docs/fleet.md): a throwaway PostgreSQL, three
+# nginx, each with its store and onem2m-sync; revocation latency over
+# BENCH_FLEET_REVOCATIONS (100), BENCH_FLEET_RATE inserts/s (100) for
+# BENCH_FLEET_SECONDS (60) under handshake load
+BENCH_FLEET := $(BUILD)/bench/bench_fleet
+FLEET_TEST_SRCS := $(filter-out %/check_fleet_sync.c %/check_fleet_nginx.c,\
+    $(wildcard tests/fleet/*.c)) $(wildcard tests/common/*.c)
+
+$(BENCH_FLEET): bench/fleet/bench_fleet.c $(FLEET_TEST_SRCS) tests/fleet/fleet.h $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests \
+	    $(PQ_CFLAGS) -o $@ bench/fleet/bench_fleet.c $(FLEET_TEST_SRCS) \
+	    $(API_LIB) $(STORE_LIB) $$(pkg-config --cflags --libs check) \
+	    $(PQ_LIBS) $(LMDB_LIBS) $(SSL_LIBS)
+
+bench-fleet: all $(BENCH_FLEET)
+	$(BENCH_FLEET)
 
 # TLS handshake and request benchmark (docs/benchmarks.md): nginx + module,
 # the ceiling module, stunnel4, openssl s_server and an ECDSA certificate

@@ -93,7 +93,32 @@ int  fleet_store_meta(const char *store, uint64_t *last_seq,
 int  fleet_store_wait(const char *store, const char *kpsa_id, int want,
     int timeout_ms);
 
+/*
+ * One front end of the fleet: nginx (the module reading the store live,
+ * kpsa-lmdb:<prefix>/store with the tests' KEK in <prefix>/kek) and the
+ * node's own onem2m-sync feeding the store from pg.  The store is made
+ * readable by the workers' user before the daemon fills it.  With up
+ * NULL, nginx is not started (port 0): the store and its daemon only.
+ */
+typedef struct {
+    harness_nginx  *ng;
+    fleet_sync      sync;
+    char            store[PATH_MAX];
+    int             port;
+} fleet_node;
+
+int  fleet_node_start(fleet_node *n, const fleet_pg *pg,
+    harness_upstream *up, const char *sync_arg);
+void fleet_node_stop(fleet_node *n);
+/* a TLS 1.2 PSK handshake as (kpsa_id, key): 1 done, 0 refused */
+int  fleet_node_handshake(const fleet_node *n, const char *kpsa_id,
+    const char *key_hex);
+
 long long fleet_now_ms(void);
+long long fleet_now_us(void);
+/* kill(pid, sig), waits timeout_ms, then last_sig: 0 exited in time */
+int  fleet_kill_wait(pid_t pid, int sig, int last_sig, int timeout_ms,
+    int *status);
 /* a temporary directory under /tmp; removes a tree */
 int  fleet_mkdtemp(char *buf, size_t len, const char *tag);
 void fleet_rmtree(const char *dir);

@@ -32,12 +32,18 @@
 static char  template_dir[PATH_MAX];
 
 long long
-fleet_now_ms(void)
+fleet_now_us(void)
 {
     struct timespec  ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
+fleet_now_ms(void)
+{
+    return fleet_now_us() / 1000;
 }
 
 int
@@ -198,27 +204,35 @@ fleet_pg_start(fleet_pg *pg)
 int
 fleet_pg_stop(fleet_pg *pg)
 {
-    long long  deadline;
-    int        status;
+    int  status, rc;
 
     if (pg->pid <= 0) {
         return 0;
     }
 
-    kill(pg->pid, SIGINT);                 /* fast shutdown */
-    deadline = fleet_now_ms() + harness_timeout_ms(PG_STOP_TIMEOUT_MS);
+    rc = fleet_kill_wait(pg->pid, SIGINT, SIGQUIT,      /* fast shutdown */
+                         PG_STOP_TIMEOUT_MS, &status);
+    pg->pid = 0;
+    return rc;
+}
+
+int
+fleet_kill_wait(pid_t pid, int sig, int last_sig, int timeout_ms,
+    int *status)
+{
+    long long  deadline = fleet_now_ms() + harness_timeout_ms(timeout_ms);
+
+    kill(pid, sig);
 
     while (fleet_now_ms() < deadline) {
-        if (waitpid(pg->pid, &status, WNOHANG) == pg->pid) {
-            pg->pid = 0;
+        if (waitpid(pid, status, WNOHANG) == pid) {
             return 0;
         }
-        usleep(10000);
+        usleep(5000);
     }
 
-    kill(pg->pid, SIGQUIT);
-    waitpid(pg->pid, &status, 0);
-    pg->pid = 0;
+    kill(pid, last_sig);
+    waitpid(pid, status, 0);
     return -1;
 }
 

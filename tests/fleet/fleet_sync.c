@@ -123,28 +123,20 @@ fleet_sync_start(fleet_sync *s, const fleet_pg *pg, const char *store,
 int
 fleet_sync_stop(fleet_sync *s, int sig)
 {
-    long long  deadline;
-    int        status;
+    int  status, rc;
 
     if (s->pid <= 0) {
         return -1;
     }
 
-    kill(s->pid, sig);
-    deadline = fleet_now_ms() + harness_timeout_ms(SYNC_STOP_TIMEOUT_MS);
+    rc = fleet_kill_wait(s->pid, sig, SIGKILL, SYNC_STOP_TIMEOUT_MS, &status);
+    s->pid = 0;
 
-    while (fleet_now_ms() < deadline) {
-        if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-            s->pid = 0;
-            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
-        usleep(5000);
+    if (rc != 0) {
+        return -2;
     }
 
-    kill(s->pid, SIGKILL);
-    waitpid(s->pid, &status, 0);
-    s->pid = 0;
-    return -2;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 int
