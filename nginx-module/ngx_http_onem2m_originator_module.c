@@ -153,9 +153,9 @@ static ngx_uint_t ngx_http_onem2m_originator_credential(
     ngx_str_t *claim, ngx_http_onem2m_id_t *id, ngx_str_t *entity);
 static ngx_uint_t ngx_http_onem2m_originator_other_sp(
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *ae_id);
-static const ONEM2M_SAE_ENTRY *ngx_http_onem2m_originator_find(
+static int ngx_http_onem2m_originator_find(
     ngx_http_request_t *r, ngx_http_onem2m_originator_srv_conf_t *oscf,
-    ngx_str_t *claim, ngx_http_onem2m_id_t *id);
+    ngx_str_t *claim, ngx_http_onem2m_id_t *id, ONEM2M_SAE_LOOKUP *lk);
 
 static void ngx_http_onem2m_id_parse(ngx_str_t *in, ngx_str_t *cse_id,
     ngx_str_t *sp_id, ngx_http_onem2m_id_t *id);
@@ -764,16 +764,37 @@ ngx_http_onem2m_originator_credential(ngx_http_request_t *r,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     ngx_http_onem2m_id_t *id, ngx_str_t *entity)
 {
-    ngx_uint_t               i;
-    ngx_http_onem2m_id_t    *listed;
-    const ONEM2M_SAE_ENTRY  *entry;
+    int                     rc;
+    ngx_uint_t              i, type;
+    ngx_http_onem2m_id_t   *listed;
+    ONEM2M_SAE_LOOKUP       lk;
 
-    entry = ngx_http_onem2m_originator_find(r, oscf, claim, id);
+    rc = ngx_http_onem2m_originator_find(r, oscf, claim, id, &lk);
 
-    if (entry != NULL) {
-        entity->data = (u_char *) entry->entity;
-        entity->len = entry->entity_len;
-        return entry->entity_type;
+    if (rc == 1) {
+        /* a live store's lookup is on this stack: a copy */
+        type = lk.entry.entity_type;
+        entity->len = lk.entry.entity_len;
+        entity->data = ngx_pnalloc(r->pool, entity->len);
+
+        if (entity->data == NULL) {
+            entity->len = 0;
+        } else {
+            ngx_memcpy(entity->data, lk.entry.entity, entity->len);
+        }
+
+        ONEM2M_SAE_lookup_cleanse(&lk);
+        return type;
+    }
+
+    ONEM2M_SAE_lookup_cleanse(&lk);
+
+    if (rc < 0) {
+        /* the store failed: fail closed, as if a CSE held the claim */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "onem2m originator: the psk table failed a lookup");
+        *entity = *claim;
+        return ONEM2M_SAE_ENTITY_CSE;
     }
 
     if (oscf->cert_ids == NULL) {
@@ -852,34 +873,36 @@ ngx_http_onem2m_originator_other_sp(
  * SP-relative and absolute forms of the same entity.
  */
 
-static const ONEM2M_SAE_ENTRY *
+static int
 ngx_http_onem2m_originator_find(ngx_http_request_t *r,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
-    ngx_http_onem2m_id_t *id)
+    ngx_http_onem2m_id_t *id, ONEM2M_SAE_LOOKUP *lk)
 {
+    int                       rc;
     u_char                   *p, *last;
     u_char                    buf[4 * NGX_HTTP_ONEM2M_FORM_LEN];
     ngx_str_t                *cse, *sp, *c;
     ngx_uint_t                i, n;
     ONEM2M_SAE_TABLE         *table;
-    const ONEM2M_SAE_ENTRY   *entry;
     ngx_str_t                 form[4];
+
+    ngx_memzero(lk, sizeof(ONEM2M_SAE_LOOKUP));
 
     table = ngx_http_onem2m_sae_table(r);
     if (table == NULL) {
-        return NULL;
+        return 0;
     }
 
-    entry = ONEM2M_SAE_table_find_entity(table, (const char *) claim->data,
-                                         claim->len);
+    rc = ONEM2M_SAE_table_get_entity(table, (const char *) claim->data,
+                                     claim->len, lk);
 
     c = &id->canonical;
 
-    if (entry != NULL || id->kind == NGX_HTTP_ONEM2M_ID_OTHER
+    if (rc != 0 || id->kind == NGX_HTTP_ONEM2M_ID_OTHER
         || (c->len > 1 && c->data[0] == '/' && c->data[1] == '/'))
     {
         /* another SP's identifier means it only as written */
-        return entry;
+        return rc;
     }
 
     cse = &oscf->cse_id;
@@ -931,15 +954,14 @@ ngx_http_onem2m_originator_find(ngx_http_request_t *r,
     }
 
     for (i = 0; i < n; i++) {
-        entry = ONEM2M_SAE_table_find_entity(table,
-                                             (const char *) form[i].data,
-                                             form[i].len);
-        if (entry != NULL) {
-            return entry;
+        rc = ONEM2M_SAE_table_get_entity(table, (const char *) form[i].data,
+                                         form[i].len, lk);
+        if (rc != 0) {
+            return rc;
         }
     }
 
-    return NULL;
+    return 0;
 }
 
 

@@ -139,5 +139,8 @@ void ngx_http_onem2m_status_count(void **srv_conf, ngx_uint_t counter);
 void ngx_http_onem2m_status_count_rsc(ngx_http_request_t *r,
     ngx_uint_t rsc);
 
+/* a label value of the status output, escaped: at most 2 * len bytes */
+u_char *ngx_http_onem2m_status_escape(u_char *dst, ngx_str_t *src);
+
 
 #endif /* _NGX_HTTP_ONEM2M_SAE_H_INCLUDED_ */

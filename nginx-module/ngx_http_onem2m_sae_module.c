@@ -24,6 +24,7 @@
 #include "common/onem2m_id.h"
 #include "ngx_http_onem2m_compat.h"
 #include "ngx_http_onem2m_header.h"
+#include "ngx_http_onem2m_sae_live.h"
 
 
 #define NGX_HTTP_ONEM2M_SAE_DEFAULT_HEADER  "X-Onem2m-Sae-Entity"
@@ -352,6 +353,12 @@ ngx_http_onem2m_sae_binding(ngx_http_request_t *r)
     if (sc->table != sscf->table) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "onem2m sae: binding made with another table");
+        return NULL;
+    }
+
+    if (ngx_http_onem2m_sae_live_current(r, sscf->table, &sc->binding)
+        != NGX_OK)
+    {
         return NULL;
     }
 
@@ -1692,21 +1699,14 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     ngx_http_onem2m_sae_srv_conf_t *sscf)
 {
     u_char                          *uri, *dir;
-    ngx_str_t                        path;
+    ngx_str_t                        path, scheme;
     ngx_pool_cleanup_t              *cln;
     ngx_http_onem2m_sae_diag_ctx_t   diag;
 
     /* relative paths are relative to the configuration's directory */
 
     path = sscf->table_uri;
-
-    if (path.len > sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1
-        && ngx_strncasecmp(path.data, (u_char *) ONEM2M_SAE_URI_SCHEME ":",
-                           sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1) == 0)
-    {
-        path.data += sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
-        path.len -= sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1;
-    }
+    ngx_http_onem2m_sae_live_scheme(&path, &scheme);
 
     if (path.data[0] != '/') {
         if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
@@ -1714,14 +1714,13 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
         }
     }
 
-    uri = ngx_pnalloc(cf->pool, sizeof(ONEM2M_SAE_URI_SCHEME ":") + path.len);
+    uri = ngx_pnalloc(cf->pool, scheme.len + path.len + 1);
     if (uri == NULL) {
         return NGX_ERROR;
     }
 
-    *ngx_cpymem(ngx_cpymem(uri, ONEM2M_SAE_URI_SCHEME ":",
-                           sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1),
-                path.data, path.len) = '\0';
+    *ngx_cpymem(ngx_cpymem(uri, scheme.data, scheme.len), path.data,
+                path.len) = '\0';
 
     dir = NULL;
 
@@ -1746,8 +1745,10 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     diag.path = path;
     ngx_cpystrn(diag.how, (u_char *) "opened", sizeof(diag.how));
 
-    sscf->table = ONEM2M_SAE_table_open(NULL, (char *) dir, (char *) uri,
-                                        ngx_http_onem2m_sae_diag, &diag);
+    sscf->table = ngx_http_onem2m_sae_live_open(cf, (char *) dir,
+                                                (char *) uri,
+                                                ngx_http_onem2m_sae_diag,
+                                                &diag);
 
     if (sscf->table == NULL) {
         if (diag.errors == 0) {
@@ -1764,11 +1765,13 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf,
     cln->handler = ngx_http_onem2m_sae_free_table;
     cln->data = sscf->table;
 
-    /* uri is "kpsa:<absolute path>" */
-    ngx_http_onem2m_sae_check_table_owner(cf, &sscf->table_uri,
-                                   uri + sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1,
-                                   (u_char *) sscf->table_file,
-                                   sscf->table_line);
+    /* uri is "<scheme><absolute path>"; a live store's keys are sealed */
+    if (scheme.len == sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1) {
+        ngx_http_onem2m_sae_check_table_owner(cf, &sscf->table_uri,
+                                              uri + scheme.len,
+                                              (u_char *) sscf->table_file,
+                                              sscf->table_line);
+    }
 
     /* the count says whether the file was read now or a copy reused */
 

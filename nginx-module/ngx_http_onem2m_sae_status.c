@@ -24,6 +24,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "ngx_http_onem2m_sae_live.h"
 
 
 #define NGX_HTTP_ONEM2M_STATUS_ZONE_SIZE  (256 * 1024)
@@ -80,7 +81,6 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_onem2m_status_handler(ngx_http_request_t *r);
-static u_char *ngx_http_onem2m_status_escape(u_char *dst, ngx_str_t *src);
 static ngx_int_t ngx_http_onem2m_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 
@@ -234,9 +234,9 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
 {
     size_t                               size;
     ngx_int_t                            rc;
-    ngx_buf_t                           *b;
+    ngx_buf_t                           *b, *live;
     ngx_uint_t                           i;
-    ngx_chain_t                          out;
+    ngx_chain_t                          out, out_live;
     ngx_http_onem2m_status_slot_t       *slot;
     ngx_http_onem2m_status_metric_t     *m;
     ngx_http_onem2m_status_server_t     *server;
@@ -303,10 +303,25 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
         }
     }
 
+    /* the gauges of live stores follow (ngx_http_onem2m_sae_live.c) */
+    live = ngx_http_onem2m_sae_live_metrics(r);
+
+    out.buf = b;
+    out.next = NULL;
+
+    if (live) {
+        out.next = &out_live;
+        out_live.buf = live;
+        out_live.next = NULL;
+        b->last_in_chain = 0;
+        b = live;
+    }
+
     r->headers_out.status = NGX_HTTP_OK;
     r->headers_out.content_type = ngx_http_onem2m_status_type;
     r->headers_out.content_type_len = ngx_http_onem2m_status_type.len;
-    r->headers_out.content_length_n = b->last - b->pos;
+    r->headers_out.content_length_n = (out.buf->last - out.buf->pos)
+                                      + (live ? live->last - live->pos : 0);
 
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -317,16 +332,13 @@ ngx_http_onem2m_status_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    out.buf = b;
-    out.next = NULL;
-
     return ngx_http_output_filter(r, &out);
 }
 
 
 /* a label value of the text format: backslash, quote and newline escaped */
 
-static u_char *
+u_char *
 ngx_http_onem2m_status_escape(u_char *dst, ngx_str_t *src)
 {
     size_t  i;

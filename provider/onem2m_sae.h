@@ -19,7 +19,7 @@
  *
  * Key material returned by this API points into the provider's table:
  * never copy it into logs, never free it; it is cleansed when the last
- * reference to the table goes.
+ * reference to the table goes.  A connection's binding carries no key.
  */
 
 #ifndef ONEM2M_SAE_H
@@ -184,6 +184,9 @@ int ONEM2M_SAE_table_info(const ONEM2M_SAE_TABLE *table,
 #define ONEM2M_SAE_EV_OTHER_TABLE    8   /* TLS 1.3 PSK found in the table of
                                             the context before the SNI
                                             switch: unbound */
+#define ONEM2M_SAE_EV_STORE_ERROR    9   /* the table (a live store) failed
+                                            a lookup: refused, fail
+                                            closed */
 
 /*
  * identity is the raw identity the client sent (not sanitised, not NUL
@@ -242,6 +245,26 @@ const ONEM2M_SAE_ENTRY *ONEM2M_SAE_get_binding(SSL *ssl);
  * one of the server that handles the request.
  */
 ONEM2M_SAE_TABLE *ONEM2M_SAE_get_binding_table(SSL *ssl);
+
+/*
+ * A binding is a copy: its KpsaID and entity strings belong to the
+ * connection and stay valid for the life of the SSL object, whatever
+ * happens to the table (a live store changes under open connections).
+ * Its key is NULL (key_len 0): the key is only used inside the handshake.
+ *
+ * ONEM2M_SAE_binding_current() revalidates the binding against its table
+ * now; a server calls it before each request it serves on the
+ * connection.  A text table never changes under its connections: 1 for a
+ * bound connection, without a lookup.  A live store is looked up: when
+ * the credential has been revoked, rekeyed or moved to another entity
+ * since the handshake, the binding is dropped for good
+ * (ONEM2M_SAE_get_binding() returns NULL from then on).
+ *
+ *   1   bound, and the binding is current;
+ *   0   unbound, or the binding was dropped (now or before);
+ *  -1   the store failed: the binding is dropped too (fail closed).
+ */
+int ONEM2M_SAE_binding_current(SSL *ssl);
 
 /*
  * Certificate-based SAE (TS-0003 8.2.2.2): the identity a verified peer

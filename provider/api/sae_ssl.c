@@ -89,12 +89,36 @@ typedef struct {
 #define SAE_TENTATIVE   1   /* we gave OpenSSL the key of entry */
 #define SAE_REJECTED    2   /* identity refused or handshake failed */
 
+/* ticket app data: magic, version, KpsaID and entity length-prefixed,
+ * key tag */
+#define SAE_APPDATA_MAGIC     0x6d
+#define SAE_APPDATA_VERSION   1
+#define SAE_KEY_TAG_LEN       16
+
+/*
+ * The credential a connection holds, tentative or bound: copies of the
+ * lookup's strings, so that a binding stays valid however the table (a
+ * live store) changes, and the generation it was found with.  The key is
+ * never kept, only its tag (sae_key_tag()).  Written only before the
+ * connection is bound: a binding's strings do not change for the life of
+ * the SSL object.
+ */
+typedef struct {
+    ONEM2M_SAE_ENTRY          entry;          /* into the buffers, no key */
+    unsigned long long        generation;     /* 0 in a text table */
+    int                       live;           /* from a live store */
+    unsigned char             tag[SAE_KEY_TAG_LEN];
+    char                      kpsa_id[ONEM2M_SAE_MAX_ID_LEN + 1];
+    char                      entity[ONEM2M_SAE_MAX_ID_LEN + 1];
+} sae_cred;
+
 typedef struct {
     int                       state;
     int                       settled;        /* bound/unbound decided */
-    const ONEM2M_SAE_ENTRY   *entry;          /* tentative or bound */
+    const ONEM2M_SAE_ENTRY   *entry;          /* &cred.entry or NULL */
     ONEM2M_SAE_TABLE         *table;          /* the table entry is from */
     const ONEM2M_SAE_ENTRY   *binding;        /* set once settled bound */
+    sae_cred                  cred;           /* what entry points to */
     SSL_CTX                  *lookup_ctx;     /* the SNI-named server's,
                                                  before the switch */
     unsigned int              reported;       /* bit per event sent */
@@ -107,12 +131,6 @@ typedef struct {
     unsigned short            offered_len[SAE_MAX_OFFERED];
     unsigned char             binder_len[SAE_MAX_OFFERED];
 } sae_conn;
-
-/* ticket app data: magic, version, KpsaID and entity length-prefixed,
- * key tag */
-#define SAE_APPDATA_MAGIC     0x6d
-#define SAE_APPDATA_VERSION   1
-#define SAE_KEY_TAG_LEN       16
 
 /* a key of plausible length for identities we hide */
 #define SAE_DUMMY_KEY_LEN     32
@@ -338,6 +356,68 @@ static int
 sae_identity_well_formed(const unsigned char *id, size_t len)
 {
     return len > 0 && len <= ONEM2M_SAE_MAX_ID_LEN && sae_is_visible(id, len);
+}
+
+
+/*-
+ * Lookups
+ * -------
+ * Every lookup of the hook is an ONEM2M_SAE_table_get() into storage on
+ * the caller's stack (a live store has no stable entries): 1 found, 0 not
+ * found (or revoked), -1 store error, which fails closed.  The caller
+ * copies what it keeps (sae_cred_copy(): strings, generation and key tag,
+ * never the key) and cleanses the lookup (ONEM2M_SAE_lookup_cleanse()).
+ */
+
+
+
+static int sae_key_tag(const ONEM2M_SAE_ENTRY *entry, unsigned char *tag);
+
+
+/* what a connection keeps of a lookup */
+static int
+sae_cred_copy(sae_cred *cred, const ONEM2M_SAE_LOOKUP *lk)
+{
+    const ONEM2M_SAE_ENTRY  *e;
+
+    e = &lk->entry;
+
+    if (e->kpsa_id_len > ONEM2M_SAE_MAX_ID_LEN
+        || e->entity_len > ONEM2M_SAE_MAX_ID_LEN
+        || !sae_key_tag(e, cred->tag))
+    {
+        return 0;
+    }
+
+    memcpy(cred->kpsa_id, e->kpsa_id, e->kpsa_id_len);
+    cred->kpsa_id[e->kpsa_id_len] = '\0';
+    memcpy(cred->entity, e->entity, e->entity_len);
+    cred->entity[e->entity_len] = '\0';
+
+    /* a text table's lookup points into the table, a live one's into lk */
+    cred->live = e->kpsa_id == lk->kpsa_id_buf;
+    cred->entry = *e;
+    cred->entry.kpsa_id = cred->kpsa_id;
+    cred->entry.entity = cred->entity;
+    cred->entry.key = NULL;
+    cred->entry.key_len = 0;
+    cred->generation = lk->generation;
+
+    return 1;
+}
+
+
+/* the connection's credential, never rewritten once it is bound */
+static int
+sae_hold(sae_conn *conn, const ONEM2M_SAE_LOOKUP *lk)
+{
+    if (conn->binding != NULL || !sae_cred_copy(&conn->cred, lk)) {
+        return 0;
+    }
+
+    conn->entry = &conn->cred.entry;
+
+    return 1;
 }
 
 
@@ -609,12 +689,12 @@ sae_servername_ctx(SSL *ssl, sae_ctx_conf *conf)
 static int
 sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
 {
-    const ONEM2M_SAE_ENTRY  *entry;
     const unsigned char     *first;
     sae_ctx_conf            *conf;
     sae_conn                *conn;
+    ONEM2M_SAE_LOOKUP        lk;
     size_t                   binder_len, first_len;
-    int                      event, rc;
+    int                      event, rc, found;
 
     /* the context whose callback OpenSSL called: the first one */
     conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
@@ -650,19 +730,22 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
     if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT && first != NULL
         && sae_is_text(first, first_len) && sae_tls13_psk_possible(ssl))
     {
-        entry = NULL;
+        found = 0;
         event = ONEM2M_SAE_EV_BAD_IDENTITY;
         if (sae_identity_well_formed(first, first_len)) {
-            entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) first,
-                                            first_len);
-            event = ONEM2M_SAE_EV_UNKNOWN;
+            found = ONEM2M_SAE_table_get(conf->table, (const char *) first,
+                                         first_len, &lk);
+            ONEM2M_SAE_lookup_cleanse(&lk);
+            event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR
+                              : ONEM2M_SAE_EV_UNKNOWN;
         }
 
-        if (entry == NULL) {
+        if (found != 1) {
             conn->state = SAE_REJECTED;
             sae_report(ssl, conn, event, (const char *) first, first_len,
                        NULL);
-            *alert = SSL_AD_UNKNOWN_PSK_IDENTITY;
+            *alert = found < 0 ? SSL_AD_INTERNAL_ERROR
+                               : SSL_AD_UNKNOWN_PSK_IDENTITY;
             return SSL_CLIENT_HELLO_ERROR;
         }
     }
@@ -716,14 +799,13 @@ sae_key_tag(const ONEM2M_SAE_ENTRY *entry, unsigned char *tag)
  * and 1.3 tickets and in serialised sessions (nginx's shared cache).
  */
 static int
-sae_set_appdata(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
+sae_set_appdata(SSL_SESSION *sess, const sae_cred *cred)
 {
-    unsigned char *buf, *p;
-    int            ok;
+    const ONEM2M_SAE_ENTRY  *entry;
+    unsigned char           *buf, *p;
+    int                      ok;
 
-    if (entry->kpsa_id_len > ONEM2M_SAE_MAX_ID_LEN) {
-        return 0;
-    }
+    entry = &cred->entry;
 
     buf = OPENSSL_malloc(5 + entry->kpsa_id_len + entry->entity_len
                          + SAE_KEY_TAG_LEN);
@@ -742,9 +824,8 @@ sae_set_appdata(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
     memcpy(p, entry->entity, entry->entity_len);
     p += entry->entity_len;
 
-    ok = sae_key_tag(entry, p)
-         && SSL_SESSION_set1_ticket_appdata(sess, buf,
-                                            p + SAE_KEY_TAG_LEN - buf);
+    memcpy(p, cred->tag, SAE_KEY_TAG_LEN);
+    ok = SSL_SESSION_set1_ticket_appdata(sess, buf, p + SAE_KEY_TAG_LEN - buf);
     OPENSSL_free(buf);
 
     return ok;
@@ -792,13 +873,15 @@ sae_get_appdata(SSL_SESSION *sess, const unsigned char **kpsa_id,
 }
 
 
-/* the session was made with this entry: same KpsaID, entity and key */
+/* the session was made with this credential: same KpsaID, entity, key */
 static int
-sae_appdata_matches(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
+sae_appdata_matches(SSL_SESSION *sess, const sae_cred *cred)
 {
-    const unsigned char  *kpsa_id, *entity, *tag;
-    unsigned char         expect[SAE_KEY_TAG_LEN];
-    size_t                kpsa_id_len, entity_len;
+    const ONEM2M_SAE_ENTRY  *entry;
+    const unsigned char     *kpsa_id, *entity, *tag;
+    size_t                   kpsa_id_len, entity_len;
+
+    entry = &cred->entry;
 
     return sae_get_appdata(sess, &kpsa_id, &kpsa_id_len, &entity,
                            &entity_len, &tag)
@@ -806,8 +889,7 @@ sae_appdata_matches(SSL_SESSION *sess, const ONEM2M_SAE_ENTRY *entry)
            && memcmp(kpsa_id, entry->kpsa_id, kpsa_id_len) == 0
            && entity_len == entry->entity_len
            && memcmp(entity, entry->entity, entity_len) == 0
-           && sae_key_tag(entry, expect)
-           && CRYPTO_memcmp(tag, expect, SAE_KEY_TAG_LEN) == 0;
+           && CRYPTO_memcmp(tag, cred->tag, SAE_KEY_TAG_LEN) == 0;
 }
 
 
@@ -825,11 +907,13 @@ sae_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *sess,
     const unsigned char *keyname, size_t keyname_len,
     SSL_TICKET_STATUS status, void *arg)
 {
-    const ONEM2M_SAE_ENTRY  *entry;
     const unsigned char     *kpsa_id, *entity, *tag;
     sae_ctx_conf            *conf;
     sae_conn                *conn;
+    ONEM2M_SAE_LOOKUP        lk;
+    sae_cred                 cred;
     size_t                   kpsa_id_len, entity_len;
+    int                      found, stale;
 
     if (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW) {
         return SSL_TICKET_RETURN_IGNORE_RENEW;
@@ -841,9 +925,16 @@ sae_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *sess,
         && sae_get_appdata(sess, &kpsa_id, &kpsa_id_len, &entity,
                            &entity_len, &tag))
     {
-        entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) kpsa_id,
-                                        kpsa_id_len);
-        if (entry != NULL && !sae_appdata_matches(sess, entry)) {
+        found = ONEM2M_SAE_table_get(conf->table, (const char *) kpsa_id,
+                                     kpsa_id_len, &lk);
+        /* a store error: no resumption; the full handshake fails closed */
+        stale = found < 0
+                || (found == 1
+                    && !(sae_cred_copy(&cred, &lk)
+                         && sae_appdata_matches(sess, &cred)));
+        ONEM2M_SAE_lookup_cleanse(&lk);
+
+        if (stale) {
             conn = sae_get_or_create_conn(ssl);
             if (conn != NULL) {
                 sae_report(ssl, conn, ONEM2M_SAE_EV_RESUME_REFUSED,
@@ -861,7 +952,7 @@ sae_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *sess,
 /* a TLS 1.3 PSK session, its hash matching the client's binder */
 static SSL_SESSION *
 sae_tls13_session(SSL *ssl, const unsigned char *key, size_t key_len,
-    size_t binder_len, const ONEM2M_SAE_ENTRY *entry)
+    size_t binder_len, const sae_cred *cred)
 {
     static const unsigned char  aes128gcm_sha256[] = { 0x13, 0x01 };
     static const unsigned char  aes256gcm_sha384[] = { 0x13, 0x02 };
@@ -889,7 +980,7 @@ sae_tls13_session(SSL *ssl, const unsigned char *key, size_t key_len,
     if (!SSL_SESSION_set1_master_key(sess, key, key_len)
         || !SSL_SESSION_set_cipher(sess, cipher)
         || !SSL_SESSION_set_protocol_version(sess, TLS1_3_VERSION)
-        || (entry != NULL && !sae_set_appdata(sess, entry)))
+        || (cred != NULL && !sae_set_appdata(sess, cred)))
     {
         SSL_SESSION_free(sess);
         return NULL;
@@ -907,12 +998,12 @@ static int
 sae_find_session_cb(SSL *ssl, const unsigned char *identity,
     size_t identity_len, SSL_SESSION **sess)
 {
-    const ONEM2M_SAE_ENTRY  *entry;
     sae_ctx_conf            *conf;
     sae_conn                *conn;
+    ONEM2M_SAE_LOOKUP        lk;
     unsigned char            dummy[SAE_DUMMY_KEY_LEN];
     size_t                   binder_len;
-    int                      event;
+    int                      event, found;
 
     *sess = NULL;
 
@@ -940,30 +1031,35 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
         return 1;
     }
 
-    entry = NULL;
+    found = 0;
     event = ONEM2M_SAE_EV_BAD_IDENTITY;
     if (sae_identity_well_formed(identity, identity_len)) {
-        entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) identity,
-                                        identity_len);
-        event = ONEM2M_SAE_EV_UNKNOWN;
-    }
+        found = ONEM2M_SAE_table_get(conf->table, (const char *) identity,
+                                     identity_len, &lk);
+        event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR : ONEM2M_SAE_EV_UNKNOWN;
 
-    if (entry != NULL) {
-        *sess = sae_tls13_session(ssl, entry->key, entry->key_len,
-                                  binder_len, entry);
-        if (*sess == NULL) {
-            return 0;
+        if (found == 1) {
+            *sess = sae_hold(conn, &lk)
+                    ? sae_tls13_session(ssl, lk.entry.key, lk.entry.key_len,
+                                        binder_len, &conn->cred)
+                    : NULL;
+            ONEM2M_SAE_lookup_cleanse(&lk);
+            if (*sess == NULL) {
+                return 0;
+            }
+            conn->state = SAE_TENTATIVE;
+            conn->table = conf->table;
+            return 1;
         }
-        conn->state = SAE_TENTATIVE;
-        conn->entry = entry;
-        conn->table = conf->table;
-        return 1;
+
+        ONEM2M_SAE_lookup_cleanse(&lk);
     }
 
     conn->state = SAE_REJECTED;
     sae_report(ssl, conn, event, (const char *) identity, identity_len, NULL);
 
-    if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT) {
+    /* the store failed: abort (internal_error), never hide as unknown */
+    if (found < 0 || conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT) {
         /*
          * Not the first identity (the client_hello callback refuses that
          * one with unknown_psk_identity): OpenSSL 3.0 can only abort here,
@@ -991,13 +1087,13 @@ static unsigned int
 sae_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
     unsigned int max_psk_len)
 {
-    const ONEM2M_SAE_ENTRY  *entry;
     sae_ctx_conf            *conf;
     sae_conn                *conn;
     SSL_SESSION             *sess;
+    ONEM2M_SAE_LOOKUP        lk;
     size_t                   identity_len;
     unsigned int             len;
-    int                      event;
+    int                      event, found;
 
     if (SSL_version(ssl) >= TLS1_3_VERSION || identity == NULL) {
         return 0;
@@ -1022,30 +1118,38 @@ sae_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
         return 0;
     }
 
-    entry = NULL;
+    found = 0;
     event = ONEM2M_SAE_EV_BAD_IDENTITY;
     if (sae_identity_well_formed((const unsigned char *) identity,
                                  identity_len))
     {
-        entry = ONEM2M_SAE_table_lookup(conf->table, identity, identity_len);
-        event = ONEM2M_SAE_EV_UNKNOWN;
-    }
+        found = ONEM2M_SAE_table_get(conf->table, identity, identity_len, &lk);
+        event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR : ONEM2M_SAE_EV_UNKNOWN;
 
-    if (entry != NULL && entry->key_len <= max_psk_len) {
-        sess = SSL_get_session(ssl);
-        if (sess == NULL || !sae_set_appdata(sess, entry)) {
-            return 0;
+        if (found == 1 && lk.entry.key_len <= max_psk_len) {
+            sess = SSL_get_session(ssl);
+            if (sess == NULL || !sae_hold(conn, &lk)
+                || !sae_set_appdata(sess, &conn->cred))
+            {
+                conn->entry = NULL;
+                ONEM2M_SAE_lookup_cleanse(&lk);
+                return 0;
+            }
+            len = lk.entry.key_len;
+            memcpy(psk, lk.entry.key, len);
+            ONEM2M_SAE_lookup_cleanse(&lk);
+            conn->state = SAE_TENTATIVE;
+            conn->table = conf->table;
+            return len;
         }
-        memcpy(psk, entry->key, entry->key_len);
-        conn->state = SAE_TENTATIVE;
-        conn->entry = entry;
-        conn->table = conf->table;
-        return entry->key_len;
+
+        ONEM2M_SAE_lookup_cleanse(&lk);
     }
 
     sae_report(ssl, conn, event, identity, identity_len, NULL);
 
-    if (conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT) {
+    /* the store failed: unknown_psk_identity, never hide as unknown */
+    if (found < 0 || conf->unknown_identity == ONEM2M_SAE_UNKNOWN_ALERT) {
         return 0;
     }
 
@@ -1070,7 +1174,7 @@ sae_psk_used(SSL *ssl, sae_conn *conn)
     if (SSL_version(ssl) >= TLS1_3_VERSION) {
         /* an external PSK handshake is a "resumption" in TLS 1.3 */
         return SSL_session_reused(ssl)
-               && sae_appdata_matches(SSL_get_session(ssl), conn->entry);
+               && sae_appdata_matches(SSL_get_session(ssl), &conn->cred);
     }
 
     if (SSL_session_reused(ssl)) {
@@ -1108,10 +1212,11 @@ sae_no_certificate(SSL *ssl)
 static void
 sae_settle_resumed(SSL *ssl, sae_conn *conn)
 {
-    const ONEM2M_SAE_ENTRY  *entry;
     const unsigned char     *kpsa_id, *entity, *tag;
     sae_ctx_conf            *conf;
+    ONEM2M_SAE_LOOKUP        lk;
     size_t                   kpsa_id_len, entity_len;
+    int                      found, ok;
 
     if (!sae_get_appdata(SSL_get_session(ssl), &kpsa_id, &kpsa_id_len,
                          &entity, &entity_len, &tag))
@@ -1122,23 +1227,29 @@ sae_settle_resumed(SSL *ssl, sae_conn *conn)
     sae_no_certificate(ssl);
 
     conf = sae_get_conf(SSL_get_SSL_CTX(ssl));
-    entry = NULL;
+    found = 0;
+    ok = 0;
     if (conf != NULL && conf->table != NULL) {
-        entry = ONEM2M_SAE_table_lookup(conf->table, (const char *) kpsa_id,
-                                        kpsa_id_len);
+        found = ONEM2M_SAE_table_get(conf->table, (const char *) kpsa_id,
+                                     kpsa_id_len, &lk);
+        ok = found == 1 && sae_hold(conn, &lk)
+             && sae_appdata_matches(SSL_get_session(ssl), &conn->cred);
+        ONEM2M_SAE_lookup_cleanse(&lk);
     }
 
     /* removed, provisioned for another entity, or re-keyed since */
-    if (entry == NULL || !sae_appdata_matches(SSL_get_session(ssl), entry)) {
-        sae_report(ssl, conn, ONEM2M_SAE_EV_RESUME_REFUSED,
+    if (!ok) {
+        conn->entry = NULL;
+        sae_report(ssl, conn, found < 0 ? ONEM2M_SAE_EV_STORE_ERROR
+                                        : ONEM2M_SAE_EV_RESUME_REFUSED,
                    (const char *) kpsa_id, kpsa_id_len, NULL);
         return;
     }
 
-    conn->binding = entry;
+    conn->binding = conn->entry;
     conn->table = conf->table;
-    sae_report(ssl, conn, ONEM2M_SAE_EV_RESUMED, entry->kpsa_id,
-               entry->kpsa_id_len, entry);
+    sae_report(ssl, conn, ONEM2M_SAE_EV_RESUMED, conn->entry->kpsa_id,
+               conn->entry->kpsa_id_len, conn->entry);
 }
 
 
@@ -1381,4 +1492,60 @@ ONEM2M_SAE_get_binding_table(SSL *ssl)
     conn = sae_get_conn(ssl);
 
     return conn->table;
+}
+
+
+/*
+ * A binding is current while its table still has the credential: same
+ * KpsaID, entity and key.  The generation (a live store's seq) spares the
+ * key tag while nothing changed; a new generation with the same entity
+ * and key (a resync rewrote it) keeps the binding and is remembered.  A
+ * text table never changes under an open connection: no lookup.
+ */
+int
+ONEM2M_SAE_binding_current(SSL *ssl)
+{
+    sae_conn           *conn;
+    ONEM2M_SAE_LOOKUP   lk;
+    sae_cred            now;
+    int                 found, current;
+
+    if (ONEM2M_SAE_get_binding(ssl) == NULL) {
+        return 0;
+    }
+
+    conn = sae_get_conn(ssl);
+
+    if (!conn->cred.live) {
+        return 1;
+    }
+
+    found = ONEM2M_SAE_table_get(conn->table, conn->cred.kpsa_id,
+                                 conn->cred.entry.kpsa_id_len, &lk);
+    current = 0;
+
+    if (found == 1 && lk.generation == conn->cred.generation) {
+        current = 1;
+
+    } else if (found == 1 && sae_cred_copy(&now, &lk)
+               && now.entry.entity_len == conn->cred.entry.entity_len
+               && memcmp(now.entity, conn->cred.entity,
+                         now.entry.entity_len) == 0
+               && CRYPTO_memcmp(now.tag, conn->cred.tag, SAE_KEY_TAG_LEN)
+                  == 0)
+    {
+        conn->cred.generation = now.generation;
+        current = 1;
+    }
+
+    ONEM2M_SAE_lookup_cleanse(&lk);
+
+    if (current) {
+        return 1;
+    }
+
+    /* for good: the strings stay, for the server's earlier requests */
+    conn->binding = NULL;
+
+    return found < 0 ? -1 : 0;
 }

@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+
+/*
+ * oneM2M SAE for nginx: live key stores ("kpsa-lmdb:", issue 15).
+ *
+ * A live store changes while nginx runs: the sync daemon writes it, every
+ * worker reads it, no reload.  This module (a fourth one in the shared
+ * object) owns what that takes on the nginx side:
+ *
+ *   - "onem2m_sae_kek_file": the key-encryption key of a live store,
+ *     read by the provider in the master when the table is opened at
+ *     configuration time (a root-only file the workers never read);
+ *   - init_process: each worker opens its own reader of every live store
+ *     (ONEM2M_SAE_table_child_init(): an LMDB environment never crosses
+ *     fork);
+ *   - the per-request check of a PSK binding: a credential revoked,
+ *     rekeyed or moved since the handshake unbinds the connection, and
+ *     the connection is closed after this request;
+ *   - staleness: "onem2m_sae_store_max_age" and one warning per crossing
+ *     (worker 0 only, so that the log has it once), and the store's age
+ *     and last sequence in the "onem2m_sae_status" output.
+ *
+ * Its server configurations are merged before the SAE module's, which
+ * opens the tables (module order in "config").
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_onem2m_sae.h"
+#include "ngx_http_onem2m_sae_live.h"
+
+
+/* the staleness check, once a second in worker 0 */
+#define NGX_HTTP_ONEM2M_SAE_LIVE_TICK     1000
+
+
+typedef struct {
+    ONEM2M_SAE_TABLE          *table;
+    ngx_str_t                  uri;
+    /* the smallest "onem2m_sae_store_max_age" of its servers, 0: off */
+    time_t                     max_age;
+    unsigned                   stale:1;
+} ngx_http_onem2m_sae_live_store_t;
+
+
+typedef struct {
+    /* the live stores of the configuration: ngx_http_onem2m_sae_live_store_t */
+    ngx_array_t                stores;
+    ngx_event_t                tick;
+} ngx_http_onem2m_sae_live_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t                  kek_file;
+    u_char                    *kek_conf_file;
+    ngx_uint_t                 kek_conf_line;
+    time_t                     max_age;
+} ngx_http_onem2m_sae_live_srv_conf_t;
+
+
+/* the result of a request's check (module ctx of the main request) */
+typedef struct {
+    ngx_int_t                  rc;
+} ngx_http_onem2m_sae_live_ctx_t;
+
+
+static ngx_uint_t ngx_http_onem2m_sae_live_has(
+    ngx_http_onem2m_sae_live_main_conf_t *lmcf, ONEM2M_SAE_TABLE *table);
+static void ngx_http_onem2m_sae_live_close(ngx_http_request_t *r);
+static void ngx_http_onem2m_sae_live_tick(ngx_event_t *ev);
+static ngx_int_t ngx_http_onem2m_sae_live_register(ngx_conf_t *cf,
+    ONEM2M_SAE_TABLE *table, const char *uri, time_t max_age);
+
+static void *ngx_http_onem2m_sae_live_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_onem2m_sae_live_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_onem2m_sae_live_merge_srv_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static char *ngx_http_onem2m_sae_kek_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_onem2m_sae_live_init_process(ngx_cycle_t *cycle);
+
+
+static ngx_command_t  ngx_http_onem2m_sae_live_commands[] = {
+
+    { ngx_string("onem2m_sae_kek_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_onem2m_sae_kek_file,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("onem2m_sae_store_max_age"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_onem2m_sae_live_srv_conf_t, max_age),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_onem2m_sae_live_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_onem2m_sae_live_create_main_conf,
+                                           /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    ngx_http_onem2m_sae_live_create_srv_conf,
+                                           /* create server configuration */
+    ngx_http_onem2m_sae_live_merge_srv_conf,
+                                           /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_onem2m_sae_live_module = {
+    NGX_MODULE_V1,
+    &ngx_http_onem2m_sae_live_module_ctx,  /* module context */
+    ngx_http_onem2m_sae_live_commands,     /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_onem2m_sae_live_init_process, /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+/* the exported API (ngx_http_onem2m_sae_live.h) */
+
+void
+ngx_http_onem2m_sae_live_scheme(ngx_str_t *path, ngx_str_t *scheme)
+{
+    size_t               i, len;
+    static ngx_str_t     schemes[] = {
+        ngx_string(ONEM2M_SAE_URI_SCHEME ":"),
+        ngx_string(NGX_HTTP_ONEM2M_SAE_LIVE_SCHEME)
+    };
+
+    for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+        len = schemes[i].len;
+
+        if (path->len > len
+            && ngx_strncasecmp(path->data, schemes[i].data, len) == 0)
+        {
+            *scheme = schemes[i];
+            path->data += len;
+            path->len -= len;
+            return;
+        }
+    }
+
+    *scheme = schemes[0];
+}
+
+
+ONEM2M_SAE_TABLE *
+ngx_http_onem2m_sae_live_open(ngx_conf_t *cf, const char *provider_dir,
+    const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    u_char                               *kek, *last;
+    ngx_uint_t                            live;
+    ONEM2M_SAE_TABLE                     *table;
+    ngx_http_onem2m_sae_live_srv_conf_t  *lscf;
+    u_char                                msg[NGX_MAX_PATH + 128];
+
+    lscf = ngx_http_conf_get_module_srv_conf(cf,
+                                             ngx_http_onem2m_sae_live_module);
+
+    live = ngx_strncmp(uri, NGX_HTTP_ONEM2M_SAE_LIVE_SCHEME,
+                       sizeof(NGX_HTTP_ONEM2M_SAE_LIVE_SCHEME) - 1) == 0;
+
+    if (live && lscf->kek_file.len == 0) {
+        diag(diag_arg, ONEM2M_SAE_DIAG_ERROR,
+             "a live store needs an \"onem2m_sae_kek_file\"");
+        return NULL;
+    }
+
+    if (!live && lscf->kek_file.len) {
+        last = ngx_snprintf(msg, sizeof(msg) - 1,
+                            "\"onem2m_sae_kek_file\" of %s:%ui is for a "
+                            "live store (\"" NGX_HTTP_ONEM2M_SAE_LIVE_SCHEME
+                            "\"), not for a text table",
+                            lscf->kek_conf_file, lscf->kek_conf_line);
+        *last = '\0';
+        diag(diag_arg, ONEM2M_SAE_DIAG_ERROR, (char *) msg);
+        return NULL;
+    }
+
+    kek = NULL;
+
+    if (live) {
+        kek = ngx_pnalloc(cf->temp_pool, lscf->kek_file.len + 1);
+        if (kek == NULL) {
+            return NULL;
+        }
+
+        *ngx_cpymem(kek, lscf->kek_file.data, lscf->kek_file.len) = '\0';
+    }
+
+    table = ONEM2M_SAE_table_open_ex(NULL, provider_dir, uri, (char *) kek,
+                                     diag, diag_arg);
+
+    /* the scheme says it: asking the store would open it in the master */
+
+    if (table == NULL || !live) {
+        return table;
+    }
+
+    if (ngx_http_onem2m_sae_live_register(cf, table, uri, lscf->max_age)
+        != NGX_OK)
+    {
+        ONEM2M_SAE_table_free(table);
+        return NULL;
+    }
+
+    return table;
+}
+
+
+ngx_int_t
+ngx_http_onem2m_sae_live_current(ngx_http_request_t *r,
+    ONEM2M_SAE_TABLE *table, ngx_http_onem2m_sae_binding_t *binding)
+{
+    int                                    rc;
+    u_char                                *id_last, *entity_last;
+    ngx_uint_t                             level;
+    ngx_http_onem2m_sae_live_ctx_t        *ctx;
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
+    u_char                                 id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+    u_char                                 entity[
+                                               NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_live_module);
+
+    /* a text table never changes under a connection */
+
+    if (r->connection->ssl == NULL
+        || !ngx_http_onem2m_sae_live_has(lmcf, table))
+    {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_onem2m_sae_live_module);
+
+    if (ctx) {
+        return ctx->rc;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_onem2m_sae_live_ctx_t));
+    if (ctx == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_http_set_ctx(r->main, ctx, ngx_http_onem2m_sae_live_module);
+
+    rc = ONEM2M_SAE_binding_current(r->connection->ssl->connection);
+
+    if (rc == 1) {
+        ctx->rc = NGX_OK;
+        return NGX_OK;
+    }
+
+    ctx->rc = NGX_DECLINED;
+
+    id_last = ngx_http_onem2m_log_id(id, binding->kpsa_id.data,
+                                     binding->kpsa_id.len);
+    entity_last = ngx_http_onem2m_log_id(entity, binding->entity.data,
+                                         binding->entity.len);
+
+    level = rc < 0 ? NGX_LOG_ERR : NGX_LOG_NOTICE;
+
+    ngx_log_error(level, r->connection->log, 0,
+                  "onem2m sae: binding of psk identity %*s to %*s dropped: "
+                  "%s, connection closed",
+                  id_last - id, id, entity_last - entity, entity,
+                  rc < 0 ? "the live store failed"
+                         : "credential revoked, rekeyed or moved");
+
+    ngx_http_onem2m_sae_live_close(r);
+
+    return NGX_DECLINED;
+}
+
+
+ngx_buf_t *
+ngx_http_onem2m_sae_live_metrics(ngx_http_request_t *r)
+{
+    size_t                                 size;
+    time_t                                 age;
+    ngx_buf_t                             *b;
+    ngx_uint_t                             i;
+    ONEM2M_SAE_TABLE_INFO                  info;
+    ngx_http_onem2m_sae_live_store_t      *store;
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
+
+    static const char  *help =
+        "# HELP onem2m_sae_store_age_seconds Seconds since the live store's "
+        "last sync with its source (-1: never synced)\n"
+        "# TYPE onem2m_sae_store_age_seconds gauge\n"
+        "# HELP onem2m_sae_store_last_seq Last sequence number of the "
+        "source in the live store\n"
+        "# TYPE onem2m_sae_store_last_seq gauge\n"
+        "# HELP onem2m_sae_store_entries Credentials in the live store\n"
+        "# TYPE onem2m_sae_store_entries gauge\n";
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_live_module);
+
+    if (lmcf->stores.nelts == 0) {
+        return NULL;
+    }
+
+    store = lmcf->stores.elts;
+    size = ngx_strlen(help);
+
+    for (i = 0; i < lmcf->stores.nelts; i++) {
+        size += 3 * (sizeof("onem2m_sae_store_entries{store=\"\"} \n") - 1
+                     + 2 * store[i].uri.len + NGX_INT64_LEN);
+    }
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->last = ngx_cpymem(b->last, help, ngx_strlen(help));
+
+    for (i = 0; i < lmcf->stores.nelts; i++) {
+        ngx_memzero(&info, sizeof(ONEM2M_SAE_TABLE_INFO));
+
+        if (ONEM2M_SAE_table_info(store[i].table, &info) != 1) {
+            continue;
+        }
+
+        age = info.synced_at ? ngx_time() - (time_t) info.synced_at : -1;
+
+        b->last = ngx_sprintf(b->last, "onem2m_sae_store_age_seconds"
+                                       "{store=\"");
+        b->last = ngx_http_onem2m_status_escape(b->last, &store[i].uri);
+        b->last = ngx_sprintf(b->last, "\"} %T\nonem2m_sae_store_last_seq"
+                                       "{store=\"", age);
+        b->last = ngx_http_onem2m_status_escape(b->last, &store[i].uri);
+        b->last = ngx_sprintf(b->last, "\"} %uL\nonem2m_sae_store_entries"
+                                       "{store=\"",
+                              (uint64_t) info.last_seq);
+        b->last = ngx_http_onem2m_status_escape(b->last, &store[i].uri);
+        b->last = ngx_sprintf(b->last, "\"} %uL\n", (uint64_t) info.count);
+    }
+
+    return b;
+}
+
+
+/* whether table is one of the configuration's live stores (a few at most) */
+
+static ngx_uint_t
+ngx_http_onem2m_sae_live_has(ngx_http_onem2m_sae_live_main_conf_t *lmcf,
+    ONEM2M_SAE_TABLE *table)
+{
+    ngx_uint_t                         i;
+    ngx_http_onem2m_sae_live_store_t  *store;
+
+    store = lmcf->stores.elts;
+
+    for (i = 0; i < lmcf->stores.nelts; i++) {
+        if (store[i].table == table) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Closes the connection of a request whose binding was dropped, once the
+ * answer is out.  HTTP/2: as nginx does for a graceful shutdown
+ * (ngx_close_idle_connections()), the connection is flagged and its read
+ * handler posted: it sends GOAWAY, takes no new stream, and closes when
+ * the streams in progress are done.
+ */
+
+static void
+ngx_http_onem2m_sae_live_close(ngx_http_request_t *r)
+{
+#if (NGX_HTTP_V2)
+    ngx_connection_t  *c;
+
+    if (r->main->stream) {
+        c = r->main->stream->connection->connection;
+
+        if (!c->close) {
+            c->close = 1;
+            ngx_post_event(c->read, &ngx_posted_events);
+        }
+
+        return;
+    }
+#endif
+
+    r->main->keepalive = 0;
+}
+
+
+/* staleness: one warning when a store gets too old, one when fresh again */
+
+static void
+ngx_http_onem2m_sae_live_tick(ngx_event_t *ev)
+{
+    time_t                                 age;
+    ngx_uint_t                             i;
+    ONEM2M_SAE_TABLE_INFO                  info;
+    ngx_http_onem2m_sae_live_store_t      *store;
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf = ev->data;
+
+    store = lmcf->stores.elts;
+
+    for (i = 0; i < lmcf->stores.nelts; i++) {
+
+        if (store[i].max_age == 0) {
+            continue;
+        }
+
+        ngx_memzero(&info, sizeof(ONEM2M_SAE_TABLE_INFO));
+
+        if (ONEM2M_SAE_table_info(store[i].table, &info) != 1
+            || info.synced_at == 0)
+        {
+            continue;
+        }
+
+        age = ngx_time() - (time_t) info.synced_at;
+
+        if (age > store[i].max_age && !store[i].stale) {
+            store[i].stale = 1;
+            ngx_log_error(NGX_LOG_WARN, ev->log, 0,
+                          "onem2m sae: live store \"%V\" is stale: last "
+                          "synced %T s ago (onem2m_sae_store_max_age %T), "
+                          "serving its last good state",
+                          &store[i].uri, age, store[i].max_age);
+
+        } else if (age <= store[i].max_age && store[i].stale) {
+            store[i].stale = 0;
+            ngx_log_error(NGX_LOG_NOTICE, ev->log, 0,
+                          "onem2m sae: live store \"%V\" is fresh again: "
+                          "last synced %T s ago", &store[i].uri, age);
+        }
+    }
+
+    ngx_add_timer(ev, NGX_HTTP_ONEM2M_SAE_LIVE_TICK);
+}
+
+
+/* a live table, once, for child_init and the counters */
+
+static ngx_int_t
+ngx_http_onem2m_sae_live_register(ngx_conf_t *cf, ONEM2M_SAE_TABLE *table,
+    const char *uri, time_t max_age)
+{
+    ngx_uint_t                             i;
+    ngx_http_onem2m_sae_live_store_t      *store;
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_onem2m_sae_live_module);
+
+    store = lmcf->stores.elts;
+
+    for (i = 0; i < lmcf->stores.nelts; i++) {
+        if (store[i].table == table) {
+            if (max_age && (store[i].max_age == 0
+                            || max_age < store[i].max_age))
+            {
+                store[i].max_age = max_age;
+            }
+
+            return NGX_OK;
+        }
+    }
+
+    store = ngx_array_push(&lmcf->stores);
+    if (store == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memzero(store, sizeof(ngx_http_onem2m_sae_live_store_t));
+
+    store->table = table;
+    store->max_age = max_age;
+    store->uri.len = ngx_strlen(uri);
+    store->uri.data = ngx_pnalloc(cf->pool, store->uri.len);
+
+    if (store->uri.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(store->uri.data, uri, store->uri.len);
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_onem2m_sae_live_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
+
+    lmcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_onem2m_sae_live_main_conf_t));
+    if (lmcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&lmcf->stores, cf->pool, 1,
+                       sizeof(ngx_http_onem2m_sae_live_store_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return lmcf;
+}
+
+
+static void *
+ngx_http_onem2m_sae_live_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_sae_live_srv_conf_t  *lscf;
+
+    lscf = ngx_pcalloc(cf->pool, sizeof(ngx_http_onem2m_sae_live_srv_conf_t));
+    if (lscf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lscf->kek_file = { 0, NULL };
+     *     lscf->kek_conf_file = NULL;
+     *     lscf->kek_conf_line = 0;
+     */
+
+    lscf->max_age = NGX_CONF_UNSET;
+
+    return lscf;
+}
+
+
+static char *
+ngx_http_onem2m_sae_live_merge_srv_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_onem2m_sae_live_srv_conf_t *prev = parent;
+    ngx_http_onem2m_sae_live_srv_conf_t *conf = child;
+
+    if (conf->kek_file.data == NULL) {
+        conf->kek_file = prev->kek_file;
+        conf->kek_conf_file = prev->kek_conf_file;
+        conf->kek_conf_line = prev->kek_conf_line;
+    }
+
+    ngx_conf_merge_sec_value(conf->max_age, prev->max_age, 30);
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * "onem2m_sae_kek_file path": relative to the configuration prefix, like
+ * the table; where it was written is kept for the error on a text table.
+ */
+
+static char *
+ngx_http_onem2m_sae_kek_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_onem2m_sae_live_srv_conf_t *lscf = conf;
+
+    ngx_str_t  *value;
+
+    if (lscf->kek_file.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"onem2m_sae_kek_file\" needs a file name");
+        return NGX_CONF_ERROR;
+    }
+
+    lscf->kek_file = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &lscf->kek_file, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    lscf->kek_conf_file = cf->conf_file->file.name.data;
+    lscf->kek_conf_line = cf->conf_file->line;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Each worker opens its own reader of every live store: fatal when it
+ * cannot (the master does not respawn a worker that exits so), rather
+ * than a worker failing every handshake.  Worker 0 watches staleness.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_live_init_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                             i;
+    ngx_http_conf_ctx_t                   *ctx;
+    ngx_http_onem2m_sae_live_store_t      *store;
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
+
+    ctx = (ngx_http_conf_ctx_t *) cycle->conf_ctx[ngx_http_module.index];
+
+    if (ctx == NULL) {
+        return NGX_OK;
+    }
+
+    lmcf = ctx->main_conf[ngx_http_onem2m_sae_live_module.ctx_index];
+    store = lmcf->stores.elts;
+
+    for (i = 0; i < lmcf->stores.nelts; i++) {
+        if (ONEM2M_SAE_table_child_init(store[i].table) != 1) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                          "onem2m sae: cannot open the live store \"%V\" "
+                          "in this worker", &store[i].uri);
+            return NGX_ERROR;
+        }
+    }
+
+    if (lmcf->stores.nelts == 0
+        || !((ngx_process == NGX_PROCESS_WORKER && ngx_worker == 0)
+             || ngx_process == NGX_PROCESS_SINGLE))
+    {
+        return NGX_OK;
+    }
+
+    lmcf->tick.handler = ngx_http_onem2m_sae_live_tick;
+    lmcf->tick.data = lmcf;
+    lmcf->tick.log = cycle->log;
+    lmcf->tick.cancelable = 1;
+
+    ngx_add_timer(&lmcf->tick, NGX_HTTP_ONEM2M_SAE_LIVE_TICK);
+
+    return NGX_OK;
+}

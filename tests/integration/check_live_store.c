@@ -1,0 +1,514 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The nginx side of a live store, with a real nginx: the KEK directive and
+ * its errors, each worker's own reader (a worker killed with SIGKILL is
+ * replaced by one that serves), staleness (one warning per crossing, the
+ * age and last sequence in the status output), and an HTTP/2 connection
+ * whose credential is revoked (refused, GOAWAY, closed).
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <check.h>
+
+#include <openssl/err.h>
+
+#include "integration/live_fixture.h"
+
+
+/* "nginx -t" fails with message and "in <nginx.conf>:<line of needle>" */
+static void
+assert_refused_at(const char *http, const char *message, const char *needle)
+{
+    harness_nginx  *ng = harness_nginx_new();
+    const char     *out;
+    char            where[600];
+
+    ck_assert_ptr_nonnull(ng);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table",
+                                              HARNESS_SEED_TABLE, 0600), 0);
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kek", "00", 0600), 0);
+    ck_assert_int_eq(harness_nginx_config(ng, http), 0);
+    ck_assert_int_ne(harness_nginx_test(ng, &out), 0);
+    snprintf(where, sizeof(where), "%s:%d", harness_nginx_conf_path(ng),
+             harness_nginx_conf_line(ng, needle));
+    ck_assert_msg(strstr(out, message) != NULL && strstr(out, where) != NULL,
+                  "expected \"%s\" and \"%s\", nginx -t said: %s", message,
+                  where, out);
+    harness_nginx_free(ng);
+}
+
+START_TEST(live_store_without_kek_is_refused)
+{
+    assert_refused_at("server {\n"
+                      "    listen 127.0.0.1:{{PORT}} ssl;\n"
+                      "    {{CERT}}\n"
+                      "    onem2m_sae_psk_table kpsa-lmdb:{{PREFIX}}/store;\n"
+                      "    location / { return 200; }\n"
+                      "}\n",
+                      "onem2m_sae_psk_table \"kpsa-lmdb:",
+                      "onem2m_sae_psk_table");
+    assert_refused_at("server {\n"
+                      "    listen 127.0.0.1:{{PORT}} ssl;\n"
+                      "    {{CERT}}\n"
+                      "    onem2m_sae_psk_table kpsa-lmdb:{{PREFIX}}/store;\n"
+                      "    location / { return 200; }\n"
+                      "}\n",
+                      "a live store needs an \"onem2m_sae_kek_file\"",
+                      "onem2m_sae_psk_table");
+}
+END_TEST
+
+START_TEST(kek_for_a_text_table_is_refused)
+{
+    /* at the http level too: the text table's server inherits it */
+    assert_refused_at("onem2m_sae_kek_file {{PREFIX}}/kek;\n"
+                      "server {\n"
+                      "    listen 127.0.0.1:{{PORT}} ssl;\n"
+                      "    {{CERT}}\n"
+                      "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+                      "    location / { return 200; }\n"
+                      "}\n",
+                      "is for a live store (\"kpsa-lmdb:\"), not for a text "
+                      "table", "onem2m_sae_psk_table");
+    assert_refused_at("server {\n"
+                      "    listen 127.0.0.1:{{PORT}} ssl;\n"
+                      "    {{CERT}}\n"
+                      "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+                      "    onem2m_sae_kek_file {{PREFIX}}/kek;\n"
+                      "    location / { return 200; }\n"
+                      "}\n",
+                      "\"onem2m_sae_kek_file\" of ", "onem2m_sae_kek_file");
+}
+END_TEST
+
+/* the pid of the last worker the master started, from the error log */
+static long
+last_worker(harness_nginx *ng)
+{
+    const char  *log, *p, *last = NULL;
+
+    log = harness_log(ng);
+    for (p = log; (p = strstr(p, "start worker process ")) != NULL; p++) {
+        last = p;
+    }
+    return last ? strtol(last + sizeof("start worker process ") - 1, NULL,
+                         10)
+                : -1;
+}
+
+START_TEST(killed_worker_is_replaced_by_one_that_serves)
+{
+    static const unsigned char  key[8] = { 9, 8, 7, 6, 5, 4, 3, 2 };
+    harness_tls_opts            o = sae_lock1(TLS1_3_VERSION);
+    harness_tls_opts            added;
+    long                        worker, again;
+    char                        gone[64];
+    int                         i;
+
+    live_start(&ls, up, LIVE_SERVER);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/before"), 200);
+
+    worker = last_worker(ls.ng);
+    ck_assert_int_gt(worker, 0);
+    ck_assert_int_eq(kill((pid_t) worker, SIGKILL), 0);
+    snprintf(gone, sizeof(gone), "%ld exited on signal 9", worker);
+    ck_assert_msg(harness_log_wait(ls.ng, gone, harness_timeout_ms(5000)),
+                  "%s", harness_log(ls.ng));
+
+    for (i = 0; i < 100 && (again = last_worker(ls.ng)) == worker; i++) {
+        usleep(50000);
+    }
+    ck_assert_int_ne(again, worker);
+
+    /* the new worker reads the store, and sees changes made after it */
+    ck_assert_int_eq(live_status_of(&ls, &o, "/after"), 200);
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
+    added = sae_psk(TLS1_3_VERSION, "AE888-Lock@in.provider.com", key);
+    live_put(&ls, "AE888-Lock@in.provider.com", "Clock-AE8", key,
+             sizeof(key));
+    ck_assert_int_eq(live_status_of(&ls, &added, "/added"), 200);
+    live_revoke(&ls, HARNESS_LOCK1_KPSA_ID);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/revoked"), 0);
+    ck_assert(!harness_log_contains(ls.ng, "[emerg]"));
+
+    /* the master logged the killed worker: not a clean stop */
+    live_free(&ls, 0);
+}
+END_TEST
+
+/* the value of a metric line "<name>{store=...} <value>" of /metrics */
+static long long
+metric(const char *body, const char *name)
+{
+    const char  *p;
+
+    p = strstr(body, name);
+    ck_assert_msg(p != NULL, "no %s in:\n%s", name, body);
+    p = strstr(p, "} ");
+    ck_assert_ptr_nonnull(p);
+    return strtoll(p + 2, NULL, 10);
+}
+
+static void
+get_metrics(harness_response *resp)
+{
+    harness_tls_opts  o = sae_lock1(TLS1_3_VERSION);
+
+    ck_assert_int_eq(live_request(&ls, &o, "/metrics", resp), 200);
+}
+
+START_TEST(stale_store_warns_once_and_reports_its_age)
+{
+    harness_response  resp;
+    char              label[700];
+    long long         age;
+
+    live_start(&ls, up, LIVE_SERVER_WITH("", "    onem2m_sae_store_max_age "
+                                         "1s;\n"));
+
+    /* fresh: age about 0, the last sequence of the writer */
+    get_metrics(&resp);
+    snprintf(label, sizeof(label), "onem2m_sae_store_age_seconds{store=\""
+             "kpsa-lmdb:%s\"} ", ls.dir);
+    ck_assert_msg(strstr(resp.body, label) != NULL, "%s", resp.body);
+    ck_assert_int_le(metric(resp.body, "onem2m_sae_store_age_seconds{"), 5);
+    ck_assert_int_eq(metric(resp.body, "onem2m_sae_store_last_seq{"),
+                     (long long) ls.seq);
+    ck_assert_int_eq(metric(resp.body, "onem2m_sae_store_entries{"), 2);
+    harness_response_free(&resp);
+
+    /* the sync daemon last heard from its source 100 s ago */
+    live_synced_at(&ls, (int64_t) time(NULL) - 100);
+    ck_assert_msg(harness_log_wait(ls.ng, "is stale: last synced",
+                                   harness_timeout_ms(5000)),
+                  "%s", harness_log(ls.ng));
+    get_metrics(&resp);
+    age = metric(resp.body, "onem2m_sae_store_age_seconds{");
+    ck_assert_int_ge(age, 100);
+    ck_assert_int_le(age, 130);
+    harness_response_free(&resp);
+
+    /* a crossing back, and the warning was logged once (several ticks) */
+    live_synced_at(&ls, (int64_t) time(NULL));
+    ck_assert_msg(harness_log_wait(ls.ng, "is fresh again",
+                                   harness_timeout_ms(5000)),
+                  "%s", harness_log(ls.ng));
+    ck_assert_uint_eq(harness_log_count(ls.ng, "is stale: last synced"), 1);
+
+    live_free(&ls, 1);
+}
+END_TEST
+
+START_TEST(text_table_status_has_no_store_gauges)
+{
+    harness_nginx     *ng;
+    harness_tls_opts   o = sae_lock1(TLS1_3_VERSION);
+    harness_tls_result r;
+    harness_response   resp;
+
+    ng = sae_start(up, "server {\n" SAE_TLS
+                   "    location = /metrics { onem2m_sae off; "
+                   "onem2m_sae_status; }\n}\n");
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o, "GET",
+                                         "/metrics", NULL, NULL, &r, &resp),
+                     0);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_ptr_null(strstr(resp.body, "onem2m_sae_store_"));
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    sae_stop(ng);
+}
+END_TEST
+
+
+/* X-M2M-Origin of an entity of the live store: it has credentials */
+START_TEST(originator_check_finds_entities_of_the_live_store)
+{
+    harness_tls_opts    o = sae_cert_only(TLS1_3_VERSION);
+    harness_tls_result  r;
+    harness_response    resp;
+    size_t              before;
+
+    live_start(&ls, up, LIVE_SERVER_WITH("",
+                                         "    onem2m_sae optional;\n"
+                                         "    onem2m_sae_cse_id mn-cse-1;\n"
+                                         "    onem2m_sae_originator check;\n"));
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ls.ng, 0), &o,
+                                         "GET", "/cse",
+                                         "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                                         &r, &resp), 0);
+    ck_assert_int_eq(resp.status, 403);
+    ck_assert_str_eq(harness_resp_header(&resp, "X-M2M-RSC"), "4106");
+    ck_assert_ptr_nonnull(strstr(resp.body, "has credentials"));
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+
+    /* revoked: no credentials any more, the claim passes (unbound) */
+    live_revoke(&ls, HARNESS_LOCK2_KPSA_ID);
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ls.ng, 0), &o,
+                                         "GET", "/cse",
+                                         "X-M2M-Origin: Clock-AE2\r\n", NULL,
+                                         &r, &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    live_free(&ls, 1);
+}
+END_TEST
+
+
+/*-
+ * HTTP/2
+ * ------
+ * A client of our own: TLS 1.2 PSK with ALPN "h2", the connection preface,
+ * HEADERS frames with literal (unindexed, raw) HPACK fields, and a reader
+ * of the server's frames that knows nginx's ":status" encodings.
+ */
+
+typedef struct {
+    SSL      *ssl;
+    int       fd;
+    int       goaway;
+    int       eof;
+    int       timedout;
+} h2_conn;
+
+static unsigned int
+h2_psk_cb(SSL *ssl, const char *hint, char *identity,
+    unsigned int max_identity_len, unsigned char *psk,
+    unsigned int max_psk_len)
+{
+    snprintf(identity, max_identity_len, "%s", HARNESS_LOCK1_KPSA_ID);
+    memcpy(psk, SAE_LOCK1_KEY, sizeof(SAE_LOCK1_KEY));
+    return sizeof(SAE_LOCK1_KEY);
+}
+
+static void
+h2_frame(h2_conn *h, int type, int flags, unsigned int stream,
+    const unsigned char *payload, size_t len)
+{
+    unsigned char  buf[9 + 256];
+
+    ck_assert_uint_le(len, 256);
+    buf[0] = (unsigned char) (len >> 16);
+    buf[1] = (unsigned char) (len >> 8);
+    buf[2] = (unsigned char) len;
+    buf[3] = (unsigned char) type;
+    buf[4] = (unsigned char) flags;
+    buf[5] = (unsigned char) (stream >> 24);
+    buf[6] = (unsigned char) (stream >> 16);
+    buf[7] = (unsigned char) (stream >> 8);
+    buf[8] = (unsigned char) stream;
+    memcpy(buf + 9, payload, len);
+    ck_assert_int_eq(SSL_write(h->ssl, buf, (int) (9 + len)),
+                     (int) (9 + len));
+}
+
+/* GET path on stream, END_STREAM */
+static void
+h2_get(h2_conn *h, unsigned int stream, const char *path)
+{
+    unsigned char  block[256];
+    size_t         n = 0, len = strlen(path);
+
+    block[n++] = 0x82;                      /* :method GET */
+    block[n++] = 0x87;                      /* :scheme https */
+    block[n++] = 0x04;                      /* :path, literal value */
+    block[n++] = (unsigned char) len;
+    memcpy(block + n, path, len);
+    n += len;
+    block[n++] = 0x01;                      /* :authority */
+    block[n++] = 9;
+    memcpy(block + n, "localhost", 9);
+    n += 9;
+    h2_frame(h, 1, 0x05, stream, block, n);
+}
+
+static int
+h2_read_full(h2_conn *h, unsigned char *buf, size_t len)
+{
+    struct pollfd  pfd;
+    size_t         got = 0;
+    int            n;
+
+    while (got < len) {
+        if (SSL_pending(h->ssl) == 0) {
+            pfd.fd = h->fd;
+            pfd.events = POLLIN;
+            if (poll(&pfd, 1, harness_timeout_ms(5000)) <= 0) {
+                h->timedout = 1;
+                return -1;
+            }
+        }
+        n = SSL_read(h->ssl, buf + got, (int) (len - got));
+        if (n <= 0) {
+            h->eof = 1;
+            ERR_clear_error();
+            return -1;
+        }
+        got += (size_t) n;
+    }
+    return 0;
+}
+
+/* frames until the response HEADERS of stream; its :status, 0 if none */
+static int
+h2_status(h2_conn *h, unsigned int stream)
+{
+    unsigned char  hdr[9], payload[16384];
+    size_t         len;
+    unsigned int   sid;
+
+    for ( ;; ) {
+        if (h2_read_full(h, hdr, 9) != 0) {
+            return 0;
+        }
+        len = ((size_t) hdr[0] << 16) | ((size_t) hdr[1] << 8) | hdr[2];
+        sid = ((unsigned int) (hdr[5] & 0x7f) << 24) | (hdr[6] << 16)
+              | (hdr[7] << 8) | hdr[8];
+        if (len > sizeof(payload) || h2_read_full(h, payload, len) != 0) {
+            return 0;
+        }
+        if (hdr[3] == 7) {
+            h->goaway = 1;
+        }
+        if (hdr[3] == 4 && !(hdr[4] & 1)) {
+            h2_frame(h, 4, 1, 0, NULL, 0);  /* SETTINGS ack */
+        }
+        if (hdr[3] != 1 || sid != stream || len == 0) {
+            continue;
+        }
+        if (payload[0] == 0x88) {
+            return 200;
+        }
+        /* nginx: ":status" literal, incremental indexing, raw 3 digits */
+        if (len >= 5 && payload[0] == 0x48 && payload[1] == 3) {
+            return atoi((char *) payload + 2) % 1000;
+        }
+        return -1;
+    }
+}
+
+static void
+h2_open(h2_conn *h, int port)
+{
+    static const unsigned char  alpn[] = { 2, 'h', '2' };
+    static const char           preface[] =
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    struct sockaddr_in          sin;
+    SSL_CTX                    *ctx;
+
+    memset(h, 0, sizeof(*h));
+    h->fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(h->fd, 0);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short) port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(h->fd, (struct sockaddr *) &sin, sizeof(sin)),
+                     0);
+
+    ctx = SSL_CTX_new(TLS_client_method());
+    ck_assert_ptr_nonnull(ctx);
+    SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
+    ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx, "PSK-AES128-GCM-SHA256"),
+                     1);
+    SSL_CTX_set_psk_client_callback(ctx, h2_psk_cb);
+    ck_assert_int_eq(SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn)), 0);
+    h->ssl = SSL_new(ctx);
+    SSL_CTX_free(ctx);
+    SSL_set_fd(h->ssl, h->fd);
+    ck_assert_int_eq(SSL_connect(h->ssl), 1);
+
+    ck_assert_int_eq(SSL_write(h->ssl, preface, sizeof(preface) - 1),
+                     (int) sizeof(preface) - 1);
+    h2_frame(h, 4, 0, 0, NULL, 0);          /* SETTINGS */
+}
+
+static void
+h2_close(h2_conn *h)
+{
+    SSL_free(h->ssl);
+    close(h->fd);
+}
+
+START_TEST(http2_request_after_revoke_is_refused_and_closed)
+{
+    h2_conn           h;
+    const char       *out;
+    char             *argv[] = { (char *) harness_nginx_bin(), "-V", NULL };
+    size_t            before;
+
+    /* only where the nginx under test has HTTP/2 */
+    if (harness_run(argv, NULL, harness_timeout_ms(5000), (char **) &out)
+        != 0 || strstr(out, "--with-http_v2_module") == NULL)
+    {
+        free((char *) out);
+        return;
+    }
+    free((char *) out);
+
+    live_start(&ls, up, LIVE_SERVER_WITH(" http2", ""));
+    h2_open(&h, harness_nginx_port(ls.ng, 0));
+
+    h2_get(&h, 1, "/h2-one");
+    ck_assert_int_eq(h2_status(&h, 1), 200);
+    sae_assert_upstream_entity(harness_upstream_last(up),
+                               HARNESS_LOCK1_ENTITY);
+    ck_assert_int_eq(h.goaway, 0);
+
+    live_revoke(&ls, HARNESS_LOCK1_KPSA_ID);
+    before = harness_upstream_count(up);
+    h2_get(&h, 3, "/h2-two");
+    ck_assert_int_eq(h2_status(&h, 3), 403);
+
+    /* GOAWAY, then the end of the connection */
+    while (!h.eof && !h.timedout) {
+        h2_status(&h, 5);
+    }
+    ck_assert_int_eq(h.goaway, 1);
+    ck_assert_int_eq(h.eof, 1);
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    ck_assert_msg(harness_log_wait(ls.ng, "dropped: credential revoked, "
+                                   "rekeyed or moved, connection closed",
+                                   harness_timeout_ms(2000)),
+                  "%s", harness_log(ls.ng));
+    h2_close(&h);
+    live_free(&ls, 1);
+}
+END_TEST
+
+Suite *live_store_suite(void)
+{
+    Suite  *s = suite_create("live_store");
+
+    SAE_TCASE(s, "config",
+              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
+              SAE_TEST(live_store_without_kek_is_refused);
+              SAE_TEST(kek_for_a_text_table_is_refused));
+    SAE_TCASE(s, "workers",
+              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
+              SAE_TEST(killed_worker_is_replaced_by_one_that_serves));
+    SAE_TCASE(s, "staleness",
+              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
+              SAE_TEST(stale_store_warns_once_and_reports_its_age);
+              SAE_TEST(text_table_status_has_no_store_gauges));
+    SAE_TCASE(s, "originator",
+              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
+              SAE_TEST(originator_check_finds_entities_of_the_live_store));
+    SAE_TCASE(s, "http2",
+              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
+              SAE_TEST(http2_request_after_revoke_is_refused_and_closed));
+
+    return s;
+}
