@@ -97,7 +97,7 @@ int  fleet_store_wait(const char *store, const char *kpsa_id, int want,
  * One front end of the fleet: nginx (the module reading the store live,
  * kpsa-lmdb:<prefix>/store with the tests' KEK in <prefix>/kek) and the
  * node's own onem2m-sync feeding the store from pg.  The store is made
- * readable by the workers' user before the daemon fills it.  With up
+ * the workers' (nobody) before the daemon fills it.  With up
  * NULL, nginx is not started (port 0): the store and its daemon only.
  */
 typedef struct {

@@ -28,12 +28,15 @@ static const char  *node_conf =
     "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
     "}\n";
 
-/* the store's directory and files, the workers' to read (and lock) */
+/*
+ * the store's directory and files, the workers' to read and lock: their
+ * user is nginx's built-in default, nobody, when the master runs as root
+ */
 static int
 make_store(const char *dir)
 {
     static const char  *files[] = { "data.mdb", "lock.mdb" };
-    struct passwd      *pw = getpwnam("www-data");
+    struct passwd      *pw = getpwnam("nobody");
     char                path[PATH_MAX + 16];
     size_t              i;
     FILE               *f;
