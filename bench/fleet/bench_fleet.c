@@ -285,6 +285,7 @@ start_load(const fleet_node *n, int seconds, int procs, const char *out)
     snprintf(np, sizeof(np), "%d", procs);
     snprintf(ents, sizeof(ents), "%d", STABLE);
 
+    fflush(NULL);               /* the child's freopen() would repeat it */
     pid = fork();
     if (pid == 0) {
         f = freopen(out, "w", stdout);
