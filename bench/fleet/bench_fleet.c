@@ -403,7 +403,7 @@ main(void)
     up = with_nginx ? harness_upstream_start(HARNESS_UPSTREAM_HTTP) : NULL;
 
     for (k = 0; k < NODES; k++) {
-        if (fleet_node_start(&nodes[k], &pg, up, NULL) != 0) {
+        if (fleet_node_start(&nodes[k], &pg, up, NULL, NULL) != 0) {
             die("a node does not start");
         }
         stores[k] = kpsa_store_open(nodes[k].store, 0, err, sizeof(err));

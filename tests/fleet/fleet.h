@@ -97,8 +97,9 @@ int  fleet_store_wait(const char *store, const char *kpsa_id, int want,
  * One front end of the fleet: nginx (the module reading the store live,
  * kpsa-lmdb:<prefix>/store with the tests' KEK in <prefix>/kek) and the
  * node's own onem2m-sync feeding the store from pg.  The store is made
- * the workers' (nobody) before the daemon fills it.  With up
- * NULL, nginx is not started (port 0): the store and its daemon only.
+ * the workers' (nobody) before the daemon fills it.  conf: further
+ * directives of the server block, or NULL.  With up NULL, nginx is not
+ * started (port 0): the store and its daemon only.
  */
 typedef struct {
     harness_nginx  *ng;
@@ -108,7 +109,7 @@ typedef struct {
 } fleet_node;
 
 int  fleet_node_start(fleet_node *n, const fleet_pg *pg,
-    harness_upstream *up, const char *sync_arg);
+    harness_upstream *up, const char *sync_arg, const char *conf);
 void fleet_node_stop(fleet_node *n);
 /* a TLS 1.2 PSK handshake as (kpsa_id, key): 1 done, 0 refused */
 int  fleet_node_handshake(const fleet_node *n, const char *kpsa_id,

@@ -17,6 +17,7 @@
 #define FLEET_PSK_CIPHERS  "PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256"
 #define NODE_WAIT_MS       10000
 
+/* %s: the caller's further server directives */
 static const char  *node_conf =
     "server {\n"
     "    listen 127.0.0.1:{{PORT}} ssl;\n"
@@ -25,6 +26,7 @@ static const char  *node_conf =
     "    ssl_ciphers " FLEET_PSK_CIPHERS ";\n"
     "    onem2m_sae_psk_table kpsa-lmdb:{{PREFIX}}/store;\n"
     "    onem2m_sae_kek_file {{PREFIX}}/kek;\n"
+    "    %s\n"
     "    location / { proxy_pass http://127.0.0.1:{{UPSTREAM}}; }\n"
     "}\n";
 
@@ -63,9 +65,9 @@ make_store(const char *dir)
 
 int
 fleet_node_start(fleet_node *n, const fleet_pg *pg, harness_upstream *up,
-    const char *sync_arg)
+    const char *sync_arg, const char *conf)
 {
-    char    hex[2 * KPSA_KEK_LEN + 2];
+    char    hex[2 * KPSA_KEK_LEN + 2], text[1024];
     size_t  i;
 
     memset(n, 0, sizeof(*n));
@@ -99,7 +101,9 @@ fleet_node_start(fleet_node *n, const fleet_pg *pg, harness_upstream *up,
 
     harness_nginx_set_upstream(n->ng, up);
 
-    if (harness_nginx_config(n->ng, node_conf) != 0
+    snprintf(text, sizeof(text), node_conf, conf != NULL ? conf : "");
+
+    if (harness_nginx_config(n->ng, text) != 0
         || harness_nginx_start(n->ng) != 0)
     {
         return -1;
