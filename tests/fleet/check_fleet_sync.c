@@ -442,6 +442,11 @@ START_TEST(kpsa_tool_manages_the_source)
                      1);
     ck_assert_ptr_nonnull(strstr(out, "revoked ones are never reused"));
     free(out);
+    ck_assert_int_eq(kpsa(kek, &out, "add", "Clock-K", "--bytes=16",
+                          "--key-file=/dev/null"), 1);
+    ck_assert_ptr_nonnull(strstr(out, "--bytes and --key-file exclude each "
+                                 "other"));
+    free(out);
     ck_assert_int_eq(kpsa(kek, &out, "add", "Clock K", NULL, NULL), 1);
     ck_assert_ptr_nonnull(strstr(out, "malformed entity id"));
     free(out);

@@ -149,6 +149,9 @@ int kpsa_key_read(const char *file, unsigned char *key, size_t *key_len);
 /* 0 when len is acceptable (16+ bytes, or fewer with force) */
 int kpsa_key_length_ok(size_t len, int force, const char *what);
 int kpsa_random_relative(char *out, size_t outlen);
+/* --key-file or a generated key (--bytes), length checked; -1 said why */
+int kpsa_key_obtain(const kpsa_opts *o, unsigned char *key,
+    size_t *key_len);
 
 /*- io.c -------------------------------------------------------------- */
 

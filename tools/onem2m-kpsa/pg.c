@@ -256,18 +256,7 @@ pg_add(kpsa_opts *o, PGconn *c, int rotate)
         return o->kek == NULL ? KPSA_USAGE : KPSA_FAIL;
     }
 
-    if (o->key_file != NULL) {
-        if (kpsa_key_read(o->key_file, key, &key_len) != 0) {
-            goto done;
-        }
-    } else {
-        key_len = o->bytes ? (size_t) o->bytes : KPSA_DEFAULT_KEY_BYTES;
-        if (kpsa_key_generate(key, key_len) != 0) {
-            goto done;
-        }
-    }
-
-    if (kpsa_key_length_ok(key_len, o->force, "the key") != 0) {
+    if (kpsa_key_obtain(o, key, &key_len) != 0) {
         goto done;
     }
 
