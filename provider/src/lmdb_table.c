@@ -318,7 +318,7 @@ lmdb_fill(const LMDB_TABLE *t, kpsa_store_rec *rec, ONEM2M_SAE_LOOKUP *out)
 
     type = onem2m_entity_type(rec->entity, rec->entity_len);
 
-    if (type == 0) {
+    if (type == 0 || rec->sealed_len <= KPSA_ENVELOPE_OVERHEAD) {
         return -1;                      /* the writers validate: corrupt */
     }
 

@@ -150,8 +150,12 @@ long long kpsa_store_count(kpsa_store *s);
 int  kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len);
 /* clears stale reader slots (dead processes); number cleared or -1 */
 int  kpsa_store_reader_check(kpsa_store *s);
-/* bytes used by the data file (pages in use x page size) */
+/*
+ * bytes of the data file up to its last page in use (free pages
+ * included: copy-on-write leaves some), and of the B-trees' pages alone
+ */
 size_t kpsa_store_used_bytes(kpsa_store *s);
+size_t kpsa_store_tree_bytes(kpsa_store *s);
 
 /* wipes a record's sealed bytes */
 void kpsa_store_rec_cleanse(kpsa_store_rec *rec);

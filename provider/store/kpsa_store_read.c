@@ -399,3 +399,33 @@ kpsa_store_used_bytes(kpsa_store *s)
 
     return (info.me_last_pgno + 1) * (size_t) st.ms_psize;
 }
+
+size_t
+kpsa_store_tree_bytes(kpsa_store *s)
+{
+    MDB_txn   *txn;
+    MDB_stat   st;
+    MDB_dbi    dbi[3];
+    size_t     bytes = 0;
+    int        i;
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return 0;
+    }
+
+    dbi[0] = s->cred;
+    dbi[1] = s->entity;
+    dbi[2] = s->meta;
+
+    for (i = 0; i < 3; i++) {
+        if (mdb_stat(txn, dbi[i], &st) == 0) {
+            bytes += (st.ms_branch_pages + st.ms_leaf_pages
+                      + st.ms_overflow_pages) * (size_t) st.ms_psize;
+        }
+    }
+
+    store_read_end(s, txn);
+
+    return bytes;
+}

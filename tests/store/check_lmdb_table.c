@@ -368,6 +368,16 @@ START_TEST(test_storeutl_lists_store)
     ck_assert_ptr_null(strstr(out, KEY1));
     ck_assert_ptr_null(strstr(out, KEY2));
     ck_assert_ptr_null(strstr(out, "00:11:22"));
+
+    /* one credential by URI fragment: loaded as a key */
+    snprintf(cmd, sizeof(cmd), "ONEM2M_KEK_FILE=%s " STOREUTL "-text %s#"
+             ID2, kek_file, uri);
+    ck_assert_int_eq(tu_run(cmd, out, sizeof(out)), 0);
+    ck_assert_ptr_nonnull(strstr(out, "0: Pkey\n"));
+    ck_assert_ptr_nonnull(strstr(out, "KpsaID: " ID2 "\nEntity: /cse-2 "
+                                      "(CSE-ID)\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Total found: 1\n"));
+    ck_assert_ptr_null(strstr(out, KEY2));
 }
 END_TEST
 
