@@ -859,6 +859,12 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
                       "without psk table", id_len, id);
         break;
 
+    case ONEM2M_SAE_EV_STORE_ERROR:
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "onem2m sae: the psk table failed the lookup of psk "
+                      "identity %*s, refused", id_len, id);
+        break;
+
     case ONEM2M_SAE_EV_OTHER_TABLE:
         ngx_log_error(NGX_LOG_INFO, log, 0,
                       "onem2m sae: psk identity %*s found in the table "

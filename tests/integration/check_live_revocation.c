@@ -302,6 +302,55 @@ START_TEST(unchanged_credential_stays_bound_on_keepalive)
 }
 END_TEST
 
+/*
+ * A record the store cannot open (sealed under another KEK): every lookup
+ * of it fails, and fails closed: the open connection's next request is
+ * refused and the connection closed, new handshakes fail.
+ */
+START_TEST(store_error_fails_closed)
+{
+    static const unsigned char  other_kek[KPSA_KEK_LEN] = { 0x42 };
+    harness_tls_opts            o = lock1_with(version_of(_i),
+                                               SAE_LOCK1_KEY);
+    harness_tls_result          r;
+    harness_response            resp;
+    harness_conn               *c;
+    size_t                      before;
+
+    live_start(&ls, up, LIVE_SERVER);
+    c = harness_tls_connect(harness_nginx_port(ls.ng, 0), &o, &r);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(harness_http(c, "GET", "/one", NULL, NULL, 1, &resp),
+                     0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+
+    live_put_sealed(&ls, other_kek, HARNESS_LOCK1_KPSA_ID,
+                    HARNESS_LOCK1_ENTITY, SAE_LOCK1_KEY,
+                    sizeof(SAE_LOCK1_KEY));
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(harness_http(c, "GET", "/two", NULL, NULL, 1, &resp),
+                     0);
+    sae_assert_4107(&resp);
+    harness_response_free(&resp);
+    harness_conn_close(c);
+    harness_tls_result_free(&r);
+    ck_assert_msg(harness_log_wait(ls.ng, "dropped: the live store failed, "
+                                   "connection closed",
+                                   harness_timeout_ms(2000)),
+                  "%s", harness_log(ls.ng));
+
+    ck_assert_int_eq(live_status_of(&ls, &o, "/three"), 0);
+    ck_assert_msg(harness_log_wait(ls.ng, "the psk table failed the lookup "
+                                   "of psk identity \""
+                                   HARNESS_LOCK1_KPSA_ID "\", refused",
+                                   harness_timeout_ms(2000)),
+                  "%s", harness_log(ls.ng));
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    live_free(&ls, 1);
+}
+END_TEST
+
 Suite *live_revocation_suite(void)
 {
     Suite  *s = suite_create("live_revocation");
@@ -321,7 +370,8 @@ Suite *live_revocation_suite(void)
                                   0, 2);
               tcase_add_loop_test(tc_,
                                   unchanged_credential_stays_bound_on_keepalive,
-                                  0, 2));
+                                  0, 2);
+              tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
 
     return s;
 }

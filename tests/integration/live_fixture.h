@@ -101,20 +101,29 @@ live_commit(live_store *ls, int64_t synced_at)
                   kpsa_store_error(ls->store));
 }
 
+/* a credential sealed under kek (the store's, or another one) */
 static inline void
-live_put(live_store *ls, const char *kpsa_id, const char *entity,
-    const unsigned char *key, size_t key_len)
+live_put_sealed(live_store *ls, const unsigned char *kek,
+    const char *kpsa_id, const char *entity, const unsigned char *key,
+    size_t key_len)
 {
     unsigned char  sealed[KPSA_SEALED_MAX];
     size_t         sealed_len;
 
-    ck_assert(kpsa_envelope_seal(ls->kek, kpsa_id, entity, key, key_len,
+    ck_assert(kpsa_envelope_seal(kek, kpsa_id, entity, key, key_len,
                                  sealed, &sealed_len));
     ck_assert(kpsa_store_begin(ls->store));
     ck_assert_msg(kpsa_store_put(ls->store, kpsa_id, entity, sealed,
                                  sealed_len, ++ls->seq),
                   "%s", kpsa_store_error(ls->store));
     live_commit(ls, (int64_t) time(NULL));
+}
+
+static inline void
+live_put(live_store *ls, const char *kpsa_id, const char *entity,
+    const unsigned char *key, size_t key_len)
+{
+    live_put_sealed(ls, ls->kek, kpsa_id, entity, key, key_len);
 }
 
 static inline void
