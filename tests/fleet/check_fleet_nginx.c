@@ -29,21 +29,6 @@
 #define KEY_B     "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define KEY_C     "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
 
-static void
-suite_setup(void)
-{
-    if (fleet_pg_template() != 0) {
-        fprintf(stderr, "fleet: no PostgreSQL cluster: the fleet tests "
-                "fail\n");
-    }
-}
-
-static void
-suite_teardown(void)
-{
-    fleet_pg_template_remove();
-}
-
 /* polls until every node answers the handshake as want (1 done, 0 no) */
 static int
 all_nodes(fleet_node *n, int nodes, const char *id, const char *key,
@@ -152,7 +137,8 @@ Suite *fleet_nginx_suite(void)
     Suite  *s = suite_create("fleet_nginx");
     TCase  *tc = tcase_create("nginx");
 
-    tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+    tcase_add_unchecked_fixture(tc, fleet_suite_setup,
+                                fleet_pg_template_remove);
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, three_front_ends_follow_the_source);
     tcase_add_test(tc, source_down_node_serves_and_reports);

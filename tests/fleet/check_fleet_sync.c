@@ -36,21 +36,6 @@ static fleet_pg  pg;
 static char      dir[PATH_MAX], store[PATH_MAX + 16];
 
 static void
-suite_setup(void)
-{
-    if (fleet_pg_template() != 0) {
-        fprintf(stderr, "fleet: no PostgreSQL cluster: the fleet tests "
-                "fail\n");
-    }
-}
-
-static void
-suite_teardown(void)
-{
-    fleet_pg_template_remove();
-}
-
-static void
 setup(void)
 {
     ck_assert_int_eq(fleet_mkdtemp(dir, sizeof(dir), "fleet"), 0);
@@ -469,7 +454,8 @@ Suite *fleet_sync_suite(void)
     Suite  *s = suite_create("fleet_sync");
     TCase  *tc = tcase_create("sync");
 
-    tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+    tcase_add_unchecked_fixture(tc, fleet_suite_setup,
+                                fleet_pg_template_remove);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, insert_seen_after_notify);

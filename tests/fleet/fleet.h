@@ -40,6 +40,8 @@ typedef struct {
  */
 int  fleet_pg_template(void);
 void fleet_pg_template_remove(void);
+/* the suites' unchecked fixture: the template, or a message */
+void fleet_suite_setup(void);
 int  fleet_pg_new(fleet_pg *pg);          /* copy of the template, started */
 int  fleet_pg_start(fleet_pg *pg);
 int  fleet_pg_stop(fleet_pg *pg);         /* fast shutdown, waits */

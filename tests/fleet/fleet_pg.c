@@ -300,6 +300,15 @@ done:
 }
 
 void
+fleet_suite_setup(void)
+{
+    if (fleet_pg_template() != 0) {
+        fprintf(stderr, "fleet: no PostgreSQL cluster: the fleet tests "
+                "fail\n");
+    }
+}
+
+void
 fleet_pg_template_remove(void)
 {
     if (template_dir[0] != '\0') {
