@@ -9,6 +9,8 @@
 #   make compat     build nginx 1.26/1.30/1.31 and OpenSSL 3.5 from ../shared/src
 #                   and run every Check suite on each (tools/compat.mk)
 #   make bench-tls  handshake/request benchmark, writes bench/RESULTS.md
+#   make bench-fleet  three nginx, one PostgreSQL: revocation latency and
+#                   onboarding under load (docs/fleet.md)
 #   make fuzz       fuzz the table parser, kpsa: URIs and the oneM2M ID
 #                   grammar (clang, libFuzzer)
 #   make install    install the provider, the module and its load snippet
@@ -33,7 +35,7 @@ NGX_SRC    ?= /usr/share/nginx/src
 NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
-              gnutls-bin valgrind fail2ban liblmdb-dev
+              gnutls-bin valgrind fail2ban liblmdb-dev libpq-dev postgresql-15
 APT_GET    ?= apt-get
 # yes: "deps" installs what is missing (as root); the README's two set-up
 # commands (and run-cert) do, a plain "make" or "make install" does not
@@ -67,18 +69,24 @@ BENCH_SRCS := $(filter-out bench/psk_load.c,$(sort $(wildcard bench/*.c)))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 KPSA_SRCS  := $(sort $(wildcard tools/onem2m-kpsa/*.c))
 KPSA_BIN   := $(BUILD)/tools/onem2m-kpsa
+# onem2m-sync, the per-node sync daemon of a fleet (docs/fleet.md)
+SYNC_SRCS  := $(sort $(wildcard tools/onem2m-sync/*.c))
+SYNC_BIN   := $(BUILD)/tools/onem2m-sync
+PQ_CFLAGS  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS    := -lpq
 PSK_LOAD   := $(BUILD)/bench/psk_load
 
 SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module kpsa tests test run run-cert bench bench-tls \
-        install clean valgrind fuzz provider-files install-provider \
+.PHONY: all deps provider module kpsa sync tests test run run-cert bench bench-tls \
+        bench-fleet install install-sync uninstall-sync clean valgrind fuzz \
+        provider-files install-provider \
         install-module install-strip uninstall uninstall-provider \
         uninstall-module deb-test
 
-all: deps provider module kpsa tests
+all: deps provider module kpsa sync tests
 
 # Missing build dependencies are named with the exact apt-get line.  With
 # DEPS_INSTALL=yes (make test, make run) and as root they are installed,
@@ -148,7 +156,17 @@ kpsa: $(KPSA_BIN)
 $(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
-	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
+	    $(PQ_CFLAGS) -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) \
+	    $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
+
+# onem2m-sync: libpq and the store library, no provider (it never holds a
+# KEK: it copies sealed keys)
+sync: $(SYNC_BIN)
+
+$(SYNC_BIN): $(SYNC_SRCS) tools/onem2m-sync/sync.h $(STORE_LIB) $(STORE_HDRS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -o $@ $(SYNC_SRCS) \
+	    $(STORE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
 
 tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
@@ -193,6 +211,24 @@ valgrind: all
 
 bench: all
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
+
+# the fleet on one machine (docs/fleet.md): a throwaway PostgreSQL, three
+# nginx, each with its store and onem2m-sync; revocation latency over
+# BENCH_FLEET_REVOCATIONS (100), BENCH_FLEET_RATE inserts/s (100) for
+# BENCH_FLEET_SECONDS (60) under handshake load
+BENCH_FLEET := $(BUILD)/bench/bench_fleet
+FLEET_TEST_SRCS := $(filter-out %/check_fleet_sync.c %/check_fleet_nginx.c,\
+    $(wildcard tests/fleet/*.c)) $(wildcard tests/common/*.c)
+
+$(BENCH_FLEET): bench/fleet/bench_fleet.c $(FLEET_TEST_SRCS) tests/fleet/fleet.h $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests \
+	    $(PQ_CFLAGS) -o $@ bench/fleet/bench_fleet.c $(FLEET_TEST_SRCS) \
+	    $(API_LIB) $(STORE_LIB) $$(pkg-config --cflags --libs check) \
+	    $(PQ_LIBS) $(LMDB_LIBS) $(SSL_LIBS)
+
+bench-fleet: all $(BENCH_FLEET)
+	$(BENCH_FLEET)
 
 # TLS handshake and request benchmark (docs/benchmarks.md): nginx + module,
 # the ceiling module, stunnel4, openssl s_server and an ECDSA certificate
@@ -330,7 +366,7 @@ installed = $(addprefix $(DESTDIR)$(1)/,$(notdir $(2)))
 
 provider-files: $(PROVIDER) $(PROVIDER_BINS) $(PROVIDER_SBINS)
 
-install: install-provider install-module
+install: install-provider install-module install-sync
 	@if [ "$(ossl_modulesdir)" != "$(OSSL_MODULES_DIR)" ]; then \
 	    echo "note: OpenSSL looks for providers in $(OSSL_MODULES_DIR);"; \
 	    echo "      nginx needs \"onem2m_sae_provider_path $(ossl_modulesdir);\""; \
@@ -357,7 +393,25 @@ install-module: $(NGX_MODULE)
 	    > $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
 	chmod 0644 $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
 
-uninstall: uninstall-provider uninstall-module
+# onem2m-sync: the daemon, its manual page, the systemd template unit and
+# the PostgreSQL schema of the source (debian/rules: package onem2m-sync)
+systemdunitdir   ?= $(prefix)/lib/systemd/system
+SYNC_DATADIR     := $(datarootdir)/onem2m-sync
+
+install-sync: $(SYNC_BIN)
+	$(call install_files,0755,$(sbindir),$(SYNC_BIN))
+	$(call install_files,0644,$(mandir)/man8,tools/onem2m-sync/onem2m-sync.8)
+	$(call install_files,0644,$(systemdunitdir),conf/systemd/onem2m-sync@.service)
+	$(call install_files,0644,$(SYNC_DATADIR),conf/postgresql/schema.sql)
+
+uninstall-sync:
+	rm -f $(DESTDIR)$(sbindir)/onem2m-sync \
+	    $(DESTDIR)$(mandir)/man8/onem2m-sync.8 \
+	    $(DESTDIR)$(systemdunitdir)/onem2m-sync@.service \
+	    $(DESTDIR)$(SYNC_DATADIR)/schema.sql
+	-rmdir $(DESTDIR)$(SYNC_DATADIR) 2>/dev/null
+
+uninstall: uninstall-provider uninstall-module uninstall-sync
 
 uninstall-provider:
 	rm -f $(DESTDIR)$(ossl_modulesdir)/onem2m.so $(strip \

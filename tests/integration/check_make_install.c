@@ -271,10 +271,14 @@ START_TEST(install_into_destdir_uninstall_symmetric)
     snprintf(expect, sizeof(expect),
              "opt/onem2m-sae/bin/table_bench\n"
              "opt/onem2m-sae/lib/nginx/modules/" MODULE_SO "\n"
+             "opt/onem2m-sae/lib/systemd/system/onem2m-sync@.service\n"
              "%s/onem2m.so\n"
              "opt/onem2m-sae/sbin/cse-stand-in\n"
+             "opt/onem2m-sae/sbin/onem2m-sync\n"
              "opt/onem2m-sae/share/man/man1/onem2m-sae.1\n"
-             "opt/onem2m-sae/" SNIPPET "\n", modules);
+             "opt/onem2m-sae/share/man/man8/onem2m-sync.8\n"
+             "opt/onem2m-sae/" SNIPPET "\n"
+             "opt/onem2m-sae/share/onem2m-sync/schema.sql\n", modules);
     ck_assert_str_eq(regular_files(destdir), expect);
 
     snprintf(path, sizeof(path), "%s/opt/onem2m-sae/bin/table_bench",

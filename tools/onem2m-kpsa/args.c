@@ -153,7 +153,12 @@ kpsa_usage(int full)
 "  -h, --help        this text\n"
 "\n"
 "exit status: 0 success, 1 refused or failed (table unchanged), 2 usage.\n"
-"See onem2m-kpsa(1).\n", f);
+"See onem2m-kpsa(1).\n"
+"\n"
+"-f postgresql:CONNINFO (the fleet's source, docs/fleet.md) takes add,\n"
+"rotate, list and revoke KPSA-ID | --entity ENTITY --yes (alias del):\n"
+"keys are sealed with --kek FILE before they are sent, a revocation is\n"
+"a tombstone that every node's onem2m-sync copies.\n", f);
 }
 
 static int

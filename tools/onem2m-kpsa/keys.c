@@ -159,3 +159,27 @@ kpsa_random_relative(char *out, size_t outlen)
     onem2m_text_hex_encode(r, sizeof(r), out);
     return 0;
 }
+
+/* the key of add and rotate: --key-file, or generated (--bytes) */
+int
+kpsa_key_obtain(const kpsa_opts *o, unsigned char *key, size_t *key_len)
+{
+    if (o->key_file != NULL && o->bytes != 0) {
+        kpsa_err("--bytes and --key-file exclude each other");
+        return -1;
+    }
+
+    if (o->key_file != NULL) {
+        if (kpsa_key_read(o->key_file, key, key_len) != 0) {
+            return -1;
+        }
+    } else {
+        *key_len = o->bytes ? (size_t) o->bytes : KPSA_DEFAULT_KEY_BYTES;
+    }
+
+    if (kpsa_key_length_ok(*key_len, o->force, "the key") != 0) {
+        return -1;
+    }
+
+    return o->key_file == NULL ? kpsa_key_generate(key, *key_len) : 0;
+}

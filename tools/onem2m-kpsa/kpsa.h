@@ -13,7 +13,7 @@
  * Files: main.c (commands), args.c (command line), doc.c (the table as
  * lines: read, edit, validate), atomic.c (lock, atomic write), keys.c (keys
  * and hex), io.c (psktool/stunnel import and export), reload.c (nginx -t
- * and reload).
+ * and reload), pg.c (the fleet's PostgreSQL source).
  */
 
 #ifndef ONEM2M_KPSA_H
@@ -152,6 +152,9 @@ int kpsa_key_read(const char *file, unsigned char *key, size_t *key_len);
 /* 0 when len is acceptable (16+ bytes, or fewer with force) */
 int kpsa_key_length_ok(size_t len, int force, const char *what);
 int kpsa_random_relative(char *out, size_t outlen);
+/* --key-file or a generated key (--bytes), length checked; -1 said why */
+int kpsa_key_obtain(const kpsa_opts *o, unsigned char *key,
+    size_t *key_len);
 
 /*- io.c -------------------------------------------------------------- */
 
@@ -175,5 +178,10 @@ int kpsa_print_credential(const char *id, const unsigned char *key,
 
 /* nginx -t, then a reload; 0, or -1 after printing why */
 int kpsa_reload(const kpsa_opts *o);
+
+/*- pg.c: the fleet's PostgreSQL source (-f postgresql:<conninfo>) --- */
+
+int kpsa_is_postgresql(const char *table);
+int kpsa_pg_command(kpsa_opts *o);
 
 #endif /* ONEM2M_KPSA_H */

@@ -223,30 +223,6 @@ lmdb_choose_id(const kpsa_opts *o, kpsa_lmdb *l, const char *entity,
     return 0;
 }
 
-/* the key: --key-file, or generated (--bytes) */
-static int
-lmdb_key(const kpsa_opts *o, unsigned char *key, size_t *key_len)
-{
-    if (o->key_file != NULL && o->bytes != 0) {
-        kpsa_err("--bytes and --key-file exclude each other");
-        return -1;
-    }
-
-    if (o->key_file != NULL) {
-        if (kpsa_key_read(o->key_file, key, key_len) != 0) {
-            return -1;
-        }
-    } else {
-        *key_len = o->bytes ? (size_t) o->bytes : KPSA_DEFAULT_KEY_BYTES;
-    }
-
-    if (kpsa_key_length_ok(*key_len, o->force, "the key") != 0) {
-        return -1;
-    }
-
-    return o->key_file == NULL ? kpsa_key_generate(key, *key_len) : 0;
-}
-
 /* add, gen, rotate ENTITY; rekey KPSA-ID */
 static int
 lmdb_add(const kpsa_opts *o, int what)
@@ -295,7 +271,7 @@ lmdb_add(const kpsa_opts *o, int what)
         }
     }
 
-    if (lmdb_key(o, key, &key_len) != 0
+    if (kpsa_key_obtain(o, key, &key_len) != 0
         || lmdb_put(&l, id, entity, key, key_len) != 0
         || lmdb_commit(&l) != 0)
     {

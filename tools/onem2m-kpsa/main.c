@@ -553,6 +553,10 @@ main(int argc, char **argv)
         return KPSA_USAGE;
     }
 
+    if (kpsa_is_postgresql(o.table)) {
+        return kpsa_pg_command(&o);
+    }
+
     /* kpsa-lmdb: stores, and compiling a table into one: lmdb.c */
     if (kpsa_lmdb_dir(o.table) != NULL || strcmp(o.command, "compile") == 0) {
         return kpsa_lmdb_command(&o);

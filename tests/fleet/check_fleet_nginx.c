@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Three front ends on one machine (docs/fleet.md): each nginx reads its
+ * own LMDB store live, each store is fed by its own onem2m-sync from one
+ * throwaway PostgreSQL source.  A revocation in the source is refused by
+ * all three, an insert is served by all three, without a reload.  The
+ * latency figures are "make bench-fleet"'s; here the waits are
+ * condition-based.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "common/harness.h"
+#include "fleet.h"
+
+#define NODES     3
+#define WAIT_MS   5000
+
+#define ID_A      "lock-a@in.example.com"
+#define ID_B      "lock-b@in.example.com"
+#define ID_C      "lock-c@in.example.com"
+#define KEY_A     "00112233445566778899aabbccddeeff"
+#define KEY_B     "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+#define KEY_C     "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+
+/* polls until every node answers the handshake as want (1 done, 0 no) */
+static int
+all_nodes(fleet_node *n, int nodes, const char *id, const char *key,
+    int want)
+{
+    long long  deadline = fleet_now_ms() + harness_timeout_ms(WAIT_MS);
+    int        k, ok;
+
+    do {
+        for (k = 0, ok = 0; k < nodes; k++) {
+            ok += fleet_node_handshake(&n[k], id, key) == want;
+        }
+        if (ok == nodes) {
+            return 0;
+        }
+        usleep(10000);
+    } while (fleet_now_ms() < deadline);
+
+    return -1;
+}
+
+START_TEST(three_front_ends_follow_the_source)
+{
+    harness_upstream  *up;
+    fleet_node         n[NODES];
+    fleet_pg           pg;
+    int                k;
+
+    ck_assert_msg(fleet_pg_new(&pg) == 0, "the throwaway cluster starts");
+    ck_assert_int_eq(fleet_insert(&pg, ID_A, "Clock-A", KEY_A), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_B, "Clock-B", KEY_B), 0);
+
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+
+    for (k = 0; k < NODES; k++) {
+        ck_assert_msg(fleet_node_start(&n[k], &pg, up, NULL, NULL) == 0,
+                      "front end %d starts", k + 1);
+    }
+
+    for (k = 0; k < NODES; k++) {
+        ck_assert_int_eq(fleet_node_handshake(&n[k], ID_A, KEY_A), 1);
+        ck_assert_int_eq(fleet_node_handshake(&n[k], ID_B, KEY_B), 1);
+        ck_assert_int_eq(fleet_node_handshake(&n[k], ID_C, KEY_C), 0);
+    }
+
+    /* revoked at the source: refused everywhere, the others unchanged */
+    ck_assert_int_eq(fleet_revoke(&pg, ID_A), 0);
+    ck_assert_msg(all_nodes(n, NODES, ID_A, KEY_A, 0) == 0,
+                  "the revocation is refused by all three");
+    ck_assert_int_eq(all_nodes(n, NODES, ID_B, KEY_B, 1), 0);
+
+    /* onboarded at the source: served everywhere, no reload */
+    ck_assert_int_eq(fleet_insert(&pg, ID_C, "Clock-C", KEY_C), 0);
+    ck_assert_msg(all_nodes(n, NODES, ID_C, KEY_C, 1) == 0,
+                  "the new credential is served by all three");
+
+    for (k = 0; k < NODES; k++) {
+        ck_assert_int_eq(fleet_sync_stop(&n[k].sync, SIGTERM), 0);
+        ck_assert_int_eq(harness_log_contains(n[k].ng, "reconfiguring"), 0);
+        fleet_node_stop(&n[k]);
+    }
+
+    harness_upstream_stop(up);
+    fleet_pg_free(&pg);
+}
+END_TEST
+
+/* PostgreSQL stopped: nginx serves its last good store and says it is
+   stale; restarted: fresh again, and new credentials arrive */
+START_TEST(source_down_node_serves_and_reports)
+{
+    harness_upstream  *up;
+    fleet_node         n;
+    fleet_pg           pg;
+
+    ck_assert_msg(fleet_pg_new(&pg) == 0, "the throwaway cluster starts");
+    ck_assert_int_eq(fleet_insert(&pg, ID_A, "Clock-A", KEY_A), 0);
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    ck_assert_int_eq(fleet_node_start(&n, &pg, up, NULL,
+                                      "onem2m_sae_store_max_age 1s;"), 0);
+    ck_assert_int_eq(fleet_node_handshake(&n, ID_A, KEY_A), 1);
+
+    ck_assert_int_eq(fleet_pg_stop(&pg), 0);
+    ck_assert_msg(harness_log_wait(n.ng, "is stale", 8000),
+                  "nginx says its store is stale");
+    ck_assert_int_eq(fleet_node_handshake(&n, ID_A, KEY_A), 1);
+    ck_assert(fleet_sync_log_contains(&n.sync,
+                                      "keeping the last good store"));
+
+    ck_assert_int_eq(fleet_pg_start(&pg), 0);
+    ck_assert_msg(harness_log_wait(n.ng, "is fresh again", 8000),
+                  "nginx says its store is fresh again");
+    ck_assert_int_eq(fleet_insert(&pg, ID_B, "Clock-B", KEY_B), 0);
+    ck_assert_int_eq(all_nodes(&n, 1, ID_B, KEY_B, 1), 0);
+
+    fleet_node_stop(&n);
+    harness_upstream_stop(up);
+    fleet_pg_free(&pg);
+}
+END_TEST
+
+Suite *fleet_nginx_suite(void)
+{
+    Suite  *s = suite_create("fleet_nginx");
+    TCase  *tc = tcase_create("nginx");
+
+    tcase_add_unchecked_fixture(tc, fleet_suite_setup,
+                                fleet_pg_template_remove);
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, three_front_ends_follow_the_source);
+    tcase_add_test(tc, source_down_node_serves_and_reports);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
