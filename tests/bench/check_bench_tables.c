@@ -14,6 +14,7 @@
 #include <check.h>
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "../provider/table_util.h"
 
 #define PSK_LOAD  BUILD_DIR "/bench/psk_load"
@@ -112,13 +113,8 @@ END_TEST
 
 Suite *bench_tables_suite(void)
 {
-    Suite  *s = suite_create("bench_tables");
-    TCase  *tc = tcase_create("credentials");
-
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, test_kpsa_table_loads);
-    tcase_add_test(tc, test_ceiling_is_identity_0);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("bench_tables",
+                    CK_TCASE("credentials", tu_setup, tu_teardown, 0),
+                    CK_TEST(test_kpsa_table_loads),
+                    CK_TEST(test_ceiling_is_identity_0));
 }

@@ -25,6 +25,7 @@
 
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "hook/tls_pair.h"
 
 
@@ -1250,35 +1251,21 @@ END_TEST
 
 Suite *cert_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("cert");
-
-    tc = tcase_create("handshakes");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_ae_id_cert, 0, 4);
-    tcase_add_loop_test(tc, test_identity_bound, 0,
-                        sizeof(bound_cases) / sizeof(bound_cases[0]));
-    tcase_add_loop_test(tc, test_cse_other_domain, 0, 5);
-    tcase_add_loop_test(tc, test_unverified, 0, 4);
-    tcase_add_loop_test(tc, test_no_san, 0, 2);
-    tcase_add_loop_test(tc, test_no_identity, 0, 24);
-    tcase_add_loop_test(tc, test_ambiguous, 0, 7);
-    tcase_add_loop_test(tc, test_wildcard, 0, 5);
-    tcase_add_test(tc, test_cse_with_other_uri);
-    tcase_add_loop_test(tc, test_long_ae_id, 0, 2);
-    tcase_add_loop_test(tc, test_embedded_nul, 0, 2);
-    tcase_add_test(tc, test_cache);
-    tcase_add_test(tc, test_api_errors);
-    tcase_add_loop_test(tc, test_no_client_cert, 0, 2);
-    tcase_add_loop_test(tc, test_mixed_server, 0, 2);
-    tcase_add_test(tc, test_mixed_server_psk_resumed);
-    tcase_add_loop_test(tc, test_resumed, 0, 2);
-    tcase_add_loop_test(tc, test_name_constraints, 0, 3);
-    tcase_add_test(tc, test_onem2m_cert_script);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("cert",
+                    CK_TCASE("handshakes", setup, teardown, 60),
+                    CK_LOOP(test_ae_id_cert, 4),
+                    CK_LOOP(test_identity_bound, CK_N(bound_cases)),
+                    CK_LOOP(test_cse_other_domain, 5),
+                    CK_LOOP(test_unverified, 4), CK_LOOP(test_no_san, 2),
+                    CK_LOOP(test_no_identity, 24), CK_LOOP(test_ambiguous, 7),
+                    CK_LOOP(test_wildcard, 5),
+                    CK_TEST(test_cse_with_other_uri),
+                    CK_LOOP(test_long_ae_id, 2), CK_LOOP(test_embedded_nul, 2),
+                    CK_TEST(test_cache), CK_TEST(test_api_errors),
+                    CK_LOOP(test_no_client_cert, 2),
+                    CK_LOOP(test_mixed_server, 2),
+                    CK_TEST(test_mixed_server_psk_resumed),
+                    CK_LOOP(test_resumed, 2),
+                    CK_LOOP(test_name_constraints, 3),
+                    CK_TEST(test_onem2m_cert_script));
 }

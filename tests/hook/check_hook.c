@@ -27,6 +27,7 @@
 
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "hook/tls_pair.h"
 
 
@@ -1651,38 +1652,27 @@ END_TEST
 
 Suite *hook_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("hook");
-
-    tc = tcase_create("handshakes");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_loop_test(tc, test_tls12_suites, 0, 4);
-    tcase_add_loop_test(tc, test_tls13_psk_dhe_ke, 0, 4);
-    tcase_add_loop_test(tc, test_tls13_psk_ke, 0, 4);
-    tcase_add_test(tc, test_tls13_hello_retry);
-    tcase_add_loop_test(tc, test_refused, 0,
-                        2 * sizeof(refusals) / sizeof(refusals[0]));
-    tcase_add_loop_test(tc, test_alert_tls12_server, 0, 2);
-    tcase_add_loop_test(tc, test_identity_255, 0, 2);
-    tcase_add_loop_test(tc, test_identity_256, 0, 2);
-    tcase_add_loop_test(tc, test_identity_binary, 0, 2);
-    tcase_add_loop_test(tc, test_key_leading_zeros, 0, 2);
-    tcase_add_loop_test(tc, test_resumption, 0, 5);
-    tcase_add_loop_test(tc, test_resumption_rekeyed, 0, 5);
-    tcase_add_loop_test(tc, test_resumption_entity_changed, 0, 2);
-    tcase_add_test(tc, test_resumption_cert);
-    tcase_add_loop_test(tc, test_sni_two_tables, 0, 2);
-    tcase_add_loop_test(tc, test_sni_chained_client_hello, 0, 2);
-    tcase_add_loop_test(tc, test_sni_servername_cb, 0, 2);
-    tcase_add_loop_test(tc, test_certificate_unbound, 0, 2);
-    tcase_add_test(tc, test_psk_offered_cert_used);
-    tcase_add_loop_test(tc, test_no_table, 0, 2);
-    tcase_add_loop_test(tc, test_gnutls_interop, 0, 4);
-    tcase_add_test(tc, test_api_errors);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("hook",
+                    CK_TCASE("handshakes", setup, teardown, 60),
+                    CK_LOOP(test_tls12_suites, 4),
+                    CK_LOOP(test_tls13_psk_dhe_ke, 4),
+                    CK_LOOP(test_tls13_psk_ke, 4),
+                    CK_TEST(test_tls13_hello_retry),
+                    CK_LOOP(test_refused, 2 * CK_N(refusals)),
+                    CK_LOOP(test_alert_tls12_server, 2),
+                    CK_LOOP(test_identity_255, 2),
+                    CK_LOOP(test_identity_256, 2),
+                    CK_LOOP(test_identity_binary, 2),
+                    CK_LOOP(test_key_leading_zeros, 2),
+                    CK_LOOP(test_resumption, 5),
+                    CK_LOOP(test_resumption_rekeyed, 5),
+                    CK_LOOP(test_resumption_entity_changed, 2),
+                    CK_TEST(test_resumption_cert),
+                    CK_LOOP(test_sni_two_tables, 2),
+                    CK_LOOP(test_sni_chained_client_hello, 2),
+                    CK_LOOP(test_sni_servername_cb, 2),
+                    CK_LOOP(test_certificate_unbound, 2),
+                    CK_TEST(test_psk_offered_cert_used),
+                    CK_LOOP(test_no_table, 2), CK_LOOP(test_gnutls_interop, 4),
+                    CK_TEST(test_api_errors));
 }

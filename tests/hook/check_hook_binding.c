@@ -17,6 +17,7 @@
 
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "hook/tls_pair.h"
 
 #define B_ID      "AE123456789012-Lock@in.provider.com"
@@ -196,14 +197,9 @@ END_TEST
 
 Suite *hook_binding_suite(void)
 {
-    Suite  *s = suite_create("hook_binding");
-    TCase  *tc = tcase_create("binding");
-
-    tcase_add_checked_fixture(tc, b_setup, b_teardown);
-    tcase_add_loop_test(tc, binding_is_a_copy_without_key, 0, 2);
-    tcase_add_loop_test(tc, binding_outlives_its_table, 0, 2);
-    tcase_add_loop_test(tc, binding_current_unbound, 0, 2);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("hook_binding",
+                    CK_TCASE("binding", b_setup, b_teardown, 0),
+                    CK_LOOP(binding_is_a_copy_without_key, 2),
+                    CK_LOOP(binding_outlives_its_table, 2),
+                    CK_LOOP(binding_current_unbound, 2));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/onem2m_id_canon.h"
 
 #define AE     ONEM2M_CANON_AE
@@ -246,14 +247,10 @@ END_TEST
 
 Suite *id_canon_suite(void)
 {
-    Suite  *s = suite_create("id_canon");
-    TCase  *tc = tcase_create("canonical");
-
-    tcase_add_loop_test(tc, test_canon_parse, 0, N(canons));
-    tcase_add_loop_test(tc, test_canon_equal, 0, N(equals));
-    tcase_add_loop_test(tc, test_canon_who, 0, N(whos));
-    tcase_add_loop_test(tc, test_canon_forms, 0, N(forms));
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("id_canon",
+                    CK_TCASE("canonical", NULL, NULL, 0),
+                    CK_LOOP(test_canon_parse, N(canons)),
+                    CK_LOOP(test_canon_equal, N(equals)),
+                    CK_LOOP(test_canon_who, N(whos)),
+                    CK_LOOP(test_canon_forms, N(forms)));
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/onem2m_id.h"
 
 #define AE   ONEM2M_ID_AE
@@ -245,15 +246,10 @@ END_TEST
 
 Suite *onem2m_id_suite(void)
 {
-    Suite  *s = suite_create("onem2m_id");
-    TCase  *tc = tcase_create("grammar");
-
-    tcase_add_loop_test(tc, test_id_forms, 0, N(ids));
-    tcase_add_test(tc, test_id_length);
-    tcase_add_loop_test(tc, test_host_names, 0, N(hosts));
-    tcase_add_test(tc, test_host_name_length);
-    tcase_add_loop_test(tc, test_kpsa_ids, 0, N(kpsa_ids));
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("onem2m_id",
+                    CK_TCASE("grammar", NULL, NULL, 0),
+                    CK_LOOP(test_id_forms, N(ids)), CK_TEST(test_id_length),
+                    CK_LOOP(test_host_names, N(hosts)),
+                    CK_TEST(test_host_name_length),
+                    CK_LOOP(test_kpsa_ids, N(kpsa_ids)));
 }

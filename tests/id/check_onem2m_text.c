@@ -10,6 +10,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/onem2m_text.h"
 
 #define N(a)  (sizeof(a) / sizeof((a)[0]))
@@ -196,17 +197,12 @@ END_TEST
 
 Suite *onem2m_text_suite(void)
 {
-    Suite  *s = suite_create("onem2m_text");
-    TCase  *tc = tcase_create("text");
-
-    tcase_add_loop_test(tc, test_classes_every_byte, 0, 256);
-    tcase_add_test(tc, test_strings);
-    tcase_add_loop_test(tc, test_plain_ascii_positions, 0, 2 * 20);
-    tcase_add_loop_test(tc, test_utf8, 0, N(utf8));
-    tcase_add_test(tc, test_hex_encode);
-    tcase_add_loop_test(tc, test_log_quote, 0, N(logs));
-    tcase_add_test(tc, test_log_quote_bounds);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("onem2m_text",
+                    CK_TCASE("text", NULL, NULL, 0),
+                    CK_LOOP(test_classes_every_byte, 256),
+                    CK_TEST(test_strings),
+                    CK_LOOP(test_plain_ascii_positions, 2 * 20),
+                    CK_LOOP(test_utf8, N(utf8)), CK_TEST(test_hex_encode),
+                    CK_LOOP(test_log_quote, N(logs)),
+                    CK_TEST(test_log_quote_bounds));
 }

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 #include "kpsa/kpsa_util.h"
 
@@ -918,39 +919,31 @@ END_TEST
 
 Suite *kpsa_suite(void)
 {
-    Suite  *s = suite_create("kpsa");
-    TCase  *tc = tcase_create("commands");
-
-    tcase_add_checked_fixture(tc, setup, ku_teardown);
-    tcase_set_timeout(tc, harness_timeout_ms(30000) / 1000.0);
-    tcase_add_test(tc, help_names_every_command);
-    tcase_add_test(tc, man_page_is_clean);
-    tcase_add_test(tc, add_generates_a_credential);
-    tcase_add_test(tc, add_with_given_id_length_and_key);
-    tcase_add_test(tc, short_keys_need_force);
-    tcase_add_test(tc, bad_input_leaves_the_table_alone);
-    tcase_add_test(tc, rotate_adds_a_second_kpsa_id);
-    tcase_add_test(tc, del_keeps_comments_and_order);
-    tcase_add_test(tc, del_by_entity_needs_yes);
-    tcase_add_test(tc, list_shows_no_key_material);
-    tcase_add_test(tc, check_reports_like_nginx);
-    tcase_add_test(tc, malformed_tables_are_not_edited);
-    tcase_add_test(tc, mode_0600_owner_and_group_kept);
-    tcase_add_test(tc, add_creates_a_missing_table);
-    tcase_add_test(tc, symlinked_table_stays_a_link);
-    tcase_add_test(tc, import_needs_a_mapping);
-    tcase_add_test(tc, import_psktool_and_stunnel);
-    tcase_add_test(tc, import_refuses_bad_lines);
-    tcase_add_test(tc, export_round_trip);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("atomicity");
-    tcase_add_checked_fixture(tc, setup, ku_teardown);
-    tcase_set_timeout(tc, harness_timeout_ms(120000) / 1000.0);
-    tcase_add_test(tc, concurrent_writers_lose_nothing);
-    tcase_add_test(tc, killed_writer_leaves_old_or_new);
-    tcase_add_test(tc, killed_writer_large_table);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("kpsa",
+                    CK_TCASE("commands", setup, ku_teardown,
+                             harness_timeout_ms(30000) / 1000.0),
+                    CK_TEST(help_names_every_command),
+                    CK_TEST(man_page_is_clean),
+                    CK_TEST(add_generates_a_credential),
+                    CK_TEST(add_with_given_id_length_and_key),
+                    CK_TEST(short_keys_need_force),
+                    CK_TEST(bad_input_leaves_the_table_alone),
+                    CK_TEST(rotate_adds_a_second_kpsa_id),
+                    CK_TEST(del_keeps_comments_and_order),
+                    CK_TEST(del_by_entity_needs_yes),
+                    CK_TEST(list_shows_no_key_material),
+                    CK_TEST(check_reports_like_nginx),
+                    CK_TEST(malformed_tables_are_not_edited),
+                    CK_TEST(mode_0600_owner_and_group_kept),
+                    CK_TEST(add_creates_a_missing_table),
+                    CK_TEST(symlinked_table_stays_a_link),
+                    CK_TEST(import_needs_a_mapping),
+                    CK_TEST(import_psktool_and_stunnel),
+                    CK_TEST(import_refuses_bad_lines),
+                    CK_TEST(export_round_trip),
+                    CK_TCASE("atomicity", setup, ku_teardown,
+                             harness_timeout_ms(120000) / 1000.0),
+                    CK_TEST(concurrent_writers_lose_nothing),
+                    CK_TEST(killed_writer_leaves_old_or_new),
+                    CK_TEST(killed_writer_large_table));
 }

@@ -15,6 +15,7 @@
 #include <check.h>
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "kpsa_util.h"
 
 #define KEK_HEX   "000102030405060708090a0b0c0d0e0f" \
@@ -293,20 +294,9 @@ END_TEST
 
 Suite *kpsa_lmdb_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("kpsa_lmdb");
-    tc = tcase_create("store");
-    tcase_add_checked_fixture(tc, setup, ku_teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, compile_seals_the_table);
-    tcase_add_test(tc, compile_refuses);
-    tcase_add_test(tc, add_rekey_del_are_live);
-    tcase_add_test(tc, add_refuses);
-    tcase_add_test(tc, list_and_check);
-    tcase_add_test(tc, help_and_manual);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("kpsa_lmdb",
+                    CK_TCASE("store", setup, ku_teardown, 60),
+                    CK_TEST(compile_seals_the_table), CK_TEST(compile_refuses),
+                    CK_TEST(add_rekey_del_are_live), CK_TEST(add_refuses),
+                    CK_TEST(list_and_check), CK_TEST(help_and_manual));
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 #include "kpsa/kpsa_util.h"
 
@@ -92,14 +93,9 @@ END_TEST
 
 Suite *kpsa_quote_suite(void)
 {
-    Suite  *s = suite_create("kpsa_quote");
-    TCase  *tc = tcase_create("quote");
-
-    tcase_add_checked_fixture(tc, setup, ku_teardown);
-    tcase_add_test(tc, import_quotes_bad_identity);
-    tcase_add_test(tc, import_quotes_bad_entity);
-    tcase_add_test(tc, import_cuts_long_identity);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("kpsa_quote",
+                    CK_TCASE("quote", setup, ku_teardown, 0),
+                    CK_TEST(import_quotes_bad_identity),
+                    CK_TEST(import_quotes_bad_entity),
+                    CK_TEST(import_cuts_long_identity));
 }

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/store.h>
 
+#include "check_cases.h"
 #include "table_util.h"
 
 #define KEY_HEX  "0000ff0102030405060708090a0b0c0d0e0f"
@@ -210,20 +211,11 @@ END_TEST
 
 Suite *keymgmt_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("keymgmt");
-
-    tc = tcase_create("evp_pkey");
-    tcase_add_checked_fixture(tc, tu_libctx_setup, tu_libctx_teardown);
-    tcase_add_test(tc, test_params);
-    tcase_add_test(tc, test_cse_entity);
-    tcase_add_test(tc, test_equality);
-    tcase_add_test(tc, test_dup);
-    tcase_add_test(tc, test_print_without_key);
-    tcase_add_test(tc, test_key_outlives_store_and_file);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("keymgmt",
+                    CK_TCASE("evp_pkey", tu_libctx_setup, tu_libctx_teardown,
+                             0),
+                    CK_TEST(test_params), CK_TEST(test_cse_entity),
+                    CK_TEST(test_equality), CK_TEST(test_dup),
+                    CK_TEST(test_print_without_key),
+                    CK_TEST(test_key_outlives_store_and_file));
 }

@@ -16,6 +16,7 @@
 #include <openssl/store.h>
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "table_util.h"
 
 #define ID1  "AE123456789012-Lock@in.provider.com"
@@ -428,29 +429,17 @@ END_TEST
 
 Suite *store_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("store");
-
-    tc = tcase_create("libcrypto");
-    tcase_add_checked_fixture(tc, tu_libctx_setup, tu_libctx_teardown);
-    tcase_add_test(tc, test_enumeration_as_names);
-    tcase_add_test(tc, test_enumeration_as_keys);
-    tcase_add_test(tc, test_search_by_alias);
-    tcase_add_test(tc, test_open_errors);
-    tcase_add_test(tc, test_table_errors_on_queue);
-    tcase_add_test(tc, test_shared_with_fast_face);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("command line");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_storeutl_lists);
-    tcase_add_test(tc, test_storeutl_alias);
-    tcase_add_test(tc, test_storeutl_keys_text);
-    tcase_add_test(tc, test_storeutl_missing_table);
-    tcase_add_test(tc, test_openssl_cnf);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("store",
+                    CK_TCASE("libcrypto", tu_libctx_setup, tu_libctx_teardown,
+                             0),
+                    CK_TEST(test_enumeration_as_names),
+                    CK_TEST(test_enumeration_as_keys),
+                    CK_TEST(test_search_by_alias), CK_TEST(test_open_errors),
+                    CK_TEST(test_table_errors_on_queue),
+                    CK_TEST(test_shared_with_fast_face),
+                    CK_TCASE("command line", NULL, NULL, 30),
+                    CK_TEST(test_storeutl_lists), CK_TEST(test_storeutl_alias),
+                    CK_TEST(test_storeutl_keys_text),
+                    CK_TEST(test_storeutl_missing_table),
+                    CK_TEST(test_openssl_cnf));
 }

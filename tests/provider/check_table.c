@@ -22,6 +22,7 @@
 #include <openssl/provider.h>
 #include <onem2m_sae.h>
 #include <openssl/core_dispatch.h>
+#include "check_cases.h"
 #include "api/sae_dispatch.h"
 
 #include "table_util.h"
@@ -990,45 +991,26 @@ END_TEST
 
 Suite *table_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("table");
-
-    tc = tcase_create("load");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_test(tc, test_example_table);
-    tcase_add_test(tc, test_stale_provider);
-    tcase_add_test(tc, test_group_readable_warning);
-    tcase_add_loop_test(tc, test_mode_warnings, 0,
-                        sizeof(mode_cases) / sizeof(mode_cases[0]));
-    tcase_add_test(tc, test_misses);
-    tcase_add_test(tc, test_max_identity);
-    tcase_add_test(tc, test_binary_safe_keys);
-    tcase_add_test(tc, test_text_format);
-    tcase_add_test(tc, test_uri_forms);
-    tcase_add_test(tc, test_shared_and_reloaded);
-    tcase_add_test(tc, test_warnings_replayed);
-    tcase_add_test(tc, test_same_size_edit_restored_mtime);
-    tcase_add_test(tc, test_stable_file_not_read_again);
-    tcase_add_loop_test(tc, test_world_writable_directory_warning, 0, 2);
-    tcase_add_test(tc, test_replaced_file);
-    tcase_add_test(tc, test_concurrent_opens);
-    tcase_add_test(tc, test_provider_loading);
-    tcase_add_test(tc, test_densest_table);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("errors");
-    tcase_add_checked_fixture(tc, tu_setup, tu_teardown);
-    tcase_add_loop_test(tc, test_bad_line, 0,
-                        sizeof(bad_lines) / sizeof(bad_lines[0]));
-    tcase_add_test(tc, test_key_too_long);
-    tcase_add_test(tc, test_line_too_long);
-    tcase_add_test(tc, test_every_error_reported);
-    tcase_add_test(tc, test_file_errors);
-    tcase_add_loop_test(tc, test_entity_form, 0,
-                        sizeof(entity_forms) / sizeof(entity_forms[0]));
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("table",
+                    CK_TCASE("load", tu_setup, tu_teardown, 0),
+                    CK_TEST(test_example_table), CK_TEST(test_stale_provider),
+                    CK_TEST(test_group_readable_warning),
+                    CK_LOOP(test_mode_warnings, CK_N(mode_cases)),
+                    CK_TEST(test_misses), CK_TEST(test_max_identity),
+                    CK_TEST(test_binary_safe_keys), CK_TEST(test_text_format),
+                    CK_TEST(test_uri_forms), CK_TEST(test_shared_and_reloaded),
+                    CK_TEST(test_warnings_replayed),
+                    CK_TEST(test_same_size_edit_restored_mtime),
+                    CK_TEST(test_stable_file_not_read_again),
+                    CK_LOOP(test_world_writable_directory_warning, 2),
+                    CK_TEST(test_replaced_file),
+                    CK_TEST(test_concurrent_opens),
+                    CK_TEST(test_provider_loading),
+                    CK_TEST(test_densest_table),
+                    CK_TCASE("errors", tu_setup, tu_teardown, 0),
+                    CK_LOOP(test_bad_line, CK_N(bad_lines)),
+                    CK_TEST(test_key_too_long), CK_TEST(test_line_too_long),
+                    CK_TEST(test_every_error_reported),
+                    CK_TEST(test_file_errors),
+                    CK_LOOP(test_entity_form, CK_N(entity_forms)));
 }

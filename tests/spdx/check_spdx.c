@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <check.h>
 
+#include "check_cases.h"
+
 #define CHECK_SPDX  TOP_SRCDIR "/tools/check-spdx"
 
 /* runs cmd through sh, its stdout + stderr into out; returns the exit code */
@@ -161,13 +163,9 @@ END_TEST
 
 Suite *spdx_suite(void)
 {
-    Suite  *s = suite_create("spdx");
-    TCase  *tc = tcase_create("licence line");
-
-    tcase_add_test(tc, test_tree_carries_spdx);
-    tcase_add_test(tc, test_missing_lines_named);
-    tcase_add_test(tc, test_not_a_checkout);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("spdx",
+                    CK_TCASE("licence line", NULL, NULL, 0),
+                    CK_TEST(test_tree_carries_spdx),
+                    CK_TEST(test_missing_lines_named),
+                    CK_TEST(test_not_a_checkout));
 }

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "provider/table_util.h"
 #include "store_util.h"
 
@@ -383,23 +384,15 @@ END_TEST
 
 Suite *lmdb_table_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("lmdb_table");
-    tc = tcase_create("api");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_get_unseals);
-    tcase_add_test(tc, test_sees_commits_revoke_rekey);
-    tcase_add_test(tc, test_wrong_kek_refused);
-    tcase_add_test(tc, test_wrong_kek_first_key);
-    tcase_add_test(tc, test_kek_file_refused);
-    tcase_add_test(tc, test_child_init_after_fork);
-    tcase_add_test(tc, test_text_table_get);
-    tcase_add_test(tc, test_store_gone_fails_closed);
-    tcase_add_test(tc, test_storeutl_lists_store);
-    tcase_set_timeout(tc, 30);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("lmdb_table",
+                    CK_TCASE("api", setup, teardown, 30),
+                    CK_TEST(test_get_unseals),
+                    CK_TEST(test_sees_commits_revoke_rekey),
+                    CK_TEST(test_wrong_kek_refused),
+                    CK_TEST(test_wrong_kek_first_key),
+                    CK_TEST(test_kek_file_refused),
+                    CK_TEST(test_child_init_after_fork),
+                    CK_TEST(test_text_table_get),
+                    CK_TEST(test_store_gone_fails_closed),
+                    CK_TEST(test_storeutl_lists_store));
 }

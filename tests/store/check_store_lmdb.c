@@ -15,6 +15,7 @@
 
 #include <lmdb.h>
 
+#include "check_cases.h"
 #include "store_util.h"
 
 #define ID1   "lock1@gw.example.net"
@@ -488,33 +489,22 @@ END_TEST
 
 Suite *store_lmdb_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("store_lmdb");
-
-    tc = tcase_create("envelope");
-    tcase_add_checked_fixture(tc, su_setup, su_teardown);
-    tcase_add_test(tc, test_envelope_round_trip);
-    tcase_add_test(tc, test_envelope_refuses);
-    tcase_add_test(tc, test_kek_check_value);
-    tcase_add_test(tc, test_kek_load_raw_and_hex);
-    tcase_add_test(tc, test_kek_load_refuses);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("store");
-    tcase_add_checked_fixture(tc, su_setup, su_teardown);
-    tcase_add_test(tc, test_store_put_get);
-    tcase_add_test(tc, test_store_revoke_and_replay);
-    tcase_add_test(tc, test_store_two_ids_one_entity);
-    tcase_add_test(tc, test_store_validates);
-    tcase_add_test(tc, test_store_abort_and_clear);
-    tcase_add_test(tc, test_store_meta);
-    tcase_add_test(tc, test_store_next_lists_live);
-    tcase_add_test(tc, test_reader_sees_commits);
-    tcase_add_test(tc, test_reader_follows_map_resize);
-    tcase_add_test(tc, test_open_refuses);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("store_lmdb",
+                    CK_TCASE("envelope", su_setup, su_teardown, 0),
+                    CK_TEST(test_envelope_round_trip),
+                    CK_TEST(test_envelope_refuses),
+                    CK_TEST(test_kek_check_value),
+                    CK_TEST(test_kek_load_raw_and_hex),
+                    CK_TEST(test_kek_load_refuses),
+                    CK_TCASE("store", su_setup, su_teardown, 0),
+                    CK_TEST(test_store_put_get),
+                    CK_TEST(test_store_revoke_and_replay),
+                    CK_TEST(test_store_two_ids_one_entity),
+                    CK_TEST(test_store_validates),
+                    CK_TEST(test_store_abort_and_clear),
+                    CK_TEST(test_store_meta),
+                    CK_TEST(test_store_next_lists_live),
+                    CK_TEST(test_reader_sees_commits),
+                    CK_TEST(test_reader_follows_map_resize),
+                    CK_TEST(test_open_refuses));
 }

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Check registration as data: a suite is one list of rows, a CK_TCASE()
+ * row opening each TCase and a CK_TEST() or CK_LOOP() row per test, added
+ * by one loop instead of a run of tcase_add_test() lines in every suite:
+ *
+ *     return CK_SUITE("name", CK_TCASE("tcase", setup, teardown, 30),
+ *                     CK_TEST(test_a), CK_LOOP(test_b, 4));
+ *
+ * START_TEST names are pointers to Check's TTest (Check >= 0.13), not
+ * constant expressions, so the rows are a compound literal built when the
+ * NAME_suite() function runs.
+ */
+
+#ifndef ONEM2M_TEST_CHECK_CASES_H
+#define ONEM2M_TEST_CHECK_CASES_H
+
+#include <stddef.h>
+#include <check.h>
+
+#define CK_N(a)  (sizeof(a) / sizeof((a)[0]))
+
+typedef struct {
+    const TTest  *test;         /* NULL: the row opens a TCase */
+    int           loops;        /* 0: tcase_add_test; N: loop over 0..N-1 */
+    const char   *tcase;        /* the rest: only in a TCase row */
+    SFun          setup;        /* checked fixture; NULL: none */
+    SFun          teardown;
+    double        timeout;      /* seconds; 0: Check's default */
+} ck_case;
+
+#define CK_TCASE(name, setup, teardown, timeout)                              \
+    { NULL, 0, (name), (setup), (teardown), (timeout) }
+#define CK_TEST(test)        { (test), 0, NULL, NULL, NULL, 0 }
+#define CK_LOOP(test, n)     { (test), (int) (n), NULL, NULL, NULL, 0 }
+
+/*
+ * Creates the suite and its TCases from rows[0..n-1], in order; the first
+ * row must be a CK_TCASE().
+ */
+Suite *ck_suite(const char *name, const ck_case *rows, size_t n);
+
+/* CK_SUITE("name", CK_TCASE(...), CK_TEST(...), CK_LOOP(...), ...) */
+#define CK_SUITE(name, ...)                                                   \
+    ck_suite((name), (const ck_case []) { __VA_ARGS__ },                      \
+             sizeof((const ck_case []) { __VA_ARGS__ }) / sizeof(ck_case))
+
+#endif /* ONEM2M_TEST_CHECK_CASES_H */
