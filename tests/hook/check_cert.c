@@ -157,37 +157,16 @@ credential_free(credential *c)
 
 
 static void
-table_diag(void *arg, int severity, const char *msg)
-{
-    if (severity == ONEM2M_SAE_DIAG_ERROR) {
-        fprintf(stderr, "table: %s\n", msg);
-    }
-}
-
-
-static void
 setup(void)
 {
-    static const char  text[] =
-        LOCK1_ENTITY " 1a2b3c4d5e6f7a8b0102030405060708 " LOCK1_ID "\n";
-    char               path[128];
-    int                fd;
-
     issue(&ca, NULL, "oneM2M test CA", NULL, NULL, -60, DAY);
     issue(&other_ca, NULL, "oneM2M test CA", NULL, NULL, -60, DAY);
     issue(&server_cred, &ca, "mn-cse-123456", "DNS:mn-cse-123456." SP_DOMAIN,
           NULL, -60, DAY);
 
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_cert.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-    snprintf(path, sizeof(path), "%s/kpsa.table", tmpdir);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, sizeof(text) - 1),
-                     (ssize_t) sizeof(text) - 1);
-    close(fd);
-    table = ONEM2M_SAE_table_open(NULL, BUILD_DIR "/provider", path,
-                                  table_diag, NULL);
+    tls_pair_mkdir(tmpdir, sizeof(tmpdir), "/tmp/check_cert.XXXXXX");
+    table = tls_pair_table(tmpdir, "kpsa.table", LOCK1_ENTITY
+                           " 1a2b3c4d5e6f7a8b0102030405060708 " LOCK1_ID "\n");
     ck_assert_ptr_nonnull(table);
 
     if (view_index < 0) {
@@ -200,11 +179,8 @@ setup(void)
 static void
 teardown(void)
 {
-    char  cmd[128];
-
     ONEM2M_SAE_table_free(table);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    tls_pair_rmdir(tmpdir);
     credential_free(&ca);
     credential_free(&other_ca);
     credential_free(&server_cred);

@@ -97,29 +97,10 @@ static const unsigned char  b1_key[] = {
 };
 
 
-static void
-table_diag(void *arg, int severity, const char *msg)
-{
-    if (severity == ONEM2M_SAE_DIAG_ERROR) {
-        fprintf(stderr, "table: %s\n", msg);
-    }
-}
-
-
 static ONEM2M_SAE_TABLE *
 open_table(const char *name, const char *text)
 {
-    char  path[128];
-    int   fd;
-
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
-    close(fd);
-
-    return ONEM2M_SAE_table_open(NULL, BUILD_DIR "/provider", path,
-                                 table_diag, NULL);
+    return tls_pair_table(tmpdir, name, text);
 }
 
 
@@ -128,8 +109,7 @@ setup(void)
 {
     char  text[2048];
 
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_hook.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    tls_pair_mkdir(tmpdir, sizeof(tmpdir), "/tmp/check_hook.XXXXXX");
 
     /* 191 + "@" + 63 = the longest identity, 255 bytes */
     memset(long_id, 'a', 191);
@@ -177,15 +157,12 @@ setup(void)
 static void
 teardown(void)
 {
-    char  cmd[128];
-
     ONEM2M_SAE_table_free(table_a);
     ONEM2M_SAE_table_free(table_b);
     ONEM2M_SAE_table_free(table_a2);
     ONEM2M_SAE_table_free(table_same);
     ONEM2M_SAE_table_free(table_rekey);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    tls_pair_rmdir(tmpdir);
 }
 
 

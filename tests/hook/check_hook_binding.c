@@ -34,32 +34,17 @@ static ONEM2M_SAE_TABLE  *b_table;
 static void
 b_setup(void)
 {
-    static const char  text[] =
-        B_ENTITY " 1a2b3c4d5e6f7a8b0102030405060708 " B_ID "\n";
-    char               path[128];
-    int                fd;
-
-    snprintf(b_dir, sizeof(b_dir), "/tmp/check_binding.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(b_dir));
-    snprintf(path, sizeof(path), "%s/t.table", b_dir);
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, text, sizeof(text) - 1),
-                     (ssize_t) sizeof(text) - 1);
-    close(fd);
-    b_table = ONEM2M_SAE_table_open(NULL, BUILD_DIR "/provider", path, NULL,
-                                    NULL);
+    tls_pair_mkdir(b_dir, sizeof(b_dir), "/tmp/check_binding.XXXXXX");
+    b_table = tls_pair_table(b_dir, "t.table", B_ENTITY
+                             " 1a2b3c4d5e6f7a8b0102030405060708 " B_ID "\n");
     ck_assert_ptr_nonnull(b_table);
 }
 
 static void
 b_teardown(void)
 {
-    char  cmd[128];
-
     ONEM2M_SAE_table_free(b_table);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", b_dir);
-    ck_assert_int_eq(system(cmd), 0);
+    tls_pair_rmdir(b_dir);
 }
 
 static unsigned int

@@ -3,10 +3,14 @@
  * In-memory TLS for the hook suites: a client and a server SSL joined by a
  * BIO pair, handshake, then one message each way (which delivers TLS 1.3
  * tickets to the client).  HOOK_DEBUG=1 prints how each side ended.
+ * The text tables the handshakes use live in a private directory.
  */
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <check.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -80,4 +84,48 @@ tls_pair_free(SSL *client, SSL *server)
     SSL_set_shutdown(server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     SSL_free(client);
     SSL_free(server);
+}
+
+
+void
+tls_pair_mkdir(char *dir, size_t size, const char *tmpl)
+{
+    snprintf(dir, size, "%s", tmpl);
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+
+static void
+table_diag(void *arg, int severity, const char *msg)
+{
+    if (severity == ONEM2M_SAE_DIAG_ERROR) {
+        fprintf(stderr, "table: %s\n", msg);
+    }
+}
+
+
+ONEM2M_SAE_TABLE *
+tls_pair_table(const char *dir, const char *name, const char *text)
+{
+    char  path[128];
+    int   fd;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+    close(fd);
+
+    return ONEM2M_SAE_table_open(NULL, BUILD_DIR "/provider", path,
+                                 table_diag, NULL);
+}
+
+
+void
+tls_pair_rmdir(const char *dir)
+{
+    char  cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
 }

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * In-memory TLS handshakes shared by the hook suites (check_hook.c,
- * check_cert.c).
+ * In-memory TLS handshakes and the text tables they run against, shared by
+ * the hook suites (check_hook.c, check_cert.c, check_hook_binding.c).
  */
 
 #ifndef ONEM2M_TEST_TLS_PAIR_H
 #define ONEM2M_TEST_TLS_PAIR_H
 
+#include <stddef.h>
 #include <openssl/ssl.h>
+
+#include <onem2m_sae.h>
 
 /*
  * Joins client and server with a BIO pair (the SSLs own it), runs the
@@ -19,5 +22,18 @@ int tls_pair_run(SSL *client, SSL *server);
 /* Frees both as after a clean SSL_shutdown(), so the session stays
  * resumable. */
 void tls_pair_free(SSL *client, SSL *server);
+
+/* Creates a private directory from tmpl ("/tmp/NAME.XXXXXX") into dir. */
+void tls_pair_mkdir(char *dir, size_t size, const char *tmpl);
+
+/*
+ * Writes text to dir/name (mode 0600) and opens it with the build's
+ * provider; table errors go to stderr.  NULL when the table is refused.
+ */
+ONEM2M_SAE_TABLE *tls_pair_table(const char *dir, const char *name,
+    const char *text);
+
+/* Removes dir and everything in it. */
+void tls_pair_rmdir(const char *dir);
 
 #endif /* ONEM2M_TEST_TLS_PAIR_H */
