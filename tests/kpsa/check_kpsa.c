@@ -36,15 +36,7 @@
 static void
 setup(void)
 {
-    ku_setup();
-    ku_write(ku_table, SEED, 0600);
-}
-
-static void
-assert_has(const char *out, const char *needle)
-{
-    ck_assert_msg(strstr(out, needle) != NULL, "expected \"%s\" in:\n%s",
-                  needle, out);
+    ku_setup_table(SEED);
 }
 
 static int
@@ -95,14 +87,14 @@ START_TEST(help_names_every_command)
 
     ck_assert_int_eq(ku_run(NULL, &out, "--help", NULL), 0);
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-        assert_has(out, cmds[i]);
+        ku_assert_has(out, cmds[i]);
     }
     ck_assert_int_eq(ku_run(NULL, &out, NULL), 2);
-    assert_has(out, "no command");
+    ku_assert_has(out, "no command");
     ck_assert_int_eq(ku_run(NULL, &out, "frobnicate", NULL), 2);
-    assert_has(out, "unknown command \"frobnicate\"");
+    ku_assert_has(out, "unknown command \"frobnicate\"");
     ck_assert_int_eq(ku_run(NULL, &out, "list", "--bogus", NULL), 2);
-    assert_has(out, "unknown option --bogus");
+    ku_assert_has(out, "unknown option --bogus");
 }
 END_TEST
 
@@ -157,7 +149,7 @@ START_TEST(add_generates_a_credential)
     ck_assert_int_eq(strlen(saved_id), 16 + strlen("@in.provider.com"));
     ck_assert_msg(strstr(saved_id, "@in.provider.com") != NULL, "%s",
                   saved_id);
-    assert_has(out, "kpsa.table:6: new credential of Clock-AE3");
+    ku_assert_has(out, "kpsa.table:6: new credential of Clock-AE3");
 
     /* the provider reads it back: entity and key as printed */
     t = ku_open(ku_table);
@@ -197,7 +189,7 @@ START_TEST(add_with_given_id_length_and_key)
                             "--bytes", "32", "--fqdn", "m2m.example.org",
                             NULL), 0);
     ck_assert_msg(is_hex(ku_added_key(out), 64), "%s", out);
-    assert_has(ku_added_id(out), "@m2m.example.org");
+    ku_assert_has(ku_added_id(out), "@m2m.example.org");
 
     ku_write(ku_path("key"), "  0x" KEY16_HEX "\n", 0600);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "//sp/cse2",
@@ -225,7 +217,7 @@ START_TEST(add_with_given_id_length_and_key)
                             NULL), 2);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Cx",
                             "--bytes", "513", NULL), 2);
-    assert_has(out, "--bytes: \"513\" is not a key length (1 to 512)");
+    ku_assert_has(out, "--bytes: \"513\" is not a key length (1 to 512)");
 }
 END_TEST
 
@@ -236,7 +228,7 @@ START_TEST(short_keys_need_force)
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
                             "--bytes", "8", NULL), 1);
-    assert_has(out, "the key is only 8 bytes: 16 or more are recommended");
+    ku_assert_has(out, "the key is only 8 bytes: 16 or more are recommended");
     assert_untouched(ino);
 
     ku_write(ku_path("key"), "1a2b3c4d5e6f7a8b\n", 0600);
@@ -272,30 +264,30 @@ START_TEST(bad_input_leaves_the_table_alone)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
                             "--kpsa-id",
                             "AE123456789015-Lock@in.provider.com", NULL), 1);
-    assert_has(out, "AE123456789015-Lock@in.provider.com is already in ");
-    assert_has(out, "kpsa.table:5\n");
+    ku_assert_has(out, "AE123456789015-Lock@in.provider.com is already in ");
+    ku_assert_has(out, "kpsa.table:5\n");
     assert_untouched(ino);
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
                             "--fqdn", "bad..domain", NULL), 1);
-    assert_has(out, "--fqdn \"bad..domain\" is not a host name");
+    ku_assert_has(out, "--fqdn \"bad..domain\" is not a host name");
     assert_untouched(ino);
 
     ku_write(ku_path("key"), "not hex at all " SECRET_HEX "\n", 0600);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
                             "--key-file", ku_path("key"), NULL), 1);
-    assert_has(out, "not one key of 1 to 512 bytes in hex");
+    ku_assert_has(out, "not one key of 1 to 512 bytes in hex");
     ku_assert_no_hex(out, SECRET_HEX);
     assert_untouched(ino);
 
     /* rotate needs an existing credential; del needs an existing one */
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "rotate",
                             "Clock-AE9", NULL), 1);
-    assert_has(out, "Clock-AE9 has no credential to rotate");
+    ku_assert_has(out, "Clock-AE9 has no credential to rotate");
     assert_untouched(ino);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "del",
                             "nobody@in.provider.com", NULL), 1);
-    assert_has(out, "no KpsaID nobody@in.provider.com; nothing changed");
+    ku_assert_has(out, "no KpsaID nobody@in.provider.com; nothing changed");
     assert_untouched(ino);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", NULL), 2);
     assert_untouched(ino);
@@ -311,8 +303,8 @@ START_TEST(rotate_adds_a_second_kpsa_id)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "rotate",
                             "Clock-AE1", NULL), 0);
     snprintf(id, sizeof(id), "%s", ku_added_id(out));
-    assert_has(id, "@in.provider.com");
-    assert_has(out, "del <old KpsaID>");
+    ku_assert_has(id, "@in.provider.com");
+    ku_assert_has(out, "del <old KpsaID>");
 
     t = ku_open(ku_table);
     ck_assert_ptr_nonnull(t);
@@ -324,8 +316,8 @@ START_TEST(rotate_adds_a_second_kpsa_id)
     /* the device switched: the old KpsaID goes, the new one stays */
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "del",
                             "AE123456789012-Lock@in.provider.com", NULL), 0);
-    assert_has(out, "kpsa.table:3: deleted KpsaID "
-               "AE123456789012-Lock@in.provider.com of Clock-AE1");
+    ku_assert_has(out, "kpsa.table:3: deleted KpsaID "
+                  "AE123456789012-Lock@in.provider.com of Clock-AE1");
     t = ku_open(ku_table);
     ck_assert_ptr_nonnull(t);
     ck_assert_ptr_null(ku_entity_of(t, "AE123456789012-Lock@in.provider.com",
@@ -364,14 +356,14 @@ START_TEST(del_by_entity_needs_yes)
     /* stdin is not a terminal: no question, no deletion */
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "del", "--entity",
                             "Clock-AE2", NULL), 1);
-    assert_has(out, "del --entity Clock-AE2 would delete 2 credentials: "
-               "add --yes to confirm; nothing changed");
+    ku_assert_has(out, "del --entity Clock-AE2 would delete 2 credentials: "
+                  "add --yes to confirm; nothing changed");
     ck_assert_int_eq(table_ino(), ino);
     ck_assert_uint_eq(ku_count(ku_table), 3);
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "del", "--entity",
                             "Clock-AE9", "--yes", NULL), 1);
-    assert_has(out, "no credential of Clock-AE9; nothing changed");
+    ku_assert_has(out, "no credential of Clock-AE9; nothing changed");
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "del", "--entity",
                             "Clock-AE2", "--yes", NULL), 0);
@@ -412,7 +404,7 @@ START_TEST(list_shows_no_key_material)
                             NULL), 1);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_path("missing"), "list",
                             NULL), 1);
-    assert_has(out, "missing: cannot open (No such file or directory)");
+    ku_assert_has(out, "missing: cannot open (No such file or directory)");
 }
 END_TEST
 
@@ -421,11 +413,11 @@ START_TEST(check_reports_like_nginx)
     const char  *out;
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "check", NULL), 0);
-    assert_has(out, "[warn] ");
-    assert_has(out, "kpsa.table:3: key of KpsaID "
-               "AE123456789012-Lock@in.provider.com is only 8 bytes");
-    assert_has(out, "kpsa.table:5: key of KpsaID");
-    assert_has(out, "2 credentials, 2 warnings: the table loads");
+    ku_assert_has(out, "[warn] ");
+    ku_assert_has(out, "kpsa.table:3: key of KpsaID "
+                  "AE123456789012-Lock@in.provider.com is only 8 bytes");
+    ku_assert_has(out, "kpsa.table:5: key of KpsaID");
+    ku_assert_has(out, "2 credentials, 2 warnings: the table loads");
 
     /* every error, each with its line; no key, not even a bad one */
     ku_write(ku_table,
@@ -437,17 +429,17 @@ START_TEST(check_reports_like_nginx)
              "Xnot   " SECRET_HEX "  x@m2m.example\n",
              0644);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "check", NULL), 1);
-    assert_has(out, "[warn] ");
-    assert_has(out, "kpsa.table: keys readable by group or others "
-               "(mode 0644, use 0600)");
-    assert_has(out, "[emerg] ");
-    assert_has(out, "kpsa.table:3: malformed KpsaID (expected "
-               "<relative-id>@<fqdn>)");
-    assert_has(out, "kpsa.table:4: key is not hexadecimal");
-    assert_has(out, "kpsa.table:5: duplicate KpsaID ok@m2m.example (first "
-               "defined on line 2)");
-    assert_has(out, "kpsa.table:6: malformed entity id");
-    assert_has(out, "the table does not load: nginx -t would fail");
+    ku_assert_has(out, "[warn] ");
+    ku_assert_has(out, "kpsa.table: keys readable by group or others "
+                  "(mode 0644, use 0600)");
+    ku_assert_has(out, "[emerg] ");
+    ku_assert_has(out, "kpsa.table:3: malformed KpsaID (expected "
+                  "<relative-id>@<fqdn>)");
+    ku_assert_has(out, "kpsa.table:4: key is not hexadecimal");
+    ku_assert_has(out, "kpsa.table:5: duplicate KpsaID ok@m2m.example (first "
+                  "defined on line 2)");
+    ku_assert_has(out, "kpsa.table:6: malformed entity id");
+    ku_assert_has(out, "the table does not load: nginx -t would fail");
     ku_assert_no_hex(out, SECRET_HEX);
     ku_assert_no_hex(out, KEY16_HEX);
 }
@@ -473,8 +465,8 @@ START_TEST(malformed_tables_are_not_edited)
         ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add",
                                 "Clock-AE3", "--fqdn", "x.example", NULL),
                          1);
-        assert_has(out, "the table does not load; fix these lines first");
-        assert_has(out, "kpsa.table:");
+        ku_assert_has(out, "the table does not load; fix these lines first");
+        ku_assert_has(out, "kpsa.table:");
         ku_assert_file_is(ku_table, before);
         ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "list", NULL),
                          1);
@@ -498,7 +490,7 @@ START_TEST(mode_0600_owner_and_group_kept)
     }
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
                             NULL), 0);
-    assert_has(out, "kpsa.table: mode was 0644, is 0600 now");
+    ku_assert_has(out, "kpsa.table: mode was 0644, is 0600 now");
     ck_assert_int_eq(stat(ku_table, &st), 0);
     ck_assert_int_eq(st.st_mode & 07777, 0600);
     if (geteuid() == 0) {
@@ -516,12 +508,12 @@ START_TEST(add_creates_a_missing_table)
     ck_assert_int_eq(unlink(ku_table), 0);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
                             NULL), 1);
-    assert_has(out, "kpsa.table has no KpsaID to take the domain from");
+    ku_assert_has(out, "kpsa.table has no KpsaID to take the domain from");
     ck_assert_int_eq(access(ku_table, F_OK), -1);       /* not left empty */
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
                             "--fqdn", "in.provider.com", NULL), 0);
-    assert_has(out, "kpsa.table: created");
+    ku_assert_has(out, "kpsa.table: created");
     ck_assert_int_eq(stat(ku_table, &st), 0);
     ck_assert_int_eq(st.st_mode & 07777, 0600);
     ck_assert_uint_eq(ku_count(ku_table), 1);
@@ -566,8 +558,8 @@ START_TEST(import_needs_a_mapping)
              0600);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), NULL), 1);
-    assert_has(out, "import needs --map FILE");
-    assert_has(out, "an entity is never guessed");
+    ku_assert_has(out, "import needs --map FILE");
+    ku_assert_has(out, "an entity is never guessed");
     assert_untouched(ino);
 
     ku_write(ku_path("map"), "# identity entity\n"
@@ -575,9 +567,9 @@ START_TEST(import_needs_a_mapping)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--map", ku_path("map"),
                             NULL), 1);
-    assert_has(out, "keys.psk:1: identity door3@in.provider.com has no "
-               "entity in ");
-    assert_has(out, "import never guesses one");
+    ku_assert_has(out, "keys.psk:1: identity door3@in.provider.com has no "
+                  "entity in ");
+    ku_assert_has(out, "import never guesses one");
     ku_assert_no_hex(out, KEY16_HEX);
     assert_untouched(ino);
 }
@@ -600,7 +592,7 @@ START_TEST(import_psktool_and_stunnel)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--map", ku_path("map"),
                             NULL), 0);
-    assert_has(out, "kpsa.table:6: imported 2 credentials from ");
+    ku_assert_has(out, "kpsa.table:6: imported 2 credentials from ");
     ku_assert_no_hex(out, KEY16_HEX);
     ku_assert_no_hex(out, SECRET_HEX);
 
@@ -643,15 +635,15 @@ START_TEST(import_refuses_bad_lines)
              0600);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--entity", "Cx", NULL), 1);
-    assert_has(out, "keys.psk:2: expected \"<identity>:<key>\"");
-    assert_has(out, "keys.psk:3: identity \"bad id\" is not a KpsaID");
-    assert_has(out, "keys.psk:4: the key of short@in.provider.com is only "
-               "8 bytes");
-    assert_has(out, "keys.psk:5: key of nothex@in.provider.com is not 1 to "
-               "512 bytes in hex");
-    assert_has(out, "keys.psk:6: KpsaID AE123456789012-Lock@in.provider.com "
-               "is already in ");
-    assert_has(out, "5 errors; nothing imported");
+    ku_assert_has(out, "keys.psk:2: expected \"<identity>:<key>\"");
+    ku_assert_has(out, "keys.psk:3: identity \"bad id\" is not a KpsaID");
+    ku_assert_has(out, "keys.psk:4: the key of short@in.provider.com is only "
+                  "8 bytes");
+    ku_assert_has(out, "keys.psk:5: key of nothex@in.provider.com is not 1 to "
+                  "512 bytes in hex");
+    ku_assert_has(out, "keys.psk:6: KpsaID AE123456789012-Lock@in.provider.com "
+                  "is already in ");
+    ku_assert_has(out, "5 errors; nothing imported");
     ku_assert_no_hex(out, KEY16_HEX);
     ku_assert_no_hex(out, SECRET_HEX);
     assert_untouched(ino);
@@ -663,14 +655,14 @@ START_TEST(import_refuses_bad_lines)
              "good@in.provider.com:" SECRET_HEX "\n", 0600);
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--entity", "Cx", NULL), 1);
-    assert_has(out, "keys.psk:3: identity good@in.provider.com repeats "
-               "line 1");
+    ku_assert_has(out, "keys.psk:3: identity good@in.provider.com repeats "
+                  "line 1");
     assert_untouched(ino);
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "import",
                             ku_path("keys.psk"), "--entity", "Xbad", NULL),
                      1);
-    assert_has(out, "malformed entity id \"Xbad\"");
+    ku_assert_has(out, "malformed entity id \"Xbad\"");
     assert_untouched(ino);
 }
 END_TEST
@@ -690,9 +682,9 @@ START_TEST(export_round_trip)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "export",
                             "--format", "stunnel", "-o", ku_path("psk.txt"),
                             NULL), 1);
-    assert_has(out, "kpsa.table:3: the key of "
-               "AE123456789012-Lock@in.provider.com is only 8 bytes, "
-               "stunnel refuses keys under 16; nothing exported");
+    ku_assert_has(out, "kpsa.table:3: the key of "
+                  "AE123456789012-Lock@in.provider.com is only 8 bytes, "
+                  "stunnel refuses keys under 16; nothing exported");
     ck_assert_int_eq(access(ku_path("psk.txt"), F_OK), -1);
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
@@ -833,7 +825,7 @@ START_TEST(killed_writer_leaves_old_or_new)
     /* the next writer removes what the killed ones left */
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE4",
                             NULL), 0);
-    assert_has(out, "left by an interrupted run");
+    ku_assert_has(out, "left by an interrupted run");
     ck_assert_int_eq(ku_temp_files(), 0);
     ck_assert_uint_eq(ku_count(ku_table), 3);
 

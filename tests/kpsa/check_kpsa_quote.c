@@ -21,8 +21,7 @@
 static void
 setup(void)
 {
-    ku_setup();
-    ku_write(ku_table, TABLE, 0600);
+    ku_setup_table(TABLE);
 }
 
 /*
@@ -32,8 +31,7 @@ setup(void)
 static void
 assert_quoted(const char *out, const char *needle)
 {
-    ck_assert_msg(strstr(out, needle) != NULL, "expected \"%s\" in:\n%s",
-                  needle, out);
+    ku_assert_has(out, needle);
     ck_assert_msg(strchr(out, '\033') == NULL && strchr(out, '\r') == NULL,
                   "raw control byte in:\n%s", out);
 }

@@ -27,6 +27,13 @@ ku_setup(void)
 }
 
 void
+ku_setup_table(const char *text)
+{
+    ku_setup();
+    ku_write(ku_table, text, 0600);
+}
+
+void
 ku_teardown(void)
 {
     char  *argv[] = { "rm", "-rf", ku_dir, NULL };
@@ -209,6 +216,13 @@ const char *
 ku_added_key(const char *out)
 {
     return field_after(out, "\nKpsa:");
+}
+
+void
+ku_assert_has(const char *out, const char *needle)
+{
+    ck_assert_msg(strstr(out, needle) != NULL, "expected \"%s\" in:\n%s",
+                  needle, out);
 }
 
 void

@@ -18,6 +18,8 @@ extern char  ku_dir[64];        /* the temporary directory */
 extern char  ku_table[128];     /* <dir>/kpsa.table */
 
 void ku_setup(void);
+/* ku_setup(), then the table <dir>/kpsa.table holds text (mode 0600) */
+void ku_setup_table(const char *text);
 void ku_teardown(void);
 const char *ku_path(const char *name);          /* <dir>/<name>, static */
 
@@ -48,6 +50,8 @@ void ku_assert_credential(ONEM2M_SAE_TABLE *t, const char *id,
 const char *ku_added_id(const char *out);
 const char *ku_added_key(const char *out);
 
+/* fails unless out contains needle */
+void ku_assert_has(const char *out, const char *needle);
 /* fails when text contains hex in either case */
 void ku_assert_no_hex(const char *text, const char *hex);
 /* number of temporary files a writer left next to the table */
