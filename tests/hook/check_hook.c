@@ -1161,75 +1161,6 @@ servername_cb(SSL *ssl, int *ad, void *arg)
 }
 
 
-/*
- * Two servers on one listener.  _i: 0 TLS 1.2, 1 TLS 1.3.
- * TLS 1.2 looks the identity up after the switch (server B's table);
- * TLS 1.3 before it (server A's, the default), and such a binding is
- * refused once the connection belongs to B.
- */
-START_TEST(test_sni_two_tables)
-{
-    SSL_CTX     *sctx;
-    SSL         *c, *s;
-    client_psk   cp;
-    int          version;
-
-    version = version_of(_i);
-    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
-    SSL_CTX_set_tlsext_servername_callback(sctx, servername_cb);
-    sni_b = server_ctx(table_b, ONEM2M_SAE_UNKNOWN_HIDE, 1);
-
-    /* B's lock naming server B */
-    set_psk(&cp, B1_ID, strlen(B1_ID), b1_key, sizeof(b1_key), 0);
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "b.example");
-    s = SSL_new(sctx);
-    if (version == TLS1_2_VERSION) {
-        ck_assert_int_eq(tls_pair_run(c, s), 1);
-        ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
-        assert_bound(s, B1_ID, B1_ENTITY, table_b);
-        assert_only_event(ONEM2M_SAE_EV_BOUND, B1_ID, strlen(B1_ID));
-    } else {
-        /* looked up in A's table: unknown there */
-        ck_assert_int_eq(tls_pair_run(c, s), 0);
-        assert_unbound(s);
-        assert_only_event(ONEM2M_SAE_EV_UNKNOWN, B1_ID, strlen(B1_ID));
-    }
-    tls_pair_free(c, s);
-
-    /* A's lock naming server B */
-    memset(&events, 0, sizeof(events));
-    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "b.example");
-    s = SSL_new(sctx);
-    if (version == TLS1_2_VERSION) {
-        ck_assert_int_eq(tls_pair_run(c, s), 0);
-        assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID, strlen(LOCK1_ID));
-    } else {
-        ck_assert_int_eq(tls_pair_run(c, s), 1);
-        ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
-        assert_only_event(ONEM2M_SAE_EV_OTHER_TABLE, LOCK1_ID,
-                          strlen(LOCK1_ID));
-    }
-    assert_unbound(s);
-    tls_pair_free(c, s);
-
-    /* A's lock naming server A */
-    memset(&events, 0, sizeof(events));
-    c = client_for(version, &cp);
-    SSL_set_tlsext_host_name(c, "a.example");
-    s = SSL_new(sctx);
-    ck_assert_int_eq(tls_pair_run(c, s), 1);
-    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
-    tls_pair_free(c, s);
-
-    SSL_CTX_free(sni_b);
-    SSL_CTX_free(sctx);
-}
-END_TEST
-
-
 /* one PSK handshake of lock B1 (b1) or lock 1 naming a server */
 static int
 sni_handshake(SSL_CTX *sctx, int version, client_psk *cp, int b1,
@@ -1248,6 +1179,65 @@ sni_handshake(SSL_CTX *sctx, int version, client_psk *cp, int b1,
 
     return tls_pair_run(*c, *s);
 }
+
+
+/*
+ * Two servers on one listener.  _i: 0 TLS 1.2, 1 TLS 1.3.
+ * TLS 1.2 looks the identity up after the switch (server B's table);
+ * TLS 1.3 before it (server A's, the default), and such a binding is
+ * refused once the connection belongs to B.
+ */
+START_TEST(test_sni_two_tables)
+{
+    SSL_CTX     *sctx;
+    SSL         *c, *s;
+    client_psk   cp;
+    int          version, ok;
+
+    version = version_of(_i);
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    SSL_CTX_set_tlsext_servername_callback(sctx, servername_cb);
+    sni_b = server_ctx(table_b, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+
+    /* B's lock naming server B */
+    ok = sni_handshake(sctx, version, &cp, 1, "b.example", &c, &s);
+    if (version == TLS1_2_VERSION) {
+        ck_assert_int_eq(ok, 1);
+        ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
+        assert_bound(s, B1_ID, B1_ENTITY, table_b);
+        assert_only_event(ONEM2M_SAE_EV_BOUND, B1_ID, strlen(B1_ID));
+    } else {
+        /* looked up in A's table: unknown there */
+        ck_assert_int_eq(ok, 0);
+        assert_unbound(s);
+        assert_only_event(ONEM2M_SAE_EV_UNKNOWN, B1_ID, strlen(B1_ID));
+    }
+    tls_pair_free(c, s);
+
+    /* A's lock naming server B */
+    ok = sni_handshake(sctx, version, &cp, 0, "b.example", &c, &s);
+    if (version == TLS1_2_VERSION) {
+        ck_assert_int_eq(ok, 0);
+        assert_only_event(ONEM2M_SAE_EV_UNKNOWN, LOCK1_ID, strlen(LOCK1_ID));
+    } else {
+        ck_assert_int_eq(ok, 1);
+        ck_assert_ptr_eq(SSL_get_SSL_CTX(s), sni_b);
+        assert_only_event(ONEM2M_SAE_EV_OTHER_TABLE, LOCK1_ID,
+                          strlen(LOCK1_ID));
+    }
+    assert_unbound(s);
+    tls_pair_free(c, s);
+
+    /* A's lock naming server A */
+    ck_assert_int_eq(sni_handshake(sctx, version, &cp, 0, "a.example", &c,
+                                   &s), 1);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+    tls_pair_free(c, s);
+
+    SSL_CTX_free(sni_b);
+    SSL_CTX_free(sctx);
+}
+END_TEST
 
 
 /*
