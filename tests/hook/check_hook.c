@@ -1161,6 +1161,20 @@ servername_cb(SSL *ssl, int *ad, void *arg)
 }
 
 
+/* server A (returned, switching in its servername callback) and sni_b */
+static SSL_CTX *
+sni_servers(void)
+{
+    SSL_CTX  *sctx;
+
+    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    SSL_CTX_set_tlsext_servername_callback(sctx, servername_cb);
+    sni_b = server_ctx(table_b, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+
+    return sctx;
+}
+
+
 /* one PSK handshake of lock B1 (b1) or lock 1 naming a server */
 static int
 sni_handshake(SSL_CTX *sctx, int version, client_psk *cp, int b1,
@@ -1195,9 +1209,7 @@ START_TEST(test_sni_two_tables)
     int          version, ok;
 
     version = version_of(_i);
-    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
-    SSL_CTX_set_tlsext_servername_callback(sctx, servername_cb);
-    sni_b = server_ctx(table_b, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    sctx = sni_servers();
 
     /* B's lock naming server B */
     ok = sni_handshake(sctx, version, &cp, 1, "b.example", &c, &s);
@@ -1377,9 +1389,7 @@ START_TEST(test_sni_servername_cb)
     int          version, rc;
 
     version = version_of(_i);
-    sctx = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 1);
-    SSL_CTX_set_tlsext_servername_callback(sctx, servername_cb);
-    sni_b = server_ctx(table_b, ONEM2M_SAE_UNKNOWN_HIDE, 1);
+    sctx = sni_servers();
     sni_said_b = sni_b;
     ck_assert_int_eq(ONEM2M_SAE_CTX_set_servername_cb(sctx, select_cb,
                                                       &sni_said_b), 1);
