@@ -113,15 +113,6 @@ b_handshake(int tls13, int psk, SSL **client)
     return server;
 }
 
-static void
-b_free(SSL *client, SSL *server)
-{
-    SSL_set_shutdown(client, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_set_shutdown(server, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
-    SSL_free(client);
-    SSL_free(server);
-}
-
 START_TEST(binding_is_a_copy_without_key)
 {
     const ONEM2M_SAE_ENTRY  *e, *in_table;
@@ -146,7 +137,7 @@ START_TEST(binding_is_a_copy_without_key)
     ck_assert_int_eq(ONEM2M_SAE_binding_current(server), 1);
     ck_assert_int_eq(ONEM2M_SAE_binding_current(server), 1);
     ck_assert_ptr_eq(ONEM2M_SAE_get_binding(server), e);
-    b_free(client, server);
+    tls_pair_free(client, server);
 }
 END_TEST
 
@@ -164,7 +155,7 @@ START_TEST(binding_outlives_its_table)
     b_table = NULL;
     ck_assert_str_eq(e->kpsa_id, B_ID);
     ck_assert_str_eq(e->entity, B_ENTITY);
-    b_free(client, server);
+    tls_pair_free(client, server);
 }
 END_TEST
 
@@ -176,7 +167,7 @@ START_TEST(binding_current_unbound)
     server = b_handshake(_i, 0, &client);
     ck_assert_ptr_null(ONEM2M_SAE_get_binding(server));
     ck_assert_int_eq(ONEM2M_SAE_binding_current(server), 0);
-    b_free(client, server);
+    tls_pair_free(client, server);
 }
 END_TEST
 
