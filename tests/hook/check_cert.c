@@ -61,12 +61,14 @@ static credential          server_cred; /* the MN-CSE's own */
 static char                tmpdir[64];
 static ONEM2M_SAE_TABLE   *table;
 static int                 view_index = -1;
-static int                 psk_client_called;
 
 static const unsigned char  lock1_key[] = {
     0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8b,
     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
 };
+
+/* lock 1 as a PSK client */
+static tls_pair_psk  lock1_psk = { LOCK1_ID, lock1_key, sizeof(lock1_key), 0 };
 
 
 static void
@@ -172,7 +174,7 @@ setup(void)
     if (view_index < 0) {
         view_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     }
-    psk_client_called = 0;
+    lock1_psk.calls = 0;
 }
 
 
@@ -870,42 +872,6 @@ START_TEST(test_no_client_cert)
 END_TEST
 
 
-static unsigned int
-psk_client_cb(SSL *ssl, const char *hint, char *identity,
-    unsigned int max_identity_len, unsigned char *psk,
-    unsigned int max_psk_len)
-{
-    psk_client_called++;
-    memcpy(identity, LOCK1_ID, sizeof(LOCK1_ID));
-    memcpy(psk, lock1_key, sizeof(lock1_key));
-
-    return sizeof(lock1_key);
-}
-
-
-static int
-psk_use_session_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
-    size_t *idlen, SSL_SESSION **sess)
-{
-    static const unsigned char  sha256[] = { 0x13, 0x01 };
-    SSL_SESSION                *s;
-
-    psk_client_called++;
-    s = SSL_SESSION_new();
-    ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(SSL_SESSION_set1_master_key(s, lock1_key,
-                                                 sizeof(lock1_key)), 1);
-    ck_assert_int_eq(SSL_SESSION_set_cipher(s, SSL_CIPHER_find(ssl, sha256)),
-                     1);
-    ck_assert_int_eq(SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION), 1);
-    *id = (const unsigned char *) LOCK1_ID;
-    *idlen = strlen(LOCK1_ID);
-    *sess = s;
-
-    return 1;
-}
-
-
 /*
  * A mixed server (PSK table + client certificates verified): a lock's PSK
  * handshake is never asked for a certificate, even though the lock has
@@ -928,15 +894,11 @@ START_TEST(test_mixed_server)
 
     /* the lock: PSK, with a certificate it would send if asked */
     cctx = client_ctx(_i == TLS12, "PSK-AES128-CBC-SHA256");
-    if (_i == TLS12) {
-        SSL_CTX_set_psk_client_callback(cctx, psk_client_cb);
-    } else {
-        SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
-    }
+    tls_pair_psk_client(cctx, &lock1_psk, _i == TLS12, _i != TLS12);
     server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
     SSL_CTX_free(cctx);
 
-    ck_assert_int_ge(psk_client_called, 1);
+    ck_assert_int_ge(lock1_psk.calls, 1);
     ck_assert_int_eq(view.certificate_requests, 0);
     ck_assert_ptr_null(SSL_get0_peer_certificate(server));
     /* no certificate, nothing failed (nginx would answer 400 otherwise) */
@@ -985,7 +947,7 @@ START_TEST(test_mixed_server_psk_resumed)
     leaf(&lock_cred, "URI:" AE_C_ID);
 
     cctx = client_ctx(0, NULL);
-    SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
+    tls_pair_psk_client(cctx, &lock1_psk, 0, 1);
     server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
     ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
     sess = SSL_get1_session(client);

@@ -28,6 +28,7 @@ static const unsigned char  b_key[16] = {
     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
 };
 
+static tls_pair_psk       b_psk = { B_ID, b_key, sizeof(b_key), 0 };
 static char               b_dir[64];
 static ONEM2M_SAE_TABLE  *b_table;
 
@@ -45,38 +46,6 @@ b_teardown(void)
 {
     ONEM2M_SAE_table_free(b_table);
     tls_pair_rmdir(b_dir);
-}
-
-static unsigned int
-b_psk12(SSL *ssl, const char *hint, char *identity,
-    unsigned int max_identity_len, unsigned char *psk,
-    unsigned int max_psk_len)
-{
-    snprintf(identity, max_identity_len, "%s", B_ID);
-    memcpy(psk, b_key, sizeof(b_key));
-    return sizeof(b_key);
-}
-
-static int
-b_psk13(SSL *ssl, const EVP_MD *md, const unsigned char **id, size_t *idlen,
-    SSL_SESSION **sess)
-{
-    static const unsigned char  sha256[] = { 0x13, 0x01 };
-    SSL_SESSION                *s;
-
-    s = SSL_SESSION_new();
-    if (s == NULL
-        || !SSL_SESSION_set1_master_key(s, b_key, sizeof(b_key))
-        || !SSL_SESSION_set_cipher(s, SSL_CIPHER_find(ssl, sha256))
-        || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION))
-    {
-        SSL_SESSION_free(s);
-        return 0;
-    }
-    *id = (const unsigned char *) B_ID;
-    *idlen = strlen(B_ID);
-    *sess = s;
-    return 1;
 }
 
 /* a handshake of lock 1 (psk 1) or of a client without PSK (psk 0) */
@@ -99,8 +68,7 @@ b_handshake(int tls13, int psk, SSL **client)
     ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx, "PSK-AES128-GCM-SHA256"),
                      1);
     if (psk) {
-        SSL_CTX_set_psk_client_callback(cctx, b_psk12);
-        SSL_CTX_set_psk_use_session_callback(cctx, b_psk13);
+        tls_pair_psk_client(cctx, &b_psk, 1, 1);
     }
 
     server = SSL_new(sctx);

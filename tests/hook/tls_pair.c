@@ -87,6 +87,74 @@ tls_pair_free(SSL *client, SSL *server)
 }
 
 
+static int  psk_index = -1;
+
+
+static unsigned int
+psk_client_cb(SSL *ssl, const char *hint, char *identity,
+    unsigned int max_identity_len, unsigned char *key,
+    unsigned int max_key_len)
+{
+    tls_pair_psk  *psk;
+    size_t         len;
+
+    psk = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), psk_index);
+    psk->calls++;
+    len = strlen(psk->identity);
+    /* the buffer holds max_identity_len bytes plus the NUL */
+    if (len > max_identity_len || psk->key_len > max_key_len) {
+        return 0;
+    }
+    memcpy(identity, psk->identity, len + 1);
+    memcpy(key, psk->key, psk->key_len);
+
+    return psk->key_len;
+}
+
+
+static int
+psk_use_session_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
+    size_t *idlen, SSL_SESSION **sess)
+{
+    static const unsigned char   sha256[] = { 0x13, 0x01 };
+    tls_pair_psk                *psk;
+    SSL_SESSION                 *s;
+
+    psk = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), psk_index);
+    psk->calls++;
+    s = SSL_SESSION_new();
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(SSL_SESSION_set1_master_key(s, psk->key, psk->key_len),
+                     1);
+    ck_assert_int_eq(SSL_SESSION_set_cipher(s, SSL_CIPHER_find(ssl, sha256)),
+                     1);
+    ck_assert_int_eq(SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION), 1);
+    *id = (const unsigned char *) psk->identity;
+    *idlen = strlen(psk->identity);
+    *sess = s;
+
+    return 1;
+}
+
+
+void
+tls_pair_psk_client(SSL_CTX *cctx, tls_pair_psk *psk, int tls12, int tls13)
+{
+    if (psk_index < 0) {
+        psk_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+        ck_assert_int_ge(psk_index, 0);
+    }
+    ck_assert_int_eq(SSL_CTX_set_ex_data(cctx, psk_index, psk), 1);
+
+    if (tls12) {
+        SSL_CTX_set_psk_client_callback(cctx, psk_client_cb);
+    }
+    if (tls13) {
+        SSL_CTX_set_psk_use_session_callback(cctx, psk_use_session_cb);
+    }
+}
+
+
 void
 tls_pair_mkdir(char *dir, size_t size, const char *tmpl)
 {

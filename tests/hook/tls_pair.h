@@ -23,6 +23,24 @@ int tls_pair_run(SSL *client, SSL *server);
  * resumable. */
 void tls_pair_free(SSL *client, SSL *server);
 
+/*
+ * One external PSK a client context offers: identity and key, SHA-256 in
+ * TLS 1.3.  calls counts the client's PSK callbacks.
+ */
+typedef struct {
+    const char           *identity;
+    const unsigned char  *key;
+    size_t                key_len;
+    int                   calls;
+} tls_pair_psk;
+
+/*
+ * Makes cctx offer psk (which must outlive cctx) through the TLS 1.2 PSK
+ * client callback (tls12) and the TLS 1.3 use-session callback (tls13).
+ */
+void tls_pair_psk_client(SSL_CTX *cctx, tls_pair_psk *psk, int tls12,
+    int tls13);
+
 /* Creates a private directory from tmpl ("/tmp/NAME.XXXXXX") into dir. */
 void tls_pair_mkdir(char *dir, size_t size, const char *tmpl);
 
