@@ -283,7 +283,6 @@ client_use_session_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
     static const unsigned char  sha384[] = { 0x13, 0x02 };
     const SSL_CIPHER           *cipher;
     client_psk                 *cp;
-    SSL_SESSION                *s;
 
     cp = SSL_get_ex_data(ssl, client_psk_index);
     cipher = SSL_CIPHER_find(ssl, cp->sha384 ? sha384 : sha256);
@@ -298,19 +297,9 @@ client_use_session_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
         return 1;
     }
 
-    s = SSL_SESSION_new();
-    if (s == NULL
-        || !SSL_SESSION_set1_master_key(s, cp->key, cp->key_len)
-        || !SSL_SESSION_set_cipher(s, cipher)
-        || !SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION))
-    {
-        SSL_SESSION_free(s);
-        return 0;
-    }
-
     *id = (const unsigned char *) cp->identity;
     *idlen = cp->identity_len;
-    *sess = s;
+    *sess = tls_pair_psk_session(cipher, cp->key, cp->key_len);
 
     return 1;
 }

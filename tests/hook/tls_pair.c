@@ -87,6 +87,22 @@ tls_pair_free(SSL *client, SSL *server)
 }
 
 
+SSL_SESSION *
+tls_pair_psk_session(const SSL_CIPHER *cipher, const unsigned char *key,
+    size_t key_len)
+{
+    SSL_SESSION  *s;
+
+    s = SSL_SESSION_new();
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(SSL_SESSION_set1_master_key(s, key, key_len), 1);
+    ck_assert_int_eq(SSL_SESSION_set_cipher(s, cipher), 1);
+    ck_assert_int_eq(SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION), 1);
+
+    return s;
+}
+
+
 static int  psk_index = -1;
 
 
@@ -118,20 +134,13 @@ psk_use_session_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
 {
     static const unsigned char   sha256[] = { 0x13, 0x01 };
     tls_pair_psk                *psk;
-    SSL_SESSION                 *s;
 
     psk = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), psk_index);
     psk->calls++;
-    s = SSL_SESSION_new();
-    ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(SSL_SESSION_set1_master_key(s, psk->key, psk->key_len),
-                     1);
-    ck_assert_int_eq(SSL_SESSION_set_cipher(s, SSL_CIPHER_find(ssl, sha256)),
-                     1);
-    ck_assert_int_eq(SSL_SESSION_set_protocol_version(s, TLS1_3_VERSION), 1);
+    *sess = tls_pair_psk_session(SSL_CIPHER_find(ssl, sha256), psk->key,
+                                 psk->key_len);
     *id = (const unsigned char *) psk->identity;
     *idlen = strlen(psk->identity);
-    *sess = s;
 
     return 1;
 }

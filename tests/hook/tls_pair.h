@@ -23,6 +23,11 @@ int tls_pair_run(SSL *client, SSL *server);
  * resumable. */
 void tls_pair_free(SSL *client, SSL *server);
 
+/* A TLS 1.3 external-PSK session of cipher with key (fails the test when
+ * OpenSSL cannot make one). */
+SSL_SESSION *tls_pair_psk_session(const SSL_CIPHER *cipher,
+    const unsigned char *key, size_t key_len);
+
 /*
  * One external PSK a client context offers: identity and key, SHA-256 in
  * TLS 1.3.  calls counts the client's PSK callbacks.
