@@ -264,14 +264,10 @@ client_psk_cb(SSL *ssl, const char *hint, char *identity,
     client_psk  *cp;
 
     cp = SSL_get_ex_data(ssl, client_psk_index);
-    /* the buffer holds max_identity_len bytes plus the NUL */
-    if (cp->identity_len > max_identity_len || cp->key_len > max_psk_len) {
-        return 0;
-    }
-    memcpy(identity, cp->identity, cp->identity_len + 1);
-    memcpy(psk, cp->key, cp->key_len);
 
-    return cp->key_len;
+    return tls_pair_psk_copy(cp->identity, cp->identity_len, cp->key,
+                             cp->key_len, identity, max_identity_len, psk,
+                             max_psk_len);
 }
 
 

@@ -87,6 +87,24 @@ tls_pair_free(SSL *client, SSL *server)
 }
 
 
+unsigned int
+tls_pair_psk_copy(const char *identity, size_t identity_len,
+    const unsigned char *key, size_t key_len, char *id_buf,
+    unsigned int max_identity_len, unsigned char *key_buf,
+    unsigned int max_key_len)
+{
+    /* the buffer holds max_identity_len bytes plus the NUL */
+    if (identity_len > max_identity_len || key_len > max_key_len) {
+        return 0;
+    }
+    memcpy(id_buf, identity, identity_len);
+    id_buf[identity_len] = '\0';
+    memcpy(key_buf, key, key_len);
+
+    return key_len;
+}
+
+
 SSL_SESSION *
 tls_pair_psk_session(const SSL_CIPHER *cipher, const unsigned char *key,
     size_t key_len)
@@ -112,19 +130,13 @@ psk_client_cb(SSL *ssl, const char *hint, char *identity,
     unsigned int max_key_len)
 {
     tls_pair_psk  *psk;
-    size_t         len;
 
     psk = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), psk_index);
     psk->calls++;
-    len = strlen(psk->identity);
-    /* the buffer holds max_identity_len bytes plus the NUL */
-    if (len > max_identity_len || psk->key_len > max_key_len) {
-        return 0;
-    }
-    memcpy(identity, psk->identity, len + 1);
-    memcpy(key, psk->key, psk->key_len);
 
-    return psk->key_len;
+    return tls_pair_psk_copy(psk->identity, strlen(psk->identity), psk->key,
+                             psk->key_len, identity, max_identity_len, key,
+                             max_key_len);
 }
 
 

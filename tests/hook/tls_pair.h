@@ -23,6 +23,15 @@ int tls_pair_run(SSL *client, SSL *server);
  * resumable. */
 void tls_pair_free(SSL *client, SSL *server);
 
+/*
+ * The body of a TLS 1.2 PSK client callback: copies identity (with its
+ * NUL) and key into OpenSSL's buffers; 0 when they do not fit.
+ */
+unsigned int tls_pair_psk_copy(const char *identity, size_t identity_len,
+    const unsigned char *key, size_t key_len, char *id_buf,
+    unsigned int max_identity_len, unsigned char *key_buf,
+    unsigned int max_key_len);
+
 /* A TLS 1.3 external-PSK session of cipher with key (fails the test when
  * OpenSSL cannot make one). */
 SSL_SESSION *tls_pair_psk_session(const SSL_CIPHER *cipher,
