@@ -164,7 +164,7 @@ END_TEST
 Suite *spdx_suite(void)
 {
     return CK_SUITE("spdx",
-                    CK_TCASE("licence line", NULL, NULL, 0),
+                    CK_TCASE("licence line", NULL, NULL, 30),
                     CK_TEST(test_tree_carries_spdx),
                     CK_TEST(test_missing_lines_named),
                     CK_TEST(test_not_a_checkout));
