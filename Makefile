@@ -184,7 +184,7 @@ $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h tests/*/*.h) $(BUILD)/tests/suite
 	    $(LMDB_LIBS) $(SSL_LIBS)
 
 # the LMDB benchmark writes stores with provider/store
-$(BUILD)/bench/lmdb_bench: bench/lmdb_bench.c $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
+$(BUILD)/bench/lmdb_bench: bench/lmdb_bench.c $(wildcard bench/*.h) $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(TEST_DEFS) -Iprovider -o $@ $< $(API_LIB) \
 	    $(STORE_LIB) $(LMDB_LIBS) $(SSL_LIBS)

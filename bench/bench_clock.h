@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
- * The one clock reading of the benchmark programs (table_bench, psk_load):
- * each is a single .c file, so this is a header of its own.
+ * The one clock reading of the benchmark programs (table_bench, lmdb_bench,
+ * psk_load): each is a single .c file, so this is a header of its own.
  */
 
 #ifndef ONEM2M_BENCH_CLOCK_H

@@ -38,6 +38,9 @@
 
 #include "store/kpsa_store.h"
 
+#include "bench_clock.h"
+#include "bench_mix.h"
+
 #define PROVIDER_DIR   BUILD_DIR "/provider"
 #define BATCH          100000
 #define LOOKUPS        1000000
@@ -55,40 +58,25 @@ static const unsigned char  kek[KPSA_KEK_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static double
 wall(void)
 {
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return clock_seconds(CLOCK_MONOTONIC);
 }
 
 static double
 now(void)
 {
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint64_t
-mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    return clock_seconds(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* credential i: a random-looking KpsaID, an AE-ID, a 16-byte key */
 static void
 cred(uint64_t i, char *id, char *entity, unsigned char *key)
 {
-    uint64_t  h = mix(i);
+    uint64_t  h = splitmix64(i);
 
     sprintf(id, "%016llx@gw.example.net", (unsigned long long) h);
     sprintf(entity, "CAE-device-%010llu", (unsigned long long) i);
     memcpy(key, &h, 8);
-    h = mix(h);
+    h = splitmix64(h);
     memcpy(key + 8, &h, 8);
 }
 
@@ -162,8 +150,9 @@ make_ids(size_t n)
     size_t         i;
 
     for (i = 0; i < 2 * LOOKUPS; i++) {
-        cred(i < LOOKUPS ? mix(i ^ 0x5555) % n : n + mix(i) % n, ids[i],
-             entity, key);
+        cred(i < LOOKUPS ? splitmix64(i ^ 0x5555) % n
+                         : n + splitmix64(i) % n,
+             ids[i], entity, key);
     }
 }
 

@@ -46,6 +46,7 @@
 #include <openssl/ssl.h>
 
 #include "bench_clock.h"
+#include "bench_mix.h"
 
 #define MAX_PROCS     64
 #define MAX_PIDS      16
@@ -122,15 +123,6 @@ static unsigned char  cur_key[16];
 
 
 /* the credential generator: shared by "run" and "table" */
-
-static uint64_t
-splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 static void
 cred_identity(unsigned i, char *buf, size_t size)

@@ -77,10 +77,9 @@ static ngx_uint_t ngx_http_onem2m_originator_credential(
     ngx_http_request_t *r, ngx_http_onem2m_sae_view_t *view,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     onem2m_canon *id, ngx_str_t *entity);
-static ngx_uint_t ngx_http_onem2m_originator_table_credential(
-    ngx_http_request_t *r, ngx_http_onem2m_sae_view_t *view,
-    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
-    onem2m_canon *id, ngx_str_t *entity);
+static ngx_uint_t ngx_http_onem2m_originator_cert_credential(
+    ngx_http_onem2m_originator_srv_conf_t *oscf, onem2m_canon *id,
+    ngx_str_t *entity);
 static int ngx_http_onem2m_originator_find(ONEM2M_SAE_TABLE *table,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     onem2m_canon *id, ONEM2M_SAE_LOOKUP *lk);
@@ -623,6 +622,10 @@ ngx_http_onem2m_originator_is_registration(ngx_http_request_t *r)
  * of the server's PSK table, or one "onem2m_sae_cert_entity" names (the
  * list is short: CSEs and the odd AE with certificates).  Returns its
  * ONEM2M_SAE_ENTITY_* type and its identifier as provisioned, or 0.
+ *
+ * A live store's lookup lives on this stack: the entity is copied into
+ * the request's pool.  A store that fails the lookup counts as a CSE
+ * holding the claim: refused, fail closed.
  */
 
 static ngx_uint_t
@@ -631,20 +634,59 @@ ngx_http_onem2m_originator_credential(ngx_http_request_t *r,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     onem2m_canon *id, ngx_str_t *entity)
 {
-    ngx_uint_t     i, type;
-    onem2m_canon  *listed;
+    int                rc;
+    ngx_uint_t         type;
+    ONEM2M_SAE_LOOKUP  lk;
 
-    type = ngx_http_onem2m_originator_table_credential(r, view, oscf, claim,
-                                                       id, entity);
-    if (type != 0) {
-        return type;
+    ngx_memzero(&lk, sizeof(ONEM2M_SAE_LOOKUP));
+
+    rc = ngx_http_onem2m_originator_find(view->table, oscf, claim, id, &lk);
+
+    if (rc < 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "onem2m originator: the psk table failed a lookup");
+        *entity = *claim;
+        type = ONEM2M_SAE_ENTITY_CSE;
+
+    } else if (rc == 0) {
+        type = ngx_http_onem2m_originator_cert_credential(oscf, id, entity);
+
+    } else {
+        type = lk.entry.entity_type;
+        entity->len = lk.entry.entity_len;
+        entity->data = ngx_pnalloc(r->pool, entity->len);
+
+        if (entity->data == NULL) {
+            entity->len = 0;
+            type = ONEM2M_SAE_ENTITY_CSE;
+
+        } else {
+            ngx_memcpy(entity->data, lk.entry.entity, entity->len);
+        }
     }
+
+    ONEM2M_SAE_lookup_cleanse(&lk);
+
+    return type;
+}
+
+
+/*
+ * The "onem2m_sae_cert_entity" entity the claim stands for, in any case,
+ * like the gateway's own CSE-ID: its type and identifier as listed, or 0.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_originator_cert_credential(
+    ngx_http_onem2m_originator_srv_conf_t *oscf, onem2m_canon *id,
+    ngx_str_t *entity)
+{
+    ngx_uint_t     i;
+    onem2m_canon  *listed;
 
     if (oscf->cert_ids == NULL) {
         return 0;
     }
-
-    /* in any case, like the gateway's own CSE-ID */
 
     /*
      * The CSE reading first: "/Sx" listed and "//<SP-ID>/Sx" claimed may
@@ -716,57 +758,6 @@ ngx_http_onem2m_originator_find(ONEM2M_SAE_TABLE *table,
     }
 
     return 0;
-}
-
-
-/*
- * The kind of entity the server's table holds claim for (0: none), its
- * entity id in *entity.  A live store's lookup lives on this stack: the
- * entity is copied into the request's pool.  A store that fails the
- * lookup counts as a CSE holding the claim: refused, fail closed.
- */
-
-static ngx_uint_t
-ngx_http_onem2m_originator_table_credential(ngx_http_request_t *r,
-    ngx_http_onem2m_sae_view_t *view,
-    ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
-    onem2m_canon *id, ngx_str_t *entity)
-{
-    int                rc;
-    ngx_uint_t         type;
-    ONEM2M_SAE_LOOKUP  lk;
-
-    ngx_memzero(&lk, sizeof(ONEM2M_SAE_LOOKUP));
-
-    rc = ngx_http_onem2m_originator_find(view->table, oscf, claim, id, &lk);
-
-    if (rc < 0) {
-        ONEM2M_SAE_lookup_cleanse(&lk);
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "onem2m originator: the psk table failed a lookup");
-        *entity = *claim;
-        return ONEM2M_SAE_ENTITY_CSE;
-    }
-
-    if (rc == 0) {
-        ONEM2M_SAE_lookup_cleanse(&lk);
-        return 0;
-    }
-
-    type = lk.entry.entity_type;
-    entity->len = lk.entry.entity_len;
-    entity->data = ngx_pnalloc(r->pool, entity->len);
-
-    if (entity->data == NULL) {
-        ONEM2M_SAE_lookup_cleanse(&lk);
-        entity->len = 0;
-        return ONEM2M_SAE_ENTITY_CSE;
-    }
-
-    ngx_memcpy(entity->data, lk.entry.entity, entity->len);
-    ONEM2M_SAE_lookup_cleanse(&lk);
-
-    return type;
 }
 
 

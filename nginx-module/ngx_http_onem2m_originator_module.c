@@ -67,6 +67,9 @@ static char *ngx_http_onem2m_originator_cse_id(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_onem2m_originator_id_arg(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *set, const char *what, const char *prefix,
+    size_t max, ngx_str_t *id);
 static char *ngx_http_onem2m_originator_cert_entity(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
@@ -186,28 +189,18 @@ ngx_http_onem2m_originator_cse_id(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_onem2m_originator_srv_conf_t *oscf = conf;
 
+    char       *rv;
     u_char     *p;
     size_t      i;
     ngx_str_t  *value, id;
 
-    if (oscf->cse_id.data != NULL) {
-        return "is duplicate";
+    rv = ngx_http_onem2m_originator_id_arg(cf, cmd, &oscf->cse_id, "CSE-ID",
+             "/", NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN - 2, &id);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     value = cf->args->elts;
-    id = value[1];
-
-    if (id.len > 0 && id.data[0] == '/') {
-        id.data++;
-        id.len--;
-    }
-
-    if (id.len == 0 || id.len > NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN - 2) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid CSE-ID \"%V\" in \"%V\": empty or "
-                           "too long", &value[1], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
 
     for (i = 0; i < id.len; i++) {
         p = &id.data[i];
@@ -236,26 +229,16 @@ ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_onem2m_originator_srv_conf_t *oscf = conf;
 
+    char       *rv;
     ngx_str_t  *value, id;
 
-    if (oscf->sp_id.data != NULL) {
-        return "is duplicate";
+    rv = ngx_http_onem2m_originator_id_arg(cf, cmd, &oscf->sp_id, "SP-ID",
+                                           "//", 253, &id);
+    if (rv != NGX_CONF_OK) {
+        return rv;
     }
 
     value = cf->args->elts;
-    id = value[1];
-
-    if (id.len > 1 && id.data[0] == '/' && id.data[1] == '/') {
-        id.data += 2;
-        id.len -= 2;
-    }
-
-    if (id.len == 0 || id.len > 253) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid SP-ID \"%V\" in \"%V\": empty or "
-                           "too long", &value[1], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
 
     /* the host name rule of "onem2m_sae_sp_domain" (common/onem2m_id.c) */
 
@@ -267,6 +250,45 @@ ngx_http_onem2m_originator_sp_id(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     oscf->sp_id = id;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * What "onem2m_sae_cse_id" and "onem2m_sae_sp_id" share: given once, its
+ * prefix ("/", "//") taken off, not empty and at most max bytes.  The
+ * identifier in *id; the directive's own characters are its caller's.
+ */
+
+static char *
+ngx_http_onem2m_originator_id_arg(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *set, const char *what, const char *prefix, size_t max,
+    ngx_str_t *id)
+{
+    size_t      n;
+    ngx_str_t  *value;
+
+    if (set->data != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    *id = value[1];
+
+    n = ngx_strlen(prefix);
+
+    if (id->len >= n && ngx_strncmp(id->data, prefix, n) == 0) {
+        id->data += n;
+        id->len -= n;
+    }
+
+    if (id->len == 0 || id->len > max) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid %s \"%V\" in \"%V\": empty or too long",
+                           what, &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
 
     return NGX_CONF_OK;
 }

@@ -44,11 +44,44 @@ doc_diag_cb(void *arg, int severity, const char *msg)
 }
 
 int
+kpsa_read_full(int fd, const char *path, void *buf, size_t size,
+    size_t *lenp)
+{
+    unsigned char  *p = buf;
+    size_t          len = 0;
+    ssize_t         n;
+    int             rc = 0;
+
+    while (len < size) {
+        n = read(fd, p + len, size - len);
+
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+
+        if (n < 0) {
+            kpsa_err("%s: cannot read (%s)", path, strerror(errno));
+            rc = -1;
+            break;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        len += n;
+    }
+
+    *lenp = len;
+    return rc;
+}
+
+int
 kpsa_read_fd(int fd, const char *path, unsigned char **bufp, size_t *lenp)
 {
+    int             rc;
     unsigned char  *buf = NULL, *nbuf;
-    size_t          len = 0, cap = 0;
-    ssize_t         n;
+    size_t          len = 0, cap = 0, got;
 
     for ( ;; ) {
         if (len == cap) {
@@ -70,22 +103,16 @@ kpsa_read_fd(int fd, const char *path, unsigned char **bufp, size_t *lenp)
             buf = nbuf;
         }
 
-        n = read(fd, buf + len, cap - len);
+        rc = kpsa_read_full(fd, path, buf + len, cap - len, &got);
+        len += got;
 
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-            continue;
-        }
-
-        if (n < 0) {
-            kpsa_err("%s: cannot read (%s)", path, strerror(errno));
+        if (rc != 0) {
             goto failed;
         }
 
-        if (n == 0) {
-            break;
+        if (len < cap) {
+            break;                      /* end of file */
         }
-
-        len += n;
     }
 
     buf[len] = '\0';

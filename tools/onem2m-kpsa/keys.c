@@ -66,8 +66,7 @@ int
 kpsa_key_read(const char *file, unsigned char *key, size_t *key_len)
 {
     char     buf[KEY_FILE_MAX + 1];
-    size_t   len = 0, start, end;
-    ssize_t  n;
+    size_t   len, start, end;
     int      fd, rc = -1;
 
     /* read(2), not stdio: the only copies are here and in key */
@@ -78,23 +77,8 @@ kpsa_key_read(const char *file, unsigned char *key, size_t *key_len)
         return -1;
     }
 
-    while (len < sizeof(buf)) {
-        n = read(fd, buf + len, sizeof(buf) - len);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-
-        if (n < 0) {
-            kpsa_err("%s: cannot read (%s)", file, strerror(errno));
-            goto done;
-        }
-
-        if (n == 0) {
-            break;
-        }
-
-        len += n;
+    if (kpsa_read_full(fd, file, buf, sizeof(buf), &len) != 0) {
+        goto done;
     }
 
     if (len == sizeof(buf)) {

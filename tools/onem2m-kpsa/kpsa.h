@@ -109,6 +109,12 @@ typedef struct {
 int kpsa_doc_open(kpsa_doc *d, const char *path, int flags);
 /* the whole file (NUL-terminated; cleanse it: it may hold keys) */
 int kpsa_read_fd(int fd, const char *path, unsigned char **buf, size_t *len);
+/*
+ * size bytes of fd into buf, fewer only at the end of the file; *len what
+ * was read, even on an error (-1, said with path)
+ */
+int kpsa_read_full(int fd, const char *path, void *buf, size_t size,
+    size_t *len);
 void kpsa_doc_close(kpsa_doc *d);
 /* the line holding KpsaID id, or -1 */
 long kpsa_doc_find_id(const kpsa_doc *d, const char *id, size_t len);
