@@ -123,7 +123,7 @@ START_TEST(test_opener_reuses_keyed_context)
     kpsa_opener   *o;
     pthread_t      th[2];
     void          *rc[2];
-    int            i;
+    int            i, j;
 
     o = kpsa_opener_new(su_kek);
     ck_assert_ptr_nonnull(o);
@@ -137,20 +137,20 @@ START_TEST(test_opener_reuses_keyed_context)
         ck_assert_uint_eq(key_len, 16);
         ck_assert_mem_eq(key, "0123456789abcdef", 16);
 
-        /* refusals leave the context usable, and nothing in key */
-        ck_assert(!kpsa_opener_open(o, ID1, AE1, other, other_len, key,
-                                    &key_len));
-        ck_assert_ptr_null(memmem(key, sizeof(key), "0123456789abcdef", 16));
-        ck_assert(!kpsa_opener_open(o, ID2, AE1, sealed, len, key,
-                                    &key_len));
-        ck_assert(!kpsa_opener_open(o, ID1, AE2, sealed, len, key,
-                                    &key_len));
-        sealed[20] ^= 1;
-        ck_assert(!kpsa_opener_open(o, ID1, AE1, sealed, len, key,
-                                    &key_len));
-        sealed[20] ^= 1;
-        ck_assert(!kpsa_opener_open(o, ID1, AE1, sealed, len - 1, key,
-                                    &key_len));
+        /* refusals leave the context usable, and nothing in key: another
+         * KEK, KpsaID or entity, a flipped bit, a cut */
+        for (j = 0; j < 5; j++) {
+            sealed[20] ^= (j == 3);
+            ck_assert(!kpsa_opener_open(o, j == 1 ? ID2 : ID1,
+                                        j == 2 ? AE2 : AE1,
+                                        j == 0 ? other : sealed,
+                                        j == 0 ? other_len
+                                               : len - (j == 4),
+                                        key, &key_len));
+            sealed[20] ^= (j == 3);
+            ck_assert_ptr_null(memmem(key, sizeof(key), "0123456789abcdef",
+                                      16));
+        }
     }
 
     /* two threads at once: one may find the context busy */
