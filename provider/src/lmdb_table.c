@@ -38,6 +38,7 @@ typedef struct {
     char                  *dir;             /* canonical */
     unsigned char          kek[KPSA_KEK_LEN];
     int                    has_kek;
+    kpsa_opener           *opener;          /* under kek, keyed once */
     pthread_mutex_t        lock;            /* store, pid, refs */
     kpsa_store            *store;           /* this process's, or NULL */
     kpsa_store            *inherited;       /* the parent's, abandoned */
@@ -220,6 +221,14 @@ onem2m_lmdb_open(const char *dir, const char *kek_file,
             return NULL;
         }
 
+        t->opener = kpsa_opener_new(t->kek);
+        if (t->opener == NULL) {
+            lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s: cannot "
+                      "set up AES-256-GCM for the KEK", dir);
+            onem2m_lmdb_free((ONEM2M_SAE_TABLE *) t);
+            return NULL;
+        }
+
         t->has_kek = 1;
     }
 
@@ -283,6 +292,7 @@ onem2m_lmdb_free(ONEM2M_SAE_TABLE *table)
         kpsa_store_close(t->store);
     }
 
+    kpsa_opener_free(t->opener);
     OPENSSL_cleanse(t->kek, sizeof(t->kek));
     pthread_mutex_destroy(&t->lock);
     OPENSSL_free(t->dir);
@@ -323,9 +333,9 @@ lmdb_fill(const LMDB_TABLE *t, kpsa_store_rec *rec, ONEM2M_SAE_LOOKUP *out)
     }
 
     if (t->has_kek) {
-        if (!kpsa_envelope_open(t->kek, rec->kpsa_id, rec->entity,
-                                rec->sealed, rec->sealed_len, out->key_buf,
-                                &key_len))
+        if (!kpsa_opener_open(t->opener, rec->kpsa_id, rec->entity,
+                              rec->sealed, rec->sealed_len, out->key_buf,
+                              &key_len))
         {
             return -1;                  /* forged, moved, or another KEK */
         }

@@ -9,6 +9,7 @@
  * credential it no longer opens.
  */
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -75,15 +76,19 @@ kpsa_envelope_seal(const unsigned char kek[KPSA_KEK_LEN],
     return ok;
 }
 
-int
-kpsa_envelope_open(const unsigned char kek[KPSA_KEK_LEN],
-    const char *kpsa_id, const char *entity, const unsigned char *sealed,
-    size_t sealed_len, unsigned char *key, size_t *key_len)
+/*
+ * Opens sealed with c: keyed already (cipher and kek NULL: only the nonce
+ * is set), or keyed here.
+ */
+static int
+envelope_open_ctx(EVP_CIPHER_CTX *c, const EVP_CIPHER *cipher,
+    const unsigned char *kek, const char *kpsa_id, const char *entity,
+    const unsigned char *sealed, size_t sealed_len, unsigned char *key,
+    size_t *key_len)
 {
-    EVP_CIPHER_CTX       *c;
     const unsigned char  *nonce, *ct, *tag;
     size_t                ct_len;
-    int                   n, fin, ok = 0;
+    int                   n, fin;
 
     if (sealed_len <= KPSA_ENVELOPE_OVERHEAD || sealed_len > KPSA_SEALED_MAX
         || sealed[0] != KPSA_ENVELOPE_VERSION)
@@ -96,12 +101,7 @@ kpsa_envelope_open(const unsigned char kek[KPSA_KEK_LEN],
     ct_len = sealed_len - KPSA_ENVELOPE_OVERHEAD;
     tag = ct + ct_len;
 
-    c = EVP_CIPHER_CTX_new();
-    if (c == NULL) {
-        return 0;
-    }
-
-    if (EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, kek, nonce)
+    if (EVP_DecryptInit_ex(c, cipher, NULL, kek, nonce)
         && envelope_aad(c, kpsa_id, entity)
         && EVP_DecryptUpdate(c, key, &n, ct, (int) ct_len)
         && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, KPSA_ENVELOPE_TAG_LEN,
@@ -109,16 +109,105 @@ kpsa_envelope_open(const unsigned char kek[KPSA_KEK_LEN],
         && EVP_DecryptFinal_ex(c, key + n, &fin) > 0)
     {
         *key_len = ct_len;
-        ok = 1;
-
-    } else {
-        /* a forged or foreign envelope: nothing of it stays */
-        OPENSSL_cleanse(key, ct_len);
+        return 1;
     }
+
+    /* a forged or foreign envelope: nothing of it stays */
+    OPENSSL_cleanse(key, ct_len);
+
+    return 0;
+}
+
+int
+kpsa_envelope_open(const unsigned char kek[KPSA_KEK_LEN],
+    const char *kpsa_id, const char *entity, const unsigned char *sealed,
+    size_t sealed_len, unsigned char *key, size_t *key_len)
+{
+    EVP_CIPHER_CTX  *c;
+    int              ok;
+
+    c = EVP_CIPHER_CTX_new();
+    if (c == NULL) {
+        return 0;
+    }
+
+    ok = envelope_open_ctx(c, EVP_aes_256_gcm(), kek, kpsa_id, entity,
+                           sealed, sealed_len, key, key_len);
 
     EVP_CIPHER_CTX_free(c);
 
     return ok;
+}
+
+struct kpsa_opener {
+    pthread_mutex_t   lock;             /* ctx */
+    EVP_CIPHER_CTX   *ctx;              /* AES-256-GCM under kek */
+    unsigned char     kek[KPSA_KEK_LEN];
+};
+
+kpsa_opener *
+kpsa_opener_new(const unsigned char kek[KPSA_KEK_LEN])
+{
+    kpsa_opener  *o;
+    EVP_CIPHER   *cipher;
+    int           ok;
+
+    o = OPENSSL_zalloc(sizeof(*o));
+    if (o == NULL) {
+        return NULL;
+    }
+
+    cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    o->ctx = EVP_CIPHER_CTX_new();
+
+    ok = cipher != NULL && o->ctx != NULL
+         && EVP_DecryptInit_ex(o->ctx, cipher, NULL, kek, NULL);
+
+    EVP_CIPHER_free(cipher);            /* the context holds its own */
+
+    if (!ok) {
+        EVP_CIPHER_CTX_free(o->ctx);
+        OPENSSL_free(o);
+        return NULL;
+    }
+
+    memcpy(o->kek, kek, KPSA_KEK_LEN);
+    pthread_mutex_init(&o->lock, NULL);
+
+    return o;
+}
+
+int
+kpsa_opener_open(kpsa_opener *o, const char *kpsa_id, const char *entity,
+    const unsigned char *sealed, size_t sealed_len, unsigned char *key,
+    size_t *key_len)
+{
+    int  ok;
+
+    if (pthread_mutex_trylock(&o->lock) != 0) {
+        /* another thread is opening: no waiting behind it */
+        return kpsa_envelope_open(o->kek, kpsa_id, entity, sealed,
+                                  sealed_len, key, key_len);
+    }
+
+    ok = envelope_open_ctx(o->ctx, NULL, NULL, kpsa_id, entity, sealed,
+                           sealed_len, key, key_len);
+
+    pthread_mutex_unlock(&o->lock);
+
+    return ok;
+}
+
+void
+kpsa_opener_free(kpsa_opener *o)
+{
+    if (o == NULL) {
+        return;
+    }
+
+    EVP_CIPHER_CTX_free(o->ctx);        /* cleanses the key schedule */
+    pthread_mutex_destroy(&o->lock);
+    OPENSSL_clear_free(o, sizeof(*o));
 }
 
 int

@@ -64,6 +64,20 @@ int  kpsa_envelope_open(const unsigned char kek[KPSA_KEK_LEN],
          size_t *key_len);
 
 /*
+ * An opener: kpsa_envelope_open() with the cipher fetched and keyed once
+ * (a reader's per-lookup cost; the expanded KEK lives as long as the KEK
+ * copy the opener keeps, and both are cleansed by kpsa_opener_free()).
+ * Safe from several threads: one that finds the keyed context busy opens
+ * with a context of its own.  new: NULL when out of memory.
+ */
+typedef struct kpsa_opener kpsa_opener;
+kpsa_opener *kpsa_opener_new(const unsigned char kek[KPSA_KEK_LEN]);
+int  kpsa_opener_open(kpsa_opener *o, const char *kpsa_id,
+         const char *entity, const unsigned char *sealed, size_t sealed_len,
+         unsigned char *key, size_t *key_len);
+void kpsa_opener_free(kpsa_opener *o);
+
+/*
  * The KEK check value kept in meta "kek_check" by writers that hold the
  * KEK (onem2m-kpsa): a readers's wrong KEK is refused at open even in a
  * store whose first record it could not know about.  make: 1 ok;

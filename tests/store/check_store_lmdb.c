@@ -6,6 +6,7 @@
 
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -90,6 +91,87 @@ START_TEST(test_envelope_refuses)
     ck_assert(!kpsa_envelope_seal(su_kek, ID1, AE1, key, 0, sealed, &len));
     ck_assert(!kpsa_envelope_seal(su_kek, ID1, AE1, key, KPSA_MAX_KEY_LEN + 1,
                                   sealed, &len));
+}
+END_TEST
+
+/* the keyed context: reused across opens, after refusals, from threads */
+static void *
+opener_loop(void *arg)
+{
+    kpsa_opener    *o = arg;
+    unsigned char   sealed[KPSA_SEALED_MAX], key[KPSA_MAX_KEY_LEN];
+    size_t          len, key_len;
+    int             i;
+
+    for (i = 0; i < 200; i++) {
+        seal(su_kek, i % 2 ? ID1 : ID2, AE1, sealed, &len);
+        if (!kpsa_opener_open(o, i % 2 ? ID1 : ID2, AE1, sealed, len, key,
+                              &key_len)
+            || key_len != 16 || memcmp(key, "0123456789abcdef", 16) != 0)
+        {
+            return (void *) 1;
+        }
+    }
+
+    return NULL;
+}
+
+START_TEST(test_opener_reuses_keyed_context)
+{
+    unsigned char  sealed[KPSA_SEALED_MAX], other[KPSA_SEALED_MAX];
+    unsigned char  key[KPSA_MAX_KEY_LEN];
+    size_t         len, other_len, key_len = 0;
+    kpsa_opener   *o;
+    pthread_t      th[2];
+    void          *rc[2];
+    int            i, j;
+
+    o = kpsa_opener_new(su_kek);
+    ck_assert_ptr_nonnull(o);
+
+    seal(su_kek, ID1, AE1, sealed, &len);
+    seal(su_kek_other, ID1, AE1, other, &other_len);
+
+    for (i = 0; i < 3; i++) {
+        memset(key, 0, sizeof(key));
+        ck_assert(kpsa_opener_open(o, ID1, AE1, sealed, len, key, &key_len));
+        ck_assert_uint_eq(key_len, 16);
+        ck_assert_mem_eq(key, "0123456789abcdef", 16);
+
+        /* refusals leave the context usable, and nothing in key: another
+         * KEK, KpsaID or entity, a flipped bit, a cut */
+        for (j = 0; j < 5; j++) {
+            sealed[20] ^= (j == 3);
+            ck_assert(!kpsa_opener_open(o, j == 1 ? ID2 : ID1,
+                                        j == 2 ? AE2 : AE1,
+                                        j == 0 ? other : sealed,
+                                        j == 0 ? other_len
+                                               : len - (j == 4),
+                                        key, &key_len));
+            sealed[20] ^= (j == 3);
+            ck_assert_ptr_null(memmem(key, sizeof(key), "0123456789abcdef",
+                                      16));
+        }
+    }
+
+    /* two threads at once: one may find the context busy */
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_create(&th[i], NULL, opener_loop, o), 0);
+    }
+    for (i = 0; i < 2; i++) {
+        ck_assert_int_eq(pthread_join(th[i], &rc[i]), 0);
+        ck_assert_ptr_null(rc[i]);
+    }
+
+    kpsa_opener_free(o);
+
+    /* an opener under another KEK opens nothing of ours */
+    o = kpsa_opener_new(su_kek_other);
+    ck_assert_ptr_nonnull(o);
+    ck_assert(!kpsa_opener_open(o, ID1, AE1, sealed, len, key, &key_len));
+    ck_assert(kpsa_opener_open(o, ID1, AE1, other, other_len, key,
+                               &key_len));
+    kpsa_opener_free(o);
 }
 END_TEST
 
@@ -493,6 +575,7 @@ Suite *store_lmdb_suite(void)
                     CK_TCASE("envelope", su_setup, su_teardown, 0),
                     CK_TEST(test_envelope_round_trip),
                     CK_TEST(test_envelope_refuses),
+                    CK_TEST(test_opener_reuses_keyed_context),
                     CK_TEST(test_kek_check_value),
                     CK_TEST(test_kek_load_raw_and_hex),
                     CK_TEST(test_kek_load_refuses),
