@@ -247,7 +247,6 @@ START_TEST(keepalive_requests_stay_bound)
     const tls_version  *ver = start(_i);
     harness_tls_opts    o = sae_lock1(ver->version);
     harness_tls_result  r;
-    harness_response    resp;
     harness_conn       *c;
     int                 i;
 
@@ -255,12 +254,7 @@ START_TEST(keepalive_requests_stay_bound)
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(r.version, ver->version);
     for (i = 0; i < 3; i++) {
-        ck_assert_int_eq(harness_http(c, "GET", "/k", NULL, NULL, 1, &resp),
-                         0);
-        ck_assert_int_eq(resp.status, 200);
-        sae_assert_upstream_entity(harness_upstream_last(up),
-                                   HARNESS_LOCK1_ENTITY);
-        harness_response_free(&resp);
+        sae_assert_conn_bound(c, up, "/k", HARNESS_LOCK1_ENTITY);
     }
     ck_assert_uint_eq(harness_upstream_count(up), 3);
     harness_conn_close(c);

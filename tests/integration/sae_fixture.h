@@ -288,18 +288,36 @@ sae_assert_refused(harness_nginx *ng, const char *http, const char *message)
 /* the 4107 answer of the SAE module, checked to the byte */
 #define SAE_4107_BODY  "{\"m2m:dbg\": \"security association required\"}"
 
+/* a header of the response, or of the request the upstream saw: this */
+static inline void
+sae_assert_header_is(const char *name, const char *v, const char *value)
+{
+    ck_assert_msg(v != NULL, "no %s, expected \"%s\"", name, value);
+    ck_assert_msg(strcmp(v, value) == 0, "%s: \"%s\", expected \"%s\"",
+                  name, v, value);
+}
+
+static inline void
+sae_assert_resp_header(const harness_response *resp, const char *name,
+    const char *value)
+{
+    sae_assert_header_is(name, harness_resp_header(resp, name), value);
+}
+
+static inline void
+sae_assert_req_header(const harness_request *req, const char *name,
+    const char *value)
+{
+    ck_assert_ptr_nonnull(req);
+    sae_assert_header_is(name, harness_req_header(req, name), value);
+}
+
 static inline void
 sae_assert_4107(const harness_response *resp)
 {
-    const char  *v;
-
     ck_assert_int_eq(resp->status, 403);
-    v = harness_resp_header(resp, "X-M2M-RSC");
-    ck_assert_ptr_nonnull(v);
-    ck_assert_str_eq(v, "4107");
-    v = harness_resp_header(resp, "Content-Type");
-    ck_assert_ptr_nonnull(v);
-    ck_assert_str_eq(v, "application/json");
+    sae_assert_resp_header(resp, "X-M2M-RSC", "4107");
+    sae_assert_resp_header(resp, "Content-Type", "application/json");
     ck_assert_str_eq(resp->body, SAE_4107_BODY);
 }
 
@@ -369,6 +387,19 @@ sae_assert_bound(harness_nginx *ng, harness_upstream *up,
     harness_response  resp;
 
     sae_request(ng, o, "GET", "/", NULL, NULL, r, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(up), entity);
+    harness_response_free(&resp);
+}
+
+/* GET uri on the keep-alive connection c: 200, reaching up bound to entity */
+static inline void
+sae_assert_conn_bound(harness_conn *c, harness_upstream *up, const char *uri,
+    const char *entity)
+{
+    harness_response  resp;
+
+    ck_assert_int_eq(harness_http(c, "GET", uri, NULL, NULL, 1, &resp), 0);
     ck_assert_int_eq(resp.status, 200);
     sae_assert_upstream_entity(harness_upstream_last(up), entity);
     harness_response_free(&resp);
