@@ -345,23 +345,24 @@ Suite *live_revocation_suite(void)
 {
     Suite  *s = suite_create("live_revocation");
 
-    SAE_TCASE(s, "live",
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
-              tcase_add_loop_test(tc_, added_credential_is_seen_without_reload,
-                                  0, 2);
-              tcase_add_loop_test(tc_, revoked_credential_fails_new_handshakes,
-                                  0, 2);
-              tcase_add_loop_test(tc_, resumption_after_revoke_does_not_bind,
-                                  0, 3);
-              tcase_add_loop_test(tc_,
-                                  keepalive_request_after_revoke_is_refused,
-                                  0, 2);
-              tcase_add_loop_test(tc_, rekey_old_key_fails_new_key_works,
-                                  0, 2);
-              tcase_add_loop_test(tc_,
-                                  unchanged_credential_stays_bound_on_keepalive,
-                                  0, 2);
-              tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
+    LIVE_TCASE(s, "live",
+               tcase_add_loop_test(tc_,
+                                   added_credential_is_seen_without_reload,
+                                   0, 2);
+               tcase_add_loop_test(tc_,
+                                   revoked_credential_fails_new_handshakes,
+                                   0, 2);
+               tcase_add_loop_test(tc_, resumption_after_revoke_does_not_bind,
+                                   0, 3);
+               tcase_add_loop_test(tc_,
+                                   keepalive_request_after_revoke_is_refused,
+                                   0, 2);
+               tcase_add_loop_test(tc_, rekey_old_key_fails_new_key_works,
+                                   0, 2);
+               tcase_add_loop_test(tc_,
+                               unchanged_credential_stays_bound_on_keepalive,
+                                   0, 2);
+               tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
 
     return s;
 }
