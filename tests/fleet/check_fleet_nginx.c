@@ -135,14 +135,10 @@ END_TEST
 Suite *fleet_nginx_suite(void)
 {
     Suite  *s = suite_create("fleet_nginx");
-    TCase  *tc = tcase_create("nginx");
+    TCase  *tc = fleet_tcase(s, "nginx", 90);
 
-    tcase_add_unchecked_fixture(tc, fleet_suite_setup,
-                                fleet_pg_template_remove);
-    tcase_set_timeout(tc, 90);
     tcase_add_test(tc, three_front_ends_follow_the_source);
     tcase_add_test(tc, source_down_node_serves_and_reports);
-    suite_add_tcase(s, tc);
 
     return s;
 }

@@ -452,12 +452,9 @@ END_TEST
 Suite *fleet_sync_suite(void)
 {
     Suite  *s = suite_create("fleet_sync");
-    TCase  *tc = tcase_create("sync");
+    TCase  *tc = fleet_tcase(s, "sync", 60);
 
-    tcase_add_unchecked_fixture(tc, fleet_suite_setup,
-                                fleet_pg_template_remove);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, insert_seen_after_notify);
     tcase_add_test(tc, revocation_seen);
     tcase_add_test(tc, source_refuses_loss);
@@ -466,7 +463,6 @@ Suite *fleet_sync_suite(void)
     tcase_add_test(tc, source_change_resyncs);
     tcase_add_test(tc, once_mode);
     tcase_add_test(tc, kpsa_tool_manages_the_source);
-    suite_add_tcase(s, tc);
 
     return s;
 }

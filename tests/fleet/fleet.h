@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <check.h>
 
 #include "common/harness.h"
 #include "store/kpsa_store.h"
@@ -42,6 +43,8 @@ int  fleet_pg_template(void);
 void fleet_pg_template_remove(void);
 /* the suites' unchecked fixture: the template, or a message */
 void fleet_suite_setup(void);
+/* a test case of s with that fixture and this timeout (seconds) */
+TCase *fleet_tcase(Suite *s, const char *name, int timeout);
 int  fleet_pg_new(fleet_pg *pg);          /* copy of the template, started */
 int  fleet_pg_start(fleet_pg *pg);
 int  fleet_pg_stop(fleet_pg *pg);         /* fast shutdown, waits */

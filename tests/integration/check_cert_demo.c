@@ -41,6 +41,7 @@
 
 #include "common/demo.h"
 #include "common/harness.h"
+#include "integration/sae_fixture.h"
 
 
 #define SP_DOMAIN    "m2m.sp.com"
@@ -308,17 +309,12 @@ END_TEST
 
 Suite *cert_demo_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
+    Suite  *s = suite_create("cert_demo");
 
-    s = suite_create("cert_demo");
-
-    tc = tcase_create("run-cert-demo");
-    tcase_add_checked_fixture(tc, setup, teardown);
     /* the waits inside scale with the valgrind wrapper: so does this */
-    tcase_set_timeout(tc, harness_timeout_ms(300000) / 1000);
-    tcase_add_loop_test(tc, demo_runs_and_stops, 0, 2);
-    suite_add_tcase(s, tc);
+    SAE_TCASE_MS(s, "run-cert-demo", 300000,
+                 tcase_add_checked_fixture(tc_, setup, teardown);
+                 tcase_add_loop_test(tc_, demo_runs_and_stops, 0, 2));
 
     return s;
 }

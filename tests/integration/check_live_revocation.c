@@ -193,18 +193,12 @@ END_TEST
 static harness_conn *
 bound_connection(const harness_tls_opts *o, harness_tls_result *r)
 {
-    harness_response  resp;
     harness_conn     *c;
 
     live_start(&ls, up, LIVE_SERVER);
     c = harness_tls_connect(harness_nginx_port(ls.ng, 0), o, r);
     ck_assert_ptr_nonnull(c);
-    ck_assert_int_eq(harness_http(c, "GET", "/one", NULL, NULL, 1, &resp),
-                     0);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK1_ENTITY);
-    harness_response_free(&resp);
+    sae_assert_conn_bound(c, up, "/one", HARNESS_LOCK1_ENTITY);
     return c;
 }
 
@@ -220,7 +214,6 @@ open_connection_after_change(int version, int rekey)
     harness_tls_result  r;
     harness_response    resp;
     harness_conn       *c;
-    const char         *v;
     size_t              before;
 
     c = bound_connection(&o, &r);
@@ -236,9 +229,7 @@ open_connection_after_change(int version, int rekey)
     ck_assert_int_eq(harness_http(c, "GET", "/two", NULL, NULL, 1, &resp),
                      0);
     sae_assert_4107(&resp);
-    v = harness_resp_header(&resp, "Connection");
-    ck_assert_ptr_nonnull(v);
-    ck_assert_str_eq(v, "close");
+    sae_assert_resp_header(&resp, "Connection", "close");
     harness_response_free(&resp);
 
     /* closed: a third request gets no answer */
@@ -285,7 +276,6 @@ START_TEST(unchanged_credential_stays_bound_on_keepalive)
 {
     harness_tls_opts    o = lock1_with(version_of(_i), SAE_LOCK1_KEY);
     harness_tls_result  r;
-    harness_response    resp;
     harness_conn       *c;
     int                 i;
 
@@ -295,12 +285,7 @@ START_TEST(unchanged_credential_stays_bound_on_keepalive)
     ck_assert_ptr_nonnull(c);
 
     for (i = 0; i < 3; i++) {
-        ck_assert_int_eq(harness_http(c, "GET", "/ka", NULL, NULL, 1, &resp),
-                         0);
-        ck_assert_int_eq(resp.status, 200);
-        sae_assert_upstream_entity(harness_upstream_last(up),
-                                   HARNESS_LOCK1_ENTITY);
-        harness_response_free(&resp);
+        sae_assert_conn_bound(c, up, "/ka", HARNESS_LOCK1_ENTITY);
         live_revoke(&ls, HARNESS_LOCK2_KPSA_ID);
         live_put(&ls, HARNESS_LOCK2_KPSA_ID, HARNESS_LOCK2_ENTITY,
                  SAE_LOCK2_KEY, sizeof(SAE_LOCK2_KEY));
@@ -360,23 +345,24 @@ Suite *live_revocation_suite(void)
 {
     Suite  *s = suite_create("live_revocation");
 
-    SAE_TCASE(s, "live",
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
-              tcase_add_loop_test(tc_, added_credential_is_seen_without_reload,
-                                  0, 2);
-              tcase_add_loop_test(tc_, revoked_credential_fails_new_handshakes,
-                                  0, 2);
-              tcase_add_loop_test(tc_, resumption_after_revoke_does_not_bind,
-                                  0, 3);
-              tcase_add_loop_test(tc_,
-                                  keepalive_request_after_revoke_is_refused,
-                                  0, 2);
-              tcase_add_loop_test(tc_, rekey_old_key_fails_new_key_works,
-                                  0, 2);
-              tcase_add_loop_test(tc_,
-                                  unchanged_credential_stays_bound_on_keepalive,
-                                  0, 2);
-              tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
+    LIVE_TCASE(s, "live",
+               tcase_add_loop_test(tc_,
+                                   added_credential_is_seen_without_reload,
+                                   0, 2);
+               tcase_add_loop_test(tc_,
+                                   revoked_credential_fails_new_handshakes,
+                                   0, 2);
+               tcase_add_loop_test(tc_, resumption_after_revoke_does_not_bind,
+                                   0, 3);
+               tcase_add_loop_test(tc_,
+                                   keepalive_request_after_revoke_is_refused,
+                                   0, 2);
+               tcase_add_loop_test(tc_, rekey_old_key_fails_new_key_works,
+                                   0, 2);
+               tcase_add_loop_test(tc_,
+                               unchanged_credential_stays_bound_on_keepalive,
+                                   0, 2);
+               tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
 
     return s;
 }

@@ -46,21 +46,17 @@ assert_refused_at(const char *http, const char *message, const char *needle)
 
 START_TEST(live_store_without_kek_is_refused)
 {
-    assert_refused_at("server {\n"
-                      "    listen 127.0.0.1:{{PORT}} ssl;\n"
-                      "    {{CERT}}\n"
-                      "    onem2m_sae_psk_table kpsa-lmdb:{{PREFIX}}/store;\n"
-                      "    location / { return 200; }\n"
-                      "}\n",
-                      "onem2m_sae_psk_table \"kpsa-lmdb:",
+    static const char  server[] =
+        "server {\n"
+        "    listen 127.0.0.1:{{PORT}} ssl;\n"
+        "    {{CERT}}\n"
+        "    onem2m_sae_psk_table kpsa-lmdb:{{PREFIX}}/store;\n"
+        "    location / { return 200; }\n"
+        "}\n";
+
+    assert_refused_at(server, "onem2m_sae_psk_table \"kpsa-lmdb:",
                       "onem2m_sae_psk_table");
-    assert_refused_at("server {\n"
-                      "    listen 127.0.0.1:{{PORT}} ssl;\n"
-                      "    {{CERT}}\n"
-                      "    onem2m_sae_psk_table kpsa-lmdb:{{PREFIX}}/store;\n"
-                      "    location / { return 200; }\n"
-                      "}\n",
-                      "a live store needs an \"onem2m_sae_kek_file\"",
+    assert_refused_at(server, "a live store needs an \"onem2m_sae_kek_file\"",
                       "onem2m_sae_psk_table");
 }
 END_TEST
@@ -492,23 +488,18 @@ Suite *live_store_suite(void)
 {
     Suite  *s = suite_create("live_store");
 
-    SAE_TCASE(s, "config",
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
-              SAE_TEST(live_store_without_kek_is_refused);
-              SAE_TEST(kek_for_a_text_table_is_refused));
-    SAE_TCASE(s, "workers",
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
-              SAE_TEST(killed_worker_is_replaced_by_one_that_serves));
-    SAE_TCASE(s, "staleness",
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
-              SAE_TEST(stale_store_warns_once_and_reports_its_age);
-              SAE_TEST(text_table_status_has_no_store_gauges));
-    SAE_TCASE(s, "originator",
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
-              SAE_TEST(originator_check_finds_entities_of_the_live_store));
-    SAE_TCASE(s, "http2",
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown);
-              SAE_TEST(http2_request_after_revoke_is_refused_and_closed));
+    LIVE_TCASE(s, "config",
+               SAE_TEST(live_store_without_kek_is_refused);
+               SAE_TEST(kek_for_a_text_table_is_refused));
+    LIVE_TCASE(s, "workers",
+               SAE_TEST(killed_worker_is_replaced_by_one_that_serves));
+    LIVE_TCASE(s, "staleness",
+               SAE_TEST(stale_store_warns_once_and_reports_its_age);
+               SAE_TEST(text_table_status_has_no_store_gauges));
+    LIVE_TCASE(s, "originator",
+               SAE_TEST(originator_check_finds_entities_of_the_live_store));
+    LIVE_TCASE(s, "http2",
+               SAE_TEST(http2_request_after_revoke_is_refused_and_closed));
 
     return s;
 }

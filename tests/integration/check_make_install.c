@@ -425,19 +425,14 @@ END_TEST
 
 Suite *make_install_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
+    Suite  *s = suite_create("make_install");
 
-    s = suite_create("make_install");
-
-    tc = tcase_create("install");
-    tcase_add_checked_fixture(tc, setup, teardown);
     /* make may have to relink; nginx under valgrind scales the rest */
-    tcase_set_timeout(tc, harness_timeout_ms(240000) / 1000);
-    tcase_add_test(tc, install_into_destdir_uninstall_symmetric);
-    tcase_add_test(tc, installed_prefix_serves_lock1);
-    tcase_add_test(tc, deps_installs_only_when_asked_as_root);
-    suite_add_tcase(s, tc);
+    SAE_TCASE_MS(s, "install", 240000,
+                 tcase_add_checked_fixture(tc_, setup, teardown);
+                 SAE_TEST(install_into_destdir_uninstall_symmetric);
+                 SAE_TEST(installed_prefix_serves_lock1);
+                 SAE_TEST(deps_installs_only_when_asked_as_root));
 
     return s;
 }

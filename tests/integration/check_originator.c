@@ -42,6 +42,7 @@
 
 #define GW_RI         "req-4106"
 #define GW_RVI        "3"
+#define GW_RI_RVI     "X-M2M-RI: " GW_RI "\r\nX-M2M-RVI: " GW_RVI "\r\n"
 #define GW_ENTITY_HDR "X-Onem2m-Sae-Entity"
 
 #define REG_CT        "Content-Type: application/json;ty=2\r\n"
@@ -191,8 +192,7 @@ gw_request(who as, const char *method, const char *uri,
         opts.key_len = (size_t) len;
     }
 
-    snprintf(all, sizeof(all), "X-M2M-RI: " GW_RI "\r\nX-M2M-RVI: " GW_RVI
-             "\r\n%s", headers ? headers : "");
+    snprintf(all, sizeof(all), GW_RI_RVI "%s", headers ? headers : "");
 
     memset(&result, 0, sizeof(result));
     ck_assert_msg(harness_tls_request(gw.port, &opts, method, uri, all, body,
@@ -311,12 +311,37 @@ assert_log(const char *needle)
 }
 
 
+#define NEITHER  "neither an AE-ID nor a CSE-ID"
+#define OWN_SA   "its own security association"
+
+/* claims that are neither an AE-ID nor a CSE-ID (issue 10 item 4) */
+static const char  *not_ids[] = {
+    "in-cse-8", "mn-cse-123456", "/in-cse-8#", "/in-cse-8?x", "in-cse-8;x",
+    "Clock-AE1#", "//in.provider.com/in-cse-8?x", "/in-cse-8/Sstem",
+    "//sp_x.example/in-cse-8", "/in-cse-8/C@1"
+};
+
+static void
+expect_not_ids(who as)
+{
+    char    hdr[128];
+    size_t  i;
+
+    for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
+        snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", not_ids[i]);
+        expect_refused(as, "GET", "/cse", hdr, NULL, 400, "4000", NEITHER);
+    }
+}
+
+
 /*
  * A scenario on the gateway is a table of steps run in order: a request
  * that must be refused (expect_refused), one that must be forwarded
  * (expect_forwarded), or a line the error log must have by then.
  */
-typedef enum { STEP_REFUSED, STEP_FORWARDED, STEP_LOGGED } step_kind;
+typedef enum {
+    STEP_REFUSED, STEP_FORWARDED, STEP_LOGGED, STEP_NOT_IDS, STEP_LOG_COUNT
+} step_kind;
 
 typedef struct {
     step_kind    kind;
@@ -343,6 +368,43 @@ typedef struct {
     { STEP_LOGGED, UNBOUND, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
       NULL, NULL, line }
 
+
+/* the error log has "line" exactly n times by then */
+#define LOGGED_TIMES(n, line) \
+    { STEP_LOG_COUNT, UNBOUND, NULL, NULL, NULL, NULL, n, NULL, NULL, \
+      NULL, NULL, line }
+
+/* the originator module has logged nothing: no refusal so far */
+#define NOTHING_LOGGED  LOGGED_TIMES(0, "onem2m originator")
+
+/* an AE registration (REG_CT, AE_BODY) after these headers */
+#define ORIGIN(id)  "X-M2M-Origin: " id "\r\n"
+#define REG_NO(as, uri, headers, status, rsc, dbg) \
+    REFUSED(as, "POST", uri, headers REG_CT, AE_BODY, status, rsc, dbg)
+#define REG_OK(as, uri, headers, origin, entity) \
+    FORWARDED(as, "POST", uri, headers REG_CT, AE_BODY, origin, entity)
+
+/* GET /cse with these headers */
+#define NO_H(as, headers, status, rsc, dbg) \
+    REFUSED(as, "GET", "/cse", headers, NULL, status, rsc, dbg)
+#define OK_H(as, headers, origin, entity) \
+    FORWARDED(as, "GET", "/cse", headers, NULL, origin, entity)
+
+/* the usual request, one row a line: GET /cse claiming "origin" */
+#define NO(as, origin, status, rsc, dbg) \
+    NO_H(as, "X-M2M-Origin: " origin "\r\n", status, rsc, dbg)
+#define OK(as, origin, entity) \
+    OK_H(as, "X-M2M-Origin: " origin "\r\n", origin, entity)
+
+/* GET /cse with no X-M2M-Origin: refused, 4000 */
+#define NO_ORIGIN(as) \
+    NO_H(as, NULL, 400, "4000", "X-M2M-Origin missing")
+
+/* GET /cse claiming each of not_ids[]: refused, 4000 */
+#define NOT_IDS(as) \
+    { STEP_NOT_IDS, as, NULL, NULL, NULL, NULL, 0, NULL, NULL, \
+      NULL, NULL, NULL }
+
 static void
 run_steps(const gw_step *step, size_t n)
 {
@@ -362,6 +424,13 @@ run_steps(const gw_step *step, size_t n)
         case STEP_LOGGED:
             assert_log(step->log);
             break;
+        case STEP_NOT_IDS:
+            expect_not_ids(step->as);
+            break;
+        case STEP_LOG_COUNT:
+            ck_assert_uint_eq(harness_log_count(gw.ng, step->log),
+                              (unsigned) step->status);
+            break;
         }
     }
 }
@@ -369,151 +438,119 @@ run_steps(const gw_step *step, size_t n)
 #define RUN_STEPS(steps)  run_steps(steps, sizeof(steps) / sizeof(steps[0]))
 
 
+/* a test that is a scenario only: the gateway up, the steps, down */
+static void
+run_scenario(const gw_step *step, size_t n)
+{
+    gw_setup();
+
+    run_steps(step, n);
+
+    gw_stop();
+    gw_teardown();
+}
+
+#define SCENARIO(name) \
+    START_TEST(name) \
+    { \
+        run_scenario(name##_steps, \
+                     sizeof(name##_steps) / sizeof(name##_steps[0])); \
+    } \
+    END_TEST
+
+
 /* ------------------------------------------------------------------ */
 /* a session bound to an AE                                           */
 
-START_TEST(ae_own_stem_passes)
-{
-    static const gw_step  steps[] = {
-        FORWARDED(LOCK1, "GET", "/cse/lock1",
-                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                  "Clock-AE1", "Clock-AE1"),
-        FORWARDED(LOCK2, "GET", "/cse/lock2",
-                  "X-M2M-Origin: Clock-AE2\r\n", NULL,
-                  "Clock-AE2", "Clock-AE2"),
-    };
-
-    gw_setup();
-
-    RUN_STEPS(steps);
+static const gw_step  ae_own_stem_passes_steps[] = {
+    FORWARDED(LOCK1, "GET", "/cse/lock1",
+              "X-M2M-Origin: Clock-AE1\r\n", NULL,
+              "Clock-AE1", "Clock-AE1"),
+    FORWARDED(LOCK2, "GET", "/cse/lock2",
+              "X-M2M-Origin: Clock-AE2\r\n", NULL,
+              "Clock-AE2", "Clock-AE2"),
 
     /* not a refusal: nothing logged by the originator module */
-    ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
+    NOTHING_LOGGED,
+};
 
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(ae_own_stem_passes)
 
 
-START_TEST(ae_lock1_claims_lock2)
-{
-    static const gw_step  steps1[] = {
-        REFUSED(LOCK1, "GET", "/cse/lock2",
-                "X-M2M-Origin: Clock-AE2\r\n", NULL,
-                403, "4106", "expected Clock-AE1"),
-        LOGGED("onem2m originator: entity \"Clock-AE1\" originator "
-               "\"Clock-AE2\" refused with 4106: originator is not the "
-               "authenticated AE"),
-    };
+static const gw_step  ae_lock1_claims_lock2_steps[] = {
+    REFUSED(LOCK1, "GET", "/cse/lock2",
+            "X-M2M-Origin: Clock-AE2\r\n", NULL,
+            403, "4106", "expected Clock-AE1"),
+    LOGGED("onem2m originator: entity \"Clock-AE1\" originator "
+           "\"Clock-AE2\" refused with 4106: originator is not the "
+           "authenticated AE"),
+    LOGGED_TIMES(1, "onem2m originator:"),
 
-    static const gw_step  steps2[] = {
-        /* a write too: the body never reaches the CSE */
-        REFUSED(LOCK1, "PUT", "/cse/lock2",
-                "X-M2M-Origin: Clock-AE2\r\n"
-                "Content-Type: application/json\r\n",
-                "{\"m2m:cin\": {\"con\": \"open\"}}",
-                403, "4106", "expected Clock-AE1"),
+    /* a write too: the body never reaches the CSE */
+    REFUSED(LOCK1, "PUT", "/cse/lock2",
+            "X-M2M-Origin: Clock-AE2\r\n"
+            "Content-Type: application/json\r\n",
+            "{\"m2m:cin\": {\"con\": \"open\"}}",
+            403, "4106", "expected Clock-AE1"),
 
-        /* the same lock, then, is still itself */
-        FORWARDED(LOCK1, "GET", "/cse/lock1",
-                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                  "Clock-AE1", "Clock-AE1"),
-    };
+    /* the same lock, then, is still itself */
+    FORWARDED(LOCK1, "GET", "/cse/lock1",
+              "X-M2M-Origin: Clock-AE1\r\n", NULL,
+              "Clock-AE1", "Clock-AE1"),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps1);
-
-    ck_assert_uint_eq(harness_log_count(gw.ng, "onem2m originator:"), 1);
-
-    RUN_STEPS(steps2);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(ae_lock1_claims_lock2)
 
 
-START_TEST(ae_other_forms)
-{
-    static const gw_step  steps[] = {
-        /* the other lock, written SP-relative or absolute */
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: /mn-cse-123456/Clock-AE2\r\n", NULL,
-                403, "4106", "expected Clock-AE1"),
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
-                "\r\n", NULL, 403, "4106", "expected Clock-AE1"),
+static const gw_step  ae_other_forms_steps[] = {
+    /* the other lock, written SP-relative or absolute */
+    NO(LOCK1, "/mn-cse-123456/Clock-AE2", 403, "4106", "expected Clock-AE1"),
+    REFUSED(LOCK1, "GET", "/cse",
+            "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
+            "\r\n", NULL, 403, "4106", "expected Clock-AE1"),
 
-        /* its own AE-ID, but not as the AE-ID-Stem a registree must use */
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n", NULL,
-                400, "4000", "AE-ID-Stem, expected Clock-AE1"),
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE1"
-                "\r\n", NULL, 400, "4000", "AE-ID-Stem"),
-        LOGGED("originator \"/mn-cse-123456/Clock-AE1\" refused with 4000"),
+    /* its own AE-ID, but not as the AE-ID-Stem a registree must use */
+    REFUSED(LOCK1, "GET", "/cse",
+            "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n", NULL,
+            400, "4000", "AE-ID-Stem, expected Clock-AE1"),
+    REFUSED(LOCK1, "GET", "/cse",
+            "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE1"
+            "\r\n", NULL, 400, "4000", "AE-ID-Stem"),
+    LOGGED("originator \"/mn-cse-123456/Clock-AE1\" refused with 4000"),
 
-        /* the same stem under another CSE or SP is another AE */
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: /mn-cse-999/Clock-AE1\r\n", NULL,
-                403, "4106", "not the authenticated AE"),
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: //other.sp/mn-cse-123456/Clock-AE1\r\n",
-                NULL, 403, "4106", "not the authenticated AE"),
+    /* the same stem under another CSE or SP is another AE */
+    NO(LOCK1, "/mn-cse-999/Clock-AE1", 403, "4106", "not the authenticated AE"),
+    REFUSED(LOCK1, "GET", "/cse",
+            "X-M2M-Origin: //other.sp/mn-cse-123456/Clock-AE1\r\n",
+            NULL, 403, "4106", "not the authenticated AE"),
 
-        /* CSE-IDs: a table CSE, this gateway, an unknown one */
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/some-cse\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
+    /* CSE-IDs: a table CSE, this gateway, an unknown one */
+    NO(LOCK1, "/in-cse-7", 403, "4106", "expected Clock-AE1"),
+    NO(LOCK1, "/mn-cse-123456", 403, "4106", "expected Clock-AE1"),
+    NO(LOCK1, "//in.provider.com/some-cse", 403, "4106", "expected Clock-AE1"),
 
-        /* case matters in oneM2M identifiers */
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: clock-ae1\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
+    /* case matters in oneM2M identifiers */
+    NO(LOCK1, "clock-ae1", 403, "4106", "expected Clock-AE1"),
 
-        /* "C" outside a registration is not the AE either */
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: C\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
-    };
+    /* "C" outside a registration is not the AE either */
+    NO(LOCK1, "C", 403, "4106", "expected Clock-AE1"),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(ae_other_forms)
 
 
-START_TEST(ae_missing_origin)
-{
-    static const gw_step  steps[] = {
-        REFUSED(LOCK1, "GET", "/cse", NULL, NULL,
-                400, "4000", "X-M2M-Origin missing"),
-        LOGGED("onem2m originator: entity \"Clock-AE1\" originator \"\" "
-               "refused with 4000: X-M2M-Origin missing"),
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: \r\n", NULL,
-                400, "4000", "X-M2M-Origin missing"),
+static const gw_step  ae_missing_origin_steps[] = {
+    NO_ORIGIN(LOCK1),
+    LOGGED("onem2m originator: entity \"Clock-AE1\" originator \"\" "
+           "refused with 4000: X-M2M-Origin missing"),
+    NO(LOCK1, "", 400, "4000", "X-M2M-Origin missing"),
 
-        /* "assign" assigns on AE registrations only */
-        REFUSED(LOCK1, "GET", "/assign/cse", NULL, NULL,
-                400, "4000", "X-M2M-Origin missing"),
-    };
+    /* "assign" assigns on AE registrations only */
+    REFUSED(LOCK1, "GET", "/assign/cse", NULL, NULL,
+            400, "4000", "X-M2M-Origin missing"),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(ae_missing_origin)
 
 
 /* every request of a TLS session is checked, not only its first */
@@ -540,17 +577,13 @@ START_TEST(ae_keepalive_each_request)
     ck_assert_ptr_nonnull(c);
 
     ck_assert_int_eq(harness_http(c, "GET", "/cse",
-                                  "X-M2M-RI: " GW_RI "\r\n"
-                                  "X-M2M-RVI: " GW_RVI "\r\n"
-                                  "X-M2M-Origin: Clock-AE1\r\n",
+                                  GW_RI_RVI "X-M2M-Origin: Clock-AE1\r\n",
                                   NULL, 1, &resp), 0);
     ck_assert_int_eq(resp.status, 200);
     harness_response_free(&resp);
 
     ck_assert_int_eq(harness_http(c, "PUT", "/cse",
-                                  "X-M2M-RI: " GW_RI "\r\n"
-                                  "X-M2M-RVI: " GW_RVI "\r\n"
-                                  "X-M2M-Origin: Clock-AE2\r\n",
+                                  GW_RI_RVI "X-M2M-Origin: Clock-AE2\r\n",
                                   "{\"m2m:cin\": {\"con\": \"open\"}}", 1,
                                   &resp), 0);
     assert_refused(&resp, 403, "4106", "expected Clock-AE1");
@@ -558,9 +591,7 @@ START_TEST(ae_keepalive_each_request)
 
     /* the refusal read the body: the connection goes on */
     ck_assert_int_eq(harness_http(c, "GET", "/cse",
-                                  "X-M2M-RI: " GW_RI "\r\n"
-                                  "X-M2M-RVI: " GW_RVI "\r\n"
-                                  "X-M2M-Origin: Clock-AE1\r\n",
+                                  GW_RI_RVI "X-M2M-Origin: Clock-AE1\r\n",
                                   NULL, 0, &resp), 0);
     ck_assert_int_eq(resp.status, 200);
     harness_response_free(&resp);
@@ -582,99 +613,57 @@ END_TEST
  * Entities the table holds SP-relative or absolute: the stem is what the
  * AE must send, what "assign" puts in, and what an unbound claim matches.
  */
-START_TEST(ae_table_forms)
-{
-    static const gw_step  steps[] = {
-        FORWARDED(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
-                  NULL, "Clock-AE3", LOCK3_ENTITY),
-        REFUSED(LOCK3, "GET", "/cse",
-                "X-M2M-Origin: " LOCK3_ENTITY "\r\n", NULL,
-                400, "4000", "AE-ID-Stem, expected Clock-AE3"),
-        REFUSED(LOCK3, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
-                NULL, 403, "4106", "expected Clock-AE3"),
-        FORWARDED(LOCK3, "POST", "/assign/cse",
-                  "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                  "Clock-AE3", LOCK3_ENTITY),
+static const gw_step  ae_table_forms_steps[] = {
+    OK(LOCK3, "Clock-AE3", LOCK3_ENTITY),
+    NO(LOCK3, LOCK3_ENTITY, 400, "4000", "AE-ID-Stem, expected Clock-AE3"),
+    NO(LOCK3, "Clock-AE1", 403, "4106", "expected Clock-AE3"),
+    REG_OK(LOCK3, "/assign/cse", ORIGIN("C"), "Clock-AE3", LOCK3_ENTITY),
 
-        /* an S-stem is unique in the SP: its SP-relative form is "/" + stem */
-        FORWARDED(LOCK4, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
-                  NULL, "Slock-AE4", LOCK4_ENTITY),
-        REFUSED(LOCK4, "GET", "/cse",
-                "X-M2M-Origin: " LOCK4_ENTITY "\r\n", NULL,
-                400, "4000", "AE-ID-Stem, expected Slock-AE4"),
-        REFUSED(LOCK4, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
-                NULL, 400, "4000", "AE-ID-Stem, expected Slock-AE4"),
-        FORWARDED(LOCK4, "POST", "/assign/cse",
-                  "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
-                  "Slock-AE4", LOCK4_ENTITY),
+    /* an S-stem is unique in the SP: its SP-relative form is "/" + stem */
+    OK(LOCK4, "Slock-AE4", LOCK4_ENTITY),
+    NO(LOCK4, LOCK4_ENTITY, 400, "4000", "AE-ID-Stem, expected Slock-AE4"),
+    NO(LOCK4, "/Slock-AE4", 400, "4000", "AE-ID-Stem, expected Slock-AE4"),
+    REG_OK(LOCK4, "/assign/cse", ORIGIN("S"), "Slock-AE4", LOCK4_ENTITY),
 
-        /* unbound claims find them in whichever form they are written */
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE3\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE3"
-                "\r\n", NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Slock-AE4\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/Slock-AE4\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Slock-AE4\r\n",
-                NULL, 403, "4106", "its own security association"),
+    /* unbound claims find them in whichever form they are written */
+    NO(UNBOUND, "Clock-AE3", 403, "4106", OWN_SA),
+    REFUSED(UNBOUND, "GET", "/cse",
+            "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE3"
+            "\r\n", NULL, 403, "4106", OWN_SA),
+    NO(UNBOUND, "Slock-AE4", 403, "4106", OWN_SA),
+    NO(UNBOUND, "//in.provider.com/Slock-AE4", 403, "4106", OWN_SA),
+    NO(UNBOUND, "/Slock-AE4", 403, "4106", OWN_SA),
 
-        /* another SP's S-stem of the same name is someone else */
-        FORWARDED(UNBOUND, "GET", "/cse",
-                  "X-M2M-Origin: //other.sp/Slock-AE4\r\n", NULL,
-                  "//other.sp/Slock-AE4", NULL),
-    };
+    /* another SP's S-stem of the same name is someone else */
+    OK(UNBOUND, "//other.sp/Slock-AE4", NULL),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(ae_table_forms)
 
 
 /* ------------------------------------------------------------------ */
 /* AE registration                                                    */
 
-START_TEST(registration_check_mode)
-{
-    static const gw_step  steps[] = {
-        REFUSED(LOCK2, "POST", "/cse",
-                "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                403, "4106", "AE registration must use the provisioned "
-                "AE-ID, expected Clock-AE2"),
-        LOGGED("onem2m originator: entity \"Clock-AE2\" originator \"C\" "
-               "refused with 4106"),
-        REFUSED(LOCK2, "POST", "/cse",
-                "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
-                403, "4106", "expected Clock-AE2"),
-        REFUSED(LOCK2, "POST", "/cse", REG_CT, AE_BODY,
-                403, "4106", "expected Clock-AE2"),
+static const gw_step  registration_check_mode_steps[] = {
+    REFUSED(LOCK2, "POST", "/cse",
+            "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
+            403, "4106", "AE registration must use the provisioned "
+            "AE-ID, expected Clock-AE2"),
+    LOGGED("onem2m originator: entity \"Clock-AE2\" originator \"C\" "
+           "refused with 4106"),
+    REG_NO(LOCK2, "/cse", ORIGIN("S"), 403, "4106", "expected Clock-AE2"),
+    REG_NO(LOCK2, "/cse", "", 403, "4106", "expected Clock-AE2"),
 
-        /* a pre-provisioned registration with its own stem goes through */
-        FORWARDED(LOCK2, "POST", "/cse",
-                  "X-M2M-Origin: Clock-AE2\r\n" REG_CT, AE_BODY,
-                  "Clock-AE2", "Clock-AE2"),
+    /* a pre-provisioned registration with its own stem goes through */
+    REG_OK(LOCK2, "/cse", ORIGIN("Clock-AE2"), "Clock-AE2", "Clock-AE2"),
 
-        /* registering as the other lock does not */
-        REFUSED(LOCK2, "POST", "/cse",
-                "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
-                403, "4106", "expected Clock-AE2"),
-    };
+    /* registering as the other lock does not */
+    REFUSED(LOCK2, "POST", "/cse",
+            "X-M2M-Origin: Clock-AE1\r\n" REG_CT, AE_BODY,
+            403, "4106", "expected Clock-AE2"),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(registration_check_mode)
 
 
 START_TEST(registration_assign_mode)
@@ -682,16 +671,11 @@ START_TEST(registration_assign_mode)
     static const gw_step  steps[] = {
         LOGGED("onem2m originator: AE registration of \"Clock-AE2\" "
                "assigned X-M2M-Origin \"Clock-AE2\""),
-        FORWARDED(LOCK2, "POST", "/assign/cse",
-                  "X-M2M-Origin: S\r\n" REG_CT, AE_BODY,
-                  "Clock-AE2", "Clock-AE2"),
+        REG_OK(LOCK2, "/assign/cse", ORIGIN("S"), "Clock-AE2", "Clock-AE2"),
 
         /* no From at all, or an empty one: one X-M2M-Origin upstream */
-        FORWARDED(LOCK2, "POST", "/assign/cse", REG_CT, AE_BODY,
-                  "Clock-AE2", "Clock-AE2"),
-        FORWARDED(LOCK2, "POST", "/assign/cse",
-                  "X-M2M-Origin: \r\n" REG_CT, AE_BODY,
-                  "Clock-AE2", "Clock-AE2"),
+        REG_OK(LOCK2, "/assign/cse", "", "Clock-AE2", "Clock-AE2"),
+        REG_OK(LOCK2, "/assign/cse", ORIGIN(""), "Clock-AE2", "Clock-AE2"),
 
         /* other spellings of the resource type parameter */
         FORWARDED(LOCK1, "POST", "/assign/cse",
@@ -761,117 +745,55 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* a session bound to a CSE                                           */
 
-START_TEST(cse_forwards_for_others)
-{
-    static const gw_step  steps[] = {
-        /* itself, in every form */
-        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
-                  NULL, "/in-cse-7", CSE7_ENTITY),
-        FORWARDED(CSE7, "GET", "/cse",
-                  "X-M2M-Origin: //in.provider.com/in-cse-7\r\n",
-                  NULL, "//in.provider.com/in-cse-7", CSE7_ENTITY),
+static const gw_step  cse_forwards_for_others_steps[] = {
+    /* itself, in every form */
+    OK(CSE7, "/in-cse-7", CSE7_ENTITY),
+    OK(CSE7, "//in.provider.com/in-cse-7", CSE7_ENTITY),
 
-        /* an AE it forwards for, even one of the table, and a foreign one */
-        FORWARDED(CSE7, "GET", "/cse",
-                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                  "Clock-AE1", CSE7_ENTITY),
-        FORWARDED(CSE7, "GET", "/cse",
-                  "X-M2M-Origin: /in-cse-7/Csmartphone\r\n", NULL,
-                  "/in-cse-7/Csmartphone", CSE7_ENTITY),
-        FORWARDED(CSE7, "GET", "/cse",
-                  "X-M2M-Origin: //m2m.other.com/S98821\r\n", NULL,
-                  "//m2m.other.com/S98821", CSE7_ENTITY),
+    /* an AE it forwards for, even one of the table, and a foreign one */
+    OK(CSE7, "Clock-AE1", CSE7_ENTITY),
+    OK(CSE7, "/in-cse-7/Csmartphone", CSE7_ENTITY),
+    OK(CSE7, "//m2m.other.com/S98821", CSE7_ENTITY),
 
-        /* a CSE without credentials here */
-        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /asn-cse-1\r\n",
-                  NULL, "/asn-cse-1", CSE7_ENTITY),
+    /* a CSE without credentials here */
+    OK(CSE7, "/asn-cse-1", CSE7_ENTITY),
 
-        /* AE registrations it forwards keep their "C" */
-        FORWARDED(CSE7, "POST", "/assign/cse",
-                  "X-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                  "C", CSE7_ENTITY),
-    };
-
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
-
-
-/* claims that are neither an AE-ID nor a CSE-ID (issue 10 item 4) */
-static const char  *not_ids[] = {
-    "in-cse-8", "mn-cse-123456", "/in-cse-8#", "/in-cse-8?x", "in-cse-8;x",
-    "Clock-AE1#", "//in.provider.com/in-cse-8?x", "/in-cse-8/Sstem",
-    "//sp_x.example/in-cse-8", "/in-cse-8/C@1"
+    /* AE registrations it forwards keep their "C" */
+    REG_OK(CSE7, "/assign/cse", ORIGIN("C"), "C", CSE7_ENTITY),
+    NOTHING_LOGGED,
 };
 
-START_TEST(cse_claims_other_cse)
-{
-    static const gw_step  steps1[] = {
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
-                NULL, 403, "4106", "another CSE"),
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: //In.Provider.COM./in-cse-8\r\n",
-                NULL, 403, "4106", "another CSE"),
-        LOGGED("onem2m originator: entity \"/in-cse-7\" originator "
-               "\"/in-cse-8\" refused with 4106: originator is another CSE "
-               "with its own security association"),
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/in-cse-8\r\n",
-                NULL, 403, "4106", "another CSE"),
+SCENARIO(cse_forwards_for_others)
 
-        /* nothing that is not an identifier: it could hide one */
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-8/\r\n",
-                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: ///in.provider.com/in-cse-8\r\n",
-                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com//in-cse-8\r\n",
-                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
-    };
 
-    static const gw_step  steps2[] = {
-        /* nor this gateway */
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /mn-cse-123456\r\n",
-                NULL, 403, "4106", "CSE-ID of this gateway"),
+static const gw_step  cse_claims_other_cse_steps[] = {
+    NO(CSE7, "/in-cse-8", 403, "4106", "another CSE"),
+    NO(CSE7, "//In.Provider.COM./in-cse-8", 403, "4106", "another CSE"),
+    LOGGED("onem2m originator: entity \"/in-cse-7\" originator "
+           "\"/in-cse-8\" refused with 4106: originator is another CSE "
+           "with its own security association"),
+    NO(CSE7, "//in.provider.com/in-cse-8", 403, "4106", "another CSE"),
 
-        /* and the other CSE can be itself */
-        FORWARDED(CSE8, "GET", "/cse", "X-M2M-Origin: /in-cse-8\r\n",
-                  NULL, "/in-cse-8", CSE8_ENTITY),
-        REFUSED(CSE7, "GET", "/cse", NULL, NULL,
-                400, "4000", "X-M2M-Origin missing"),
-    };
-
-    char    hdr[128];
-    size_t  i;
-
-    gw_setup();
-
-    RUN_STEPS(steps1);
+    /* nothing that is not an identifier: it could hide one */
+    NO(CSE7, "/in-cse-8/", 400, "4000", NEITHER),
+    NO(CSE7, "///in.provider.com/in-cse-8", 400, "4000", NEITHER),
+    NO(CSE7, "//in.provider.com//in-cse-8", 400, "4000", NEITHER),
 
     /*
      * neither an AE-ID-Stem (no "C"/"S") nor a CSE-ID (no "/"), nor any
      * form with a character outside the grammar (TS-0001 Table 7.2-1)
      */
-    for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
-        snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", not_ids[i]);
-        expect_refused(CSE7, "GET", "/cse", hdr, NULL, 400, "4000",
-                       "neither an AE-ID nor a CSE-ID");
-    }
+    NOT_IDS(CSE7),
 
-    RUN_STEPS(steps2);
+    /* nor this gateway */
+    NO(CSE7, "/mn-cse-123456", 403, "4106", "CSE-ID of this gateway"),
 
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+    /* and the other CSE can be itself */
+    OK(CSE8, "/in-cse-8", CSE8_ENTITY),
+    NO_ORIGIN(CSE7),
+};
+
+SCENARIO(cse_claims_other_cse)
 
 
 /*
@@ -879,224 +801,141 @@ END_TEST
  * a CSE cannot claim a listed CSE, an unbound client cannot claim a listed
  * AE, whatever form either is written in.
  */
-START_TEST(cert_entities_claimed)
-{
-    static const gw_step  steps[] = {
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
-                NULL, 403, "4106", "another CSE"),
-        LOGGED("onem2m originator: entity \"/in-cse-7\" originator "
-               "\"/in-cse-9\" refused with 4106: originator is another CSE "
-               "with its own security association"),
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/in-cse-9\r\n",
-                NULL, 403, "4106", "another CSE"),
+static const gw_step  cert_entities_claimed_steps[] = {
+    NO(CSE7, "/in-cse-9", 403, "4106", "another CSE"),
+    LOGGED("onem2m originator: entity \"/in-cse-7\" originator "
+           "\"/in-cse-9\" refused with 4106: originator is another CSE "
+           "with its own security association"),
+    NO(CSE7, "//in.provider.com/in-cse-9", 403, "4106", "another CSE"),
 
-        /* a CSE still forwards for listed AEs, and for unlisted CSEs */
-        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
-                  NULL, "Cdoor-AE1", CSE7_ENTITY),
-        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-10\r\n",
-                  NULL, "/in-cse-10", CSE7_ENTITY),
+    /* a CSE still forwards for listed AEs, and for unlisted CSEs */
+    OK(CSE7, "Cdoor-AE1", CSE7_ENTITY),
+    OK(CSE7, "/in-cse-10", CSE7_ENTITY),
 
-        /* listed AEs must come through their own association */
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE1\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: /mn-cse-123456/Cdoor-AE1\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE5\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-9\r\n",
-                NULL, 403, "4107", "a CSE-ID needs"),
+    /* listed AEs must come through their own association */
+    NO(UNBOUND, "Cdoor-AE1", 403, "4106", OWN_SA),
+    NO(UNBOUND, "/mn-cse-123456/Cdoor-AE1", 403, "4106", OWN_SA),
+    NO(UNBOUND, "Scam-AE5", 403, "4106", OWN_SA),
+    NO(UNBOUND, "/in-cse-9", 403, "4107", "a CSE-ID needs"),
 
-        /*
-         * "/Sx" and "//<SP-ID>/Sx" read as an S-stem AE-ID or as the CSE "Sx":
-         * listed so, no one else claims the CSE; the bare stem is an AE.
-         */
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
-                NULL, 403, "4106", "another CSE"),
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/Sin-cse-20\r\n",
-                NULL, 403, "4106", "another CSE"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Sin-cse-20\r\n",
-                NULL, 403, "4107", "a CSE-ID needs"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Scam-AE6\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/Scam-AE6\r\n",
-                NULL, 403, "4107", "a CSE-ID needs"),
-        FORWARDED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /Svisitor\r\n",
-                  NULL, "/Svisitor", NULL),
+    /*
+     * "/Sx" and "//<SP-ID>/Sx" read as an S-stem AE-ID or as the CSE "Sx":
+     * listed so, no one else claims the CSE; the bare stem is an AE.
+     */
+    NO(CSE7, "/Sin-cse-20", 403, "4106", "another CSE"),
+    NO(CSE7, "//in.provider.com/Sin-cse-20", 403, "4106", "another CSE"),
+    NO(UNBOUND, "/Sin-cse-20", 403, "4107", "a CSE-ID needs"),
+    NO(UNBOUND, "Scam-AE6", 403, "4106", OWN_SA),
+    NO(UNBOUND, "//in.provider.com/Scam-AE6", 403, "4107", "a CSE-ID needs"),
+    OK(UNBOUND, "/Svisitor", NULL),
 
-        /* another SP's identifiers: its SP-ID in any case, with a final dot */
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: //other.sp./in-cse-30\r\n",
-                NULL, 403, "4106", "another CSE"),
-        REFUSED(CSE7, "GET", "/cse",
-                "X-M2M-Origin: //OTHER.sp/in-cse-30\r\n",
-                NULL, 403, "4106", "another CSE"),
-        FORWARDED(CSE7, "GET", "/cse",
-                  "X-M2M-Origin: //other.sp/in-cse-31\r\n",
-                  NULL, "//other.sp/in-cse-31", CSE7_ENTITY),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: //Other.Sp./Sx-AE7\r\n",
-                NULL, 403, "4107", "a CSE-ID needs"),
+    /* another SP's identifiers: its SP-ID in any case, with a final dot */
+    NO(CSE7, "//other.sp./in-cse-30", 403, "4106", "another CSE"),
+    NO(CSE7, "//OTHER.sp/in-cse-30", 403, "4106", "another CSE"),
+    OK(CSE7, "//other.sp/in-cse-31", CSE7_ENTITY),
+    NO(UNBOUND, "//Other.Sp./Sx-AE7", 403, "4107", "a CSE-ID needs"),
 
-        /* the http{} list adds to the server's */
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-11\r\n",
-                NULL, 403, "4106", "another CSE"),
+    /* the http{} list adds to the server's */
+    NO(CSE7, "/in-cse-11", 403, "4106", "another CSE"),
 
-        /* case variants are refused alike, of this gateway's CSE-ID too */
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /IN-CSE-9\r\n",
-                NULL, 403, "4106", "another CSE"),
-        REFUSED(CSE7, "GET", "/cse", "X-M2M-Origin: /MN-CSE-123456\r\n",
-                NULL, 403, "4106", "CSE-ID of this gateway"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-ae1\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: /MN-CSE-123456/Cdoor-AE1\r\n",
-                NULL, 403, "4106", "its own security association"),
+    /* case variants are refused alike, of this gateway's CSE-ID too */
+    NO(CSE7, "/IN-CSE-9", 403, "4106", "another CSE"),
+    NO(CSE7, "/MN-CSE-123456", 403, "4106", "CSE-ID of this gateway"),
+    NO(UNBOUND, "Cdoor-ae1", 403, "4106", OWN_SA),
+    NO(UNBOUND, "/MN-CSE-123456/Cdoor-AE1", 403, "4106", OWN_SA),
 
-        /* a near miss is someone else */
-        FORWARDED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Cdoor-AE12\r\n",
-                  NULL, "Cdoor-AE12", NULL),
-        FORWARDED(CSE7, "GET", "/cse", "X-M2M-Origin: /in-cse-91\r\n",
-                  NULL, "/in-cse-91", CSE7_ENTITY),
-    };
+    /* a near miss is someone else */
+    OK(UNBOUND, "Cdoor-AE12", NULL),
+    OK(CSE7, "/in-cse-91", CSE7_ENTITY),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(cert_entities_claimed)
 
 
 /* ------------------------------------------------------------------ */
 /* no binding, where SAE is optional                                  */
 
-START_TEST(unbound_claims)
-{
-    static const gw_step  steps1[] = {
-        /* an entity with credentials must come through them */
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock-AE1\r\n",
-                NULL, 403, "4106", "its own security association"),
-        LOGGED("onem2m originator: entity \"-\" originator \"Clock-AE1\" "
-               "refused with 4106"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: /mn-cse-123456/Clock-AE1\r\n",
-                NULL, 403, "4106", "its own security association"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
-                "\r\n", NULL, 403, "4106", "its own security association"),
+static const gw_step  unbound_claims_steps[] = {
+    /* an entity with credentials must come through them */
+    NO(UNBOUND, "Clock-AE1", 403, "4106", OWN_SA),
+    LOGGED("onem2m originator: entity \"-\" originator \"Clock-AE1\" "
+           "refused with 4106"),
+    NO(UNBOUND, "/mn-cse-123456/Clock-AE1", 403, "4106", OWN_SA),
+    REFUSED(UNBOUND, "GET", "/cse",
+            "X-M2M-Origin: //in.provider.com/mn-cse-123456/Clock-AE2"
+            "\r\n", NULL, 403, "4106", OWN_SA),
 
-        /* a CSE-ID needs a security association */
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
-                NULL, 403, "4107", "a CSE-ID needs a security association"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: /mn-cse-123456\r\n",
-                NULL, 403, "4107", "a CSE-ID needs"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: //other.sp/cse-x\r\n",
-                NULL, 403, "4107", "a CSE-ID needs"),
-    };
-
-    static const gw_step  steps2[] = {
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7/\r\n",
-                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: Clock/AE1\r\n",
-                NULL, 400, "4000", "neither an AE-ID nor a CSE-ID"),
-
-        /* anyone else passes, unbound: no identity header upstream */
-        FORWARDED(UNBOUND, "GET", "/cse",
-                  "X-M2M-Origin: Cvisitor\r\n", NULL, "Cvisitor", NULL),
-        FORWARDED(UNBOUND, "POST", "/cse",
-                  "X-M2M-Origin: C\r\n" REG_CT, AE_BODY, "C", NULL),
-        FORWARDED(UNBOUND, "POST", "/assign/cse", REG_CT, AE_BODY,
-                  NULL, NULL),
-        REFUSED(UNBOUND, "GET", "/cse", NULL, NULL,
-                400, "4000", "X-M2M-Origin missing"),
-    };
-
-    char    hdr[128];
-    size_t  i;
-
-    gw_setup();
-
-    RUN_STEPS(steps1);
+    /* a CSE-ID needs a security association */
+    REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: /in-cse-7\r\n",
+            NULL, 403, "4107", "a CSE-ID needs a security association"),
+    NO(UNBOUND, "/mn-cse-123456", 403, "4107", "a CSE-ID needs"),
+    NO(UNBOUND, "//other.sp/cse-x", 403, "4107", "a CSE-ID needs"),
 
     /* what is not an identifier is not forwarded */
-    for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
-        snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", not_ids[i]);
-        expect_refused(UNBOUND, "GET", "/cse", hdr, NULL, 400, "4000",
-                       "neither an AE-ID nor a CSE-ID");
-    }
+    NOT_IDS(UNBOUND),
 
-    RUN_STEPS(steps2);
+    NO(UNBOUND, "/in-cse-7/", 400, "4000", NEITHER),
+    NO(UNBOUND, "Clock/AE1", 400, "4000", NEITHER),
 
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+    /* anyone else passes, unbound: no identity header upstream */
+    OK(UNBOUND, "Cvisitor", NULL),
+    REG_OK(UNBOUND, "/cse", ORIGIN("C"), "C", NULL),
+    REG_OK(UNBOUND, "/assign/cse", "", NULL, NULL),
+    NO_ORIGIN(UNBOUND),
+};
+
+SCENARIO(unbound_claims)
 
 
 /*
  * Where SAE is required, the SAE module's 4107 comes first: proves the
  * order of the two PREACCESS handlers (the other order would say 4106).
  */
-START_TEST(required_answers_before_originator)
-{
-    static const gw_step  steps[] = {
-        /* bound: the originator module still checks there */
-        REFUSED(LOCK1, "GET", "/required/cse",
-                "X-M2M-Origin: Clock-AE2\r\n", NULL,
-                403, "4106", "expected Clock-AE1"),
-        FORWARDED(LOCK1, "GET", "/required/cse",
-                  "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                  "Clock-AE1", "Clock-AE1"),
-    };
+static const gw_step  required_answers_before_originator_steps[] = {
+    REFUSED(UNBOUND, "GET", "/required/cse",
+            "X-M2M-Origin: Clock-AE1\r\n", NULL,
+            403, "4107", "security association required"),
+    NOTHING_LOGGED,
 
-    gw_setup();
+    /* bound: the originator module still checks there */
+    REFUSED(LOCK1, "GET", "/required/cse",
+            "X-M2M-Origin: Clock-AE2\r\n", NULL,
+            403, "4106", "expected Clock-AE1"),
+    FORWARDED(LOCK1, "GET", "/required/cse",
+              "X-M2M-Origin: Clock-AE1\r\n", NULL,
+              "Clock-AE1", "Clock-AE1"),
+};
 
-    expect_refused(UNBOUND, "GET", "/required/cse",
-                   "X-M2M-Origin: Clock-AE1\r\n", NULL,
-                   403, "4107", "security association required");
-    ck_assert(!harness_log_contains(gw.ng, "onem2m originator"));
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(required_answers_before_originator)
 
 
 /*
  * A subrequest to a checking location is checked, even when the main
  * request's location does not check: SSI includes "/cse/ssi" here.
  */
-START_TEST(subrequest_checked)
+/* GET /page.html claiming "origin": 200, with "part" in the page */
+static void
+expect_page(const char *origin, const char *part)
 {
     harness_response  resp;
+    char              hdr[128];
 
+    snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", origin);
+    gw_request(LOCK1, "GET", "/page.html", hdr, NULL, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_msg(strstr(resp.body, part) != NULL, "body: %s", resp.body);
+    harness_response_free(&resp);
+}
+
+START_TEST(subrequest_checked)
+{
     gw_setup();
 
-    gw_request(LOCK1, "GET", "/page.html", "X-M2M-Origin: Clock-AE2\r\n",
-               NULL, &resp);
-    ck_assert_int_eq(resp.status, 200);
-    ck_assert_msg(strstr(resp.body, "expected Clock-AE1") != NULL,
-                  "body: %s", resp.body);
-    harness_response_free(&resp);
+    expect_page("Clock-AE2", "expected Clock-AE1");
     ck_assert_uint_eq(harness_upstream_count(gw.up), 0);
     assert_log("originator \"Clock-AE2\" refused with 4106");
 
-    gw_request(LOCK1, "GET", "/page.html", "X-M2M-Origin: Clock-AE1\r\n",
-               NULL, &resp);
-    ck_assert_int_eq(resp.status, 200);
-    ck_assert_msg(strstr(resp.body, "<p>{\"upstream\"") != NULL,
-                  "body: %s", resp.body);
-    harness_response_free(&resp);
+    expect_page("Clock-AE1", "<p>{\"upstream\"");
     ck_assert_uint_eq(harness_upstream_count(gw.up), 1);
     ck_assert_str_eq(harness_upstream_last(gw.up)->uri, "/cse/ssi");
 
@@ -1106,95 +945,63 @@ START_TEST(subrequest_checked)
 END_TEST
 
 
-START_TEST(off_location_not_checked)
-{
-    gw_setup();
+static const gw_step  off_location_not_checked_steps[] = {
+    FORWARDED(LOCK1, "GET", "/off/cse",
+              "X-M2M-Origin: Clock-AE2\r\n", NULL,
+              "Clock-AE2", "Clock-AE1"),
+};
 
-    expect_forwarded(LOCK1, "GET", "/off/cse",
-                     "X-M2M-Origin: Clock-AE2\r\n", NULL,
-                     "Clock-AE2", "Clock-AE1");
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(off_location_not_checked)
 
 
 /* ------------------------------------------------------------------ */
 /* the header itself                                                  */
 
-START_TEST(header_name_any_case)
-{
-    static const gw_step  steps[] = {
-        REFUSED(LOCK1, "GET", "/cse", "x-m2m-origin: Clock-AE2\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
-        REFUSED(LOCK1, "GET", "/cse", "X-m2M-oRiGiN: Clock-AE2\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
-        FORWARDED(LOCK1, "GET", "/cse", "X-M2M-ORIGIN: Clock-AE1\r\n",
-                  NULL, "Clock-AE1", "Clock-AE1"),
+static const gw_step  header_name_any_case_steps[] = {
+    REFUSED(LOCK1, "GET", "/cse", "x-m2m-origin: Clock-AE2\r\n",
+            NULL, 403, "4106", "expected Clock-AE1"),
+    REFUSED(LOCK1, "GET", "/cse", "X-m2M-oRiGiN: Clock-AE2\r\n",
+            NULL, 403, "4106", "expected Clock-AE1"),
+    OK_H(LOCK1, "X-M2M-ORIGIN: Clock-AE1\r\n", "Clock-AE1", "Clock-AE1"),
 
-        /* assign replaces the client's header, whatever its case */
-        FORWARDED(LOCK2, "POST", "/assign/cse",
-                  "x-m2m-origin: C\r\n" REG_CT, AE_BODY,
-                  "Clock-AE2", "Clock-AE2"),
-    };
+    /* assign replaces the client's header, whatever its case */
+    FORWARDED(LOCK2, "POST", "/assign/cse",
+              "x-m2m-origin: C\r\n" REG_CT, AE_BODY,
+              "Clock-AE2", "Clock-AE2"),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(header_name_any_case)
 
 
-START_TEST(header_duplicates)
-{
-    static const gw_step  steps[] = {
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE2\r\n",
-                NULL, 400, "4000", "more than one X-M2M-Origin header"),
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: Clock-AE2\r\nx-m2m-origin: Clock-AE1\r\n",
-                NULL, 400, "4000", "more than one X-M2M-Origin header"),
+#define TWO      "more than one"
+#define TWO_HDR  TWO " X-M2M-Origin header"
+#define SPELT    "X-M2M-Origin spelt with"
 
-        /* even two equal copies: the CSE might read either */
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: Clock-AE1\r\nX-M2M-Origin: Clock-AE1\r\n",
-                NULL, 400, "4000", "more than one"),
+static const gw_step  header_duplicates_steps[] = {
+    NO_H(LOCK1, ORIGIN("Clock-AE1") ORIGIN("Clock-AE2"), 400, "4000", TWO_HDR),
+    NO_H(LOCK1, ORIGIN("Clock-AE2") "x-m2m-origin: Clock-AE1\r\n",
+         400, "4000", TWO_HDR),
 
-        /* and an empty one next to the real one */
-        REFUSED(LOCK2, "POST", "/assign/cse",
-                "X-M2M-Origin: \r\nX-M2M-Origin: C\r\n" REG_CT, AE_BODY,
-                400, "4000", "more than one"),
-        REFUSED(UNBOUND, "GET", "/cse",
-                "X-M2M-Origin: Cvisitor\r\nX-M2M-Origin: Cvisitor\r\n",
-                NULL, 400, "4000", "more than one"),
+    /* even two equal copies: the CSE might read either */
+    NO_H(LOCK1, ORIGIN("Clock-AE1") ORIGIN("Clock-AE1"), 400, "4000", TWO),
 
-        /*
-         * With underscores_in_headers on, "X_M2M_Origin" reaches FastCGI as
-         * the same HTTP_X_M2M_ORIGIN: any spelling but the real one is
-         * refused, next to the real one, alone, and on a registration.
-         */
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: Clock-AE1\r\nX_M2M_Origin: Clock-AE2\r\n",
-                NULL, 400, "4000", "X-M2M-Origin spelt with"),
-        REFUSED(LOCK1, "GET", "/fcgi/cse", "x_m2m_origin: Clock-AE1\r\n",
-                NULL, 400, "4000", "X-M2M-Origin spelt with"),
-        REFUSED(LOCK2, "POST", "/assign/cse",
-                "X_M2M_Origin: C\r\n" REG_CT, AE_BODY,
-                400, "4000", "X-M2M-Origin spelt with"),
-    };
+    /* and an empty one next to the real one */
+    REG_NO(LOCK2, "/assign/cse", ORIGIN("") ORIGIN("C"), 400, "4000", TWO),
+    NO_H(UNBOUND, ORIGIN("Cvisitor") ORIGIN("Cvisitor"), 400, "4000", TWO),
 
-    gw_setup();
+    /*
+     * With underscores_in_headers on, "X_M2M_Origin" reaches FastCGI as
+     * the same HTTP_X_M2M_ORIGIN: any spelling but the real one is
+     * refused, next to the real one, alone, and on a registration.
+     */
+    NO_H(LOCK1, ORIGIN("Clock-AE1") "X_M2M_Origin: Clock-AE2\r\n",
+         400, "4000", SPELT),
+    REFUSED(LOCK1, "GET", "/fcgi/cse", "x_m2m_origin: Clock-AE1\r\n",
+            NULL, 400, "4000", SPELT),
+    REG_NO(LOCK2, "/assign/cse", "X_M2M_Origin: C\r\n", 400, "4000", SPELT),
+};
 
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(header_duplicates)
 
 
 START_TEST(header_overlong)
@@ -1232,38 +1039,22 @@ START_TEST(header_overlong)
 END_TEST
 
 
-START_TEST(header_not_printable)
-{
-    static const gw_step  steps[] = {
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock\x01-AE1\r\n",
-                NULL, 400, "4000", "not printable ASCII"),
-        LOGGED("onem2m originator: entity \"Clock-AE1\" originator "
-               "\"Clock\\x01-AE1\" refused with 4000"),
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-AE1\x7f\r\n",
-                NULL, 400, "4000", "not printable ASCII"),
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock-\xc3\xa9\r\n",
-                NULL, 400, "4000", "not printable ASCII"),
-        LOGGED("originator \"Clock-\\xc3\\xa9\" refused with 4000"),
-        REFUSED(LOCK1, "GET", "/cse", "X-M2M-Origin: Clock AE1\r\n",
-                NULL, 400, "4000", "not printable ASCII"),
-        REFUSED(UNBOUND, "GET", "/cse", "X-M2M-Origin: C\tx\r\n",
-                NULL, 400, "4000", "not printable ASCII"),
+static const gw_step  header_not_printable_steps[] = {
+    NO_H(LOCK1, ORIGIN("Clock\x01-AE1"), 400, "4000", "not printable ASCII"),
+    LOGGED("onem2m originator: entity \"Clock-AE1\" originator "
+           "\"Clock\\x01-AE1\" refused with 4000"),
+    NO_H(LOCK1, ORIGIN("Clock-AE1\x7f"), 400, "4000", "not printable ASCII"),
+    NO_H(LOCK1, ORIGIN("Clock-\xc3\xa9"), 400, "4000", "not printable ASCII"),
+    LOGGED("originator \"Clock-\\xc3\\xa9\" refused with 4000"),
+    NO(LOCK1, "Clock AE1", 400, "4000", "not printable ASCII"),
+    NO_H(UNBOUND, "X-M2M-Origin: C\tx\r\n", 400, "4000", "not printable ASCII"),
 
-        /* quotes do not break the log line */
-        REFUSED(LOCK1, "GET", "/cse",
-                "X-M2M-Origin: Clock\"-AE2\r\n",
-                NULL, 403, "4106", "expected Clock-AE1"),
-        LOGGED("originator \"Clock\\x22-AE2\" refused with 4106"),
-    };
+    /* quotes do not break the log line */
+    NO_H(LOCK1, ORIGIN("Clock\"-AE2"), 403, "4106", "expected Clock-AE1"),
+    LOGGED("originator \"Clock\\x22-AE2\" refused with 4106"),
+};
 
-    gw_setup();
-
-    RUN_STEPS(steps);
-
-    gw_stop();
-    gw_teardown();
-}
-END_TEST
+SCENARIO(header_not_printable)
 
 
 /* ------------------------------------------------------------------ */
@@ -1273,14 +1064,14 @@ END_TEST
  * nginx -t on one server block; checks the exit status and that stderr
  * has the message and "<nginx.conf>:<line of the needle>".
  */
-static void
-expect_conf_error(const char *server, const char *message,
-    const char *line_needle)
+/*
+ * A prefix with the gateway's table and "server" as its http{} block,
+ * and "nginx -t" on it: its status; its output in *out.
+ */
+static harness_nginx *
+conf_tested(const char *server, int *rc, const char **out)
 {
     harness_nginx  *ng;
-    const char     *out;
-    char            where[1024];
-    int             line;
 
     ng = harness_nginx_new();
     ck_assert_ptr_nonnull(ng);
@@ -1288,8 +1079,41 @@ expect_conf_error(const char *server, const char *message,
                                               0600), 0);
     ck_assert_int_eq(harness_nginx_config(ng, server), 0);
 
-    out = NULL;
-    ck_assert_int_ne(harness_nginx_test(ng, &out), 0);
+    *out = NULL;
+    *rc = harness_nginx_test(ng, out);
+    return ng;
+}
+
+
+/* "nginx -t" accepts "server", saying "[warn]" only if "warn" */
+static void
+expect_conf_ok(const char *server, int warn)
+{
+    harness_nginx  *ng;
+    const char     *out;
+    int             rc;
+
+    ng = conf_tested(server, &rc, &out);
+    ck_assert_msg(rc == 0, "nginx -t said: %s", out ? out : "");
+    if (!warn) {
+        ck_assert_msg(strstr(out, "[warn]") == NULL, "nginx -t said: %s",
+                      out);
+    }
+    harness_nginx_free(ng);
+}
+
+
+static void
+expect_conf_error(const char *server, const char *message,
+    const char *line_needle)
+{
+    harness_nginx  *ng;
+    const char     *out;
+    char            where[1024];
+    int             line, rc;
+
+    ng = conf_tested(server, &rc, &out);
+    ck_assert_int_ne(rc, 0);
     ck_assert_ptr_nonnull(out);
     ck_assert_msg(strstr(out, message) != NULL, "nginx -t said: %s", out);
 
@@ -1312,6 +1136,15 @@ expect_conf_error(const char *server, const char *message,
     "    {{CERT}}\n"                                                          \
     "    ssl_ciphers PSK-AES128-CBC-SHA256;\n"                                \
     "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+
+/* a server with certificates, before its identifiers */
+#define CERT_HEAD                                                             \
+    "server {\n"                                                              \
+    "    listen 127.0.0.1:{{PORT}} ssl;\n"                                    \
+    "    {{CERT}}\n"                                                          \
+    "    ssl_verify_client optional;\n"                                       \
+    "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"                       \
+    "    onem2m_sae optional;\n"
 
 START_TEST(conf_needs_sae)
 {
@@ -1528,14 +1361,10 @@ START_TEST(conf_cert_servers)
     harness_nginx  *ng;
     const char     *out, *p;
     char            where[1024];
+    int             rc;
 
     expect_conf_error(
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_verify_client optional;\n"
-        "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"
-        "    onem2m_sae optional;\n"
+        CERT_HEAD
         "    onem2m_sae_sp_domain in.provider.com;\n"
         "    onem2m_sae_cse_id mn-cse-123456;\n"
         "    location / {\n"
@@ -1546,49 +1375,26 @@ START_TEST(conf_cert_servers)
         "(\"ssl_verify_client\") needs \"onem2m_sae_sp_id\"",
         "# no sp");
 
-    ng = harness_nginx_new();
-    ck_assert_ptr_nonnull(ng);
-    ck_assert_int_eq(harness_nginx_config(ng,
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_verify_client optional;\n"
-        "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"
-        "    onem2m_sae optional;\n"
+    expect_conf_ok(
+        CERT_HEAD
         "    onem2m_sae_sp_domain in.provider.com;\n"
         "    onem2m_sae_cse_id mn-cse-123456;\n"
         "    onem2m_sae_sp_id in.provider.com;\n"
         "    onem2m_sae_cert_entity /in-cse-1 /in-cse-2;\n"
         "    onem2m_sae_originator check;\n"
-        "}\n"), 0);
-
-    out = NULL;
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "nginx -t said: %s",
-                  out ? out : "");
-    ck_assert_msg(strstr(out, "[warn]") == NULL, "nginx -t said: %s", out);
-    harness_nginx_free(ng);
+        "}\n", 0);
 
     /* an SP domain that is not the SP-ID: refused, once per server */
-    ng = harness_nginx_new();
-    ck_assert_ptr_nonnull(ng);
-    ck_assert_int_eq(harness_nginx_config(ng,
-        "server {\n"
-        "    listen 127.0.0.1:{{PORT}} ssl;\n"
-        "    {{CERT}}\n"
-        "    ssl_verify_client optional;\n"
-        "    ssl_client_certificate {{PREFIX}}/cert.pem;\n"
-        "    onem2m_sae optional;\n"
+    ng = conf_tested(
+        CERT_HEAD
         "    onem2m_sae_sp_domain m2m.other.com;\n"
         "    onem2m_sae_cse_id mn-cse-123456;\n"
         "    onem2m_sae_sp_id in.provider.com;\n"
         "    onem2m_sae_originator check;   # here\n"
         "    location /a/ { }\n"
         "    location /b/ { }\n"
-        "}\n"), 0);
-
-    out = NULL;
-    ck_assert_msg(harness_nginx_test(ng, &out) != 0, "nginx -t said: %s",
-                  out ? out : "");
+        "}\n", &rc, &out);
+    ck_assert_msg(rc != 0, "nginx -t said: %s", out ? out : "");
     snprintf(where, sizeof(where),
              "[emerg] \"onem2m_sae_sp_domain m2m.other.com\" is not "
              "\"onem2m_sae_sp_id in.provider.com\": the CSE-ID certificates "
@@ -1606,14 +1412,7 @@ END_TEST
 /* the accepted forms of the two identifiers, and "off" anywhere */
 START_TEST(conf_accepted)
 {
-    harness_nginx  *ng;
-    const char     *out;
-
-    ng = harness_nginx_new();
-    ck_assert_ptr_nonnull(ng);
-    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table", GW_TABLE,
-                                              0600), 0);
-    ck_assert_int_eq(harness_nginx_config(ng,
+    expect_conf_ok(
         CONF_HEAD
         "    onem2m_sae_cse_id /mn-cse-123456;\n"
         "    onem2m_sae_sp_id //in.provider.com;\n"
@@ -1622,12 +1421,7 @@ START_TEST(conf_accepted)
         "server {\n"
         "    listen 127.0.0.1:{{PORT1}};\n"
         "    onem2m_sae_originator off;\n"
-        "}\n"), 0);
-
-    out = NULL;
-    ck_assert_msg(harness_nginx_test(ng, &out) == 0, "nginx -t said: %s",
-                  out ? out : "");
-    harness_nginx_free(ng);
+        "}\n", 1);
 }
 END_TEST
 

@@ -227,19 +227,14 @@ END_TEST
 
 Suite *run_demo_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
+    Suite  *s = suite_create("run_demo");
 
-    s = suite_create("run_demo");
-
-    tc = tcase_create("run-demo");
-    tcase_add_checked_fixture(tc, setup, teardown);
     /* the waits inside scale with the valgrind wrapper: so does this */
-    tcase_set_timeout(tc, harness_timeout_ms(300000) / 1000);
-    tcase_add_test(tc, banner_after_bind_on_the_given_ports);
-    tcase_add_loop_test(tc, busy_port_is_the_one_message, 0, 2);
-    tcase_add_test(tc, listens_is_the_process_not_the_port);
-    suite_add_tcase(s, tc);
+    SAE_TCASE_MS(s, "run-demo", 300000,
+                 tcase_add_checked_fixture(tc_, setup, teardown);
+                 SAE_TEST(banner_after_bind_on_the_given_ports);
+                 tcase_add_loop_test(tc_, busy_port_is_the_one_message, 0, 2);
+                 SAE_TEST(listens_is_the_process_not_the_port));
 
     return s;
 }

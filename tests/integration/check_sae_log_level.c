@@ -20,6 +20,8 @@
 #define LOCK1  HARNESS_LOCK1_KPSA_ID
 #define LOCK2  HARNESS_LOCK2_KPSA_ID
 
+SAE_UPSTREAM_FIXTURE()
+
 /* server on {{PORT}} at "level" (NULL: the default), sentinel on {{PORT1}} */
 static harness_nginx *
 start(harness_upstream *up, const char *error_log, const char *level,
@@ -139,7 +141,6 @@ static const int   versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
  */
 START_TEST(default_is_error_and_shows_a_wrong_key)
 {
-    harness_upstream  *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx     *ng;
     harness_tls_opts   o;
 
@@ -157,14 +158,12 @@ START_TEST(default_is_error_and_shows_a_wrong_key)
     ck_assert(!harness_log_contains(ng, "[info]"));
 
     sae_stop(ng);
-    harness_upstream_stop(up);
 }
 END_TEST
 
 /* each level: the failures at it, the binding at info only */
 START_TEST(failures_at_each_level)
 {
-    harness_upstream  *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx     *ng;
     harness_tls_opts   o;
     const char        *level = levels[_i / 2];
@@ -187,14 +186,12 @@ START_TEST(failures_at_each_level)
     }
 
     sae_stop(ng);
-    harness_upstream_stop(up);
 }
 END_TEST
 
 /* info, notice, warn: nothing on a log one level above */
 START_TEST(failures_hidden_above_the_level)
 {
-    harness_upstream  *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx     *ng;
 
     ng = start(up, above[_i], levels[_i], NULL);
@@ -209,14 +206,12 @@ START_TEST(failures_hidden_above_the_level)
                   levels[_i], above[_i], harness_log(ng));
 
     sae_stop(ng);
-    harness_upstream_stop(up);
 }
 END_TEST
 
 /* a resumed session of an identity removed since: at the level too */
 START_TEST(resumption_refused_at_the_level)
 {
-    harness_upstream  *up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx     *ng;
     harness_tls_opts   o;
     harness_tls_result r;
@@ -249,7 +244,6 @@ START_TEST(resumption_refused_at_the_level)
 
     SSL_SESSION_free(r.session);
     sae_stop(ng);
-    harness_upstream_stop(up);
 }
 END_TEST
 
@@ -280,6 +274,7 @@ Suite *sae_log_level_suite(void)
     Suite  *s = suite_create("sae_log_level");
 
     SAE_TCASE(s, "levels",
+              tcase_add_checked_fixture(tc_, setup, teardown);
               tcase_add_loop_test(tc_,
                                   default_is_error_and_shows_a_wrong_key,
                                   0, 2);

@@ -54,11 +54,24 @@ bound(harness_nginx *ng, harness_tls_opts o, const char *entity)
     return ok;
 }
 
+/* whether lock 1 (lock 2) of version v is bound to its entity */
+#define LOCK1_BOUND(ng, v)  bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY)
+#define LOCK2_BOUND(ng, v)  bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY)
+
+/* the table replaced by "lines", then a reload that must return rc */
+static void
+reload_table(harness_nginx *ng, const char *lines, int rc)
+{
+    ck_assert_int_eq(harness_nginx_write_file(ng, "kpsa.table", lines, 0600),
+                     0);
+    ck_assert_int_eq(harness_nginx_reload(ng), rc);
+}
+
 /* lock 1 binds with its new key only */
 static void
 assert_rekeyed(harness_nginx *ng, int v)
 {
-    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(!LOCK1_BOUND(ng, v));
     ck_assert(bound(ng, sae_psk(v, HARNESS_LOCK1_KPSA_ID, SAE_WRONG_KEY),
                     HARNESS_LOCK1_ENTITY));
 }
@@ -68,12 +81,11 @@ START_TEST(added_identity_works_after_reload)
     harness_nginx  *ng = sae_start_with(LOCK1_LINE, up, SAE_SERVER);
     int             v = sae_versions[_i];
 
-    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    ck_assert(!bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
-    harness_nginx_write_file(ng, "kpsa.table", LOCK1_LINE LOCK2_LINE, 0600);
-    ck_assert_int_eq(harness_nginx_reload(ng), 0);
-    ck_assert(bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
-    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(LOCK1_BOUND(ng, v));
+    ck_assert(!LOCK2_BOUND(ng, v));
+    reload_table(ng, LOCK1_LINE LOCK2_LINE, 0);
+    ck_assert(LOCK2_BOUND(ng, v));
+    ck_assert(LOCK1_BOUND(ng, v));
     sae_stop(ng);
 }
 END_TEST
@@ -83,11 +95,10 @@ START_TEST(removed_identity_fails_after_reload)
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
     int             v = sae_versions[_i];
 
-    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    harness_nginx_write_file(ng, "kpsa.table", LOCK2_LINE, 0600);
-    ck_assert_int_eq(harness_nginx_reload(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    ck_assert(bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
+    ck_assert(LOCK1_BOUND(ng, v));
+    reload_table(ng, LOCK2_LINE, 0);
+    ck_assert(!LOCK1_BOUND(ng, v));
+    ck_assert(LOCK2_BOUND(ng, v));
     sae_stop(ng);
 }
 END_TEST
@@ -97,9 +108,7 @@ START_TEST(changed_key_takes_effect)
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
     int             v = sae_versions[_i];
 
-    harness_nginx_write_file(ng, "kpsa.table",
-                             LOCK1_REKEYED_LINE LOCK2_LINE, 0600);
-    ck_assert_int_eq(harness_nginx_reload(ng), 0);
+    reload_table(ng, LOCK1_REKEYED_LINE LOCK2_LINE, 0);
     assert_rekeyed(ng, v);
     sae_stop(ng);
 }
@@ -123,7 +132,7 @@ START_TEST(same_size_edit_with_old_mtime_takes_effect)
 
     snprintf(path, sizeof(path), "%s/kpsa.table", harness_nginx_prefix(ng));
     ck_assert_int_eq(stat(path, &before), 0);
-    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    ck_assert(LOCK1_BOUND(ng, v));
     /* (info lines of the first start precede the error_log directive) */
     reads = harness_log_count(ng, "entries, read (SHA-256 ");
 
@@ -162,19 +171,15 @@ START_TEST(broken_table_keeps_the_old_configuration)
     harness_nginx  *ng = sae_start(up, SAE_SERVER);
     int             v = sae_versions[_i];
 
-    harness_nginx_write_file(ng, "kpsa.table",
-                             LOCK2_LINE "Clock-AE3 zz AE3@in.provider.com\n",
-                             0600);
-    ck_assert_int_eq(harness_nginx_reload(ng), -1);
+    reload_table(ng, LOCK2_LINE "Clock-AE3 zz AE3@in.provider.com\n", -1);
     ck_assert(harness_log_contains(ng, "onem2m_sae_psk_table \"kpsa:"));
     ck_assert(harness_log_contains(ng, "kpsa.table:2: "));
     /* the old table still serves: lock 1 is bound, the master alive */
-    ck_assert(bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
-    ck_assert(bound(ng, sae_lock2(v), HARNESS_LOCK2_ENTITY));
+    ck_assert(LOCK1_BOUND(ng, v));
+    ck_assert(LOCK2_BOUND(ng, v));
     /* fixed, the next reload goes through */
-    harness_nginx_write_file(ng, "kpsa.table", LOCK2_LINE, 0600);
-    ck_assert_int_eq(harness_nginx_reload(ng), 0);
-    ck_assert(!bound(ng, sae_lock1(v), HARNESS_LOCK1_ENTITY));
+    reload_table(ng, LOCK2_LINE, 0);
+    ck_assert(!LOCK1_BOUND(ng, v));
     sae_stop(ng);
 }
 END_TEST
@@ -187,7 +192,7 @@ START_TEST(missing_table_keeps_the_old_configuration)
     snprintf(path, sizeof(path), "%s/kpsa.table", harness_nginx_prefix(ng));
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(harness_nginx_reload(ng), -1);
-    ck_assert(bound(ng, sae_lock1(TLS1_3_VERSION), HARNESS_LOCK1_ENTITY));
+    ck_assert(LOCK1_BOUND(ng, TLS1_3_VERSION));
     sae_stop(ng);
 }
 END_TEST
@@ -229,9 +234,7 @@ START_TEST(many_reloads_stay_clean)
     int             i;
 
     for (i = 0; i < 5; i++) {
-        harness_nginx_write_file(ng, "kpsa.table",
-                                 (i % 2) ? LOCK2_LINE : LOCK1_LINE, 0600);
-        ck_assert_int_eq(harness_nginx_reload(ng), 0);
+        reload_table(ng, (i % 2) ? LOCK2_LINE : LOCK1_LINE, 0);
         ck_assert_int_eq(bound(ng, sae_lock1(TLS1_3_VERSION),
                                HARNESS_LOCK1_ENTITY), !(i % 2));
         ck_assert_int_eq(bound(ng, sae_lock2(TLS1_2_VERSION),

@@ -137,6 +137,21 @@ static const struct {
     { RESUME_SERVER(TICKETS_ONLY), TLS1_3_VERSION, 0, 0, 1 },
 };
 
+/* a test's end: the exchange (if any) and the session freed, nginx stopped */
+static void
+finish(harness_nginx *ng, SSL_SESSION *sess, harness_tls_result *r,
+    harness_response *resp)
+{
+    if (resp != NULL) {
+        harness_response_free(resp);
+    }
+    if (r != NULL) {
+        harness_tls_result_free(r);
+    }
+    SSL_SESSION_free(sess);
+    sae_stop(ng);
+}
+
 START_TEST(resumed_session_is_bound)
 {
     harness_nginx  *ng = start(resumption[_i].server, HARNESS_SEED_TABLE);
@@ -149,8 +164,7 @@ START_TEST(resumed_session_is_bound)
     for (i = 0; i < resumption[_i].resumptions; i++) {
         assert_resumed_and_bound(ng, v, sess, resumption[_i].no_ticket);
     }
-    SSL_SESSION_free(sess);
-    sae_stop(ng);
+    finish(ng, sess, NULL, NULL);
 }
 END_TEST
 
@@ -173,8 +187,7 @@ START_TEST(session_survives_an_unchanged_reload)
     ck_assert_int_eq(harness_nginx_reload(ng), 0);
     assert_resumed_and_bound(ng, removal[_i].version, sess,
                              removal[_i].no_ticket);
-    SSL_SESSION_free(sess);
-    sae_stop(ng);
+    finish(ng, sess, NULL, NULL);
 }
 END_TEST
 
@@ -208,10 +221,7 @@ START_TEST(removed_identity_is_not_bound_on_resumption)
                                    "table", harness_timeout_ms(2000)),
                   "%s", harness_log(ng));
     ck_assert_uint_eq(harness_upstream_count(up), before);
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
-    SSL_SESSION_free(sess);
-    sae_stop(ng);
+    finish(ng, sess, &r, &resp);
 }
 END_TEST
 
@@ -236,10 +246,7 @@ START_TEST(rebound_identity_is_not_resumed_as_the_old_entity)
     } else {
         ck_assert_uint_eq(harness_upstream_count(up), before);
     }
-    harness_response_free(&resp);
-    harness_tls_result_free(&r);
-    SSL_SESSION_free(sess);
-    sae_stop(ng);
+    finish(ng, sess, &r, &resp);
 }
 END_TEST
 

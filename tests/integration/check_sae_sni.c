@@ -96,6 +96,18 @@ ask(harness_nginx *n, harness_tls_opts *o, const char *sni,
     return status;
 }
 
+/* a request answered 200 by the server "expect", reaching u bound to entity */
+static void
+assert_served(harness_nginx *n, harness_upstream *u, harness_tls_opts *o,
+    const char *sni, const char *host, const char *expect, const char *entity)
+{
+    char  server[64];
+
+    ck_assert_int_eq(ask(n, o, sni, host, server, sizeof(server)), 200);
+    ck_assert_str_eq(server, expect);
+    sae_assert_upstream_entity(harness_upstream_last(u), entity);
+}
+
 START_TEST(each_server_binds_its_own_lock)
 {
     harness_tls_opts  o1 = sae_lock1(sae_versions[_i]);
@@ -103,11 +115,8 @@ START_TEST(each_server_binds_its_own_lock)
     char              server[64];
     int               st;
 
-    ck_assert_int_eq(ask(ng, &o1, "a.example", NULL, server,
-                         sizeof(server)), 200);
-    ck_assert_str_eq(server, "a.example");
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK1_ENTITY);
+    assert_served(ng, up, &o1, "a.example", NULL, "a.example",
+                  HARNESS_LOCK1_ENTITY);
     /*
      * TLS 1.3 too: OpenSSL resolves the pre_shared_key extension before the
      * servername callback, but in the named server's table (nginx >= 1.29.2
@@ -128,7 +137,6 @@ START_TEST(tls13_sni_with_one_shared_table)
     harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx      *n = harness_nginx_new();
     harness_tls_opts    o = sae_lock2(TLS1_3_VERSION);
-    char                server[64];
 
     /* the same file on both servers: one shared table, TLS 1.3 works */
     harness_nginx_write_file(n, "a.table", HARNESS_SEED_TABLE, 0600);
@@ -137,11 +145,8 @@ START_TEST(tls13_sni_with_one_shared_table)
                          SNI_SERVER("a.example", "a.table")
                          SNI_SERVER("b.example", "a.table"));
     ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
-    ck_assert_int_eq(ask(n, &o, "b.example", NULL, server, sizeof(server)),
-                     200);
-    ck_assert_str_eq(server, "b.example");
-    sae_assert_upstream_entity(harness_upstream_last(u),
-                               HARNESS_LOCK2_ENTITY);
+    assert_served(n, u, &o, "b.example", NULL, "b.example",
+                  HARNESS_LOCK2_ENTITY);
     sae_stop(n);
     harness_upstream_stop(u);
 }
@@ -212,7 +217,6 @@ START_TEST(sae_server_behind_a_plain_default_server)
     harness_upstream   *u = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     harness_nginx      *n = harness_nginx_new();
     harness_tls_opts    o = sae_lock1(sae_versions[_i]);
-    char                server[64];
 
     harness_nginx_write_file(n, "a.table", TABLE_A, 0600);
     harness_nginx_set_upstream(n, u);
@@ -233,11 +237,8 @@ START_TEST(sae_server_behind_a_plain_default_server)
         SNI_SERVER("a.example", "a.table"));
     ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
     /* TLS 1.3 looks the PSK up in the named server's table too */
-    ck_assert_int_eq(ask(n, &o, "a.example", NULL, server, sizeof(server)),
-                     200);
-    ck_assert_str_eq(server, "a.example");
-    sae_assert_upstream_entity(harness_upstream_last(u),
-                               HARNESS_LOCK1_ENTITY);
+    assert_served(n, u, &o, "a.example", NULL, "a.example",
+                  HARNESS_LOCK1_ENTITY);
     /* without SNI the lock lands on the plain server: nothing bound */
     {
         harness_tls_result  r;
@@ -273,7 +274,6 @@ START_TEST(tls13_lock_of_a_named_server_by_any_name_form)
     harness_nginx      *n = harness_nginx_new();
     harness_tls_opts    o2 = sae_lock2(TLS1_3_VERSION);
     harness_tls_opts    o1 = sae_lock1(TLS1_3_VERSION);
-    char                server[64];
     int                 st;
 
     harness_nginx_write_file(n, "a.table", TABLE_A, 0600);
@@ -293,11 +293,8 @@ START_TEST(tls13_lock_of_a_named_server_by_any_name_form)
         "}\n");
     ck_assert_msg(harness_nginx_start(n) == 0, "%s", harness_log(n));
 
-    ck_assert_int_eq(ask(n, &o2, names[_i], "b.example", server,
-                         sizeof(server)), 200);
-    ck_assert_str_eq(server, "b.example");
-    sae_assert_upstream_entity(harness_upstream_last(u),
-                               HARNESS_LOCK2_ENTITY);
+    assert_served(n, u, &o2, names[_i], "b.example", "b.example",
+                  HARNESS_LOCK2_ENTITY);
 
     /* lock 1 naming server b that way: not in b's table, never a's */
     st = ask(n, &o1, names[_i], "b.example", NULL, 0);

@@ -152,9 +152,7 @@ START_TEST(each_suite_binds_the_lock)
     harness_response    resp;
 
     offer(&o, ver, suite, suite);
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/base/lock", NULL, NULL,
-                                         &r, &resp), 0);
+    sae_request(ng, &o, "GET", "/base/lock", NULL, NULL, &r, &resp);
     ck_assert_int_eq(r.handshake_ok, 1);
     ck_assert_int_eq(r.version, ver->version);
     ck_assert_str_eq(r.cipher, suite);
@@ -173,18 +171,11 @@ START_TEST(second_lock_binds_its_own_entity)
     const tls_version  *ver = start(_i);
     harness_tls_opts    o = sae_lock2(ver->version);
     harness_tls_result  r;
-    harness_response    resp;
 
     offer(&o, ver, ver->lock2_ciphers, ver->lock2_suites);
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "GET", "/", NULL, NULL, &r, &resp),
-                     0);
+    sae_assert_bound(ng, up, &o, HARNESS_LOCK2_ENTITY, &r);
     ck_assert_int_eq(r.version, ver->version);
     ck_assert_str_eq(r.cipher, ver->lock2_cipher);
-    ck_assert_int_eq(resp.status, 200);
-    sae_assert_upstream_entity(harness_upstream_last(up),
-                               HARNESS_LOCK2_ENTITY);
-    harness_response_free(&resp);
     harness_tls_result_free(&r);
 }
 END_TEST
@@ -225,17 +216,15 @@ START_TEST(certificate_only_client_is_refused_4107)
     harness_tls_result  r;
     harness_response    resp;
 
-    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ng, 0), &o,
-                                         "POST", "/base",
-                                         "X-M2M-RI: rq-13\r\n"
-                                         SAE_ENTITY_HEADER ": Clock-AE1\r\n",
-                                         "{\"m2m:ae\": {}}", &r, &resp), 0);
+    sae_request(ng, &o, "POST", "/base",
+                "X-M2M-RI: rq-13\r\n" SAE_ENTITY_HEADER ": Clock-AE1\r\n",
+                "{\"m2m:ae\": {}}", &r, &resp);
     ck_assert_int_eq(r.version, ver->version);
     if (ver->cert_cipher != NULL) {
         ck_assert_str_eq(r.cipher, ver->cert_cipher);
     }
     sae_assert_4107(&resp);
-    ck_assert_str_eq(harness_resp_header(&resp, "X-M2M-RI"), "rq-13");
+    sae_assert_resp_header(&resp, "X-M2M-RI", "rq-13");
     ck_assert_uint_eq(harness_upstream_count(up), 0);
     harness_response_free(&resp);
     harness_tls_result_free(&r);
@@ -247,7 +236,6 @@ START_TEST(keepalive_requests_stay_bound)
     const tls_version  *ver = start(_i);
     harness_tls_opts    o = sae_lock1(ver->version);
     harness_tls_result  r;
-    harness_response    resp;
     harness_conn       *c;
     int                 i;
 
@@ -255,12 +243,7 @@ START_TEST(keepalive_requests_stay_bound)
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(r.version, ver->version);
     for (i = 0; i < 3; i++) {
-        ck_assert_int_eq(harness_http(c, "GET", "/k", NULL, NULL, 1, &resp),
-                         0);
-        ck_assert_int_eq(resp.status, 200);
-        sae_assert_upstream_entity(harness_upstream_last(up),
-                                   HARNESS_LOCK1_ENTITY);
-        harness_response_free(&resp);
+        sae_assert_conn_bound(c, up, "/k", HARNESS_LOCK1_ENTITY);
     }
     ck_assert_uint_eq(harness_upstream_count(up), 3);
     harness_conn_close(c);

@@ -77,14 +77,18 @@ static const unsigned char SAE_WRONG_KEY[8] __attribute__((unused)) = {
     0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8a
 };
 
-/* Check's default 4 s is too short for nginx under valgrind */
-#define SAE_TCASE(s, name, ...) \
+/*
+ * Check's default 4 s is too short for nginx under valgrind: a case's
+ * timeout is ms scaled by harness_timeout_ms(), 30 s for SAE_TCASE.
+ */
+#define SAE_TCASE_MS(s, name, ms, ...) \
     do { \
         TCase  *tc_ = tcase_create(name); \
-        tcase_set_timeout(tc_, harness_timeout_ms(30000) / 1000.0); \
+        tcase_set_timeout(tc_, harness_timeout_ms(ms) / 1000.0); \
         __VA_ARGS__; \
         suite_add_tcase((s), tc_); \
     } while (0)
+#define SAE_TCASE(s, name, ...)  SAE_TCASE_MS(s, name, 30000, __VA_ARGS__)
 #define SAE_TEST(fn) tcase_add_test(tc_, fn)
 /* a loop test over every row of table */
 #define SAE_LOOP(fn, table) \
@@ -288,18 +292,36 @@ sae_assert_refused(harness_nginx *ng, const char *http, const char *message)
 /* the 4107 answer of the SAE module, checked to the byte */
 #define SAE_4107_BODY  "{\"m2m:dbg\": \"security association required\"}"
 
+/* a header of the response, or of the request the upstream saw: this */
+static inline void
+sae_assert_header_is(const char *name, const char *v, const char *value)
+{
+    ck_assert_msg(v != NULL, "no %s, expected \"%s\"", name, value);
+    ck_assert_msg(strcmp(v, value) == 0, "%s: \"%s\", expected \"%s\"",
+                  name, v, value);
+}
+
+static inline void
+sae_assert_resp_header(const harness_response *resp, const char *name,
+    const char *value)
+{
+    sae_assert_header_is(name, harness_resp_header(resp, name), value);
+}
+
+static inline void
+sae_assert_req_header(const harness_request *req, const char *name,
+    const char *value)
+{
+    ck_assert_ptr_nonnull(req);
+    sae_assert_header_is(name, harness_req_header(req, name), value);
+}
+
 static inline void
 sae_assert_4107(const harness_response *resp)
 {
-    const char  *v;
-
     ck_assert_int_eq(resp->status, 403);
-    v = harness_resp_header(resp, "X-M2M-RSC");
-    ck_assert_ptr_nonnull(v);
-    ck_assert_str_eq(v, "4107");
-    v = harness_resp_header(resp, "Content-Type");
-    ck_assert_ptr_nonnull(v);
-    ck_assert_str_eq(v, "application/json");
+    sae_assert_resp_header(resp, "X-M2M-RSC", "4107");
+    sae_assert_resp_header(resp, "Content-Type", "application/json");
     ck_assert_str_eq(resp->body, SAE_4107_BODY);
 }
 
@@ -369,6 +391,19 @@ sae_assert_bound(harness_nginx *ng, harness_upstream *up,
     harness_response  resp;
 
     sae_request(ng, o, "GET", "/", NULL, NULL, r, &resp);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(up), entity);
+    harness_response_free(&resp);
+}
+
+/* GET uri on the keep-alive connection c: 200, reaching up bound to entity */
+static inline void
+sae_assert_conn_bound(harness_conn *c, harness_upstream *up, const char *uri,
+    const char *entity)
+{
+    harness_response  resp;
+
+    ck_assert_int_eq(harness_http(c, "GET", uri, NULL, NULL, 1, &resp), 0);
     ck_assert_int_eq(resp.status, 200);
     sae_assert_upstream_entity(harness_upstream_last(up), entity);
     harness_response_free(&resp);
