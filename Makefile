@@ -110,14 +110,14 @@ deps:
 
 provider: $(PROVIDER) $(API_LIB) $(STORE_LIB)
 
-$(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h provider/src/provider.map
+$(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/internal/sae_dispatch.h provider/src/provider.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -fPIC -shared -fvisibility=hidden \
 	    -Iprovider $(LDFLAGS) \
 	    -Wl,--version-script=provider/src/provider.map -Wl,-z,defs \
 	    -o $@ $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
 
-$(BUILD)/provider/%.o: provider/%.c $(PROV_HDRS) $(wildcard provider/api/*.h)
+$(BUILD)/provider/%.o: provider/%.c $(PROV_HDRS) $(wildcard provider/api/*.h provider/internal/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -fPIC -Iprovider -c -o $@ $<
 
@@ -153,7 +153,7 @@ $(NGX_MODULE): $(BUILD)/nginx/objs/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_H
 # the provider entry points it does not call.
 kpsa: $(KPSA_BIN)
 
-$(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
+$(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) provider/internal/sae_dispatch.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
 	    $(PQ_CFLAGS) -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) \
@@ -285,7 +285,7 @@ FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
 
-$(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
+$(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/internal/sae_dispatch.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
 

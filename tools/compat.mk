@@ -68,7 +68,7 @@ $(COMPAT_OSSL)/.built: $(COMPAT)/sha256.ok
 
 # the provider against OpenSSL 3.5's headers, warnings are errors
 $(COMPAT_PROVIDER): $(COMPAT_OSSL)/.built $(PROV_SRCS) $(PROV_HDRS) \
-                    provider/api/sae_dispatch.h provider/src/provider.map
+                    provider/internal/sae_dispatch.h provider/src/provider.map
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -Werror -fPIC -shared -fvisibility=hidden \
 	    -Iprovider -I$(COMPAT_OSSL)/include \
@@ -79,7 +79,7 @@ $(COMPAT_PROVIDER): $(COMPAT_OSSL)/.built $(PROV_SRCS) $(PROV_HDRS) \
 # module .so come from one tree with one set of flags
 $(COMPAT)/nginx-%/objs/nginx: $(COMPAT)/sha256.ok $(COMPAT_OSSL)/.built \
                               $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS) \
-                              $(wildcard provider/api/*.h)
+                              $(wildcard provider/api/*.h provider/internal/*.h)
 	rm -rf $(COMPAT)/nginx-$*
 	tar -C $(COMPAT) -xzf $(SHARED_SRC)/nginx-$*.tar.gz
 	cd $(COMPAT)/nginx-$* \

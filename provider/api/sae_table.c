@@ -24,7 +24,7 @@
 #include <openssl/err.h>
 #include <openssl/provider.h>
 
-#include "sae_dispatch.h"
+#include "internal/sae_dispatch.h"
 
 #define SAE_PROVIDER_FILE  ONEM2M_SAE_PROVIDER_NAME ".so"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The "onem2m" OpenSSL 3 provider: entry point, operation tables, and the
- * private table functions (the fast face, see api/sae_dispatch.h).
+ * private table functions (the fast face, see internal/sae_dispatch.h).
  */
 
 #include <stdarg.h>

@@ -9,7 +9,7 @@
 #define ONEM2M_TABLE_H
 
 #include <stddef.h>
-#include "api/sae_dispatch.h"
+#include "internal/sae_dispatch.h"
 #include "common/onem2m_id.h"
 
 /* longest accepted line, without its line break */

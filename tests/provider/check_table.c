@@ -23,7 +23,7 @@
 #include <onem2m_sae.h>
 #include <openssl/core_dispatch.h>
 #include "check_cases.h"
-#include "api/sae_dispatch.h"
+#include "internal/sae_dispatch.h"
 
 #include "table_util.h"
 

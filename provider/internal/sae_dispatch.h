@@ -2,7 +2,9 @@
 /*
  * PRIVATE: the contract between the "onem2m" provider and its client
  * library (provider/api/sae_table.c).  Not for servers: they use
- * onem2m_sae.h only.
+ * onem2m_sae.h only.  It lives in provider/internal/, which both sides
+ * include and neither owns, so that the provider never reaches into the
+ * library's folder nor the library into the provider's.
  *
  * The provider's dispatch table (OSSL_PROVIDER_get0_dispatch()) carries
  * the private function ids ONEM2M_SAE_FUNC_TABLE_* below.  The client
