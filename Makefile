@@ -58,6 +58,9 @@ PROV_HDRS  := $(wildcard provider/src/*.h) provider/onem2m_sae.h $(COMMON_HDRS) 
 API_SRCS   := $(sort $(wildcard provider/api/*.c)) $(COMMON_SRCS)
 API_OBJS   := $(API_SRCS:%.c=$(BUILD)/%.o)
 PROVIDER   := $(BUILD)/provider/onem2m.so
+# the provider's own table code for onem2m-kpsa (internal/onem2m_table.h):
+# the same sources as onem2m.so, so the tool checks with the parser's rules
+TABLE_LIB  := $(BUILD)/libonem2m_table.a
 API_LIB    := $(BUILD)/libonem2m_sae.a
 NGX_MODULE := $(BUILD)/nginx/objs/ngx_http_onem2m_sae_module.so
 NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/config
@@ -108,7 +111,7 @@ deps:
 	$(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $(APT_GET) install -y -qq $$missing >/dev/null
 
-provider: $(PROVIDER) $(API_LIB) $(STORE_LIB)
+provider: $(PROVIDER) $(API_LIB) $(STORE_LIB) $(TABLE_LIB)
 
 $(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/internal/sae_dispatch.h provider/src/provider.map
 	@mkdir -p $(dir $@)
@@ -119,13 +122,18 @@ $(PROVIDER): $(PROV_SRCS) $(PROV_HDRS) provider/internal/sae_dispatch.h provider
 
 $(BUILD)/provider/%.o: provider/%.c $(PROV_HDRS) $(wildcard provider/api/*.h provider/internal/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -fPIC -Iprovider -c -o $@ $<
+	$(CC) $(CFLAGS) $(WARN) -fPIC -ffunction-sections -fdata-sections \
+	    -Iprovider -c -o $@ $<
 
 $(API_LIB): $(API_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
 $(STORE_LIB): $(STORE_SRCS:%.c=$(BUILD)/%.o) $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(TABLE_LIB): $(PROV_SRCS:%.c=$(BUILD)/%.o)
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -148,16 +156,16 @@ $(NGX_MODULE): $(BUILD)/nginx/objs/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_H
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules >/dev/null
 	@touch $@
 
-# onem2m-kpsa, the table tool: the provider's sources are compiled in (as
-# in the fuzz target), so its checks are the parser's own; the linker drops
-# the provider entry points it does not call.
+# onem2m-kpsa, the table tool: it links the provider's table code
+# (TABLE_LIB, through provider/internal/ only), so its checks are the
+# parser's own; the linker drops the provider entry points it does not call.
 kpsa: $(KPSA_BIN)
 
-$(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(PROV_SRCS) $(PROV_HDRS) provider/internal/sae_dispatch.h
+$(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(TABLE_LIB) $(PROV_HDRS) \
+             $(wildcard provider/internal/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -Iprovider -ffunction-sections -fdata-sections \
-	    $(PQ_CFLAGS) -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(PROV_SRCS) \
-	    $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
+	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -Wl,--gc-sections \
+	    -o $@ $(KPSA_SRCS) $(TABLE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
 
 # onem2m-sync: libpq and the store library, no provider (it never holds a
 # KEK: it copies sealed keys)
@@ -285,7 +293,7 @@ FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
 
-$(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/internal/sae_dispatch.h
+$(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) $(wildcard provider/internal/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_table.c $(PROV_SRCS) $(LMDB_LIBS) -lcrypto
 

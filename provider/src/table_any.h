@@ -39,16 +39,9 @@ void onem2m_lookup_free(ONEM2M_SAE_LOOKUP *l);
 
 /*- the LMDB backend (lmdb_table.c) ------------------------------------ */
 
-/* the directory of a "kpsa-lmdb:" URI; NULL if uri is not one */
-const char *onem2m_lmdb_uri_path(const char *uri);
-/* kek_file NULL: keyless (entries carry a key length, key NULL) */
-ONEM2M_SAE_TABLE *onem2m_lmdb_open(const char *dir, const char *kek_file,
-    ONEM2M_SAE_DIAG_CB diag, void *diag_arg);
+/* uri_path, open, free, next: internal/onem2m_table.h */
+
 int onem2m_lmdb_up_ref(ONEM2M_SAE_TABLE *t);
-void onem2m_lmdb_free(ONEM2M_SAE_TABLE *t);
-/* the live credential after KpsaID after (NULL: first): 1, 0 end, -1 */
-int onem2m_lmdb_next(const ONEM2M_SAE_TABLE *t, const char *after,
-    ONEM2M_SAE_LOOKUP *out);
 int onem2m_lmdb_has_kek(const ONEM2M_SAE_TABLE *t);
 /* the canonical directory */
 const char *onem2m_lmdb_dir(const ONEM2M_SAE_TABLE *t);

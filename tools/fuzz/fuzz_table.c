@@ -26,7 +26,7 @@
 #include <openssl/provider.h>
 #include <openssl/store.h>
 
-#include "src/table.h"
+#include "internal/onem2m_table.h"
 #include "fuzz_check.h"
 
 #define URI_MARK         0x01

@@ -3,7 +3,9 @@
  * onem2m-kpsa: the command-line tool that owns the psk-lookup-table file.
  *
  * The table's rules live in one place, the provider's parser
- * (provider/src/table_*.c), compiled into this tool: every result
+ * (provider/src/table_*.c), linked into this tool as libonem2m_table.a
+ * through provider/internal/onem2m_table.h (and sae_dispatch.h for a
+ * table's head), never provider/src: every result
  * is parsed in memory by onem2m_table_parse() before it is written, and
  * "check" opens the file with onem2m_table_open(), the call nginx -t makes
  * through the provider.  The tool itself only knows where lines start and
@@ -24,7 +26,7 @@
 #include <sys/types.h>
 
 #include "common/onem2m_text.h"
-#include "src/table.h"
+#include "internal/onem2m_table.h"
 
 #define KPSA_PROG                "onem2m-kpsa"
 #define KPSA_DEFAULT_TABLE       "/etc/nginx/kpsa.table"

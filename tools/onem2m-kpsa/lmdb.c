@@ -20,8 +20,8 @@
 
 #include "common/onem2m_text.h"
 #include "kpsa.h"
+#include "internal/sae_dispatch.h"
 #include "store/kpsa_store.h"
-#include "src/table_any.h"
 
 typedef struct {
     const char    *dir;
