@@ -63,7 +63,8 @@ PROVIDER   := $(BUILD)/provider/onem2m.so
 TABLE_LIB  := $(BUILD)/libonem2m_table.a
 API_LIB    := $(BUILD)/libonem2m_sae.a
 NGX_MODULE := $(BUILD)/nginx/objs/ngx_http_onem2m_sae_module.so
-NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/config
+NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/config \
+                nginx-module/ngx_http_onem2m_sae_module.map
 
 TEST_SRCS  := $(sort $(wildcard tests/*.c tests/*/*.c))
 TEST_BIN   := $(BUILD)/tests/check_all
@@ -142,8 +143,9 @@ $(TABLE_LIB): $(PROV_SRCS:%.c=$(BUILD)/%.o)
 module: $(NGX_MODULE)
 
 # configure lists provider/api/*.c and provider/common/*.c, so a new file
-# there means configuring anew.
-$(BUILD)/nginx/objs/Makefile: nginx-module/config $(API_SRCS)
+# there means configuring anew; so does a new export map (a link flag).
+$(BUILD)/nginx/objs/Makefile: nginx-module/config \
+                             nginx-module/ngx_http_onem2m_sae_module.map $(API_SRCS)
 	@rm -rf $(BUILD)/nginx && mkdir -p $(BUILD)/nginx
 	cp -a $(NGX_SRC)/. $(BUILD)/nginx/
 	cd $(BUILD)/nginx && . ./conf_flags && \
@@ -152,7 +154,8 @@ $(BUILD)/nginx/objs/Makefile: nginx-module/config $(API_SRCS)
 	        --add-dynamic-module=$(CURDIR)/nginx-module >configure.log 2>&1 \
 	    || { tail -30 configure.log; exit 1; }
 
-$(NGX_MODULE): $(BUILD)/nginx/objs/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS)
+$(NGX_MODULE): $(BUILD)/nginx/objs/Makefile $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS) \
+               $(wildcard provider/api/*.h provider/internal/*.h)
 	$(MAKE) -C $(BUILD)/nginx -f objs/Makefile modules >/dev/null
 	@touch $@
 
