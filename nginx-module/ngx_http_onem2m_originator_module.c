@@ -77,6 +77,11 @@ static ngx_int_t ngx_http_onem2m_originator_check_site(ngx_conf_t *cf,
 static ngx_int_t ngx_http_onem2m_originator_read_entities(ngx_conf_t *cf,
     ngx_http_onem2m_originator_srv_conf_t *oscf);
 static void *ngx_http_onem2m_originator_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_onem2m_originator_init_main_conf(ngx_conf_t *cf,
+    void *conf);
+static ngx_int_t ngx_http_onem2m_originator_note_sites(
+    ngx_http_onem2m_originator_main_conf_t *omcf, void **srv_conf,
+    void **loc_conf, ngx_uint_t mode);
 static void *ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_onem2m_originator_merge_srv_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -133,7 +138,7 @@ static ngx_http_module_t  ngx_http_onem2m_originator_module_ctx = {
     ngx_http_onem2m_originator_init,       /* postconfiguration */
 
     ngx_http_onem2m_originator_create_main_conf, /* create main conf */
-    NULL,                                  /* init main configuration */
+    ngx_http_onem2m_originator_init_main_conf,   /* init main conf */
 
     ngx_http_onem2m_originator_create_srv_conf,  /* create server conf */
     ngx_http_onem2m_originator_merge_srv_conf,   /* merge server conf */
@@ -370,6 +375,111 @@ ngx_http_onem2m_originator_create_main_conf(ngx_conf_t *cf)
 }
 
 
+/*
+ * Whether a server has SAE is known once the SAE module has opened its
+ * tables, in its postconfiguration: the locations with checks are noted
+ * here and verified in this module's postconfiguration, which runs after
+ * it.  Here, not there: nginx calls this once every location is parsed,
+ * before the merges of this module (so a merge only merges), and before
+ * ngx_http_init_locations() drops "if" and "limit_except" blocks from
+ * the location queues and sorts them; the order is the merges' order.
+ */
+
+static char *
+ngx_http_onem2m_originator_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_onem2m_originator_main_conf_t *omcf = conf;
+
+    ngx_uint_t                              s, mode;
+    ngx_http_conf_ctx_t                    *ctx;
+    ngx_http_core_srv_conf_t              **cscfp;
+    ngx_http_core_main_conf_t              *cmcf;
+    ngx_http_onem2m_originator_loc_conf_t  *olcf;
+
+    ctx = cf->ctx;
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    /* http{}'s, what a server inherits as its merge does */
+
+    olcf = ctx->loc_conf[ngx_http_onem2m_originator_module.ctx_index];
+    mode = (olcf->mode == NGX_CONF_UNSET_UINT)
+           ? NGX_HTTP_ONEM2M_ORIGINATOR_OFF : olcf->mode;
+
+    cscfp = cmcf->servers.elts;
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+        if (ngx_http_onem2m_originator_note_sites(omcf,
+                                                  cscfp[s]->ctx->srv_conf,
+                                                  cscfp[s]->ctx->loc_conf,
+                                                  mode)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * A location whose mode, its own or inherited, is not "off" is a site;
+ * then the locations inside it, in the order nginx merges them.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_originator_note_sites(
+    ngx_http_onem2m_originator_main_conf_t *omcf, void **srv_conf,
+    void **loc_conf, ngx_uint_t mode)
+{
+    ngx_queue_t                            *q, *locations;
+    ngx_http_core_loc_conf_t               *clcf;
+    ngx_http_location_queue_t              *lq;
+    ngx_http_onem2m_originator_site_t      *site;
+    ngx_http_onem2m_originator_loc_conf_t  *olcf;
+
+    olcf = loc_conf[ngx_http_onem2m_originator_module.ctx_index];
+
+    if (olcf->mode != NGX_CONF_UNSET_UINT) {
+        mode = olcf->mode;
+    }
+
+    if (mode != NGX_HTTP_ONEM2M_ORIGINATOR_OFF) {
+        site = ngx_array_push(&omcf->sites);
+        if (site == NULL) {
+            return NGX_ERROR;
+        }
+
+        site->srv_conf = srv_conf;
+        site->olcf = olcf;
+    }
+
+    clcf = loc_conf[ngx_http_core_module.ctx_index];
+    locations = clcf->locations;
+
+    if (locations == NULL) {
+        return NGX_OK;
+    }
+
+    for (q = ngx_queue_head(locations);
+         q != ngx_queue_sentinel(locations);
+         q = ngx_queue_next(q))
+    {
+        lq = (ngx_http_location_queue_t *) q;
+        clcf = lq->exact ? lq->exact : lq->inclusive;
+
+        if (ngx_http_onem2m_originator_note_sites(omcf, srv_conf,
+                                                  clcf->loc_conf, mode)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_http_onem2m_originator_create_srv_conf(ngx_conf_t *cf)
 {
@@ -470,10 +580,6 @@ ngx_http_onem2m_originator_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_onem2m_originator_loc_conf_t *prev = parent;
     ngx_http_onem2m_originator_loc_conf_t *conf = child;
 
-    ngx_http_conf_ctx_t                     *ctx;
-    ngx_http_onem2m_originator_site_t       *site;
-    ngx_http_onem2m_originator_main_conf_t  *omcf;
-
     if (conf->mode == NGX_CONF_UNSET_UINT) {
         conf->file = prev->file;
         conf->line = prev->line;
@@ -481,28 +587,6 @@ ngx_http_onem2m_originator_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode,
                               NGX_HTTP_ONEM2M_ORIGINATOR_OFF);
-
-    if (conf->mode == NGX_HTTP_ONEM2M_ORIGINATOR_OFF) {
-        return NGX_CONF_OK;
-    }
-
-    /*
-     * Whether the server has SAE is known once the SAE module has opened
-     * its tables, in its postconfiguration: remember the location and
-     * look in this module's postconfiguration, which runs after it.
-     */
-
-    ctx = cf->ctx;
-    omcf = ngx_http_conf_get_module_main_conf(cf,
-                                         ngx_http_onem2m_originator_module);
-
-    site = ngx_array_push(&omcf->sites);
-    if (site == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    site->srv_conf = ctx->srv_conf;
-    site->olcf = conf;
 
     return NGX_CONF_OK;
 }

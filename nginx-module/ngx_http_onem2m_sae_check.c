@@ -35,6 +35,10 @@ static ngx_int_t ngx_http_onem2m_sae_check_mixed(ngx_conf_t *cf,
 static ngx_uint_t ngx_http_onem2m_sae_tls12(ngx_http_ssl_srv_conf_t *ssl);
 static ngx_uint_t ngx_http_onem2m_sae_has_kx(ngx_http_ssl_srv_conf_t *ssl,
     int kx);
+static ngx_uint_t ngx_http_onem2m_sae_loc_passes(
+    ngx_http_core_loc_conf_t *clcf);
+static ngx_uint_t ngx_http_onem2m_sae_passes(
+    ngx_http_onem2m_sae_main_conf_t *smcf, void **srv_conf);
 
 
 /*
@@ -389,6 +393,107 @@ ngx_http_onem2m_sae_has_kx(ngx_http_ssl_srv_conf_t *ssl, int kx)
 
 
 /*
+ * Notes the servers with a location that hands requests to a content
+ * handler (proxy_pass, fastcgi_pass, ...), for
+ * ngx_http_onem2m_sae_check_siblings().  Called from the module's
+ * init_main_conf, where every location is still in the queues: the
+ * merges of the modules before this one are done (proxy's sets the
+ * handler of "limit_except" blocks), and ngx_http_init_locations(), which
+ * drops "if" and "limit_except" blocks from them, has not run yet.
+ * Postconfiguration comes after it, too late.
+ */
+
+ngx_int_t
+ngx_http_onem2m_sae_note_passing(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf)
+{
+    void                        ***passing;
+    ngx_uint_t                     s;
+    ngx_http_core_srv_conf_t     **cscfp;
+    ngx_http_core_loc_conf_t      *clcf;
+    ngx_http_core_main_conf_t     *cmcf;
+
+    if (ngx_array_init(&smcf->passing, cf->pool, 4, sizeof(void **))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = cmcf->servers.elts;
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+        clcf = cscfp[s]->ctx->loc_conf[ngx_http_core_module.ctx_index];
+
+        if (!ngx_http_onem2m_sae_loc_passes(clcf)) {
+            continue;
+        }
+
+        passing = ngx_array_push(&smcf->passing);
+        if (passing == NULL) {
+            return NGX_ERROR;
+        }
+
+        *passing = cscfp[s]->ctx->srv_conf;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the location, or one inside it, has a content handler */
+
+static ngx_uint_t
+ngx_http_onem2m_sae_loc_passes(ngx_http_core_loc_conf_t *clcf)
+{
+    ngx_queue_t                *q;
+    ngx_http_location_queue_t  *lq;
+
+    if (clcf->handler != NULL) {
+        return 1;
+    }
+
+    if (clcf->locations == NULL) {
+        return 0;
+    }
+
+    for (q = ngx_queue_head(clcf->locations);
+         q != ngx_queue_sentinel(clcf->locations);
+         q = ngx_queue_next(q))
+    {
+        lq = (ngx_http_location_queue_t *) q;
+
+        if (ngx_http_onem2m_sae_loc_passes(lq->exact ? lq->exact
+                                                     : lq->inclusive))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_uint_t
+ngx_http_onem2m_sae_passes(ngx_http_onem2m_sae_main_conf_t *smcf,
+    void **srv_conf)
+{
+    void        ***passing;
+    ngx_uint_t     i;
+
+    passing = smcf->passing.elts;
+
+    for (i = 0; i < smcf->passing.nelts; i++) {
+        if (passing[i] == srv_conf) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
  * A server without SAE that shares an address with an SAE server and
  * passes requests on: a client of the SAE server, a bound lock included,
  * names it by SNI or Host and sends any X-M2M-Origin through it, unchecked.
@@ -404,8 +509,10 @@ ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf)
     ngx_http_core_srv_conf_t        **cscfp, *sae;
     ngx_http_core_main_conf_t        *cmcf;
     ngx_http_onem2m_sae_srv_conf_t   *sscf;
+    ngx_http_onem2m_sae_main_conf_t  *smcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_onem2m_sae_module);
 
     if (cmcf->ports == NULL) {
         return;
@@ -439,7 +546,10 @@ ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf)
                 sscf = ngx_http_conf_get_module_srv_conf(cscfp[t],
                                                   ngx_http_onem2m_sae_module);
 
-                if (sscf->enabled || !sscf->passes) {
+                if (sscf->enabled
+                    || !ngx_http_onem2m_sae_passes(smcf,
+                                                   cscfp[t]->ctx->srv_conf))
+                {
                     continue;
                 }
 

@@ -35,6 +35,7 @@
 
 static ngx_int_t ngx_http_onem2m_sae_add_variables(ngx_conf_t *cf);
 static void *ngx_http_onem2m_sae_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_onem2m_sae_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_onem2m_sae_merge_srv_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -143,7 +144,7 @@ static ngx_http_module_t  ngx_http_onem2m_sae_module_ctx = {
     ngx_http_onem2m_sae_init,              /* postconfiguration */
 
     ngx_http_onem2m_sae_create_main_conf,  /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_onem2m_sae_init_main_conf,    /* init main configuration */
 
     ngx_http_onem2m_sae_create_srv_conf,   /* create server configuration */
     ngx_http_onem2m_sae_merge_srv_conf,    /* merge server configuration */
@@ -262,9 +263,30 @@ ngx_http_onem2m_sae_create_main_conf(ngx_conf_t *cf)
      *     smcf->provider_path = { 0, NULL };
      *     smcf->sae_servers = 0;
      *     smcf->strip = NULL;
+     *     smcf->passing = { 0 }: ngx_http_onem2m_sae_init_main_conf()
      */
 
     return smcf;
+}
+
+
+/*
+ * nginx calls it once every server and location is parsed, and before
+ * the merges of this module: the servers that pass requests on are noted
+ * here, where the location queues are still whole (see
+ * ngx_http_onem2m_sae_note_passing()), so that a merge only merges.
+ */
+
+static char *
+ngx_http_onem2m_sae_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_onem2m_sae_main_conf_t *smcf = conf;
+
+    if (ngx_http_onem2m_sae_note_passing(cf, smcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -289,7 +311,6 @@ ngx_http_onem2m_sae_create_srv_conf(ngx_conf_t *cf)
      *     sscf->enabled = 0;
      *     sscf->ssl_ctx = NULL;
      *     sscf->certificates = 0;
-     *     sscf->passes = 0;
      */
 
     sscf->unknown_identity = NGX_CONF_UNSET_UINT;
@@ -360,26 +381,9 @@ ngx_http_onem2m_sae_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_onem2m_sae_loc_conf_t *prev = parent;
     ngx_http_onem2m_sae_loc_conf_t *conf = child;
 
-    ngx_http_core_loc_conf_t        *clcf;
-    ngx_http_onem2m_sae_srv_conf_t  *sscf;
-
     /* still unset: the server's default, decided by its table */
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_CONF_UNSET_UINT);
-
-    /*
-     * Noted for ngx_http_onem2m_sae_check_siblings(): only merges see
-     * every location of a server ("if" and "limit_except" blocks are not
-     * in the location trees nginx builds afterwards).
-     */
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-
-    if (clcf->handler != NULL) {
-        sscf = ngx_http_conf_get_module_srv_conf(cf,
-                                                 ngx_http_onem2m_sae_module);
-        sscf->passes = 1;
-    }
 
     return NGX_CONF_OK;
 }

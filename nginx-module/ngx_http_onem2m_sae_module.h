@@ -29,6 +29,8 @@ typedef struct {
     ngx_uint_t                 sae_servers;
     /* every identity header name of the http block (ngx_str_t) */
     ngx_array_t               *strip;
+    /* servers that pass requests on (void **: their srv_conf) */
+    ngx_array_t                passing;
 } ngx_http_onem2m_sae_main_conf_t;
 
 
@@ -64,8 +66,6 @@ typedef struct {
     unsigned                   enabled:1;
     /* "ssl_verify_client": verified certificates bind */
     unsigned                   certificates:1;
-    /* a location hands requests to a content handler (proxy_pass, ...) */
-    unsigned                   passes:1;
 } ngx_http_onem2m_sae_srv_conf_t;
 
 
@@ -79,6 +79,8 @@ extern ngx_module_t  ngx_http_onem2m_sae_module;
 
 /* ngx_http_onem2m_sae_check.c: refuse what cannot work, enable servers */
 ngx_int_t ngx_http_onem2m_sae_enable_servers(ngx_conf_t *cf);
+ngx_int_t ngx_http_onem2m_sae_note_passing(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_main_conf_t *smcf);
 void ngx_http_onem2m_sae_check_siblings(ngx_conf_t *cf);
 
 /* ngx_http_onem2m_sae_table.c */
