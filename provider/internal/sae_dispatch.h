@@ -10,10 +10,22 @@
  * the private function ids ONEM2M_SAE_FUNC_TABLE_* below.  The client
  * calls TABLE_OPEN through it, and TABLE_FREE for a table it refuses.
  *
- * Every table starts with an ONEM2M_SAE_TABLE_HEAD holding the same lookup
+ * Every table starts with an ONEM2M_SAE_TABLE_HEAD holding its lookup
  * functions, so that a lookup during a handshake is one indirect call on
- * the table itself: no global state, no lock, no allocation, and tables of
- * two provider instances (two library contexts) never get mixed up.
+ * the table itself: it reads no global state, and in a text table takes
+ * no lock and allocates nothing (a live store's get fills the caller's
+ * ONEM2M_SAE_LOOKUP).  A table is used only through its own head, never
+ * through the functions of the provider instance a caller happens to
+ * hold.
+ *
+ * Opening is different, on purpose: text tables are shared through one
+ * process-wide cache (provider/src/table_cache.c), so that a file version
+ * is parsed and held once per process however many library contexts load
+ * the provider (nginx loads it through the library, "openssl.cnf" may load
+ * it again: a 1M-entry table twice would double its memory).  A parsed
+ * table never changes and is freed by reference count, so instances that
+ * share it cannot see each other's state; the cache's lock is taken when
+ * a table is opened or freed, never during a lookup.
  */
 
 #ifndef ONEM2M_SAE_DISPATCH_H
