@@ -321,6 +321,35 @@ START_TEST(test_shared_with_fast_face)
 }
 END_TEST
 
+/*
+ * One parsed copy per file version per process, whatever the library
+ * context (internal/sae_dispatch.h): a second context gets the very
+ * table, which outlives that context's provider.
+ */
+START_TEST(test_shared_across_library_contexts)
+{
+    ONEM2M_SAE_TABLE  *t1, *t2;
+    OSSL_LIB_CTX      *other;
+
+    tu_copy(TOP_SRCDIR "/conf/kpsa.table", 0600);
+
+    other = OSSL_LIB_CTX_new();
+    ck_assert_ptr_nonnull(other);
+
+    t1 = ONEM2M_SAE_table_open(tu_libctx, TU_PROVIDER_DIR, tu_path, NULL,
+                               NULL);
+    t2 = ONEM2M_SAE_table_open(other, TU_PROVIDER_DIR, tu_path, NULL, NULL);
+    ck_assert_ptr_nonnull(t1);
+    ck_assert_ptr_eq(t1, t2);
+
+    ONEM2M_SAE_table_free(t2);
+    OSSL_LIB_CTX_free(other);
+
+    ck_assert_ptr_nonnull(tu_lookup(t1, ID1));
+    ONEM2M_SAE_table_free(t1);
+}
+END_TEST
+
 /* the exact command line of docs/provider.md, from the source tree */
 #define STOREUTL  "cd " TOP_SRCDIR " && openssl storeutl -provider-path " \
                   BUILD_DIR "/provider -provider onem2m -provider default "
@@ -437,6 +466,7 @@ Suite *store_suite(void)
                     CK_TEST(test_search_by_alias), CK_TEST(test_open_errors),
                     CK_TEST(test_table_errors_on_queue),
                     CK_TEST(test_shared_with_fast_face),
+                    CK_TEST(test_shared_across_library_contexts),
                     CK_TCASE("command line", NULL, NULL, 30),
                     CK_TEST(test_storeutl_lists), CK_TEST(test_storeutl_alias),
                     CK_TEST(test_storeutl_keys_text),
