@@ -154,6 +154,7 @@ sae_info_cb(const SSL *cssl, int where, int ret)
     sae_ctx_conf  *conf;
     sae_conn      *conn;
     SSL           *ssl;
+    unsigned char  finished[EVP_MAX_MD_SIZE];
 
     ssl = (SSL *) cssl;
 
@@ -163,6 +164,18 @@ sae_info_cb(const SSL *cssl, int where, int ret)
     }
 
     if (where & SSL_CB_HANDSHAKE_DONE) {
+        /*
+         * With early data enabled (SSL_read_early_data(), nginx
+         * "ssl_early_data on"), OpenSSL 3 also reports the handshake done
+         * right after a HelloRetryRequest (statem_srvr.c: TLS_ST_EARLY_DATA
+         * ends the handshake there to let the server read early data).
+         * Nothing is agreed yet and the second ClientHello brings the PSK
+         * again: a handshake without our Finished has not ended.
+         */
+        if (SSL_get_finished(ssl, finished, sizeof(finished)) == 0) {
+            return;
+        }
+
         conn = sae_get_conn(ssl);
         if (conn == NULL && SSL_session_reused(ssl)) {
             conn = sae_get_or_create_conn(ssl);

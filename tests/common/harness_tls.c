@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include "common/harness_internal.h"
@@ -89,7 +90,14 @@ psk13_cb(SSL *ssl, const EVP_MD *md, const unsigned char **id,
         if ((SSL_CIPHER_get_protocol_id(c) >> 8) != 0x13) {
             continue;
         }
-        if (md == NULL || SSL_CIPHER_get_handshake_digest(c) == md) {
+        /*
+         * after a HelloRetryRequest: the suite's hash, compared by type
+         * (OpenSSL passes a fetched EVP_MD, the cipher gives a legacy one)
+         */
+        if (md == NULL
+            || EVP_MD_get_type(SSL_CIPHER_get_handshake_digest(c))
+               == EVP_MD_get_type(md))
+        {
             cipher = c;
             break;
         }

@@ -19,6 +19,10 @@
  */
 int tls_pair_run(SSL *client, SSL *server);
 
+/* The same, the server driven as nginx drives it with early data enabled
+ * (SSL_read_early_data(), then SSL_do_handshake()). */
+int tls_pair_run_early(SSL *client, SSL *server);
+
 /* Frees both as after a clean SSL_shutdown(), so the session stays
  * resumable. */
 void tls_pair_free(SSL *client, SSL *server);

@@ -7,7 +7,8 @@
  * The banner comes only once nginx has bound: the first request right
  * after "ready:" binds lock 1 (TS-0003 suite, TLS 1.2) and reaches the
  * stand-in; the banner names the port of the generated nginx.conf and
- * shows -tls1_2.  A busy PORT or CSE_PORT is the one and only message,
+ * shows -tls1_2.  Each TLS 1.2 suite of the door-lock configuration
+ * binds alone.  A busy PORT or CSE_PORT is the one and only message,
  * before anything starts.  Ctrl-C stops everything, the ports are free.
  */
 
@@ -154,6 +155,47 @@ START_TEST(banner_after_bind_on_the_given_ports)
 END_TEST
 
 
+/*
+ * Each TLS 1.2 suite of the door-lock configuration alone binds lock 1,
+ * CCM8 included on OpenSSL >= 3.2 (its "@SECLEVEL=0"), and nginx does not
+ * warn that CCM8 will not be negotiated.
+ */
+START_TEST(each_door_lock_suite_binds)
+{
+    harness_tls_opts    o;
+    harness_tls_result  r;
+    harness_response    resp;
+    const char         *suite, *v;
+    int                 i, rc;
+
+    demo_start(&demo);
+
+    for (i = 0; i < SAE_DOOR_LOCK_NSUITES; i++) {
+        suite = sae_door_lock_suites[i];
+        o = sae_lock1(TLS1_2_VERSION);
+        o.ciphers = suite;
+        memset(&resp, 0, sizeof(resp));
+        rc = harness_tls_request(demo.port[GATEWAY], &o, "GET",
+                                 "/~/mn-cse-123456",
+                                 "X-M2M-Origin: Clock-AE1\r\n"
+                                 "X-M2M-RI: req-0001\r\n", NULL, &r, &resp);
+        ck_assert_msg(rc == 0 && r.handshake_ok, "%s: no answer (alert %d); "
+                      "stderr:\n%s", suite, r.alert, demo_stderr());
+        ck_assert_str_eq(r.cipher, suite);
+        ck_assert_int_eq(resp.status, 200);
+        v = demo_echoed_header(resp.body, "X-Onem2m-Sae-Entity");
+        ck_assert_msg(v != NULL && strcmp(v, "Clock-AE1") == 0,
+                      "%s: not bound: %s", suite, resp.body);
+        harness_response_free(&resp);
+        harness_tls_result_free(&r);
+    }
+
+    ck_assert_msg(strstr(demo_stderr(), SAE_CCM8_WARNING) == NULL,
+                  "nginx warns about CCM8:\n%s", demo_stderr());
+}
+END_TEST
+
+
 /* a socket of the test listening on 127.0.0.1:*port (a free one) */
 static int
 listen_loopback(int *port)
@@ -233,6 +275,7 @@ Suite *run_demo_suite(void)
     SAE_TCASE_MS(s, "run-demo", 300000,
                  tcase_add_checked_fixture(tc_, setup, teardown);
                  SAE_TEST(banner_after_bind_on_the_given_ports);
+                 SAE_TEST(each_door_lock_suite_binds);
                  tcase_add_loop_test(tc_, busy_port_is_the_one_message, 0, 2);
                  SAE_TEST(listens_is_the_process_not_the_port));
 

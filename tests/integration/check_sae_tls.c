@@ -2,7 +2,7 @@
 /*
  * TLS-PSK through a real nginx, TLS 1.2 and TLS 1.3.  What both versions
  * must do is one test looped over the table of versions below: every
- * TS-0003 suite (1.2) and every TLS 1.3 suite binds the lock's entity and
+ * TLS 1.2 suite of SAE_PSK_CIPHERS and every TLS 1.3 suite binds the lock's entity and
  * proxies it upstream; the second lock binds its own; a wrong key is
  * never bound; a certificate-only client gets 4107; keep-alive requests
  * stay bound.  What only one version has stays a test of its own: foreign

@@ -14,7 +14,10 @@
 
 #include "common/harness.h"
 
-/* exactly the TS-0003 TLS 1.2 PSK suites, nothing RSA-PSK/DHE-PSK */
+/*
+ * The TLS 1.2 suites of TS-0003 (CBC-SHA256 for TLS, CCM8 for DTLS) and
+ * the two GCM ones, plain PSK only: nothing RSA-PSK/DHE-PSK
+ */
 #define SAE_PSK_CIPHERS \
     "PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:PSK-AES128-GCM-SHA256:" \
     "PSK-AES256-GCM-SHA384"
@@ -41,6 +44,20 @@
  * ssl_ciphers (docs/supported-versions.md); OpenSSL 3.0 needs nothing.
  */
 #define SAE_CCM8_SECLEVEL  "@SECLEVEL=0"
+
+/*
+ * The TLS 1.2 suites the shipped door-lock configurations offer
+ * (conf/nginx-door-lock.conf, conf/debian/onem2m-door-lock): a lock with
+ * any one of them alone binds, on every OpenSSL of the matrix.
+ */
+static const char *const sae_door_lock_suites[] __attribute__((unused)) = {
+    "PSK-AES128-CBC-SHA256", "PSK-AES128-CCM", "PSK-AES128-CCM8",
+    "PSK-AES128-GCM-SHA256", "PSK-AES256-GCM-SHA384"
+};
+#define SAE_DOOR_LOCK_NSUITES  5
+
+/* what nginx -t says of a CCM8 suite it will not negotiate */
+#define SAE_CCM8_WARNING  "negotiates only at security level 0"
 
 #define SAE_ENTITY_HEADER  "X-Onem2m-Sae-Entity"
 
