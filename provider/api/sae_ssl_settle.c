@@ -154,7 +154,7 @@ sae_info_cb(const SSL *cssl, int where, int ret)
     sae_ctx_conf  *conf;
     sae_conn      *conn;
     SSL           *ssl;
-    unsigned char  finished[EVP_MAX_MD_SIZE];
+    unsigned char  none;
 
     ssl = (SSL *) cssl;
 
@@ -170,9 +170,10 @@ sae_info_cb(const SSL *cssl, int where, int ret)
          * right after a HelloRetryRequest (statem_srvr.c: TLS_ST_EARLY_DATA
          * ends the handshake there to let the server read early data).
          * Nothing is agreed yet and the second ClientHello brings the PSK
-         * again: a handshake without our Finished has not ended.
+         * again: a handshake without our Finished has not ended (its
+         * length only, nothing copied).
          */
-        if (SSL_get_finished(ssl, finished, sizeof(finished)) == 0) {
+        if (SSL_get_finished(ssl, &none, 0) == 0) {
             return;
         }
 
