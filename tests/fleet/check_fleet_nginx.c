@@ -34,7 +34,7 @@ static int
 all_nodes(fleet_node *n, int nodes, const char *id, const char *key,
     int want)
 {
-    long long  deadline = fleet_now_ms() + harness_timeout_ms(WAIT_MS);
+    long long  deadline = harness_now_ms() + harness_timeout_ms(WAIT_MS);
     int        k, ok;
 
     do {
@@ -45,7 +45,7 @@ all_nodes(fleet_node *n, int nodes, const char *id, const char *key,
             return 0;
         }
         usleep(10000);
-    } while (fleet_now_ms() < deadline);
+    } while (harness_now_ms() < deadline);
 
     return -1;
 }

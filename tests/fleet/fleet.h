@@ -120,8 +120,6 @@ void fleet_node_stop(fleet_node *n);
 int  fleet_node_handshake(const fleet_node *n, const char *kpsa_id,
     const char *key_hex);
 
-long long fleet_now_ms(void);
-long long fleet_now_us(void);
 /* kill(pid, sig), waits timeout_ms, then last_sig: 0 exited in time */
 int  fleet_kill_wait(pid_t pid, int sig, int last_sig, int timeout_ms,
     int *status);

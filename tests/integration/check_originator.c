@@ -306,7 +306,7 @@ expect_forwarded(who as, const char *method, const char *uri,
 static void
 assert_log(const char *needle)
 {
-    ck_assert_msg(harness_log_wait(gw.ng, needle, harness_timeout_ms(2000)),
+    ck_assert_msg(harness_log_wait(gw.ng, needle, 2000),
                   "error log lacks: %s", needle);
 }
 

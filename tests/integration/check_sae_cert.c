@@ -538,7 +538,7 @@ START_TEST(upstream_refuses_other_cse)
                                    "/" GATEWAY_ID), 502);
     ck_assert(harness_log_wait(ng,
         "upstream SSL certificate does not match \"in-cse-1." SP_DOMAIN "\"",
-        harness_timeout_ms(5000)));
+        5000));
 
     pthread_mutex_lock(&cse->lock);
     ck_assert_int_eq(cse->requests, 0);
@@ -612,7 +612,7 @@ START_TEST(upstream_name_check_limits)
         snprintf(line, sizeof(line),
                  "upstream SSL certificate verify error: (%d:",
                  X509_V_ERR_INVALID_PURPOSE);
-        ck_assert_msg(harness_log_wait(ng, line, harness_timeout_ms(5000)),
+        ck_assert_msg(harness_log_wait(ng, line, 5000),
                       "no \"%s\" in:\n%s", line, harness_log(ng));
     }
 
@@ -648,7 +648,7 @@ START_TEST(upstream_refuses_other_ca)
     snprintf(line, sizeof(line),
              "upstream SSL certificate verify error: (%d:",
              X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE);
-    ck_assert_msg(harness_log_wait(ng, line, harness_timeout_ms(5000)),
+    ck_assert_msg(harness_log_wait(ng, line, 5000),
                   "no \"%s\" in:\n%s", line, harness_log(ng));
 
     pthread_mutex_lock(&cse->lock);
@@ -954,7 +954,7 @@ START_TEST(unbound_certificate_sessions_refused)
         ck_assert_str_eq(res.rsc, "4107");
         ck_assert(harness_log_wait(ng, "client certificate binds nothing: "
                                    "not verified",
-                                   harness_timeout_ms(5000)));
+                                   5000));
     }
     ck_assert_uint_eq(harness_upstream_count(up), 0);
 
@@ -1115,7 +1115,7 @@ START_TEST(originator_on_certificate_only_server)
 
     ck_assert(harness_log_wait(ng, "originator \"Cdoor-AE1\" refused with "
                                "4106: AE-ID certificate of another SP",
-                               harness_timeout_ms(5000)));
+                               5000));
 
     cert_stop(up);
 }
@@ -1182,7 +1182,7 @@ START_TEST(certificate_of_other_server_ca_refused)
     ck_assert_str_eq(res.rsc, "4107");
     ck_assert(harness_log_wait(ng, "client certificate binds nothing: "
                                "verified by the CA list of another server",
-                               harness_timeout_ms(5000)));
+                               5000));
     ck_assert_uint_eq(harness_upstream_count(up), 0);
 
     if (version == TLS1_2_VERSION) {
@@ -1215,7 +1215,7 @@ START_TEST(certificate_of_other_server_ca_refused)
     ck_assert_int_eq(res.status, 200);
     assert_upstream(up, 1, "/in-cse-1", "cert", "32-in-cse-1." SP_DOMAIN);
     ck_assert(harness_log_wait(ng, "client certificate bound to "
-                               "\"/in-cse-1\"", harness_timeout_ms(5000)));
+                               "\"/in-cse-1\"", 5000));
 
     cert_stop(up);
 }
@@ -1382,7 +1382,7 @@ START_TEST(revoked_certificate_not_bound_on_resumption)
     ck_assert(harness_log_wait(ng, "client certificate binds nothing: the "
                                "resumed session's certificate no longer "
                                "verifies (certificate revoked)",
-                               harness_timeout_ms(5000)));
+                               5000));
     SSL_SESSION_free(session);
 
     /* a full handshake: nginx's own answer */

@@ -273,14 +273,16 @@ START_TEST(exact_counts_across_workers_and_reloads)
     SSL_SESSION  *s1 = NULL;
     counts        c[3];
     const char   *labels[3];
+    long long     deadline;
     int           i;
 
     up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     ck_assert_ptr_nonnull(up);
     start_with(SERVER_A SERVER_B(B_LABEL_CONF));
     /* both workers up, so that either can take a connection */
-    for (i = 0; i < 400 && harness_log_count(ng, "start worker process ")
-                           < 2; i++)
+    deadline = harness_deadline_ms(4000);
+    while (harness_log_count(ng, "start worker process ") < 2
+           && harness_now_ms() < deadline)
     {
         usleep(10000);
     }

@@ -230,7 +230,7 @@ old_worker_exit(harness_nginx *ng)
 static void
 wait_reloaded(harness_nginx *ng, const char *old_exit)
 {
-    ck_assert_msg(harness_log_wait(ng, old_exit, harness_timeout_ms(10000)),
+    ck_assert_msg(harness_log_wait(ng, old_exit, 10000),
                   "no \"%s\" after the reload", old_exit);
 }
 
