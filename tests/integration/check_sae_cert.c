@@ -917,9 +917,55 @@ END_TEST
 
 
 /*
+ * Why a certificate binds nothing is logged once per connection: three
+ * keep-alive requests with a certificate nginx cannot verify, each 4107,
+ * one more line.
+ */
+static void
+assert_unverified_logged_once(int port)
+{
+    harness_tls_opts    o;
+    harness_tls_result  r;
+    harness_response    resp;
+    harness_conn       *c;
+    char                cert[600], key[600];
+    const char         *line = "client certificate binds nothing: "
+                               "not verified";
+    size_t              before;
+    int                 i;
+
+    /* the prefix's own self-signed certificate: no CA of pki/ issued it */
+    snprintf(cert, sizeof(cert), "%s/cert.pem", harness_nginx_prefix(ng));
+    snprintf(key, sizeof(key), "%s/cert.key", harness_nginx_prefix(ng));
+    memset(&o, 0, sizeof(o));
+    o.version = TLS1_3_VERSION;
+    o.cert_file = cert;
+    o.key_file = key;
+
+    before = harness_log_count(ng, line);
+    c = harness_tls_connect(port, &o, &r);
+    ck_assert_ptr_nonnull(c);
+
+    for (i = 0; i < 3; i++) {
+        ck_assert_int_eq(harness_http(c, "GET", "/~/" GATEWAY_ID "/door",
+                                      "X-M2M-Origin: /in-cse-1\r\n", NULL,
+                                      1, &resp), 0);
+        ck_assert_int_eq(resp.status, 403);
+        ck_assert_str_eq(harness_resp_header(&resp, "X-M2M-RSC"), "4107");
+        harness_response_free(&resp);
+    }
+
+    harness_conn_close(c);
+    harness_tls_result_free(&r);
+    ck_assert_msg(harness_log_count(ng, line) == before + 1, "%s",
+                  harness_log(ng));
+}
+
+
+/*
  * No security association: no certificate and no PSK (4107); a
  * certificate nginx could not verify ("optional": nginx's own 400;
- * "optional_no_ca": unbound, 4107).
+ * "optional_no_ca": unbound, 4107, logged once per connection).
  */
 START_TEST(unbound_certificate_sessions_refused)
 {
@@ -955,6 +1001,7 @@ START_TEST(unbound_certificate_sessions_refused)
         ck_assert(harness_log_wait(ng, "client certificate binds nothing: "
                                    "not verified",
                                    5000));
+        assert_unverified_logged_once(port);
     }
     ck_assert_uint_eq(harness_upstream_count(up), 0);
 
