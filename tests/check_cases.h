@@ -45,4 +45,30 @@ Suite *ck_suite(const char *name, const ck_case *rows, size_t n);
     ck_suite((name), (const ck_case []) { __VA_ARGS__ },                      \
              sizeof((const ck_case []) { __VA_ARGS__ }) / sizeof(ck_case))
 
+/*
+ * A test that cannot run here says so instead of passing as if it had:
+ * CK_SKIP("why") records the skip and returns from the test; the runner
+ * lists every skip after Check's summary line.  Under CI (the variable CI
+ * set, and not "", "0", "false" or "no") a skip fails the test instead:
+ * CI runs as root with every tool, so nothing there may be skipped.
+ * CK_SKIP_PART("why") records a skipped part and goes on (a test that
+ * checks less here, e.g. what only root can check).
+ */
+#define CK_SKIP(why)                                                          \
+    do {                                                                      \
+        ck_skip(__FILE__, __LINE__, __func__, (why));                         \
+        return;                                                               \
+    } while (0)
+#define CK_SKIP_PART(why)  ck_skip(__FILE__, __LINE__, __func__, (why))
+
+void ck_skip(const char *file, int line, const char *test, const char *why);
+
+/* 1 under CI (see CK_SKIP) */
+int ck_ci(void);
+
+/* for the runner: where the children record skips, and the list */
+void ck_skip_log_open(void);
+/* prints the skips after Check's summary, removes the log; their number */
+int ck_skip_log_report(void);
+
 #endif /* ONEM2M_TEST_CHECK_CASES_H */

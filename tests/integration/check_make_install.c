@@ -410,7 +410,7 @@ START_TEST(deps_installs_only_when_asked_as_root)
         ck_assert_msg(rc != 0, "not root, yet:\n%s", out);
         ck_assert_msg(access(marker, F_OK) != 0, "apt-get ran, not root");
         free(out);
-        return;
+        CK_SKIP("not root: DEPS_INSTALL=yes installing packages");
     }
     ck_assert_msg(rc == 0, "make deps DEPS_INSTALL=yes: %d\n%s", rc, out);
     ck_assert_msg(strstr(out, "installing them: ") != NULL,

@@ -213,11 +213,16 @@ START_TEST(listens_is_the_process_not_the_port)
     snprintf(script, sizeof(script),
              "me=test; . '%s/conf/demo-lib.sh'; "
              "demo_listens %d %d || exit 1; "
-             "ss -Hltnp 'sport = :%d' 2>/dev/null | grep -q pid= || exit 0; "
+             "ss -Hltnp 'sport = :%d' 2>/dev/null | grep -q pid= || exit 3; "
              "demo_listens $$ %d && exit 2; exit 0",
              TOP_SRCDIR, (int) getpid(), port, port, port);
     rc = harness_run(argv, NULL, harness_timeout_ms(10000), &out);
     close(fd);
+    if (rc == 3) {
+        free(out);
+        CK_SKIP("ss -p shows no pids here: the other process is not told "
+                "from the listener");
+    }
     ck_assert_msg(rc == 0, "%s: %s", rc == 1 ? "the listener is not seen"
                   : "another process is taken for the listener", out);
     free(out);

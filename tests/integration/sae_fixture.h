@@ -12,6 +12,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 
 /* exactly the TS-0003 TLS 1.2 PSK suites, nothing RSA-PSK/DHE-PSK */
