@@ -41,7 +41,7 @@ redact(char *out)
     size_t  i;
     char   *p, *eol;
 
-    for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+    for (i = 0; i < CK_N(secrets); i++) {
         for (p = strstr(out, secrets[i]); p != NULL;
              p = strstr(p, secrets[i]))
         {

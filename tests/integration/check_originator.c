@@ -13,6 +13,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 
 #define CSE7_ENTITY   "/in-cse-7"
@@ -327,7 +328,7 @@ expect_not_ids(who as)
     char    hdr[128];
     size_t  i;
 
-    for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
+    for (i = 0; i < CK_N(not_ids); i++) {
         snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", not_ids[i]);
         expect_refused(as, "GET", "/cse", hdr, NULL, 400, "4000", NEITHER);
     }
@@ -435,7 +436,7 @@ run_steps(const gw_step *step, size_t n)
     }
 }
 
-#define RUN_STEPS(steps)  run_steps(steps, sizeof(steps) / sizeof(steps[0]))
+#define RUN_STEPS(steps)  run_steps(steps, CK_N(steps))
 
 
 /* a test that is a scenario only: the gateway up, the steps, down */

@@ -37,6 +37,7 @@
 
 #include <onem2m_sae.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 
 
@@ -1124,7 +1125,7 @@ START_TEST(originator_on_certificate_only_server)
 
     forwarded = 0;
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    for (i = 0; i < CK_N(cases); i++) {
         cert_request(port, cases[i].cert, i % 2 ? TLS1_2_VERSION
                                                 : TLS1_3_VERSION,
                      cases[i].origin, &res);

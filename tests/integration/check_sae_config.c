@@ -309,9 +309,9 @@ START_TEST(sp_domain_checked)
     char         conf[1024];
     int          rc;
 
-    ck_assert_uint_eq(strlen(bad[sizeof(bad) / sizeof(bad[0]) - 1]), 254);
+    ck_assert_uint_eq(strlen(bad[CK_N(bad) - 1]), 254);
 
-    if (_i == (int) (sizeof(bad) / sizeof(bad[0]))) {
+    if (_i == (int) (CK_N(bad))) {
         /* 63 bytes, digits first and inner "-": accepted */
         ck_assert_int_eq(harness_nginx_config(ng,
             "onem2m_sae_sp_domain "

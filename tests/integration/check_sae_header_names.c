@@ -159,7 +159,7 @@ static const char *const  origin_aliases[] = {
     "X-M2M-Origin: Clock-AE1\r\nx_m2m_Origin: Clock-AE1\r\n",
 };
 
-#define N_ALIASES  (sizeof(origin_aliases) / sizeof(origin_aliases[0]))
+#define N_ALIASES  (CK_N(origin_aliases))
 
 START_TEST(origin_alias_refused)
 {
@@ -478,7 +478,7 @@ Suite *sae_header_names_suite(void)
               tcase_add_checked_fixture(tc_, conf_setup, conf_teardown);
               tcase_add_loop_test(tc_,
                   identity_header_aliasing_a_meaning_refused, 0,
-                  (int) (sizeof(refused_names) / sizeof(refused_names[0])));
+                  (int) (CK_N(refused_names)));
               tcase_add_loop_test(tc_, identity_header_names_accepted, 0, 5);
               tcase_add_loop_test(tc_, sibling_without_sae_warned, 0,
                                   (int) (sizeof(siblings)

@@ -87,7 +87,7 @@ static const probe  probes[] = {
     { "a.example", 0, "ECDHE-ECDSA-AES128-GCM-SHA256" },
 };
 
-#define NPROBES  (sizeof(probes) / sizeof(probes[0]))
+#define NPROBES  (CK_N(probes))
 
 typedef struct {
     int   handshake_ok;

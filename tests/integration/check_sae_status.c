@@ -452,7 +452,7 @@ START_TEST(bad_configurations_refused)
 
     harness_nginx_write_file(n, "kpsa.table", HARNESS_SEED_TABLE, 0600);
 
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (i = 0; i < CK_N(bad); i++) {
         assert_refused(n, bad[i].inner, bad[i].message);
     }
 

@@ -74,7 +74,7 @@ static const tls_version  versions[] = {
     },
 };
 
-#define NVERSIONS  (int) (sizeof(versions) / sizeof(versions[0]))
+#define NVERSIONS  (int) (CK_N(versions))
 
 /* every suite of every version, one loop iteration each */
 static const struct {
@@ -90,7 +90,7 @@ static const struct {
     { V13, "TLS_CHACHA20_POLY1305_SHA256" },
 };
 
-#define NSUITES  (int) (sizeof(each_suite) / sizeof(each_suite[0]))
+#define NSUITES  (int) (CK_N(each_suite))
 
 static harness_upstream  *up;
 static harness_nginx     *ng;
@@ -265,7 +265,7 @@ START_TEST(dhe_psk_and_rsa_psk_are_not_offered)
     harness_response    resp;
     size_t              i;
 
-    for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+    for (i = 0; i < CK_N(foreign); i++) {
         o.ciphers = foreign[i];
         ck_assert_int_ne(harness_tls_request(harness_nginx_port(ng, 0), &o,
                                              "GET", "/", NULL, NULL, &r,

@@ -90,7 +90,7 @@ live_give_to_workers(live_store *ls)
         return;
     }
 
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (i = 0; i < CK_N(files); i++) {
         snprintf(path, sizeof(path), "%s%s", ls->dir, files[i]);
         ck_assert_int_eq(chown(path, pw->pw_uid, pw->pw_gid), 0);
     }

@@ -93,7 +93,7 @@ static const unsigned char SAE_WRONG_KEY[8] __attribute__((unused)) = {
 #define SAE_TEST(fn) tcase_add_test(tc_, fn)
 /* a loop test over every row of table */
 #define SAE_LOOP(fn, table) \
-    tcase_add_loop_test(tc_, fn, 0, sizeof(table) / sizeof((table)[0]))
+    tcase_add_loop_test(tc_, fn, 0, CK_N(table))
 
 static inline harness_tls_opts
 sae_psk(int version, const char *identity, const unsigned char *key)

@@ -86,7 +86,7 @@ START_TEST(help_names_every_command)
     size_t       i;
 
     ck_assert_int_eq(ku_run(NULL, &out, "--help", NULL), 0);
-    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+    for (i = 0; i < CK_N(cmds); i++) {
         ku_assert_has(out, cmds[i]);
     }
     ck_assert_int_eq(ku_run(NULL, &out, NULL), 2);
@@ -118,7 +118,7 @@ START_TEST(man_page_is_clean)
     free(out);
     text = ku_read(KU_MAN, NULL);
     ck_assert_ptr_nonnull(text);
-    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+    for (i = 0; i < CK_N(cmds); i++) {
         ck_assert_msg(strstr(text, cmds[i]) != NULL, "no %s", cmds[i]);
     }
     free(text);
@@ -459,7 +459,7 @@ START_TEST(malformed_tables_are_not_edited)
     char        *before;
     size_t       i;
 
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (i = 0; i < CK_N(bad); i++) {
         ku_write(ku_table, bad[i], 0600);
         before = ku_read(ku_table, NULL);
         ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add",

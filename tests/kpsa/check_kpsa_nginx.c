@@ -354,7 +354,7 @@ Suite *kpsa_nginx_suite(void)
 
     SAE_TCASE(s, "check",
               tcase_add_loop_test(tc_, check_agrees_with_nginx_t, 0,
-                                  (int) (sizeof(tables) / sizeof(tables[0]))));
+                                  (int) (CK_N(tables))));
     SAE_TCASE(s, "nginx",
               tcase_add_checked_fixture(tc_, setup, teardown);
               SAE_TEST(added_lock_binds);
