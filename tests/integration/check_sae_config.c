@@ -378,15 +378,20 @@ START_TEST(duplicate_directives)
 }
 END_TEST
 
+/* a scheme alone names no table, for either scheme (common/onem2m_uri.h) */
+static const char *const bad_values_rows[] = {
+    "    onem2m_sae maybe;\n",
+    "    onem2m_sae_unknown_identity shout;\n",
+    "    onem2m_sae_psk_table;\n",
+    "    onem2m_sae_psk_table \"\";\n",
+    "    onem2m_sae_psk_table kpsa:;\n",
+    "    onem2m_sae_psk_table KPSA-LMDB:;\n",
+};
+
 START_TEST(bad_values)
 {
-    static const char *const bad[] = {
-        "    onem2m_sae maybe;\n",
-        "    onem2m_sae_unknown_identity shout;\n",
-        "    onem2m_sae_psk_table;\n",
-        "    onem2m_sae_psk_table \"\";\n",
-    };
-    const char  *out;
+    const char *const *bad = bad_values_rows;
+    const char        *out;
     char         conf[2048];
 
     snprintf(conf, sizeof(conf),
@@ -397,6 +402,9 @@ START_TEST(bad_values)
     out = refused(conf);
     /* stock nginx names the line only for an enum's invalid value */
     assert_at_line_of(out, bad[_i] + 4);
+    if (_i >= 3) {
+        assert_has(out, "empty table in \"onem2m_sae_psk_table\"");
+    }
 }
 END_TEST
 
@@ -594,7 +602,7 @@ Suite *sae_config_suite(void)
               tcase_add_loop_test(tc_, invalid_header_names, 0, 5);
               SAE_TEST(identity_header_cannot_be_turned_off);
               tcase_add_loop_test(tc_, duplicate_directives, 0, 4);
-              tcase_add_loop_test(tc_, bad_values, 0, 4);
+              tcase_add_loop_test(tc_, bad_values, 0, CK_N(bad_values_rows));
               SAE_TEST(table_not_allowed_in_http_or_location);
               SAE_TEST(world_readable_table_warns);
               SAE_TEST(private_table_does_not_warn_about_mode);
