@@ -46,12 +46,15 @@ ck_suite(const char *name, const ck_case *rows, size_t n)
     tc = NULL;
 
     for (i = 0; i < n; i++) {
-        if (rows[i].test == NULL) {
+        if (rows[i].test == NULL && rows[i].tcase != NULL) {
             tc = ck_tcase(s, &rows[i]);
 
         } else if (tc == NULL) {
             /* a table without its CK_TCASE() row: a bug in the suite */
             abort();
+
+        } else if (rows[i].test == NULL) {
+            tcase_add_unchecked_fixture(tc, rows[i].setup, rows[i].teardown);
 
         } else if (rows[i].loops > 0) {
             tcase_add_loop_test(tc, rows[i].test, 0, rows[i].loops);

@@ -16,6 +16,7 @@
 
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 #include "fleet.h"
 
@@ -134,11 +135,9 @@ END_TEST
 
 Suite *fleet_nginx_suite(void)
 {
-    Suite  *s = suite_create("fleet_nginx");
-    TCase  *tc = fleet_tcase(s, "nginx", 90);
-
-    tcase_add_test(tc, three_front_ends_follow_the_source);
-    tcase_add_test(tc, source_down_node_serves_and_reports);
-
-    return s;
+    return CK_SUITE("fleet_nginx",
+                    CK_TCASE_MS("nginx", NULL, NULL, 90000),
+                    CK_UNCHECKED(fleet_suite_setup, fleet_pg_template_remove),
+                    CK_TEST(three_front_ends_follow_the_source),
+                    CK_TEST(source_down_node_serves_and_reports));
 }

@@ -17,6 +17,7 @@
 
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 #include "fleet.h"
 
@@ -451,18 +452,15 @@ END_TEST
 
 Suite *fleet_sync_suite(void)
 {
-    Suite  *s = suite_create("fleet_sync");
-    TCase  *tc = fleet_tcase(s, "sync", 60);
-
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, insert_seen_after_notify);
-    tcase_add_test(tc, revocation_seen);
-    tcase_add_test(tc, source_refuses_loss);
-    tcase_add_test(tc, source_down_then_back);
-    tcase_add_test(tc, kill9_resumes);
-    tcase_add_test(tc, source_change_resyncs);
-    tcase_add_test(tc, once_mode);
-    tcase_add_test(tc, kpsa_tool_manages_the_source);
-
-    return s;
+    return CK_SUITE("fleet_sync",
+                    CK_TCASE_MS("sync", setup, teardown, 60000),
+                    CK_UNCHECKED(fleet_suite_setup, fleet_pg_template_remove),
+                    CK_TEST(insert_seen_after_notify),
+                    CK_TEST(revocation_seen),
+                    CK_TEST(source_refuses_loss),
+                    CK_TEST(source_down_then_back),
+                    CK_TEST(kill9_resumes),
+                    CK_TEST(source_change_resyncs),
+                    CK_TEST(once_mode),
+                    CK_TEST(kpsa_tool_manages_the_source));
 }

@@ -302,18 +302,6 @@ fleet_pg_template_remove(void)
     }
 }
 
-TCase *
-fleet_tcase(Suite *s, const char *name, int timeout)
-{
-    TCase  *tc = tcase_create(name);
-
-    tcase_add_unchecked_fixture(tc, fleet_suite_setup,
-                                fleet_pg_template_remove);
-    tcase_set_timeout(tc, timeout);
-    suite_add_tcase(s, tc);
-    return tc;
-}
-
 int
 fleet_pg_new(fleet_pg *pg)
 {

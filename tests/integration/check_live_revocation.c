@@ -343,26 +343,13 @@ END_TEST
 
 Suite *live_revocation_suite(void)
 {
-    Suite  *s = suite_create("live_revocation");
-
-    LIVE_TCASE(s, "live",
-               tcase_add_loop_test(tc_,
-                                   added_credential_is_seen_without_reload,
-                                   0, 2);
-               tcase_add_loop_test(tc_,
-                                   revoked_credential_fails_new_handshakes,
-                                   0, 2);
-               tcase_add_loop_test(tc_, resumption_after_revoke_does_not_bind,
-                                   0, 3);
-               tcase_add_loop_test(tc_,
-                                   keepalive_request_after_revoke_is_refused,
-                                   0, 2);
-               tcase_add_loop_test(tc_, rekey_old_key_fails_new_key_works,
-                                   0, 2);
-               tcase_add_loop_test(tc_,
-                               unchanged_credential_stays_bound_on_keepalive,
-                                   0, 2);
-               tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
-
-    return s;
+    return CK_SUITE("live_revocation",
+                    CK_TCASE_MS("live", live_setup, live_teardown, 30000),
+                    CK_LOOP(added_credential_is_seen_without_reload, 2),
+                    CK_LOOP(revoked_credential_fails_new_handshakes, 2),
+                    CK_LOOP(resumption_after_revoke_does_not_bind, 3),
+                    CK_LOOP(keepalive_request_after_revoke_is_refused, 2),
+                    CK_LOOP(rekey_old_key_fails_new_key_works, 2),
+                    CK_LOOP(unchanged_credential_stays_bound_on_keepalive, 2),
+                    CK_LOOP(store_error_fails_closed, 2));
 }

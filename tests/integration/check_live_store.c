@@ -521,20 +521,18 @@ END_TEST
 
 Suite *live_store_suite(void)
 {
-    Suite  *s = suite_create("live_store");
-
-    LIVE_TCASE(s, "config",
-               SAE_TEST(live_store_without_kek_is_refused);
-               SAE_TEST(kek_for_a_text_table_is_refused));
-    LIVE_TCASE(s, "workers",
-               SAE_TEST(killed_worker_is_replaced_by_one_that_serves));
-    LIVE_TCASE(s, "staleness",
-               SAE_TEST(stale_store_warns_once_and_reports_its_age);
-               SAE_TEST(text_table_status_has_no_store_gauges));
-    LIVE_TCASE(s, "originator",
-               SAE_TEST(originator_check_finds_entities_of_the_live_store));
-    LIVE_TCASE(s, "http2",
-               SAE_TEST(http2_request_after_revoke_is_refused_and_closed));
-
-    return s;
+    return CK_SUITE("live_store",
+                    CK_TCASE_MS("config", live_setup, live_teardown, 30000),
+                    CK_TEST(live_store_without_kek_is_refused),
+                    CK_TEST(kek_for_a_text_table_is_refused),
+                    CK_TCASE_MS("workers", live_setup, live_teardown, 30000),
+                    CK_TEST(killed_worker_is_replaced_by_one_that_serves),
+                    CK_TCASE_MS("staleness", live_setup, live_teardown, 30000),
+                    CK_TEST(stale_store_warns_once_and_reports_its_age),
+                    CK_TEST(text_table_status_has_no_store_gauges),
+                    CK_TCASE_MS("originator", live_setup, live_teardown,
+                                30000),
+                    CK_TEST(originator_check_finds_entities_of_the_live_store),
+                    CK_TCASE_MS("http2", live_setup, live_teardown, 30000),
+                    CK_TEST(http2_request_after_revoke_is_refused_and_closed));
 }

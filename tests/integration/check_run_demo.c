@@ -232,14 +232,10 @@ END_TEST
 
 Suite *run_demo_suite(void)
 {
-    Suite  *s = suite_create("run_demo");
-
     /* the waits inside scale with the valgrind wrapper: so does this */
-    SAE_TCASE_MS(s, "run-demo", 300000,
-                 tcase_add_checked_fixture(tc_, setup, teardown);
-                 SAE_TEST(banner_after_bind_on_the_given_ports);
-                 tcase_add_loop_test(tc_, busy_port_is_the_one_message, 0, 2);
-                 SAE_TEST(listens_is_the_process_not_the_port));
-
-    return s;
+    return CK_SUITE("run_demo",
+                    CK_TCASE_MS("run-demo", setup, teardown, 300000),
+                    CK_TEST(banner_after_bind_on_the_given_ports),
+                    CK_LOOP(busy_port_is_the_one_message, 2),
+                    CK_TEST(listens_is_the_process_not_the_port));
 }

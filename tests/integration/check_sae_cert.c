@@ -1501,33 +1501,19 @@ END_TEST
 
 Suite *sae_cert_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("sae_cert");
-
-    tc = tcase_create("upstream");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, upstream_binds_gateway_cse_id);
-    tcase_add_test(tc, upstream_refuses_other_cse);
-    tcase_add_loop_test(tc, upstream_name_check_limits, 0, 3);
-    tcase_add_test(tc, upstream_refuses_other_ca);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("module");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 120);
-    tcase_add_loop_test(tc, mixed_server_binds_both_methods, 0, 2);
-    tcase_add_loop_test(tc, originator_checks_cert_sessions, 0, 5);
-    tcase_add_loop_test(tc, unbound_certificate_sessions_refused, 0, 2);
-    tcase_add_test(tc, certificate_only_server);
-    tcase_add_test(tc, originator_on_certificate_only_server);
-    tcase_add_loop_test(tc, certificate_of_other_server_ca_refused, 0, 2);
-    tcase_add_loop_test(tc, revoked_certificate_not_bound_on_resumption, 0,
-                        4);
-    tcase_add_loop_test(tc, configuration_checked, 0, 5);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("sae_cert",
+                    CK_TCASE_MS("upstream", setup, teardown, 120000),
+                    CK_TEST(upstream_binds_gateway_cse_id),
+                    CK_TEST(upstream_refuses_other_cse),
+                    CK_LOOP(upstream_name_check_limits, 3),
+                    CK_TEST(upstream_refuses_other_ca),
+                    CK_TCASE_MS("module", setup, teardown, 120000),
+                    CK_LOOP(mixed_server_binds_both_methods, 2),
+                    CK_LOOP(originator_checks_cert_sessions, 5),
+                    CK_LOOP(unbound_certificate_sessions_refused, 2),
+                    CK_TEST(certificate_only_server),
+                    CK_TEST(originator_on_certificate_only_server),
+                    CK_LOOP(certificate_of_other_server_ca_refused, 2),
+                    CK_LOOP(revoked_certificate_not_bound_on_resumption, 4),
+                    CK_LOOP(configuration_checked, 5));
 }

@@ -472,11 +472,9 @@ END_TEST
 
 Suite *sae_status_suite(void)
 {
-    Suite  *s = suite_create("sae_status");
-
-    SAE_TCASE(s, "status",
-              SAE_TEST(exact_counts_across_workers_and_reloads);
-              SAE_TEST(no_status_location_no_zone);
-              SAE_TEST(bad_configurations_refused));
-    return s;
+    return CK_SUITE("sae_status",
+                    CK_TCASE_MS("status", NULL, NULL, 30000),
+                    CK_TEST(exact_counts_across_workers_and_reloads),
+                    CK_TEST(no_status_location_no_zone),
+                    CK_TEST(bad_configurations_refused));
 }

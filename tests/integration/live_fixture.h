@@ -66,11 +66,6 @@ live_teardown(void)
     harness_upstream_stop(up);
 }
 
-/* a test case of s whose tests run between live_setup and live_teardown */
-#define LIVE_TCASE(s, name, ...) \
-    SAE_TCASE(s, name, \
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown); \
-              __VA_ARGS__)
 
 /*
  * The workers' user (nginx's built-in default "nobody" when the master
