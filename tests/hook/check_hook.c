@@ -1331,7 +1331,11 @@ START_TEST(test_sni_chained_client_hello)
     ck_assert_int_eq(events.n, 0);
     tls_pair_free(c, s);
 
-    /* our own callback cannot be chained to itself */
+    /*
+     * No context, nothing chained.  (That the hook's own callback is never
+     * chained to itself is a guard the public API cannot reach: OpenSSL
+     * has no getter for a context's ClientHello callback.)
+     */
     ck_assert_int_eq(ONEM2M_SAE_CTX_chain_client_hello(NULL,
                          own_client_hello_cb, NULL), 0);
 
