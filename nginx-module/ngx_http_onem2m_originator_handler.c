@@ -231,7 +231,7 @@ ngx_http_onem2m_originator_header(ngx_http_request_t *r,
         why = "X-M2M-Origin longer than 255 bytes";
 
     } else if (origin != NULL
-               && !ngx_http_onem2m_visible(origin->value.data,
+               && !onem2m_text_all_visible(origin->value.data,
                                            origin->value.len))
     {
         why = "X-M2M-Origin with a character that is not printable ASCII";

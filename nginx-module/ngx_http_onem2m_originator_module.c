@@ -329,7 +329,7 @@ ngx_http_onem2m_originator_cert_entity(ngx_conf_t *cf, ngx_command_t *cmd,
 
         if (value[i].len == 0
             || value[i].len > NGX_HTTP_ONEM2M_ORIGINATOR_MAX_LEN
-            || !ngx_http_onem2m_visible(value[i].data, value[i].len))
+            || !onem2m_text_all_visible(value[i].data, value[i].len))
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid identifier \"%V\" in \"%V\": "

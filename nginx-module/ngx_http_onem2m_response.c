@@ -22,8 +22,6 @@ typedef struct {
 static ngx_uint_t ngx_http_onem2m_http_status(ngx_uint_t rsc);
 static ngx_int_t ngx_http_onem2m_echo_header(ngx_http_request_t *r,
     ngx_str_t *name);
-static u_char *ngx_http_onem2m_json_escape(u_char *dst, u_char *src,
-    size_t len);
 
 
 /* TS-0009 Table 6.3.2-1, the codes an edge answers with */
@@ -104,19 +102,19 @@ ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
         dbg = "";
     }
 
-    /* {"m2m:dbg": "..."}, every byte escaped as \u00XX at worst */
+    /* {"m2m:dbg": "..."}, escaped by nginx's own JSON escaper */
 
     len = ngx_strlen(dbg);
 
-    b = ngx_create_temp_buf(r->pool, sizeof("{\"m2m:dbg\": \"\"}") - 1
-                                     + len * 6);
+    b = ngx_create_temp_buf(r->pool, sizeof("{\"m2m:dbg\": \"\"}") - 1 + len
+                            + ngx_escape_json(NULL, (u_char *) dbg, len));
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     b->last = ngx_cpymem(b->last, "{\"m2m:dbg\": \"",
                          sizeof("{\"m2m:dbg\": \"") - 1);
-    b->last = ngx_http_onem2m_json_escape(b->last, (u_char *) dbg, len);
+    b->last = (u_char *) ngx_escape_json(b->last, (u_char *) dbg, len);
     b->last = ngx_cpymem(b->last, "\"}", sizeof("\"}") - 1);
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
@@ -207,34 +205,4 @@ ngx_http_onem2m_echo_header(ngx_http_request_t *r, ngx_str_t *name)
 
         return NGX_OK;
     }
-}
-
-
-static u_char *
-ngx_http_onem2m_json_escape(u_char *dst, u_char *src, size_t len)
-{
-    u_char         c;
-    static u_char  hex[] = "0123456789abcdef";
-
-    while (len--) {
-        c = *src++;
-
-        if (c == '"' || c == '\\') {
-            *dst++ = '\\';
-            *dst++ = c;
-
-        } else if (c < 0x20 || c == 0x7f) {
-            *dst++ = '\\';
-            *dst++ = 'u';
-            *dst++ = '0';
-            *dst++ = '0';
-            *dst++ = hex[c >> 4];
-            *dst++ = hex[c & 0xf];
-
-        } else {
-            *dst++ = c;
-        }
-    }
-
-    return dst;
 }

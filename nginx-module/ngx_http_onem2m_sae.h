@@ -17,6 +17,7 @@
 #include <ngx_http.h>
 
 #include <onem2m_sae.h>
+#include "common/onem2m_text.h"
 
 
 /* onem2m_sae off | optional | required */
@@ -114,21 +115,15 @@ ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
 #define NGX_HTTP_ONEM2M_LOG_ID_MAX   64
 /* the most ngx_http_onem2m_log_id() writes: quotes, escapes, real length */
 #define NGX_HTTP_ONEM2M_LOG_ID_SIZE                                          \
-    (NGX_HTTP_ONEM2M_LOG_ID_MAX * 4 + sizeof("\"\"... ( bytes)") - 1         \
-     + NGX_SIZE_T_LEN)
+    ONEM2M_TEXT_LOG_SIZE(NGX_HTTP_ONEM2M_LOG_ID_MAX)
 
 /*
  * A string from the network (or a table) for the error log, quoted,
- * escaped and cut (ngx_http_onem2m_log.c); "%*s" with dst and the length
- * up to the returned end.
+ * escaped and cut by onem2m_text_log_quote() (ngx_http_onem2m_log.c);
+ * "%*s" with dst and the length up to the returned end.  Whether an
+ * identifier may go into a header at all is onem2m_text_all_visible().
  */
 u_char *ngx_http_onem2m_log_id(u_char *dst, const u_char *src, size_t len);
-
-/*
- * Whether an identifier (an X-M2M-Origin, a bound entity, a directive's
- * argument) is visible ASCII only: the one printable rule of the module.
- */
-ngx_uint_t ngx_http_onem2m_visible(const u_char *s, size_t len);
 
 
 /* the live counters of a server (ngx_http_onem2m_sae_status.c) */

@@ -31,6 +31,7 @@
 
 #include "ngx_http_onem2m_sae.h"
 #include "ngx_http_onem2m_sae_live.h"
+#include "common/onem2m_uri.h"
 
 
 /* the staleness check, once a second in worker 0 */
@@ -142,26 +143,16 @@ ngx_module_t  ngx_http_onem2m_sae_live_module = {
 void
 ngx_http_onem2m_sae_live_scheme(ngx_str_t *path, ngx_str_t *scheme)
 {
-    size_t               i, len;
-    static ngx_str_t     schemes[] = {
-        ngx_string(ONEM2M_SAE_URI_SCHEME ":"),
-        ngx_string(NGX_HTTP_ONEM2M_SAE_LIVE_SCHEME)
-    };
+    size_t            prefix;
+    static ngx_str_t  text = ngx_string(ONEM2M_SAE_URI_SCHEME ":");
+    static ngx_str_t  live = ngx_string(NGX_HTTP_ONEM2M_SAE_LIVE_SCHEME);
 
-    for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-        len = schemes[i].len;
+    /* the provider's own rule (common/onem2m_uri.c) */
+    *scheme = onem2m_uri_scheme((char *) path->data, path->len, &prefix)
+              == ONEM2M_URI_LMDB ? live : text;
 
-        if (path->len > len
-            && ngx_strncasecmp(path->data, schemes[i].data, len) == 0)
-        {
-            *scheme = schemes[i];
-            path->data += len;
-            path->len -= len;
-            return;
-        }
-    }
-
-    *scheme = schemes[0];
+    path->data += prefix;
+    path->len -= prefix;
 }
 
 

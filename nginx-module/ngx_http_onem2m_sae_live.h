@@ -21,9 +21,9 @@
 
 
 /*
- * Cuts the scheme off a table URI: path is left with what follows
- * "kpsa:" or "kpsa-lmdb:", scheme gets that scheme with its colon
- * ("kpsa:" when the URI has none: a plain path is a text table).
+ * Cuts the scheme off a table URI (onem2m_uri_scheme()): path is left with
+ * what follows "kpsa:" or "kpsa-lmdb:", scheme gets that scheme with its
+ * colon ("kpsa:" when the URI has none: a plain path is a text table).
  */
 void ngx_http_onem2m_sae_live_scheme(ngx_str_t *path, ngx_str_t *scheme);
 

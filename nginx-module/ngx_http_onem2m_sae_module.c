@@ -26,6 +26,7 @@
 
 #include "ngx_http_onem2m_sae_module.h"
 #include "common/onem2m_id.h"
+#include "common/onem2m_uri.h"
 #include "ngx_http_onem2m_compat.h"
 #include "ngx_http_onem2m_header.h"
 
@@ -394,6 +395,7 @@ ngx_http_onem2m_sae_psk_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_onem2m_sae_srv_conf_t *sscf = conf;
 
+    size_t      prefix;
     ngx_str_t  *value;
 
     if (sscf->table_uri.data) {
@@ -402,12 +404,10 @@ ngx_http_onem2m_sae_psk_table(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (value[1].len == 0
-        || (value[1].len == sizeof(ONEM2M_SAE_URI_SCHEME ":") - 1
-            && ngx_strncasecmp(value[1].data,
-                               (u_char *) ONEM2M_SAE_URI_SCHEME ":",
-                               value[1].len) == 0))
-    {
+    /* a scheme alone ("kpsa:", "kpsa-lmdb:") names no table either */
+    (void) onem2m_uri_scheme((char *) value[1].data, value[1].len, &prefix);
+
+    if (value[1].len == prefix) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "empty table in \"%V\"", &cmd->name);
         return NGX_CONF_ERROR;

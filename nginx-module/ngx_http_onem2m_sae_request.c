@@ -374,8 +374,7 @@ ngx_http_onem2m_sae_psk_binding(ngx_connection_t *c, SSL *ssl,
     entry = ONEM2M_SAE_get_binding(ssl);
 
     if (entry
-        && (!ngx_http_onem2m_visible((u_char *) entry->entity,
-                                     entry->entity_len)
+        && (!onem2m_text_all_visible(entry->entity, entry->entity_len)
             || entry->entity_len == 0))
     {
         ngx_log_error(NGX_LOG_ERR, c->log, 0,
@@ -466,7 +465,7 @@ ngx_http_onem2m_sae_cert_binding(ngx_http_request_t *r,
         return NULL;
     }
 
-    if (!ngx_http_onem2m_visible((u_char *) id->entity, id->entity_len)) {
+    if (!onem2m_text_all_visible(id->entity, id->entity_len)) {
         return NULL;
     }
 

@@ -5,10 +5,13 @@
  * found in tests/, so a new suite is picked up without editing this file.
  *
  * CK_RUN_SUITE=name runs one suite; CK_FORK=no for gdb and valgrind.
+ * Tests that skip (CK_SKIP) are listed after Check's summary line.
  */
 
 #include <stdlib.h>
 #include <check.h>
+
+#include "check_cases.h"
 
 #define SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
@@ -20,6 +23,7 @@ main(void)
     SRunner  *sr;
     int       failed;
 
+    ck_skip_log_open();
     sr = srunner_create(NULL);
 
 #define SUITE(name) srunner_add_suite(sr, name##_suite());
@@ -29,6 +33,7 @@ main(void)
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    ck_skip_log_report();
 
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -206,17 +206,17 @@ bench_revocations(PGconn *c, unsigned base, int r)
             }
         }
 
-        t0 = fleet_now_us();
+        t0 = harness_now_us();
         deadline = t0 + 10LL * 1000000;
         source_revoke(c, id);
 
         while (!stores_are(id, 0)) {
-            if (fleet_now_us() > deadline) {
+            if (harness_now_us() > deadline) {
                 die("a revocation did not reach every store in 10 s");
             }
             usleep(POLL_US);
         }
-        st[i] = fleet_now_us() - t0;
+        st[i] = harness_now_us() - t0;
 
         /* every nginx refuses it; a refused node is not asked again */
         for (done = with_nginx ? 0 : (1 << NODES) - 1;
@@ -229,11 +229,11 @@ bench_revocations(PGconn *c, unsigned base, int r)
                     done |= 1 << k;
                 }
             }
-            if (fleet_now_us() > deadline) {
+            if (harness_now_us() > deadline) {
                 die("a revoked credential still works after 10 s");
             }
         }
-        all[i] = fleet_now_us() - t0;
+        all[i] = harness_now_us() - t0;
     }
 
     report("revocation -> all 3 stores", st, r);
@@ -322,20 +322,20 @@ bench_onboarding(PGconn *c, unsigned base, int seconds, int rate, int procs)
         die("no thread");
     }
 
-    t0 = fleet_now_us();
+    t0 = harness_now_us();
     next = t0;
 
-    while (fleet_now_us() - t0 < (long long) seconds * 1000000) {
+    while (harness_now_us() - t0 < (long long) seconds * 1000000) {
         insert_range(c, base + n, 1);
         n++;
         next += 1000000 / rate;
-        if (next > fleet_now_us()) {
-            usleep((useconds_t) (next - fleet_now_us()));
+        if (next > harness_now_us()) {
+            usleep((useconds_t) (next - harness_now_us()));
         }
     }
 
     printf("inserted %u credentials in %.1f s (%.1f/s) under %s load\n", n,
-           (fleet_now_us() - t0) / 1e6, n / ((fleet_now_us() - t0) / 1e6),
+           (harness_now_us() - t0) / 1e6, n / ((harness_now_us() - t0) / 1e6),
            with_nginx ? "handshake" : "lookup");
 
     if (!with_nginx) {

@@ -22,11 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "common/onem2m_uri.h"
 #include "store/kpsa_store.h"
 #include "table_any.h"
 
@@ -76,25 +76,23 @@ lmdb_diag(ONEM2M_SAE_DIAG_CB diag, void *arg, int severity, const char *fmt,
     diag(arg, severity, msg);
 }
 
+/*
+ * The rule is common/onem2m_uri.c's; a malformed kpsa-lmdb: URI is still
+ * one ("", which onem2m_lmdb_open() refuses), not a text table's path.
+ */
 const char *
 onem2m_lmdb_uri_path(const char *uri)
 {
-    size_t  n = sizeof(ONEM2M_SAE_LMDB_URI_SCHEME ":") - 1;
+    const char  *path;
+    int          scheme;
 
-    if (uri == NULL
-        || strncasecmp(uri, ONEM2M_SAE_LMDB_URI_SCHEME ":", n) != 0)
-    {
+    path = onem2m_uri_path(uri, &scheme);
+
+    if (scheme != ONEM2M_URI_LMDB) {
         return NULL;
     }
 
-    uri += n;
-
-    if (uri[0] == '/' && uri[1] == '/') {
-        /* "kpsa-lmdb:///abs/dir": an empty authority only */
-        return uri[2] == '/' ? uri + 2 : "";
-    }
-
-    return uri;
+    return path != NULL ? path : "";
 }
 
 /*

@@ -39,6 +39,13 @@ onem2m_table_open_any(const char *uri, const char *kek_file, int keyless_ok,
     const char  *dir = onem2m_lmdb_uri_path(uri);
 
     if (dir != NULL) {
+        if (dir[0] == '\0') {
+            /* a host part or no directory (common/onem2m_uri.h) */
+            any_error(diag, diag_arg, uri, "not a \""
+                      ONEM2M_SAE_LMDB_URI_SCHEME ":<directory>\" URI");
+            return NULL;
+        }
+
         if (kek_file == NULL && !keyless_ok) {
             any_error(diag, diag_arg, dir, "a " ONEM2M_SAE_LMDB_URI_SCHEME
                       ": store needs a KEK file");

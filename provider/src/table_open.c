@@ -11,13 +11,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "common/onem2m_text.h"
+#include "common/onem2m_uri.h"
 #include "table_int.h"
 
 #define TABLE_MAX_FILE_SIZE   ((off_t) 1 << 31)
@@ -37,27 +37,16 @@ typedef struct {
     char                   hex[2 * DIGEST_SHOWN + 1];
 } TABLE_FILE;
 
+/* the rule is common/onem2m_uri.c's; a kpsa-lmdb: URI is no text table */
 const char *
 onem2m_table_uri_path(const char *uri)
 {
-    if (uri == NULL) {
-        return NULL;
-    }
+    const char  *path;
+    int          scheme;
 
-    if (strncasecmp(uri, ONEM2M_SAE_URI_SCHEME ":",
-                    sizeof(ONEM2M_SAE_URI_SCHEME)) != 0)
-    {
-        return uri[0] != '\0' ? uri : NULL;
-    }
+    path = onem2m_uri_path(uri, &scheme);
 
-    uri += sizeof(ONEM2M_SAE_URI_SCHEME);
-
-    if (uri[0] == '/' && uri[1] == '/') {
-        /* "kpsa:///abs/path": an empty authority only */
-        return uri[2] == '/' ? uri + 2 : NULL;
-    }
-
-    return uri[0] != '\0' ? uri : NULL;
+    return scheme != ONEM2M_URI_LMDB ? path : NULL;
 }
 
 /*

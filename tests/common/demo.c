@@ -31,16 +31,6 @@ static char  dir[256];       /* TMPDIR of the demo, holds stderr.log */
 static int   guard_fd = -1;
 
 
-static long long
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
 const char *
 demo_dir(void)
 {
@@ -105,8 +95,8 @@ guardian(int fd)
     }
 
     if (pgid > 0 && kill(-pgid, SIGTERM) == 0) {
-        deadline = now_ms() + harness_timeout_ms(15000);
-        while (kill(-pgid, 0) == 0 && now_ms() < deadline) {
+        deadline = harness_now_ms() + harness_timeout_ms(15000);
+        while (kill(-pgid, 0) == 0 && harness_now_ms() < deadline) {
             usleep(20000);
         }
         kill(-pgid, SIGKILL);
@@ -299,7 +289,7 @@ demo_wait_exit(demo_t *demo, int timeout_ms, int *status)
     long long  deadline;
     pid_t      rc;
 
-    deadline = now_ms() + timeout_ms;
+    deadline = harness_now_ms() + timeout_ms;
 
     for ( ;; ) {
         rc = waitpid(demo->pid, status, WNOHANG);
@@ -308,7 +298,7 @@ demo_wait_exit(demo_t *demo, int timeout_ms, int *status)
             return 0;
         }
         ck_assert_int_eq(rc, 0);
-        if (now_ms() >= deadline) {
+        if (harness_now_ms() >= deadline) {
             return -1;
         }
         usleep(10000);
@@ -324,7 +314,7 @@ demo_wait_ready(demo_t *demo, int timeout_ms, int *status)
     ssize_t         n;
     int             left;
 
-    deadline = now_ms() + timeout_ms;
+    deadline = harness_now_ms() + timeout_ms;
 
     for ( ;; ) {
         if (strncmp(demo->out, "ready:", 6) == 0
@@ -333,7 +323,7 @@ demo_wait_ready(demo_t *demo, int timeout_ms, int *status)
             return 1;
         }
 
-        left = (int) (deadline - now_ms());
+        left = (int) (deadline - harness_now_ms());
         if (left <= 0) {
             return -1;
         }

@@ -126,8 +126,20 @@ const char *harness_provider_dir(void);
     HARNESS_LOCK2_ENTITY " " HARNESS_LOCK2_KEY_HEX " " \
     HARNESS_LOCK2_KPSA_ID "\n"
 
-/* the harness's default timeout for one operation, scaled for wrappers */
+/*
+ * A timeout of base_ms scaled for wrappers (x20 under valgrind).  The
+ * harness's own waits take base values and scale them once themselves
+ * (harness_log_wait(), harness_nginx_*()); a test scales only the
+ * deadlines of its own poll loops: harness_deadline_ms().
+ */
 int harness_timeout_ms(int base_ms);
+
+/* the one monotonic clock of the tests, in ms and in us */
+long long harness_now_ms(void);
+long long harness_now_us(void);
+
+/* harness_now_ms() + harness_timeout_ms(base_ms): a poll loop's deadline */
+long long harness_deadline_ms(int base_ms);
 
 /* a free TCP port on 127.0.0.1 (bound and released), -1 on error */
 int harness_free_port(void);
@@ -278,8 +290,14 @@ void harness_nginx_free(harness_nginx *ng);
 const char *harness_log(harness_nginx *ng);
 int harness_log_contains(harness_nginx *ng, const char *needle);
 size_t harness_log_count(harness_nginx *ng, const char *needle);
-/* polls the log until it contains needle; 1 found, 0 timeout */
+/*
+ * Polls the log until it contains needle, for timeout_ms scaled here (pass
+ * the base, not harness_timeout_ms()); 1 found, 0 timeout.
+ */
 int harness_log_wait(harness_nginx *ng, const char *needle, int timeout_ms);
+/* the same until it contains needle at least n times */
+int harness_log_wait_count(harness_nginx *ng, const char *needle, size_t n,
+    int timeout_ms);
 
 
 /* ------------------------------------------------------------------ */

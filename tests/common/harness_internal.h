@@ -33,7 +33,6 @@
 #define MAX_MESSAGE       (1024 * 1024)
 
 /* harness_util.c */
-long long harness_now_ms(void);
 void harness_nap_ms(int ms);
 /* the variable's value, or dflt when it is unset or empty */
 const char *harness_env_or(const char *name, const char *dflt);

@@ -464,10 +464,17 @@ harness_log_count(harness_nginx *ng, const char *needle)
 int
 harness_log_wait(harness_nginx *ng, const char *needle, int timeout_ms)
 {
-    long long  deadline = harness_now_ms() + harness_timeout_ms(timeout_ms);
+    return harness_log_wait_count(ng, needle, 1, timeout_ms);
+}
+
+int
+harness_log_wait_count(harness_nginx *ng, const char *needle, size_t n,
+    int timeout_ms)
+{
+    long long  deadline = harness_deadline_ms(timeout_ms);
 
     for ( ;; ) {
-        if (harness_log_contains(ng, needle)) {
+        if (harness_log_count(ng, needle) >= n) {
             return 1;
         }
         if (harness_now_ms() > deadline) {

@@ -19,12 +19,24 @@
 #include "common/harness_internal.h"
 
 long long
-harness_now_ms(void)
+harness_now_us(void)
 {
     struct timespec  ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long long
+harness_now_ms(void)
+{
+    return harness_now_us() / 1000;
+}
+
+long long
+harness_deadline_ms(int base_ms)
+{
+    return harness_now_ms() + harness_timeout_ms(base_ms);
 }
 
 void

@@ -16,6 +16,7 @@
 
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 #include "fleet.h"
 
@@ -34,7 +35,7 @@ static int
 all_nodes(fleet_node *n, int nodes, const char *id, const char *key,
     int want)
 {
-    long long  deadline = fleet_now_ms() + harness_timeout_ms(WAIT_MS);
+    long long  deadline = harness_now_ms() + harness_timeout_ms(WAIT_MS);
     int        k, ok;
 
     do {
@@ -45,7 +46,7 @@ all_nodes(fleet_node *n, int nodes, const char *id, const char *key,
             return 0;
         }
         usleep(10000);
-    } while (fleet_now_ms() < deadline);
+    } while (harness_now_ms() < deadline);
 
     return -1;
 }
@@ -134,11 +135,9 @@ END_TEST
 
 Suite *fleet_nginx_suite(void)
 {
-    Suite  *s = suite_create("fleet_nginx");
-    TCase  *tc = fleet_tcase(s, "nginx", 90);
-
-    tcase_add_test(tc, three_front_ends_follow_the_source);
-    tcase_add_test(tc, source_down_node_serves_and_reports);
-
-    return s;
+    return CK_SUITE("fleet_nginx",
+                    CK_TCASE_MS("nginx", NULL, NULL, 90000),
+                    CK_UNCHECKED(fleet_suite_setup, fleet_pg_template_remove),
+                    CK_TEST(three_front_ends_follow_the_source),
+                    CK_TEST(source_down_node_serves_and_reports));
 }

@@ -17,6 +17,7 @@
 
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 #include "fleet.h"
 
@@ -80,10 +81,10 @@ START_TEST(insert_seen_after_notify)
 
     start_synced(&s, "--poll=60");
 
-    t0 = fleet_now_ms();
+    t0 = harness_now_ms();
     ck_assert_int_eq(fleet_insert(&pg, ID_A, ENTITY_A, KEY_A), 0);
     ck_assert_int_eq(fleet_store_wait(store, ID_A, 1, WAIT_MS), 0);
-    ck_assert_msg(fleet_now_ms() - t0 < harness_timeout_ms(3000),
+    ck_assert_msg(harness_now_ms() - t0 < harness_timeout_ms(3000),
                   "seen within 3 s with a 60 s poll: woken by NOTIFY");
     assert_key(ID_A, KEY_A);
 
@@ -196,11 +197,11 @@ START_TEST(source_down_then_back)
 
     /* the poll is a heartbeat: synced_at moves with nothing to copy */
     ck_assert_int_eq(fleet_store_meta(store, &last, &at0, NULL, 0), 0);
-    deadline = fleet_now_ms() + harness_timeout_ms(WAIT_MS);
+    deadline = harness_now_ms() + harness_timeout_ms(WAIT_MS);
     do {
         usleep(50000);
         ck_assert_int_eq(fleet_store_meta(store, &last, &at1, NULL, 0), 0);
-    } while (at1 == at0 && fleet_now_ms() < deadline);
+    } while (at1 == at0 && harness_now_ms() < deadline);
     ck_assert_int_gt(at1, at0);
 
     ck_assert_int_eq(fleet_pg_stop(&pg), 0);
@@ -451,18 +452,15 @@ END_TEST
 
 Suite *fleet_sync_suite(void)
 {
-    Suite  *s = suite_create("fleet_sync");
-    TCase  *tc = fleet_tcase(s, "sync", 60);
-
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, insert_seen_after_notify);
-    tcase_add_test(tc, revocation_seen);
-    tcase_add_test(tc, source_refuses_loss);
-    tcase_add_test(tc, source_down_then_back);
-    tcase_add_test(tc, kill9_resumes);
-    tcase_add_test(tc, source_change_resyncs);
-    tcase_add_test(tc, once_mode);
-    tcase_add_test(tc, kpsa_tool_manages_the_source);
-
-    return s;
+    return CK_SUITE("fleet_sync",
+                    CK_TCASE_MS("sync", setup, teardown, 60000),
+                    CK_UNCHECKED(fleet_suite_setup, fleet_pg_template_remove),
+                    CK_TEST(insert_seen_after_notify),
+                    CK_TEST(revocation_seen),
+                    CK_TEST(source_refuses_loss),
+                    CK_TEST(source_down_then_back),
+                    CK_TEST(kill9_resumes),
+                    CK_TEST(source_change_resyncs),
+                    CK_TEST(once_mode),
+                    CK_TEST(kpsa_tool_manages_the_source));
 }

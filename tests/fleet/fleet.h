@@ -41,10 +41,12 @@ typedef struct {
  */
 int  fleet_pg_template(void);
 void fleet_pg_template_remove(void);
-/* the suites' unchecked fixture: the template, or a message */
+/*
+ * The suites' unchecked fixture: the template, or a message; each fleet
+ * TCase row is followed by
+ * CK_UNCHECKED(fleet_suite_setup, fleet_pg_template_remove).
+ */
 void fleet_suite_setup(void);
-/* a test case of s with that fixture and this timeout (seconds) */
-TCase *fleet_tcase(Suite *s, const char *name, int timeout);
 int  fleet_pg_new(fleet_pg *pg);          /* copy of the template, started */
 int  fleet_pg_start(fleet_pg *pg);
 int  fleet_pg_stop(fleet_pg *pg);         /* fast shutdown, waits */
@@ -120,8 +122,6 @@ void fleet_node_stop(fleet_node *n);
 int  fleet_node_handshake(const fleet_node *n, const char *kpsa_id,
     const char *key_hex);
 
-long long fleet_now_ms(void);
-long long fleet_now_us(void);
 /* kill(pid, sig), waits timeout_ms, then last_sig: 0 exited in time */
 int  fleet_kill_wait(pid_t pid, int sig, int last_sig, int timeout_ms,
     int *status);

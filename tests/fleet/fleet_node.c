@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_cases.h"
 #include "fleet.h"
 
 #define FLEET_PSK_CIPHERS  "PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256"
@@ -47,7 +48,7 @@ make_store(const char *dir)
         return -1;
     }
 
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (i = 0; i < CK_N(files); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         f = fopen(path, "w");
         if (f == NULL || fclose(f) != 0 || chmod(path, 0664) != 0) {

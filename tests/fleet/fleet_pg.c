@@ -31,21 +31,6 @@
 
 static char  template_dir[PATH_MAX];
 
-long long
-fleet_now_us(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-long long
-fleet_now_ms(void)
-{
-    return fleet_now_us() / 1000;
-}
-
 int
 fleet_mkdtemp(char *buf, size_t len, const char *tag)
 {
@@ -182,9 +167,9 @@ fleet_pg_start(fleet_pg *pg)
     }
 
     snprintf(sock, sizeof(sock), "%s/.s.PGSQL.5432", pg->dir);
-    deadline = fleet_now_ms() + harness_timeout_ms(PG_START_TIMEOUT_MS);
+    deadline = harness_now_ms() + harness_timeout_ms(PG_START_TIMEOUT_MS);
 
-    while (fleet_now_ms() < deadline) {
+    while (harness_now_ms() < deadline) {
         if (waitpid(pg->pid, &status, WNOHANG) == pg->pid) {
             pg->pid = 0;
             return -1;
@@ -220,11 +205,11 @@ int
 fleet_kill_wait(pid_t pid, int sig, int last_sig, int timeout_ms,
     int *status)
 {
-    long long  deadline = fleet_now_ms() + harness_timeout_ms(timeout_ms);
+    long long  deadline = harness_now_ms() + harness_timeout_ms(timeout_ms);
 
     kill(pid, sig);
 
-    while (fleet_now_ms() < deadline) {
+    while (harness_now_ms() < deadline) {
         if (waitpid(pid, status, WNOHANG) == pid) {
             return 0;
         }
@@ -315,18 +300,6 @@ fleet_pg_template_remove(void)
         fleet_rmtree(template_dir);
         template_dir[0] = '\0';
     }
-}
-
-TCase *
-fleet_tcase(Suite *s, const char *name, int timeout)
-{
-    TCase  *tc = tcase_create(name);
-
-    tcase_add_unchecked_fixture(tc, fleet_suite_setup,
-                                fleet_pg_template_remove);
-    tcase_set_timeout(tc, timeout);
-    suite_add_tcase(s, tc);
-    return tc;
 }
 
 int

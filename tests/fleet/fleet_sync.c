@@ -187,14 +187,14 @@ fleet_sync_log_contains(const fleet_sync *s, const char *needle)
 int
 fleet_sync_log_wait(const fleet_sync *s, const char *needle, int timeout_ms)
 {
-    long long  deadline = fleet_now_ms() + harness_timeout_ms(timeout_ms);
+    long long  deadline = harness_now_ms() + harness_timeout_ms(timeout_ms);
 
     do {
         if (fleet_sync_log_contains(s, needle)) {
             return 0;
         }
         usleep(STORE_POLL_US);
-    } while (fleet_now_ms() < deadline);
+    } while (harness_now_ms() < deadline);
 
     return -1;
 }
@@ -261,14 +261,14 @@ int
 fleet_store_wait(const char *store, const char *kpsa_id, int want,
     int timeout_ms)
 {
-    long long  deadline = fleet_now_ms() + harness_timeout_ms(timeout_ms);
+    long long  deadline = harness_now_ms() + harness_timeout_ms(timeout_ms);
 
     do {
         if (fleet_store_state(store, kpsa_id, NULL, 0) == want) {
             return 0;
         }
         usleep(STORE_POLL_US);
-    } while (fleet_now_ms() < deadline);
+    } while (harness_now_ms() < deadline);
 
     return -1;
 }

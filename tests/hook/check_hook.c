@@ -1338,7 +1338,11 @@ START_TEST(test_sni_chained_client_hello)
     ck_assert_int_eq(events.n, 0);
     tls_pair_free(c, s);
 
-    /* our own callback cannot be chained to itself */
+    /*
+     * No context, nothing chained.  (That the hook's own callback is never
+     * chained to itself is a guard the public API cannot reach: OpenSSL
+     * has no getter for a context's ClientHello callback.)
+     */
     ck_assert_int_eq(ONEM2M_SAE_CTX_chain_client_hello(NULL,
                          own_client_hello_cb, NULL), 0);
 
@@ -1599,6 +1603,57 @@ START_TEST(test_gnutls_interop)
 END_TEST
 
 
+/*
+ * One handshake of lock 1 against ctx; returns how often the server's own
+ * info callback ran.  The events and the counters start from zero.
+ */
+static int
+lock1_handshake(SSL_CTX *sctx, int version)
+{
+    SSL         *c, *s;
+    client_psk   cp;
+
+    memset(&events, 0, sizeof(events));
+    nginx_info_calls = 0;
+    nginx_handshake_done = 0;
+
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_ssl(version, NULL, NULL, &cp);
+    s = SSL_new(sctx);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
+    assert_lock1_bound(s);
+    ck_assert_int_eq(nginx_handshake_done, 1);
+    tls_pair_free(c, s);
+
+    return nginx_info_calls;
+}
+
+/*
+ * Installing the hook twice on one context (nginx installs on every
+ * server of a shared context) wraps the server's info callback once: a
+ * handshake afterwards reports one event and runs the server's callback
+ * as often as with one installation.
+ */
+START_TEST(test_install_twice)
+{
+    static const int  versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+    SSL_CTX          *once, *twice;
+    int               calls;
+
+    once = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 0);
+    calls = lock1_handshake(once, versions[_i]);
+    ck_assert_int_gt(calls, 0);
+
+    twice = server_ctx(table_a, ONEM2M_SAE_UNKNOWN_HIDE, 0);
+    ck_assert_int_eq(ONEM2M_SAE_CTX_install(twice, record_event, &events), 1);
+    ck_assert_int_eq(lock1_handshake(twice, versions[_i]), calls);
+
+    SSL_CTX_free(once);
+    SSL_CTX_free(twice);
+}
+END_TEST
+
+
 START_TEST(test_api_errors)
 {
     SSL_CTX  *ctx;
@@ -1643,5 +1698,6 @@ Suite *hook_suite(void)
                     CK_LOOP(test_certificate_unbound, 2),
                     CK_TEST(test_psk_offered_cert_used),
                     CK_LOOP(test_no_table, 2), CK_LOOP(test_gnutls_interop, 4),
+                    CK_LOOP(test_install_twice, 2),
                     CK_TEST(test_api_errors));
 }

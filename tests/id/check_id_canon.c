@@ -18,7 +18,6 @@
 #define CSE    ONEM2M_CANON_CSE
 #define OTHER  ONEM2M_CANON_OTHER
 
-#define N(a)  ((int) (sizeof(a) / sizeof((a)[0])))
 
 static const onem2m_gateway  gw = {
     "mn-cse-1", sizeof("mn-cse-1") - 1, "sp.example", sizeof("sp.example") - 1
@@ -249,8 +248,8 @@ Suite *id_canon_suite(void)
 {
     return CK_SUITE("id_canon",
                     CK_TCASE("canonical", NULL, NULL, 0),
-                    CK_LOOP(test_canon_parse, N(canons)),
-                    CK_LOOP(test_canon_equal, N(equals)),
-                    CK_LOOP(test_canon_who, N(whos)),
-                    CK_LOOP(test_canon_forms, N(forms)));
+                    CK_LOOP(test_canon_parse, CK_N(canons)),
+                    CK_LOOP(test_canon_equal, CK_N(equals)),
+                    CK_LOOP(test_canon_who, CK_N(whos)),
+                    CK_LOOP(test_canon_forms, CK_N(forms)));
 }

@@ -242,14 +242,13 @@ START_TEST(test_kpsa_ids)
 }
 END_TEST
 
-#define N(a)  ((int) (sizeof(a) / sizeof((a)[0])))
 
 Suite *onem2m_id_suite(void)
 {
     return CK_SUITE("onem2m_id",
                     CK_TCASE("grammar", NULL, NULL, 0),
-                    CK_LOOP(test_id_forms, N(ids)), CK_TEST(test_id_length),
-                    CK_LOOP(test_host_names, N(hosts)),
+                    CK_LOOP(test_id_forms, CK_N(ids)), CK_TEST(test_id_length),
+                    CK_LOOP(test_host_names, CK_N(hosts)),
                     CK_TEST(test_host_name_length),
-                    CK_LOOP(test_kpsa_ids, N(kpsa_ids)));
+                    CK_LOOP(test_kpsa_ids, CK_N(kpsa_ids)));
 }

@@ -13,7 +13,6 @@
 #include "check_cases.h"
 #include "common/onem2m_text.h"
 
-#define N(a)  (sizeof(a) / sizeof((a)[0]))
 
 /* each class by its definition, written out independently of the helper */
 START_TEST(test_classes_every_byte)
@@ -202,7 +201,7 @@ Suite *onem2m_text_suite(void)
                     CK_LOOP(test_classes_every_byte, 256),
                     CK_TEST(test_strings),
                     CK_LOOP(test_plain_ascii_positions, 2 * 20),
-                    CK_LOOP(test_utf8, N(utf8)), CK_TEST(test_hex_encode),
-                    CK_LOOP(test_log_quote, N(logs)),
+                    CK_LOOP(test_utf8, CK_N(utf8)), CK_TEST(test_hex_encode),
+                    CK_LOOP(test_log_quote, CK_N(logs)),
                     CK_TEST(test_log_quote_bounds));
 }

@@ -309,12 +309,8 @@ END_TEST
 
 Suite *cert_demo_suite(void)
 {
-    Suite  *s = suite_create("cert_demo");
-
     /* the waits inside scale with the valgrind wrapper: so does this */
-    SAE_TCASE_MS(s, "run-cert-demo", 300000,
-                 tcase_add_checked_fixture(tc_, setup, teardown);
-                 tcase_add_loop_test(tc_, demo_runs_and_stops, 0, 2));
-
-    return s;
+    return CK_SUITE("cert_demo",
+                    CK_TCASE_MS("run-cert-demo", setup, teardown, 300000),
+                    CK_LOOP(demo_runs_and_stops, 2));
 }

@@ -41,7 +41,7 @@ redact(char *out)
     size_t  i;
     char   *p, *eol;
 
-    for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+    for (i = 0; i < CK_N(secrets); i++) {
         for (p = strstr(out, secrets[i]); p != NULL;
              p = strstr(p, secrets[i]))
         {
@@ -236,13 +236,11 @@ END_TEST
 
 Suite *interop_suite(void)
 {
-    Suite  *s = suite_create("interop");
-
-    SAE_TCASE(s, "interop",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              SAE_LOOP(gnutls_psk, gnutls);
-              SAE_TEST(gnutls_tls13_psk_ke);
-              SAE_TEST(gnutls_wrong_key_is_refused);
-              SAE_LOOP(seed_openssl_s_client_command, seed_command));
-    return s;
+    return CK_SUITE("interop",
+                    CK_TCASE_MS("interop", setup, teardown, 30000),
+                    CK_LOOP(gnutls_psk, CK_N(gnutls)),
+                    CK_TEST(gnutls_tls13_psk_ke),
+                    CK_TEST(gnutls_wrong_key_is_refused),
+                    CK_LOOP(seed_openssl_s_client_command,
+                            CK_N(seed_command)));
 }

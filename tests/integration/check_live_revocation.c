@@ -103,7 +103,7 @@ START_TEST(revoked_credential_fails_new_handshakes)
     ck_assert_uint_eq(harness_upstream_count(up), before);
     ck_assert_msg(harness_log_wait(ls.ng, "unknown psk identity \""
                                    HARNESS_LOCK1_KPSA_ID "\"",
-                                   harness_timeout_ms(2000)),
+                                   2000),
                   "%s", harness_log(ls.ng));
 
     /* the other lock is untouched */
@@ -178,7 +178,7 @@ START_TEST(resumption_after_revoke_does_not_bind)
         ck_assert_msg(harness_log_wait(ls.ng, "resumed session of psk "
                                        "identity \"" HARNESS_LOCK1_KPSA_ID
                                        "\" not bound",
-                                       harness_timeout_ms(2000)),
+                                       2000),
                       "%s", harness_log(ls.ng));
     }
     ck_assert_uint_eq(harness_upstream_count(up), before);
@@ -245,7 +245,7 @@ open_connection_after_change(int version, int rekey)
                                    "\" to \"" HARNESS_LOCK1_ENTITY "\" "
                                    "dropped: credential revoked, rekeyed "
                                    "or moved, connection closed",
-                                   harness_timeout_ms(2000)),
+                                   2000),
                   "%s", harness_log(ls.ng));
 }
 
@@ -327,14 +327,14 @@ START_TEST(store_error_fails_closed)
     harness_tls_result_free(&r);
     ck_assert_msg(harness_log_wait(ls.ng, "dropped: the live store failed, "
                                    "connection closed",
-                                   harness_timeout_ms(2000)),
+                                   2000),
                   "%s", harness_log(ls.ng));
 
     ck_assert_int_eq(live_status_of(&ls, &o, "/three"), 0);
     ck_assert_msg(harness_log_wait(ls.ng, "the psk table failed the lookup "
                                    "of psk identity \""
                                    HARNESS_LOCK1_KPSA_ID "\", refused",
-                                   harness_timeout_ms(2000)),
+                                   2000),
                   "%s", harness_log(ls.ng));
     ck_assert_uint_eq(harness_upstream_count(up), before);
     live_free(&ls, 1);
@@ -343,26 +343,13 @@ END_TEST
 
 Suite *live_revocation_suite(void)
 {
-    Suite  *s = suite_create("live_revocation");
-
-    LIVE_TCASE(s, "live",
-               tcase_add_loop_test(tc_,
-                                   added_credential_is_seen_without_reload,
-                                   0, 2);
-               tcase_add_loop_test(tc_,
-                                   revoked_credential_fails_new_handshakes,
-                                   0, 2);
-               tcase_add_loop_test(tc_, resumption_after_revoke_does_not_bind,
-                                   0, 3);
-               tcase_add_loop_test(tc_,
-                                   keepalive_request_after_revoke_is_refused,
-                                   0, 2);
-               tcase_add_loop_test(tc_, rekey_old_key_fails_new_key_works,
-                                   0, 2);
-               tcase_add_loop_test(tc_,
-                               unchanged_credential_stays_bound_on_keepalive,
-                                   0, 2);
-               tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
-
-    return s;
+    return CK_SUITE("live_revocation",
+                    CK_TCASE_MS("live", live_setup, live_teardown, 30000),
+                    CK_LOOP(added_credential_is_seen_without_reload, 2),
+                    CK_LOOP(revoked_credential_fails_new_handshakes, 2),
+                    CK_LOOP(resumption_after_revoke_does_not_bind, 3),
+                    CK_LOOP(keepalive_request_after_revoke_is_refused, 2),
+                    CK_LOOP(rekey_old_key_fails_new_key_works, 2),
+                    CK_LOOP(unchanged_credential_stays_bound_on_keepalive, 2),
+                    CK_LOOP(store_error_fails_closed, 2));
 }

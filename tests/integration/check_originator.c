@@ -13,6 +13,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 
 #define CSE7_ENTITY   "/in-cse-7"
@@ -306,7 +307,7 @@ expect_forwarded(who as, const char *method, const char *uri,
 static void
 assert_log(const char *needle)
 {
-    ck_assert_msg(harness_log_wait(gw.ng, needle, harness_timeout_ms(2000)),
+    ck_assert_msg(harness_log_wait(gw.ng, needle, 2000),
                   "error log lacks: %s", needle);
 }
 
@@ -327,7 +328,7 @@ expect_not_ids(who as)
     char    hdr[128];
     size_t  i;
 
-    for (i = 0; i < sizeof(not_ids) / sizeof(not_ids[0]); i++) {
+    for (i = 0; i < CK_N(not_ids); i++) {
         snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", not_ids[i]);
         expect_refused(as, "GET", "/cse", hdr, NULL, 400, "4000", NEITHER);
     }
@@ -435,7 +436,7 @@ run_steps(const gw_step *step, size_t n)
     }
 }
 
-#define RUN_STEPS(steps)  run_steps(steps, sizeof(steps) / sizeof(steps[0]))
+#define RUN_STEPS(steps)  run_steps(steps, CK_N(steps))
 
 
 /* a test that is a scenario only: the gateway up, the steps, down */
@@ -1428,60 +1429,37 @@ END_TEST
 
 Suite *originator_suite(void)
 {
-    Suite  *s;
-    TCase  *tc;
-
-    s = suite_create("originator");
-
-    tc = tcase_create("ae");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, ae_own_stem_passes);
-    tcase_add_test(tc, ae_lock1_claims_lock2);
-    tcase_add_test(tc, ae_other_forms);
-    tcase_add_test(tc, ae_missing_origin);
-    tcase_add_test(tc, ae_table_forms);
-    tcase_add_test(tc, ae_keepalive_each_request);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("registration");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, registration_check_mode);
-    tcase_add_test(tc, registration_assign_mode);
-    tcase_add_test(tc, registration_assign_fastcgi);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("cse");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, cse_forwards_for_others);
-    tcase_add_test(tc, cse_claims_other_cse);
-    tcase_add_test(tc, cert_entities_claimed);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("unbound");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, unbound_claims);
-    tcase_add_test(tc, required_answers_before_originator);
-    tcase_add_test(tc, off_location_not_checked);
-    tcase_add_test(tc, subrequest_checked);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("header");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, header_name_any_case);
-    tcase_add_test(tc, header_duplicates);
-    tcase_add_test(tc, header_overlong);
-    tcase_add_test(tc, header_not_printable);
-    suite_add_tcase(s, tc);
-
-    tc = tcase_create("conf");
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, conf_needs_sae);
-    tcase_add_test(tc, conf_needs_cse_id);
-    tcase_add_test(tc, conf_bad_values);
-    tcase_add_test(tc, conf_bad_cert_entities);
-    tcase_add_test(tc, conf_cert_servers);
-    tcase_add_test(tc, conf_accepted);
-    suite_add_tcase(s, tc);
-
-    return s;
+    return CK_SUITE("originator",
+                    CK_TCASE_MS("ae", NULL, NULL, 60000),
+                    CK_TEST(ae_own_stem_passes),
+                    CK_TEST(ae_lock1_claims_lock2),
+                    CK_TEST(ae_other_forms),
+                    CK_TEST(ae_missing_origin),
+                    CK_TEST(ae_table_forms),
+                    CK_TEST(ae_keepalive_each_request),
+                    CK_TCASE_MS("registration", NULL, NULL, 60000),
+                    CK_TEST(registration_check_mode),
+                    CK_TEST(registration_assign_mode),
+                    CK_TEST(registration_assign_fastcgi),
+                    CK_TCASE_MS("cse", NULL, NULL, 60000),
+                    CK_TEST(cse_forwards_for_others),
+                    CK_TEST(cse_claims_other_cse),
+                    CK_TEST(cert_entities_claimed),
+                    CK_TCASE_MS("unbound", NULL, NULL, 60000),
+                    CK_TEST(unbound_claims),
+                    CK_TEST(required_answers_before_originator),
+                    CK_TEST(off_location_not_checked),
+                    CK_TEST(subrequest_checked),
+                    CK_TCASE_MS("header", NULL, NULL, 60000),
+                    CK_TEST(header_name_any_case),
+                    CK_TEST(header_duplicates),
+                    CK_TEST(header_overlong),
+                    CK_TEST(header_not_printable),
+                    CK_TCASE_MS("conf", NULL, NULL, 60000),
+                    CK_TEST(conf_needs_sae),
+                    CK_TEST(conf_needs_cse_id),
+                    CK_TEST(conf_bad_values),
+                    CK_TEST(conf_bad_cert_entities),
+                    CK_TEST(conf_cert_servers),
+                    CK_TEST(conf_accepted));
 }

@@ -255,11 +255,16 @@ START_TEST(listens_is_the_process_not_the_port)
     snprintf(script, sizeof(script),
              "me=test; . '%s/conf/demo-lib.sh'; "
              "demo_listens %d %d || exit 1; "
-             "ss -Hltnp 'sport = :%d' 2>/dev/null | grep -q pid= || exit 0; "
+             "ss -Hltnp 'sport = :%d' 2>/dev/null | grep -q pid= || exit 3; "
              "demo_listens $$ %d && exit 2; exit 0",
              TOP_SRCDIR, (int) getpid(), port, port, port);
     rc = harness_run(argv, NULL, harness_timeout_ms(10000), &out);
     close(fd);
+    if (rc == 3) {
+        free(out);
+        CK_SKIP("ss -p shows no pids here: the other process is not told "
+                "from the listener");
+    }
     ck_assert_msg(rc == 0, "%s: %s", rc == 1 ? "the listener is not seen"
                   : "another process is taken for the listener", out);
     free(out);
@@ -269,15 +274,11 @@ END_TEST
 
 Suite *run_demo_suite(void)
 {
-    Suite  *s = suite_create("run_demo");
-
     /* the waits inside scale with the valgrind wrapper: so does this */
-    SAE_TCASE_MS(s, "run-demo", 300000,
-                 tcase_add_checked_fixture(tc_, setup, teardown);
-                 SAE_TEST(banner_after_bind_on_the_given_ports);
-                 SAE_TEST(each_door_lock_suite_binds);
-                 tcase_add_loop_test(tc_, busy_port_is_the_one_message, 0, 2);
-                 SAE_TEST(listens_is_the_process_not_the_port));
-
-    return s;
+    return CK_SUITE("run_demo",
+                    CK_TCASE_MS("run-demo", setup, teardown, 300000),
+                    CK_TEST(banner_after_bind_on_the_given_ports),
+                    CK_TEST(each_door_lock_suite_binds),
+                    CK_LOOP(busy_port_is_the_one_message, 2),
+                    CK_TEST(listens_is_the_process_not_the_port));
 }

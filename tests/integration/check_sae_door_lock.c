@@ -154,12 +154,8 @@ END_TEST
 
 Suite *sae_door_lock_suite(void)
 {
-    Suite  *s = suite_create("sae_door_lock");
-
-    SAE_TCASE(s, "debian_site",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, each_suite_alone_binds, 0,
-                                  SAE_DOOR_LOCK_NSUITES);
-              SAE_LOOP(gnutls_ccm_binds, gnutls_ccm));
-    return s;
+    return CK_SUITE("sae_door_lock",
+                    CK_TCASE_MS("debian_site", setup, teardown, 30000),
+                    CK_LOOP(each_suite_alone_binds, SAE_DOOR_LOCK_NSUITES),
+                    CK_LOOP(gnutls_ccm_binds, CK_N(gnutls_ccm)));
 }

@@ -229,10 +229,8 @@ END_TEST
 
 Suite *sae_fail2ban_suite(void)
 {
-    Suite  *s = suite_create("sae_fail2ban");
-
-    SAE_TCASE(s, "fail2ban",
-              SAE_TEST(filter_matches_each_failure_once_per_client);
-              SAE_TEST(jail_example_is_readable));
-    return s;
+    return CK_SUITE("sae_fail2ban",
+                    CK_TCASE_MS("fail2ban", NULL, NULL, 30000),
+                    CK_TEST(filter_matches_each_failure_once_per_client),
+                    CK_TEST(jail_example_is_readable));
 }

@@ -209,21 +209,18 @@ END_TEST
 
 Suite *sae_header_suite(void)
 {
-    Suite  *s = suite_create("sae_header");
-
-    SAE_TCASE(s, "header",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_,
-                  forged_copies_replaced_by_the_bound_entity_proxy, 0, 2);
-              tcase_add_loop_test(tc_,
-                  forged_copies_replaced_by_the_bound_entity_fastcgi, 0, 2);
-              SAE_TEST(underscore_spelling_cannot_forge_the_cgi_param);
-              SAE_TEST(underscore_spelling_stripped_for_proxy_too);
-              SAE_TEST(unbound_request_carries_no_identity_optional);
-              SAE_TEST(stripped_where_sae_is_off_in_the_location);
-              SAE_TEST(bound_request_where_sae_is_off_in_the_location);
-              SAE_TEST(many_copies_and_other_headers_kept_in_order));
-    SAE_TCASE(s, "custom",
-              SAE_TEST(custom_header_name));
-    return s;
+    return CK_SUITE("sae_header",
+                    CK_TCASE_MS("header", setup, teardown, 30000),
+                    CK_LOOP(forged_copies_replaced_by_the_bound_entity_proxy,
+                            2),
+                    CK_LOOP(forged_copies_replaced_by_the_bound_entity_fastcgi,
+                            2),
+                    CK_TEST(underscore_spelling_cannot_forge_the_cgi_param),
+                    CK_TEST(underscore_spelling_stripped_for_proxy_too),
+                    CK_TEST(unbound_request_carries_no_identity_optional),
+                    CK_TEST(stripped_where_sae_is_off_in_the_location),
+                    CK_TEST(bound_request_where_sae_is_off_in_the_location),
+                    CK_TEST(many_copies_and_other_headers_kept_in_order),
+                    CK_TCASE_MS("custom", NULL, NULL, 30000),
+                    CK_TEST(custom_header_name));
 }

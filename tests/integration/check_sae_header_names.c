@@ -159,7 +159,7 @@ static const char *const  origin_aliases[] = {
     "X-M2M-Origin: Clock-AE1\r\nx_m2m_Origin: Clock-AE1\r\n",
 };
 
-#define N_ALIASES  (sizeof(origin_aliases) / sizeof(origin_aliases[0]))
+#define N_ALIASES  (CK_N(origin_aliases))
 
 START_TEST(origin_alias_refused)
 {
@@ -462,26 +462,16 @@ END_TEST
 
 Suite *sae_header_names_suite(void)
 {
-    Suite  *s = suite_create("sae_header_names");
-
-    SAE_TCASE(s, "requests",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              SAE_TEST(dotted_identity_header_stripped_fastcgi);
-              SAE_TEST(dotted_identity_header_stripped_proxy);
-              tcase_add_loop_test(tc_, origin_alias_refused, 0,
-                                  2 * (int) N_ALIASES);
-              SAE_TEST(origin_in_any_case_is_the_real_one);
-              tcase_add_loop_test(tc_, headers_removed_in_place, 0,
-                                  (int) (sizeof(layouts)
-                                         / sizeof(layouts[0]))));
-    SAE_TCASE(s, "config",
-              tcase_add_checked_fixture(tc_, conf_setup, conf_teardown);
-              tcase_add_loop_test(tc_,
-                  identity_header_aliasing_a_meaning_refused, 0,
-                  (int) (sizeof(refused_names) / sizeof(refused_names[0])));
-              tcase_add_loop_test(tc_, identity_header_names_accepted, 0, 5);
-              tcase_add_loop_test(tc_, sibling_without_sae_warned, 0,
-                                  (int) (sizeof(siblings)
-                                         / sizeof(siblings[0]))));
-    return s;
+    return CK_SUITE("sae_header_names",
+                    CK_TCASE_MS("requests", setup, teardown, 30000),
+                    CK_TEST(dotted_identity_header_stripped_fastcgi),
+                    CK_TEST(dotted_identity_header_stripped_proxy),
+                    CK_LOOP(origin_alias_refused, 2 * (int) N_ALIASES),
+                    CK_TEST(origin_in_any_case_is_the_real_one),
+                    CK_LOOP(headers_removed_in_place, CK_N(layouts)),
+                    CK_TCASE_MS("config", conf_setup, conf_teardown, 30000),
+                    CK_LOOP(identity_header_aliasing_a_meaning_refused,
+                            CK_N(refused_names)),
+                    CK_LOOP(identity_header_names_accepted, 5),
+                    CK_LOOP(sibling_without_sae_warned, CK_N(siblings)));
 }

@@ -34,7 +34,7 @@ SAE_FIXTURE(HRR_SERVER)
 static void
 assert_bound_once(void)
 {
-    ck_assert_msg(harness_log_wait(ng, BOUND_LINE, harness_timeout_ms(5000)),
+    ck_assert_msg(harness_log_wait(ng, BOUND_LINE, 5000),
                   "no \"%s\"; error log:\n%s", BOUND_LINE, harness_log(ng));
     ck_assert_uint_eq(harness_log_count(ng, BOUND_LINE), 1);
 }
@@ -91,11 +91,8 @@ END_TEST
 
 Suite *sae_hello_retry_suite(void)
 {
-    Suite  *s = suite_create("sae_hello_retry");
-
-    SAE_TCASE(s, "hello_retry",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              SAE_TEST(s_client_after_hello_retry_binds);
-              SAE_LOOP(in_test_client_binds, clients));
-    return s;
+    return CK_SUITE("sae_hello_retry",
+                    CK_TCASE_MS("hello_retry", setup, teardown, 30000),
+                    CK_TEST(s_client_after_hello_retry_binds),
+                    CK_LOOP(in_test_client_binds, CK_N(clients)));
 }

@@ -271,17 +271,11 @@ END_TEST
 
 Suite *sae_log_level_suite(void)
 {
-    Suite  *s = suite_create("sae_log_level");
-
-    SAE_TCASE(s, "levels",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_,
-                                  default_is_error_and_shows_a_wrong_key,
-                                  0, 2);
-              tcase_add_loop_test(tc_, failures_at_each_level, 0, 8);
-              tcase_add_loop_test(tc_, failures_hidden_above_the_level,
-                                  0, 3);
-              SAE_TEST(resumption_refused_at_the_level);
-              SAE_TEST(bad_values_refused));
-    return s;
+    return CK_SUITE("sae_log_level",
+                    CK_TCASE_MS("levels", setup, teardown, 30000),
+                    CK_LOOP(default_is_error_and_shows_a_wrong_key, 2),
+                    CK_LOOP(failures_at_each_level, 8),
+                    CK_LOOP(failures_hidden_above_the_level, 3),
+                    CK_TEST(resumption_refused_at_the_level),
+                    CK_TEST(bad_values_refused));
 }

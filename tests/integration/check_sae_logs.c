@@ -222,21 +222,14 @@ END_TEST
 
 Suite *sae_logs_suite(void)
 {
-    Suite  *s = suite_create("sae_logs");
-
-    SAE_TCASE(s, "logs",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, bound_handshake_logged_once_at_info,
-                                  0, 2);
-              tcase_add_loop_test(tc_, wrong_key_logged_with_reason, 0, 2);
-              tcase_add_loop_test(tc_, unknown_identity_logged_with_reason,
-                                  0, 2);
-              tcase_add_loop_test(tc_,
-                                  long_quoted_identity_one_bounded_line,
-                                  0, 2);
-              tcase_add_loop_test(tc_, identity_of_64_bytes_not_cut, 0, 2);
-              SAE_TEST(tls13_wrong_binder_is_logged_by_nginx_at_crit));
-    SAE_TCASE(s, "config",
-              SAE_TEST(nginx_t_and_table_errors_never_show_keys));
-    return s;
+    return CK_SUITE("sae_logs",
+                    CK_TCASE_MS("logs", setup, teardown, 30000),
+                    CK_LOOP(bound_handshake_logged_once_at_info, 2),
+                    CK_LOOP(wrong_key_logged_with_reason, 2),
+                    CK_LOOP(unknown_identity_logged_with_reason, 2),
+                    CK_LOOP(long_quoted_identity_one_bounded_line, 2),
+                    CK_LOOP(identity_of_64_bytes_not_cut, 2),
+                    CK_TEST(tls13_wrong_binder_is_logged_by_nginx_at_crit),
+                    CK_TCASE_MS("config", NULL, NULL, 30000),
+                    CK_TEST(nginx_t_and_table_errors_never_show_keys));
 }

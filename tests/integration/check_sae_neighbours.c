@@ -87,7 +87,7 @@ static const probe  probes[] = {
     { "a.example", 0, "ECDHE-ECDSA-AES128-GCM-SHA256" },
 };
 
-#define NPROBES  (sizeof(probes) / sizeof(probes[0]))
+#define NPROBES  (CK_N(probes))
 
 typedef struct {
     int   handshake_ok;
@@ -197,9 +197,7 @@ END_TEST
 
 Suite *sae_neighbours_suite(void)
 {
-    Suite  *s = suite_create("sae_neighbours");
-
-    SAE_TCASE(s, "neighbours",
-              SAE_TEST(non_sae_servers_behave_as_without_the_module));
-    return s;
+    return CK_SUITE("sae_neighbours",
+                    CK_TCASE_MS("neighbours", NULL, NULL, 30000),
+                    CK_TEST(non_sae_servers_behave_as_without_the_module));
 }

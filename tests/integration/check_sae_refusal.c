@@ -200,21 +200,17 @@ END_TEST
 
 Suite *sae_refusal_suite(void)
 {
-    Suite  *s = suite_create("sae_refusal");
-
-    SAE_TCASE(s, "refusal",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, refused_with_ri_and_rvi_echoed, 0, 2);
-              SAE_TEST(refused_without_ri_has_no_ri);
-              tcase_add_loop_test(tc_, refused_post_with_body, 0, 2);
-              SAE_TEST(refused_despite_satisfy_any);
-              SAE_TEST(refused_where_required_explicitly);
-              SAE_TEST(refused_on_every_keepalive_request);
-              SAE_TEST(optional_lets_unbound_through));
-    SAE_TCASE(s, "variables",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              SAE_LOOP(variables_say_the_binding, vars));
-    SAE_TCASE(s, "no_sae",
-              SAE_TEST(variables_on_a_server_without_sae_are_empty));
-    return s;
+    return CK_SUITE("sae_refusal",
+                    CK_TCASE_MS("refusal", setup, teardown, 30000),
+                    CK_LOOP(refused_with_ri_and_rvi_echoed, 2),
+                    CK_TEST(refused_without_ri_has_no_ri),
+                    CK_LOOP(refused_post_with_body, 2),
+                    CK_TEST(refused_despite_satisfy_any),
+                    CK_TEST(refused_where_required_explicitly),
+                    CK_TEST(refused_on_every_keepalive_request),
+                    CK_TEST(optional_lets_unbound_through),
+                    CK_TCASE_MS("variables", setup, teardown, 30000),
+                    CK_LOOP(variables_say_the_binding, CK_N(vars)),
+                    CK_TCASE_MS("no_sae", NULL, NULL, 30000),
+                    CK_TEST(variables_on_a_server_without_sae_are_empty));
 }

@@ -246,23 +246,14 @@ END_TEST
 
 Suite *sae_reload_suite(void)
 {
-    Suite  *s = suite_create("sae_reload");
-
-    SAE_TCASE(s, "reload",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, added_identity_works_after_reload, 0,
-                                  2);
-              tcase_add_loop_test(tc_, removed_identity_fails_after_reload,
-                                  0, 2);
-              tcase_add_loop_test(tc_, changed_key_takes_effect, 0, 2);
-              tcase_add_loop_test(tc_,
-                                  same_size_edit_with_old_mtime_takes_effect,
-                                  0, 2);
-              tcase_add_loop_test(tc_,
-                                  broken_table_keeps_the_old_configuration,
-                                  0, 2);
-              SAE_TEST(missing_table_keeps_the_old_configuration);
-              tcase_add_loop_test(tc_, request_in_flight_completes, 0, 2);
-              SAE_TEST(many_reloads_stay_clean));
-    return s;
+    return CK_SUITE("sae_reload",
+                    CK_TCASE_MS("reload", setup, teardown, 30000),
+                    CK_LOOP(added_identity_works_after_reload, 2),
+                    CK_LOOP(removed_identity_fails_after_reload, 2),
+                    CK_LOOP(changed_key_takes_effect, 2),
+                    CK_LOOP(same_size_edit_with_old_mtime_takes_effect, 2),
+                    CK_LOOP(broken_table_keeps_the_old_configuration, 2),
+                    CK_TEST(missing_table_keeps_the_old_configuration),
+                    CK_LOOP(request_in_flight_completes, 2),
+                    CK_TEST(many_reloads_stay_clean));
 }

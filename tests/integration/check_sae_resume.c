@@ -218,7 +218,7 @@ START_TEST(removed_identity_is_not_bound_on_resumption)
     ck_assert_msg(harness_log_wait(ng, "onem2m sae: resumed session of psk "
                                    "identity \"" HARNESS_LOCK1_KPSA_ID "\" "
                                    "not bound: identity no longer in the "
-                                   "table", harness_timeout_ms(2000)),
+                                   "table", 2000),
                   "%s", harness_log(ng));
     ck_assert_uint_eq(harness_upstream_count(up), before);
     finish(ng, sess, &r, &resp);
@@ -252,15 +252,11 @@ END_TEST
 
 Suite *sae_resume_suite(void)
 {
-    Suite  *s = suite_create("sae_resume");
-
-    SAE_TCASE(s, "resume",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              SAE_LOOP(resumed_session_is_bound, resumption);
-              tcase_add_loop_test(tc_, session_survives_an_unchanged_reload,
-                                  0, 3);
-              tcase_add_loop_test(tc_,
-                  removed_identity_is_not_bound_on_resumption, 0, 3);
-              SAE_TEST(rebound_identity_is_not_resumed_as_the_old_entity));
-    return s;
+    return CK_SUITE("sae_resume",
+                    CK_TCASE_MS("resume", setup, teardown, 30000),
+                    CK_LOOP(resumed_session_is_bound, CK_N(resumption)),
+                    CK_LOOP(session_survives_an_unchanged_reload, 3),
+                    CK_LOOP(removed_identity_is_not_bound_on_resumption, 3),
+                    CK_TEST(
+                        rebound_identity_is_not_resumed_as_the_old_entity));
 }

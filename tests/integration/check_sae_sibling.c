@@ -216,27 +216,18 @@ END_TEST
 
 Suite *sae_sibling_suite(void)
 {
-    Suite  *s = suite_create("sae_sibling");
-
-    SAE_TCASE(s, "sibling",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_,
-                                  bound_lock_cannot_forge_to_the_sibling_by_host,
-                                  0, 2);
-              tcase_add_loop_test(tc_,
-                                  keyless_client_cannot_forge_to_the_sibling_by_sni,
-                                  0, 2);
-              SAE_TEST(plain_http_server_strips_the_header_too);
-              SAE_TEST(the_only_header_of_a_request_stripped));
-    SAE_TCASE(s, "named",
-              tcase_add_checked_fixture(tc_, named_setup, teardown);
-              tcase_add_loop_test(tc_,
-                                  server_header_stripped_on_the_sibling_by_sni,
-                                  0, 2);
-              tcase_add_loop_test(tc_,
-                  server_header_stripped_for_a_lock_naming_the_sibling, 0, 2);
-              SAE_TEST(server_header_stripped_on_plain_http);
-              tcase_add_loop_test(tc_,
-                  http_level_header_stripped_on_the_overriding_server, 0, 2));
-    return s;
+    return CK_SUITE("sae_sibling",
+                    CK_TCASE_MS("sibling", setup, teardown, 30000),
+                    CK_LOOP(bound_lock_cannot_forge_to_the_sibling_by_host, 2),
+                    CK_LOOP(keyless_client_cannot_forge_to_the_sibling_by_sni,
+                            2),
+                    CK_TEST(plain_http_server_strips_the_header_too),
+                    CK_TEST(the_only_header_of_a_request_stripped),
+                    CK_TCASE_MS("named", named_setup, teardown, 30000),
+                    CK_LOOP(server_header_stripped_on_the_sibling_by_sni, 2),
+                    CK_LOOP(server_header_stripped_for_a_lock_naming_the_sibling,
+                            2),
+                    CK_TEST(server_header_stripped_on_plain_http),
+                    CK_LOOP(http_level_header_stripped_on_the_overriding_server,
+                            2));
 }

@@ -308,24 +308,18 @@ END_TEST
 
 Suite *sae_sni_suite(void)
 {
-    Suite  *s = suite_create("sae_sni");
-
-    SAE_TCASE(s, "sni",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, each_server_binds_its_own_lock, 0, 2);
-              tcase_add_loop_test(tc_, lock_of_the_other_server_is_not_bound,
-                                  0, 2);
-              tcase_add_loop_test(tc_,
-                  host_of_the_other_server_does_not_reuse_the_binding, 0, 2);
-              tcase_add_loop_test(tc_,
-                  session_of_one_server_is_not_bound_on_the_other, 0, 2));
-    SAE_TCASE(s, "shared",
-              SAE_TEST(tls13_sni_with_one_shared_table));
-    SAE_TCASE(s, "names",
-              tcase_add_loop_test(tc_,
-                  tls13_lock_of_a_named_server_by_any_name_form, 0, 4));
-    SAE_TCASE(s, "default",
-              tcase_add_loop_test(tc_, sae_server_behind_a_plain_default_server,
-                                  0, 2));
-    return s;
+    return CK_SUITE("sae_sni",
+                    CK_TCASE_MS("sni", setup, teardown, 30000),
+                    CK_LOOP(each_server_binds_its_own_lock, 2),
+                    CK_LOOP(lock_of_the_other_server_is_not_bound, 2),
+                    CK_LOOP(host_of_the_other_server_does_not_reuse_the_binding,
+                            2),
+                    CK_LOOP(session_of_one_server_is_not_bound_on_the_other,
+                            2),
+                    CK_TCASE_MS("shared", NULL, NULL, 30000),
+                    CK_TEST(tls13_sni_with_one_shared_table),
+                    CK_TCASE_MS("names", NULL, NULL, 30000),
+                    CK_LOOP(tls13_lock_of_a_named_server_by_any_name_form, 4),
+                    CK_TCASE_MS("default", NULL, NULL, 30000),
+                    CK_LOOP(sae_server_behind_a_plain_default_server, 2));
 }

@@ -273,14 +273,16 @@ START_TEST(exact_counts_across_workers_and_reloads)
     SSL_SESSION  *s1 = NULL;
     counts        c[3];
     const char   *labels[3];
+    long long     deadline;
     int           i;
 
     up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
     ck_assert_ptr_nonnull(up);
     start_with(SERVER_A SERVER_B(B_LABEL_CONF));
     /* both workers up, so that either can take a connection */
-    for (i = 0; i < 400 && harness_log_count(ng, "start worker process ")
-                           < 2; i++)
+    deadline = harness_deadline_ms(4000);
+    while (harness_log_count(ng, "start worker process ") < 2
+           && harness_now_ms() < deadline)
     {
         usleep(10000);
     }
@@ -450,7 +452,7 @@ START_TEST(bad_configurations_refused)
 
     harness_nginx_write_file(n, "kpsa.table", HARNESS_SEED_TABLE, 0600);
 
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (i = 0; i < CK_N(bad); i++) {
         assert_refused(n, bad[i].inner, bad[i].message);
     }
 
@@ -470,11 +472,9 @@ END_TEST
 
 Suite *sae_status_suite(void)
 {
-    Suite  *s = suite_create("sae_status");
-
-    SAE_TCASE(s, "status",
-              SAE_TEST(exact_counts_across_workers_and_reloads);
-              SAE_TEST(no_status_location_no_zone);
-              SAE_TEST(bad_configurations_refused));
-    return s;
+    return CK_SUITE("sae_status",
+                    CK_TCASE_MS("status", NULL, NULL, 30000),
+                    CK_TEST(exact_counts_across_workers_and_reloads),
+                    CK_TEST(no_status_location_no_zone),
+                    CK_TEST(bad_configurations_refused));
 }

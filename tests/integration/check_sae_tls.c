@@ -74,7 +74,7 @@ static const tls_version  versions[] = {
     },
 };
 
-#define NVERSIONS  (int) (sizeof(versions) / sizeof(versions[0]))
+#define NVERSIONS  (int) (CK_N(versions))
 
 /* every suite of every version, one loop iteration each */
 static const struct {
@@ -90,7 +90,7 @@ static const struct {
     { V13, "TLS_CHACHA20_POLY1305_SHA256" },
 };
 
-#define NSUITES  (int) (sizeof(each_suite) / sizeof(each_suite[0]))
+#define NSUITES  (int) (CK_N(each_suite))
 
 static harness_upstream  *up;
 static harness_nginx     *ng;
@@ -265,7 +265,7 @@ START_TEST(dhe_psk_and_rsa_psk_are_not_offered)
     harness_response    resp;
     size_t              i;
 
-    for (i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+    for (i = 0; i < CK_N(foreign); i++) {
         o.ciphers = foreign[i];
         ck_assert_int_ne(harness_tls_request(harness_nginx_port(ng, 0), &o,
                                              "GET", "/", NULL, NULL, &r,
@@ -415,35 +415,24 @@ END_TEST
 
 Suite *sae_tls_suite(void)
 {
-    Suite  *s = suite_create("sae_tls");
-
     /* _i: the row of each_suite[], or of versions[] */
-    SAE_TCASE(s, "both_versions",
-              tcase_add_checked_fixture(tc_, NULL, teardown);
-              tcase_add_loop_test(tc_, each_suite_binds_the_lock, 0,
-                                  NSUITES);
-              tcase_add_loop_test(tc_, second_lock_binds_its_own_entity, 0,
-                                  NVERSIONS);
-              tcase_add_loop_test(tc_, wrong_key_is_never_bound, 0,
-                                  NVERSIONS);
-              tcase_add_loop_test(tc_,
-                                  certificate_only_client_is_refused_4107, 0,
-                                  NVERSIONS);
-              tcase_add_loop_test(tc_, keepalive_requests_stay_bound, 0,
-                                  NVERSIONS));
-    SAE_TCASE(s, "tls12",
-              tcase_add_checked_fixture(tc_, setup12, teardown);
-              SAE_TEST(dhe_psk_and_rsa_psk_are_not_offered));
-    SAE_TCASE(s, "tls12_single_process",
-              SAE_TEST(single_process_mode_binds));
-    SAE_TCASE(s, "tls12_ccm8",
-              tcase_add_loop_test(tc_, ccm8_warning_says_what_openssl_does,
-                                  0, 2));
-    SAE_TCASE(s, "tls13",
-              tcase_add_checked_fixture(tc_, setup13, teardown);
-              SAE_TEST(client_offering_both_versions_gets_tls13_bound));
-    SAE_TCASE(s, "tls13_psk_ke",
-              tcase_add_loop_test(tc_, psk_ke_with_allow_no_dhe_kex, 0, 2);
-              SAE_TEST(psk_ke_refused_without_allow_no_dhe_kex));
-    return s;
+    return CK_SUITE("sae_tls",
+                    CK_TCASE_MS("both_versions", NULL, teardown, 30000),
+                    CK_LOOP(each_suite_binds_the_lock, NSUITES),
+                    CK_LOOP(second_lock_binds_its_own_entity, NVERSIONS),
+                    CK_LOOP(wrong_key_is_never_bound, NVERSIONS),
+                    CK_LOOP(certificate_only_client_is_refused_4107,
+                            NVERSIONS),
+                    CK_LOOP(keepalive_requests_stay_bound, NVERSIONS),
+                    CK_TCASE_MS("tls12", setup12, teardown, 30000),
+                    CK_TEST(dhe_psk_and_rsa_psk_are_not_offered),
+                    CK_TCASE_MS("tls12_single_process", NULL, NULL, 30000),
+                    CK_TEST(single_process_mode_binds),
+                    CK_TCASE_MS("tls12_ccm8", NULL, NULL, 30000),
+                    CK_LOOP(ccm8_warning_says_what_openssl_does, 2),
+                    CK_TCASE_MS("tls13", setup13, teardown, 30000),
+                    CK_TEST(client_offering_both_versions_gets_tls13_bound),
+                    CK_TCASE_MS("tls13_psk_ke", NULL, NULL, 30000),
+                    CK_LOOP(psk_ke_with_allow_no_dhe_kex, 2),
+                    CK_TEST(psk_ke_refused_without_allow_no_dhe_kex));
 }

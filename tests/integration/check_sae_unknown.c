@@ -166,17 +166,12 @@ END_TEST
 
 Suite *sae_unknown_suite(void)
 {
-    Suite  *s = suite_create("sae_unknown");
-
-    SAE_TCASE(s, "unknown",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              tcase_add_loop_test(tc_, hide_looks_like_a_wrong_key, 0, 2);
-              tcase_add_loop_test(tc_, explicit_hide_is_the_default, 0, 2);
-              tcase_add_loop_test(tc_, alert_sends_unknown_psk_identity, 0,
-                                  2);
-              tcase_add_loop_test(tc_, alert_mode_still_binds_known_locks, 0,
-                                  2);
-              SAE_TEST(identities_are_sanitised_in_the_log);
-              SAE_TEST(oversized_identity_is_cut_in_the_log));
-    return s;
+    return CK_SUITE("sae_unknown",
+                    CK_TCASE_MS("unknown", setup, teardown, 30000),
+                    CK_LOOP(hide_looks_like_a_wrong_key, 2),
+                    CK_LOOP(explicit_hide_is_the_default, 2),
+                    CK_LOOP(alert_sends_unknown_psk_identity, 2),
+                    CK_LOOP(alert_mode_still_binds_known_locks, 2),
+                    CK_TEST(identities_are_sanitised_in_the_log),
+                    CK_TEST(oversized_identity_is_cut_in_the_log));
 }

@@ -76,10 +76,8 @@ END_TEST
 
 Suite *sae_unload_suite(void)
 {
-    Suite  *s = suite_create("sae_unload");
-
-    SAE_TCASE(s, "unload",
-              tcase_add_loop_test(tc_,
-                  reload_without_the_module_keeps_tls_workers_alive, 0, 2));
-    return s;
+    return CK_SUITE("sae_unload",
+                    CK_TCASE_MS("unload", NULL, NULL, 30000),
+                    CK_LOOP(reload_without_the_module_keeps_tls_workers_alive,
+                            2));
 }

@@ -66,11 +66,6 @@ live_teardown(void)
     harness_upstream_stop(up);
 }
 
-/* a test case of s whose tests run between live_setup and live_teardown */
-#define LIVE_TCASE(s, name, ...) \
-    SAE_TCASE(s, name, \
-              tcase_add_checked_fixture(tc_, live_setup, live_teardown); \
-              __VA_ARGS__)
 
 /*
  * The workers' user (nginx's built-in default "nobody" when the master
@@ -90,7 +85,7 @@ live_give_to_workers(live_store *ls)
         return;
     }
 
-    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (i = 0; i < CK_N(files); i++) {
         snprintf(path, sizeof(path), "%s%s", ls->dir, files[i]);
         ck_assert_int_eq(chown(path, pw->pw_uid, pw->pw_gid), 0);
     }

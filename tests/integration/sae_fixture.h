@@ -12,6 +12,7 @@
 #include <string.h>
 #include <check.h>
 
+#include "check_cases.h"
 #include "common/harness.h"
 
 /*
@@ -94,22 +95,6 @@ static const unsigned char SAE_WRONG_KEY[8] __attribute__((unused)) = {
     0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8a
 };
 
-/*
- * Check's default 4 s is too short for nginx under valgrind: a case's
- * timeout is ms scaled by harness_timeout_ms(), 30 s for SAE_TCASE.
- */
-#define SAE_TCASE_MS(s, name, ms, ...) \
-    do { \
-        TCase  *tc_ = tcase_create(name); \
-        tcase_set_timeout(tc_, harness_timeout_ms(ms) / 1000.0); \
-        __VA_ARGS__; \
-        suite_add_tcase((s), tc_); \
-    } while (0)
-#define SAE_TCASE(s, name, ...)  SAE_TCASE_MS(s, name, 30000, __VA_ARGS__)
-#define SAE_TEST(fn) tcase_add_test(tc_, fn)
-/* a loop test over every row of table */
-#define SAE_LOOP(fn, table) \
-    tcase_add_loop_test(tc_, fn, 0, sizeof(table) / sizeof((table)[0]))
 
 static inline harness_tls_opts
 sae_psk(int version, const char *identity, const unsigned char *key)

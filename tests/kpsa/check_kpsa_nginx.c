@@ -230,7 +230,7 @@ old_worker_exit(harness_nginx *ng)
 static void
 wait_reloaded(harness_nginx *ng, const char *old_exit)
 {
-    ck_assert_msg(harness_log_wait(ng, old_exit, harness_timeout_ms(10000)),
+    ck_assert_msg(harness_log_wait(ng, old_exit, 10000),
                   "no \"%s\" after the reload", old_exit);
 }
 
@@ -350,15 +350,11 @@ END_TEST
 
 Suite *kpsa_nginx_suite(void)
 {
-    Suite  *s = suite_create("kpsa_nginx");
-
-    SAE_TCASE(s, "check",
-              tcase_add_loop_test(tc_, check_agrees_with_nginx_t, 0,
-                                  (int) (sizeof(tables) / sizeof(tables[0]))));
-    SAE_TCASE(s, "nginx",
-              tcase_add_checked_fixture(tc_, setup, teardown);
-              SAE_TEST(added_lock_binds);
-              SAE_TEST(add_reload_binds_without_restart);
-              SAE_TEST(failed_reload_puts_the_old_table_back));
-    return s;
+    return CK_SUITE("kpsa_nginx",
+                    CK_TCASE_MS("check", NULL, NULL, 30000),
+                    CK_LOOP(check_agrees_with_nginx_t, CK_N(tables)),
+                    CK_TCASE_MS("nginx", setup, teardown, 30000),
+                    CK_TEST(added_lock_binds),
+                    CK_TEST(add_reload_binds_without_restart),
+                    CK_TEST(failed_reload_puts_the_old_table_back));
 }

@@ -63,6 +63,11 @@ START_TEST(test_tree_carries_spdx)
 
     rc = run(CHECK_SPDX " " TOP_SRCDIR " 2>&1", out, sizeof(out));
 
+    /* a tree from a tarball: nothing is tracked, nothing to check */
+    if (rc == 2 && strstr(out, "is not a git checkout") != NULL) {
+        CK_SKIP("the tree is not a git checkout");
+    }
+
     ck_assert_msg(rc == 0, "tracked source files without the SPDX line "
                   "(exit %d):\n%s", rc, out);
     ck_assert_msg(strstr(out, "tracked source files carry") != NULL,
@@ -126,12 +131,12 @@ START_TEST(test_missing_lines_named)
 
     ck_assert_msg(rc == 1, "exit %d, expected 1:\n%s", rc, out);
 
-    for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+    for (i = 0; i < CK_N(named); i++) {
         ck_assert_msg(strstr(out, named[i]) != NULL,
                       "\"%s\" missing from:\n%s", named[i], out);
     }
 
-    for (i = 0; i < sizeof(not_named) / sizeof(not_named[0]); i++) {
+    for (i = 0; i < CK_N(not_named); i++) {
         ck_assert_msg(strstr(out, not_named[i]) == NULL,
                       "\"%s\" named in:\n%s", not_named[i], out);
     }

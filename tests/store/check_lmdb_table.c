@@ -226,6 +226,31 @@ START_TEST(test_kek_file_refused)
 }
 END_TEST
 
+/* the text tables' URI rule (common/onem2m_uri.h): no host, no emptiness */
+START_TEST(test_malformed_uri_refused)
+{
+    static const char  *bad[] = {
+        "kpsa-lmdb://host/var/lib/onem2m", "kpsa-lmdb://", "kpsa-lmdb:"
+    };
+    size_t              i;
+    ONEM2M_SAE_TABLE   *t;
+
+    for (i = 0; i < CK_N(bad); i++) {
+        snprintf(uri, sizeof(uri), "%s", bad[i]);
+        ck_assert_ptr_null(open_live(kek_file));
+        ck_assert_uint_eq(tu_nmsg, 1);
+        ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: not a \"kpsa-lmdb:"
+                                           "<directory>\" URI", bad[i]));
+    }
+
+    /* with an empty authority, the store of the test */
+    snprintf(uri, sizeof(uri), "kpsa-lmdb://%s", su_path("store"));
+    t = open_live(kek_file);
+    ck_assert_msg(t != NULL, "%s", tu_nmsg ? tu_msg[0] : "");
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
 /* a worker after fork: child_init reopens; a lookup alone does too */
 START_TEST(test_child_init_after_fork)
 {
@@ -391,6 +416,7 @@ Suite *lmdb_table_suite(void)
                     CK_TEST(test_wrong_kek_refused),
                     CK_TEST(test_wrong_kek_first_key),
                     CK_TEST(test_kek_file_refused),
+                    CK_TEST(test_malformed_uri_refused),
                     CK_TEST(test_child_init_after_fork),
                     CK_TEST(test_text_table_get),
                     CK_TEST(test_store_gone_fails_closed),
