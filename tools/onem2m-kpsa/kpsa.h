@@ -27,7 +27,7 @@
 #include "src/table.h"
 
 #define KPSA_PROG                "onem2m-kpsa"
-#define KPSA_DEFAULT_TABLE       "/etc/nginx/kpsa.table"
+#define KPSA_DEFAULT_TABLE       "/etc/nginx/onem2m/kpsa.table"
 #define KPSA_TABLE_ENV           "ONEM2M_KPSA_TABLE"
 #define KPSA_DEFAULT_KEY_BYTES   16
 #define KPSA_TEST_PAUSE_ENV      "ONEM2M_KPSA_TEST_PAUSE"
