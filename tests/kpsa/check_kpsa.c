@@ -255,7 +255,18 @@ START_TEST(bad_input_leaves_the_table_alone)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Xlock",
                             NULL), 1);
     ck_assert_str_eq(out, "onem2m-kpsa: malformed entity id \"Xlock\" "
-                     "(expected an AE-ID or a CSE-ID)\n");
+                     "(expected an AE-ID, whose stem starts with C or S as "
+                     "in Clock-AE1, or a CSE-ID, which starts with / as in "
+                     "/in-cse-7)\n");
+    assert_untouched(ino);
+
+    /* "AE-" is how many name their AEs; the stem rule says what to change */
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "AE-Lock4",
+                            NULL), 1);
+    ck_assert_str_eq(out, "onem2m-kpsa: malformed entity id \"AE-Lock4\" "
+                     "(expected an AE-ID, whose stem starts with C or S as "
+                     "in Clock-AE1, or a CSE-ID, which starts with / as in "
+                     "/in-cse-7)\n");
     assert_untouched(ino);
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",

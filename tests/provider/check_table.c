@@ -310,7 +310,9 @@ static const BAD_LINE bad_lines[] = {
     { "C1 00112233445566778899aabbccddeeff a@b_c\n",
       "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
     { "X1 00112233445566778899aabbccddeeff a@b.c\n",
-      "malformed entity id (expected an AE-ID or a CSE-ID)", 1 },
+      "malformed entity id (expected an AE-ID, whose stem starts with C or S "
+      "as in Clock-AE1, or a CSE-ID, which starts with / as in /in-cse-7)",
+      1 },
     { "C1 00112233445566778899aabbccddeeff\n",
       "missing KpsaID column", 1 },
     { "\n\n  C1   # the rest is a comment\n",
@@ -977,7 +979,9 @@ START_TEST(test_entity_form)
     if (f->type == 0) {
         ck_assert_msg(t == NULL, "%s accepted", f->id);
         ck_assert_str_eq(tu_msg[0], tu_fmt("E %s:1: malformed entity id "
-            "(expected an AE-ID or a CSE-ID)", tu_path));
+            "(expected an AE-ID, whose stem starts with C or S as in "
+            "Clock-AE1, or a CSE-ID, which starts with / as in /in-cse-7)",
+            tu_path));
         return;
     }
 

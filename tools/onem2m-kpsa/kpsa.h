@@ -182,7 +182,11 @@ int kpsa_print_credential(const char *id, const unsigned char *key,
 
 /*- reload.c ---------------------------------------------------------- */
 
-/* nginx -t, then a reload; 0, or -1 after printing why */
+/*
+ * nginx -t, then a reload; 0, KPSA_RELOAD_NOT_RUNNING when nginx -t passed
+ * but no master runs (said), or -1 after printing why
+ */
+#define KPSA_RELOAD_NOT_RUNNING  1
 int kpsa_reload(const kpsa_opts *o);
 
 /*- pg.c: the fleet's PostgreSQL source (-f postgresql:<conninfo>) --- */

@@ -25,8 +25,8 @@ entity_ok(const char *entity)
         return 1;
     }
 
-    kpsa_err("malformed entity id \"%.*s\" (expected an AE-ID or a "
-             "CSE-ID)", ONEM2M_SAE_MAX_ID_LEN, entity);
+    kpsa_err("malformed entity id \"%.*s\" "
+             ONEM2M_ID_ENTITY_EXPECTED, ONEM2M_SAE_MAX_ID_LEN, entity);
     return 0;
 }
 
@@ -47,8 +47,16 @@ reload_or_restore(const kpsa_opts *o, kpsa_doc *d)
         return 0;
     }
 
-    if (kpsa_reload(o) == 0) {
+    switch (kpsa_reload(o)) {
+
+    case 0:
         kpsa_note(o, "nginx reloaded");
+        return 0;
+
+    case KPSA_RELOAD_NOT_RUNNING:
+        /* nginx -t passed: the table is what nginx will load at start */
+        kpsa_err("%s: the new table stays, nginx loads it when it starts "
+                 "(systemctl start nginx, or nginx)", d->path);
         return 0;
     }
 
