@@ -817,13 +817,21 @@ START_TEST(test_provider_loading)
     assert_sha256_fetchable(libctx);
     ONEM2M_SAE_table_free(t);
 
-    /* no provider in provider_dir nor in the search path: a clear error */
+    /*
+     * no provider in provider_dir nor in the search path: a clear error,
+     * naming both directories (OPENSSL_MODULES: what the message names)
+     */
+    setenv("OPENSSL_MODULES", tu_dir(), 1);
     tu_reset_messages();
     t = ONEM2M_SAE_table_open(libctx, tu_dir(), path, tu_diag, NULL);
+    unsetenv("OPENSSL_MODULES");
     ck_assert_ptr_null(t);
     ck_assert_uint_eq(tu_nmsg, 1);
     ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: cannot load the OpenSSL "
-                                       "provider \"onem2m\"", path));
+                                       "provider \"onem2m\": no usable "
+                                       "onem2m.so in %s nor in OpenSSL's "
+                                       "modules directory %s", path,
+                                       tu_dir(), tu_dir()));
     OSSL_LIB_CTX_free(libctx);
 }
 END_TEST
