@@ -167,8 +167,9 @@ kpsa: $(KPSA_BIN)
 $(KPSA_BIN): $(KPSA_SRCS) tools/onem2m-kpsa/kpsa.h $(TABLE_LIB) $(PROV_HDRS) \
              $(wildcard provider/internal/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -Wl,--gc-sections \
-	    -o $@ $(KPSA_SRCS) $(TABLE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) $(LDFLAGS) \
+	    -Wl,--gc-sections -o $@ $(KPSA_SRCS) $(TABLE_LIB) $(PQ_LIBS) \
+	    $(LMDB_LIBS) -lcrypto
 
 # onem2m-sync: libpq and the store library, no provider (it never holds a
 # KEK: it copies sealed keys)
@@ -176,8 +177,8 @@ sync: $(SYNC_BIN)
 
 $(SYNC_BIN): $(SYNC_SRCS) tools/onem2m-sync/sync.h $(STORE_LIB) $(STORE_HDRS) $(COMMON_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -o $@ $(SYNC_SRCS) \
-	    $(STORE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) $(LDFLAGS) \
+	    -o $@ $(SYNC_SRCS) $(STORE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
 
 tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
@@ -332,8 +333,10 @@ $(BUILD)/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
-# make run PORT=9443 CSE_PORT=9081 (defaults 8443 and 8081), CSE=URL
-run: all $(BUILD)/tools/cse-stand-in
+# make run PORT=9443 CSE_PORT=9081 (defaults 8443 and 8081), CSE=URL; it
+# builds what the demo runs (and onem2m-kpsa, which its banner shows), not
+# the test suites and benchmarks
+run: deps provider module kpsa $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' \
 	    $(if $(PORT),PORT='$(PORT)') $(if $(CSE_PORT),CSE_PORT='$(CSE_PORT)') \
 	    conf/run-demo $(if $(CSE),--cse $(CSE))
@@ -422,7 +425,27 @@ uninstall-sync:
 	    $(DESTDIR)$(SYNC_DATADIR)/schema.sql
 	-rmdir $(DESTDIR)$(SYNC_DATADIR) 2>/dev/null
 
+# The directories install-* make: under a DESTDIR every one, and each parent
+# up to DESTDIR, as far as they are empty (the stage is the install's
+# alone); without DESTDIR only those that are ours alone, when empty, never
+# a shared one such as $(sbindir).  Deepest first.
+OWN_DIRS  = $(ossl_modulesdir) $(nginx_modulesdir) $(exec_prefix)/lib/nginx \
+            $(nginx_modconfdir) $(datarootdir)/nginx $(SYNC_DATADIR)
+INST_DIRS = $(OWN_DIRS) $(bindir) $(sbindir) $(mandir)/man1 $(mandir)/man8 \
+            $(systemdunitdir)
+
 uninstall: uninstall-provider uninstall-module uninstall-sync
+	@if [ -n "$(DESTDIR)" ]; then \
+	    for d in $(INST_DIRS); do \
+	        d="$(DESTDIR)$$d"; \
+	        while [ -n "$${d#$(DESTDIR)}" ] && [ "$${d#$(DESTDIR)}" != / ] \
+	              && rmdir "$$d" 2>/dev/null; do \
+	            d="$${d%/*}"; \
+	        done; \
+	    done; \
+	else \
+	    for d in $(OWN_DIRS); do rmdir "$$d" 2>/dev/null || true; done; \
+	fi
 
 uninstall-provider:
 	rm -f $(DESTDIR)$(ossl_modulesdir)/onem2m.so $(strip \

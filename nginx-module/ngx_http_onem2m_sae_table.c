@@ -151,8 +151,9 @@ ngx_http_onem2m_sae_diag(void *arg, int severity, const char *msg)
 {
     ngx_http_onem2m_sae_diag_ctx_t *diag = arg;
 
-    size_t      len;
-    ngx_uint_t  level;
+    size_t       len;
+    ngx_uint_t   level;
+    const char  *hint;
 
     if (severity == ONEM2M_SAE_DIAG_NOTICE) {
         /* "<path>: read (...)": kept for the line that gives the count */
@@ -177,10 +178,17 @@ ngx_http_onem2m_sae_diag(void *arg, int severity, const char *msg)
         level = NGX_LOG_WARN;
     }
 
+    /* the library does not know the directive that names the directory */
+    hint = ngx_strstr(msg, "cannot load the OpenSSL provider") != NULL
+           ? "; install the package openssl-provider-onem2m, or name the "
+             "directory of onem2m.so in the http block with "
+             "\"onem2m_sae_provider_path DIR;\""
+           : "";
+
     ngx_log_error(level, diag->cf->log, 0,
-                  "onem2m_sae_psk_table \"%V\": %s in %s:%ui",
+                  "onem2m_sae_psk_table \"%V\": %s in %s:%ui%s",
                   &diag->sscf->table_uri, msg, diag->sscf->table_file,
-                  diag->sscf->table_line);
+                  diag->sscf->table_line, hint);
 }
 
 

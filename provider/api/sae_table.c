@@ -100,6 +100,34 @@ sae_provider_load(OSSL_LIB_CTX *libctx, const char *provider_dir)
 }
 
 /*
+ * Names where the provider was looked for: the server's directory, then
+ * OpenSSL's modules directory (OPENSSL_MODULES, else the compiled-in one).
+ */
+static void
+sae_no_provider(ONEM2M_SAE_DIAG_CB diag, void *arg, const char *uri,
+    const char *provider_dir)
+{
+    char         reason[1200];
+    const char  *modules = getenv("OPENSSL_MODULES");
+
+    if (modules == NULL || modules[0] == '\0') {
+        modules = OPENSSL_info(OPENSSL_INFO_MODULES_DIR);
+    }
+
+    if (modules == NULL) {
+        modules = "?";
+    }
+
+    snprintf(reason, sizeof(reason),
+             "cannot load the OpenSSL provider \"" ONEM2M_SAE_PROVIDER_NAME
+             "\": no usable " SAE_PROVIDER_FILE " in %.400s%s"
+             "OpenSSL's modules directory %.400s",
+             provider_dir != NULL ? provider_dir : "",
+             provider_dir != NULL ? " nor in " : "", modules);
+    sae_diag(diag, arg, uri, reason);
+}
+
+/*
  * A text table through TABLE_OPEN (kek_file NULL), anything with a KEK
  * file through TABLE_OPEN_EX (ABI version 2), which the provider routes by
  * URI scheme.
@@ -127,9 +155,7 @@ ONEM2M_SAE_table_open_ex(OSSL_LIB_CTX *libctx, const char *provider_dir,
     provider = sae_provider_load(libctx, provider_dir);
 
     if (provider == NULL) {
-        sae_diag(diag, diag_arg, uri,
-                 "cannot load the OpenSSL provider \""
-                 ONEM2M_SAE_PROVIDER_NAME "\"");
+        sae_no_provider(diag, diag_arg, uri, provider_dir);
         return NULL;
     }
 

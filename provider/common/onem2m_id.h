@@ -30,6 +30,14 @@
 /* the longest identifier (= ONEM2M_SAE_MAX_ID_LEN) */
 #define ONEM2M_ID_MAX_LEN          255
 
+/*
+ * What follows "malformed entity id ..." in every message about an entity
+ * (table, key tool, LMDB store): the rule, with an example of each kind.
+ */
+#define ONEM2M_ID_ENTITY_EXPECTED \
+    "(expected an AE-ID, whose stem starts with C or S as in Clock-AE1, or " \
+    "a CSE-ID, which starts with / as in /in-cse-7)"
+
 /* what an identifier is (= ONEM2M_SAE_ENTITY_AE, _CSE) */
 #define ONEM2M_ID_AE               1
 #define ONEM2M_ID_CSE              2

@@ -154,7 +154,7 @@ check_entity(TABLE_LINE *l, char *msg)
     l->type = onem2m_entity_type((const char *) l->field[0], l->flen[0]);
 
     return l->type == 0
-           ? "malformed entity id (expected an AE-ID or a CSE-ID)" : NULL;
+           ? "malformed entity id " ONEM2M_ID_ENTITY_EXPECTED : NULL;
 }
 
 /* the key: never echoed, not even in part */

@@ -413,8 +413,8 @@ store_valid_ids(kpsa_store *s, const char *kpsa_id, const char *entity)
     }
 
     if (onem2m_id_parse(entity, len, NULL) == 0) {
-        kpsa_store_set_error(s, "%s: malformed entity id %.*s (expected an "
-                             "AE-ID or a CSE-ID)", kpsa_id, (int) len, entity);
+        kpsa_store_set_error(s, "%s: malformed entity id %.*s "
+                             ONEM2M_ID_ENTITY_EXPECTED, kpsa_id, (int) len, entity);
         return 0;
     }
 

@@ -11,6 +11,7 @@
 
 #define _GNU_SOURCE
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -140,6 +141,24 @@ regular_files(const char *root)
     return out;
 }
 
+
+/* how many entries a directory holds (. and .. aside) */
+static int
+entries(const char *path)
+{
+    DIR            *d = opendir(path);
+    struct dirent  *e;
+    int             n = 0;
+
+    ck_assert_msg(d != NULL, "cannot open %s", path);
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
 
 /* the whole file, NUL-terminated, in a malloc'd buffer */
 static char *
@@ -305,6 +324,8 @@ START_TEST(install_into_destdir_uninstall_symmetric)
     free(text);
 
     uninstall_leaves_nothing(uninstall, destdir);
+    /* nor a directory: the stage is as empty as before */
+    ck_assert_int_eq(entries(destdir), 0);
 }
 END_TEST
 
@@ -381,6 +402,77 @@ END_TEST
 
 
 /*
+ * The sbin tools are linked with the packager's CPPFLAGS and LDFLAGS
+ * (dpkg-buildflags: fortify, relro, bindnow), as the provider is.
+ */
+START_TEST(tools_link_with_cppflags_and_ldflags)
+{
+    const char  *args[] = { "-n", "-B", "CPPFLAGS=-DONEM2M_CPPFLAGS_SEEN",
+                            "LDFLAGS=-Wl,-z,now",
+                            BUILD_DIR "/tools/onem2m-kpsa",
+                            BUILD_DIR "/tools/onem2m-sync", NULL };
+    const char  *tools[] = { "/tools/onem2m-kpsa", "/tools/onem2m-sync" };
+    char        *out = NULL, *p, *q, *line, needle[400];
+    size_t       i;
+    int          rc;
+
+    rc = run_make(args, &out);
+    ck_assert_msg(rc == 0, "make -n: %d\n%s", rc, out);
+
+    /* one recipe line per command: join the continuations */
+    for (p = q = out; *p != '\0'; p++) {
+        if (p[0] == '\\' && p[1] == '\n') {
+            p++;
+            continue;
+        }
+        *q++ = *p;
+    }
+    *q = '\0';
+
+    for (i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+        snprintf(needle, sizeof(needle), "-o %s%s ", BUILD_DIR, tools[i]);
+        line = strstr(out, needle);
+        ck_assert_msg(line != NULL, "no link of %s in:\n%s", tools[i], out);
+        while (line > out && line[-1] != '\n') {
+            line--;
+        }
+        q = strchr(line, '\n');
+        if (q != NULL) {
+            *q = '\0';
+        }
+        ck_assert_msg(strstr(line, "-DONEM2M_CPPFLAGS_SEEN") != NULL
+                      && strstr(line, "-Wl,-z,now") != NULL,
+                      "%s links without CPPFLAGS or LDFLAGS:\n%s", tools[i],
+                      line);
+        if (q != NULL) {
+            *q = '\n';
+        }
+    }
+    free(out);
+}
+END_TEST
+
+/* "make run" builds the demo's programs, not the suites and benchmarks */
+START_TEST(run_builds_only_the_demo)
+{
+    const char  *args[] = { "-n", "-B", "run", "APT_PKGS=", NULL };
+    char        *out = NULL;
+    int          rc;
+
+    rc = run_make(args, &out);
+    ck_assert_msg(rc == 0, "make -n run: %d\n%s", rc, out);
+    ck_assert_msg(strstr(out, "conf/run-demo") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "/tools/onem2m-kpsa") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "/tools/cse-stand-in") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "check_all") == NULL
+                  && strstr(out, "/bench/") == NULL
+                  && strstr(out, "onem2m-sync") == NULL,
+                  "make run builds more than the demo:\n%.1500s", out);
+    free(out);
+}
+END_TEST
+
+/*
  * "make deps" names a missing package with the apt-get line and stops;
  * with DEPS_INSTALL=yes it installs it, as root, and says so.
  */
@@ -430,5 +522,7 @@ Suite *make_install_suite(void)
                     CK_TCASE_MS("install", setup, teardown, 240000),
                     CK_TEST(install_into_destdir_uninstall_symmetric),
                     CK_TEST(installed_prefix_serves_lock1),
-                    CK_TEST(deps_installs_only_when_asked_as_root));
+                    CK_TEST(deps_installs_only_when_asked_as_root),
+                    CK_TEST(tools_link_with_cppflags_and_ldflags),
+                    CK_TEST(run_builds_only_the_demo));
 }

@@ -571,6 +571,50 @@ START_TEST(table_in_world_writable_directory_warns)
 }
 END_TEST
 
+/*
+ * No provider where it was looked for (an installation under /usr/local
+ * without onem2m_sae_provider_path): the message names both directories
+ * and the directive.
+ */
+#define NO_PROVIDER_CONF \
+    "load_module {{MODULE}};\n" \
+    "daemon off;\n" \
+    "pid {{PREFIX}}/nginx.pid;\n" \
+    "error_log {{PREFIX}}/error.log info;\n" \
+    "events { worker_connections 128; }\n" \
+    "http {\n" \
+    "    onem2m_sae_provider_path {{PREFIX}}/empty;\n" \
+    "    access_log off;\n" \
+    SAE_SERVER \
+    "}\n"
+
+START_TEST(missing_provider_names_where_and_the_directive)
+{
+    const char  *out, *prefix = harness_nginx_prefix(ng);
+    char         empty[400], expect[2048];
+    int          line;
+
+    snprintf(empty, sizeof(empty), "%s/empty", prefix);
+    ck_assert_int_eq(mkdir(empty, 0755), 0);
+    /* OpenSSL's modules directory, as the library names it */
+    setenv("OPENSSL_MODULES", empty, 1);
+    ck_assert_int_eq(harness_nginx_config_raw(ng, NO_PROVIDER_CONF), 0);
+    ck_assert_int_ne(harness_nginx_test(ng, &out), 0);
+    line = harness_nginx_conf_line(ng, "onem2m_sae_psk_table");
+    snprintf(expect, sizeof(expect),
+             "[emerg] onem2m_sae_psk_table \"kpsa:%s/kpsa.table\": "
+             "kpsa:%s/kpsa.table: cannot load the OpenSSL provider "
+             "\"onem2m\": no usable onem2m.so in %s nor in OpenSSL's "
+             "modules directory %s in %s:%d; install the package "
+             "openssl-provider-onem2m, or name the directory of onem2m.so "
+             "in the http block with \"onem2m_sae_provider_path DIR;\"\n",
+             prefix, prefix, empty, empty, harness_nginx_conf_path(ng),
+             line);
+    ck_assert_msg(strstr(out, expect) != NULL, "expected:\n%s\nnginx -t:\n%s",
+                  expect, out);
+}
+END_TEST
+
 START_TEST(broken_table_never_starts)
 {
     harness_nginx_write_file(ng, "kpsa.table", "garbage\n", 0600);
@@ -607,5 +651,6 @@ Suite *sae_config_suite(void)
                     CK_TEST(table_owned_by_worker_user_warns),
                     CK_LOOP(writable_table_warns, 3),
                     CK_LOOP(table_in_world_writable_directory_warns, 2),
+                    CK_TEST(missing_provider_names_where_and_the_directive),
                     CK_TEST(broken_table_never_starts));
 }

@@ -89,6 +89,9 @@ START_TEST(help_names_every_command)
     for (i = 0; i < CK_N(cmds); i++) {
         ku_assert_has(out, cmds[i]);
     }
+    /* the packages' and the install guide's table */
+    ku_assert_has(out, "(alias: revoke)");
+    ku_assert_has(out, "else\n                    /etc/nginx/onem2m/kpsa.table)");
     ck_assert_int_eq(ku_run(NULL, &out, NULL), 2);
     ku_assert_has(out, "no command");
     ck_assert_int_eq(ku_run(NULL, &out, "frobnicate", NULL), 2);
@@ -252,7 +255,18 @@ START_TEST(bad_input_leaves_the_table_alone)
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Xlock",
                             NULL), 1);
     ck_assert_str_eq(out, "onem2m-kpsa: malformed entity id \"Xlock\" "
-                     "(expected an AE-ID or a CSE-ID)\n");
+                     "(expected an AE-ID, whose stem starts with C or S as "
+                     "in Clock-AE1, or a CSE-ID, which starts with / as in "
+                     "/in-cse-7)\n");
+    assert_untouched(ino);
+
+    /* "AE-" is how many name their AEs; the stem rule says what to change */
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "AE-Lock4",
+                            NULL), 1);
+    ck_assert_str_eq(out, "onem2m-kpsa: malformed entity id \"AE-Lock4\" "
+                     "(expected an AE-ID, whose stem starts with C or S as "
+                     "in Clock-AE1, or a CSE-ID, which starts with / as in "
+                     "/in-cse-7)\n");
     assert_untouched(ino);
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "add", "Clock-AE3",
@@ -297,14 +311,18 @@ END_TEST
 START_TEST(rotate_adds_a_second_kpsa_id)
 {
     const char        *out;
-    char               id[300];
+    char               id[300], hint[400];
     ONEM2M_SAE_TABLE  *t;
 
     ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "rotate",
                             "Clock-AE1", NULL), 0);
     snprintf(id, sizeof(id), "%s", ku_added_id(out));
     ku_assert_has(id, "@in.provider.com");
-    ku_assert_has(out, "del <old KpsaID>");
+    /* the hint names the table and the actual old KpsaID */
+    snprintf(hint, sizeof(hint), "once the device uses the new one: "
+             "onem2m-kpsa -f %s del AE123456789012-Lock@in.provider.com\n",
+             ku_table);
+    ku_assert_has(out, hint);
 
     t = ku_open(ku_table);
     ck_assert_ptr_nonnull(t);
@@ -340,6 +358,19 @@ START_TEST(del_keeps_comments_and_order)
         "\n"
         "# the seed spells it Cllock-AE2\n"
         "Clock-AE2\t12345678abcdefab\tAE123456789015-Lock@in.provider.com\n");
+}
+END_TEST
+
+/* revoke is del on a text table too, as on the fleet's stores */
+START_TEST(revoke_is_del)
+{
+    const char  *out;
+
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", ku_table, "revoke",
+                            "AE123456789012-Lock@in.provider.com", NULL), 0);
+    ku_assert_has(out, "deleted KpsaID AE123456789012-Lock@in.provider.com "
+                  "of Clock-AE1");
+    ck_assert_uint_eq(ku_count(ku_table), 1);
 }
 END_TEST
 
@@ -922,6 +953,7 @@ Suite *kpsa_suite(void)
                     CK_TEST(bad_input_leaves_the_table_alone),
                     CK_TEST(rotate_adds_a_second_kpsa_id),
                     CK_TEST(del_keeps_comments_and_order),
+                    CK_TEST(revoke_is_del),
                     CK_TEST(del_by_entity_needs_yes),
                     CK_TEST(list_shows_no_key_material),
                     CK_TEST(check_reports_like_nginx),

@@ -310,7 +310,9 @@ static const BAD_LINE bad_lines[] = {
     { "C1 00112233445566778899aabbccddeeff a@b_c\n",
       "malformed KpsaID (expected <relative-id>@<fqdn>)", 1 },
     { "X1 00112233445566778899aabbccddeeff a@b.c\n",
-      "malformed entity id (expected an AE-ID or a CSE-ID)", 1 },
+      "malformed entity id (expected an AE-ID, whose stem starts with C or S "
+      "as in Clock-AE1, or a CSE-ID, which starts with / as in /in-cse-7)",
+      1 },
     { "C1 00112233445566778899aabbccddeeff\n",
       "missing KpsaID column", 1 },
     { "\n\n  C1   # the rest is a comment\n",
@@ -815,13 +817,21 @@ START_TEST(test_provider_loading)
     assert_sha256_fetchable(libctx);
     ONEM2M_SAE_table_free(t);
 
-    /* no provider in provider_dir nor in the search path: a clear error */
+    /*
+     * no provider in provider_dir nor in the search path: a clear error,
+     * naming both directories (OPENSSL_MODULES: what the message names)
+     */
+    setenv("OPENSSL_MODULES", tu_dir(), 1);
     tu_reset_messages();
     t = ONEM2M_SAE_table_open(libctx, tu_dir(), path, tu_diag, NULL);
+    unsetenv("OPENSSL_MODULES");
     ck_assert_ptr_null(t);
     ck_assert_uint_eq(tu_nmsg, 1);
     ck_assert_str_eq(tu_msg[0], tu_fmt("E %s: cannot load the OpenSSL "
-                                       "provider \"onem2m\"", path));
+                                       "provider \"onem2m\": no usable "
+                                       "onem2m.so in %s nor in OpenSSL's "
+                                       "modules directory %s", path,
+                                       tu_dir(), tu_dir()));
     OSSL_LIB_CTX_free(libctx);
 }
 END_TEST
@@ -977,7 +987,9 @@ START_TEST(test_entity_form)
     if (f->type == 0) {
         ck_assert_msg(t == NULL, "%s accepted", f->id);
         ck_assert_str_eq(tu_msg[0], tu_fmt("E %s:1: malformed entity id "
-            "(expected an AE-ID or a CSE-ID)", tu_path));
+            "(expected an AE-ID, whose stem starts with C or S as in "
+            "Clock-AE1, or a CSE-ID, which starts with / as in /in-cse-7)",
+            tu_path));
         return;
     }
 

@@ -357,7 +357,9 @@ START_TEST(test_store_validates)
                      "(expected <relative-id>@<fqdn>)");
     ck_assert(!kpsa_store_put(w, ID1, "in-cse-8", sealed, len, 1));
     ck_assert_str_eq(kpsa_store_error(w), ID1 ": malformed entity id "
-                     "in-cse-8 (expected an AE-ID or a CSE-ID)");
+                     "in-cse-8 (expected an AE-ID, whose stem starts with C "
+                     "or S as in Clock-AE1, or a CSE-ID, which starts with "
+                     "/ as in /in-cse-7)");
     memset(longid, 'a', 290);
     strcpy(longid + 290, "@b.c");
     ck_assert(!kpsa_store_put(w, longid, AE1, sealed, len, 1));

@@ -108,7 +108,7 @@ kpsa_usage(int full)
 "                    prints the KpsaID and the key, once  (alias: gen)\n"
 "  rotate ENTITY     a further credential for an entity that has one, so\n"
 "                    the old KpsaID can be deleted once the device switched\n"
-"  del KPSA-ID       deletes one credential\n"
+"  del KPSA-ID       deletes one credential  (alias: revoke)\n"
 "  del --entity ENTITY --yes\n"
 "                    deletes every credential of an entity\n"
 "  list [ENTITY]     entities, KpsaIDs, key lengths and lines; never keys\n"

@@ -229,7 +229,7 @@ static int
 doc_open_locked(kpsa_doc *d, const char *path, int flags)
 {
     /*
-     * A symlinked table (/etc/nginx/kpsa.table -> ...) is written where
+     * A symlinked table (/etc/nginx/onem2m/kpsa.table -> ...) is written where
      * it points: a rename over the link would replace it.
      */
     d->target = realpath(path, NULL);

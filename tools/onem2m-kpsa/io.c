@@ -170,8 +170,8 @@ load_map(const char *file, size_t *count)
         }
 
         if (onem2m_entity_type(ent, strlen(ent)) == 0) {
-            kpsa_err("%s:%zu: malformed entity id %s (expected an "
-                     "AE-ID or a CSE-ID)", file, lineno, quote(q, ent));
+            kpsa_err("%s:%zu: malformed entity id %s "
+                     ONEM2M_ID_ENTITY_EXPECTED, file, lineno, quote(q, ent));
             errors++;
             continue;
         }
@@ -262,8 +262,8 @@ import_check_opts(const kpsa_opts *o)
     if (o->entity != NULL
         && onem2m_entity_type(o->entity, strlen(o->entity)) == 0)
     {
-        kpsa_err("malformed entity id %s (expected an AE-ID or a "
-                 "CSE-ID)", quote(q, o->entity));
+        kpsa_err("malformed entity id %s "
+                 ONEM2M_ID_ENTITY_EXPECTED, quote(q, o->entity));
         return -1;
     }
 

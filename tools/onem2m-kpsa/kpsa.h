@@ -29,7 +29,7 @@
 #include "internal/onem2m_table.h"
 
 #define KPSA_PROG                "onem2m-kpsa"
-#define KPSA_DEFAULT_TABLE       "/etc/nginx/kpsa.table"
+#define KPSA_DEFAULT_TABLE       "/etc/nginx/onem2m/kpsa.table"
 #define KPSA_TABLE_ENV           "ONEM2M_KPSA_TABLE"
 #define KPSA_DEFAULT_KEY_BYTES   16
 #define KPSA_TEST_PAUSE_ENV      "ONEM2M_KPSA_TEST_PAUSE"
@@ -184,7 +184,11 @@ int kpsa_print_credential(const char *id, const unsigned char *key,
 
 /*- reload.c ---------------------------------------------------------- */
 
-/* nginx -t, then a reload; 0, or -1 after printing why */
+/*
+ * nginx -t, then a reload; 0, KPSA_RELOAD_NOT_RUNNING when nginx -t passed
+ * but no master runs (said), or -1 after printing why
+ */
+#define KPSA_RELOAD_NOT_RUNNING  1
 int kpsa_reload(const kpsa_opts *o);
 
 /*- pg.c: the fleet's PostgreSQL source (-f postgresql:<conninfo>) --- */

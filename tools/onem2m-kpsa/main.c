@@ -25,8 +25,8 @@ entity_ok(const char *entity)
         return 1;
     }
 
-    kpsa_err("malformed entity id \"%.*s\" (expected an AE-ID or a "
-             "CSE-ID)", ONEM2M_SAE_MAX_ID_LEN, entity);
+    kpsa_err("malformed entity id \"%.*s\" "
+             ONEM2M_ID_ENTITY_EXPECTED, ONEM2M_SAE_MAX_ID_LEN, entity);
     return 0;
 }
 
@@ -47,8 +47,16 @@ reload_or_restore(const kpsa_opts *o, kpsa_doc *d)
         return 0;
     }
 
-    if (kpsa_reload(o) == 0) {
+    switch (kpsa_reload(o)) {
+
+    case 0:
         kpsa_note(o, "nginx reloaded");
+        return 0;
+
+    case KPSA_RELOAD_NOT_RUNNING:
+        /* nginx -t passed: the table is what nginx will load at start */
+        kpsa_err("%s: the new table stays, nginx loads it when it starts "
+                 "(systemctl start nginx, or nginx)", d->path);
         return 0;
     }
 
@@ -150,6 +158,32 @@ add_key(const kpsa_opts *o, unsigned char *key, size_t *key_len)
 }
 
 /*
+ * After rotate: the command that deletes each credential the entity had
+ * before, with the table named when it is not the default one.
+ */
+static void
+rotate_hint(const kpsa_opts *o, const kpsa_doc *d, const char *entity)
+{
+    const kpsa_line  *l;
+    size_t            i, elen = strlen(entity);
+    int               dflt = strcmp(o->table, KPSA_DEFAULT_TABLE) == 0;
+
+    for (i = 0; i < d->nlines; i++) {
+        l = &d->lines[i];
+
+        if (!l->cred || l->drop || l->ent_len != elen
+            || memcmp(d->buf + l->ent_off, entity, elen) != 0)
+        {
+            continue;
+        }
+
+        kpsa_note(o, "once the device uses the new one: %s%s%s del %.*s",
+                  KPSA_PROG, dflt ? "" : " -f ", dflt ? "" : o->table,
+                  (int) l->id_len, (const char *) d->buf + l->id_off);
+    }
+}
+
+/*
  * Says what add/rotate did and shows the credential, the only time its
  * key is shown: what a device is provisioned with (openssl s_client
  * -psk_identity -psk, gnutls-cli --pskusername --pskkey).
@@ -184,8 +218,7 @@ add_show(const kpsa_opts *o, const kpsa_doc *d, const char *entity,
         rc = -1;
 
     } else if (rotate) {
-        kpsa_note(o, "once the device uses it: %s del <old KpsaID>",
-                  KPSA_PROG);
+        rotate_hint(o, d, entity);
     }
 
     OPENSSL_cleanse(hex, sizeof(hex));
@@ -568,7 +601,7 @@ main(int argc, char **argv)
     if (strcmp(o.command, "rotate") == 0) {
         return cmd_add(&o, 1);
     }
-    if (strcmp(o.command, "del") == 0) {
+    if (strcmp(o.command, "del") == 0 || strcmp(o.command, "revoke") == 0) {
         return cmd_del(&o);
     }
     if (strcmp(o.command, "list") == 0) {

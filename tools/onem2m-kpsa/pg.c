@@ -238,8 +238,8 @@ pg_add(kpsa_opts *o, PGconn *c, int rotate)
     entity = o->args[0];
 
     if (onem2m_entity_type(entity, strlen(entity)) == 0) {
-        kpsa_err("malformed entity id \"%.*s\" (expected an AE-ID or a "
-                 "CSE-ID)", ONEM2M_SAE_MAX_ID_LEN, entity);
+        kpsa_err("malformed entity id \"%.*s\" "
+                 ONEM2M_ID_ENTITY_EXPECTED, ONEM2M_SAE_MAX_ID_LEN, entity);
         return KPSA_FAIL;
     }
 
