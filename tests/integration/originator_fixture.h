@@ -61,25 +61,18 @@ extern gateway  gw;
 typedef enum { UNBOUND, LOCK1, LOCK2, LOCK3, LOCK4, CSE7, CSE8 } who;
 
 void gw_setup(void);
-
 void gw_teardown(void);
-
 void gw_stop(void);
-
 void gw_request(who as, const char *method, const char *uri,
     const char *headers, const char *body, harness_response *resp);
-
 void assert_refused(harness_response *resp, int status, const char *rsc,
     const char *dbg);
-
 void expect_refused(who as, const char *method, const char *uri,
     const char *headers, const char *body, int status, const char *rsc,
     const char *dbg);
-
 void expect_forwarded(who as, const char *method, const char *uri,
     const char *headers, const char *body, const char *origin,
     const char *entity);
-
 void assert_log(const char *needle);
 
 #define NEITHER  "neither an AE-ID nor a CSE-ID"

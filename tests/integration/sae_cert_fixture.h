@@ -23,17 +23,11 @@ extern harness_nginx  *ng;
 extern char            pki[512];
 
 char *read_text(const char *path);
-
 void replace_all(char **text, const char *from, const char *to);
-
 void onem2m_cert(const char *kind, const char *a, const char *b);
-
 void issue_by_ca(const char *name, const char *cn, const char *extensions);
-
 void sae_cert_setup(void);
-
 void sae_cert_teardown(void);
-
 void header_value(const char *head, const char *name, char *out, size_t size);
 
 #endif /* ONEM2M_TEST_SAE_CERT_FIXTURE_H */
