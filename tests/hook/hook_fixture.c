@@ -25,7 +25,7 @@
 #include "hook/hook_fixture.h"
 
 
-char               tmpdir[64];
+static char       tmpdir[64];
 ONEM2M_SAE_TABLE  *table_a;
 ONEM2M_SAE_TABLE  *table_b;
 ONEM2M_SAE_TABLE  *table_a2;   /* table_a after a "reload" */

@@ -61,7 +61,6 @@ typedef struct {
     int             alert;            /* last alert received, -1 none */
 } client_psk;
 
-extern char               tmpdir[64];
 extern ONEM2M_SAE_TABLE  *table_a;
 extern ONEM2M_SAE_TABLE  *table_b;
 extern ONEM2M_SAE_TABLE  *table_a2;
