@@ -69,7 +69,8 @@ NGX_MOD_SRCS := $(wildcard nginx-module/*.c nginx-module/*.h) nginx-module/confi
 TEST_SRCS  := $(sort $(wildcard tests/*.c tests/*/*.c))
 TEST_BIN   := $(BUILD)/tests/check_all
 # psk_load is the load client of bench-tls, not a benchmark of its own
-BENCH_SRCS := $(filter-out bench/psk_load.c,$(sort $(wildcard bench/*.c)))
+PSK_LOAD_SRCS := bench/psk_load.c bench/psk_load_conn.c
+BENCH_SRCS := $(filter-out $(PSK_LOAD_SRCS),$(sort $(wildcard bench/*.c)))
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 KPSA_SRCS  := $(sort $(wildcard tools/onem2m-kpsa/*.c))
 KPSA_BIN   := $(BUILD)/tools/onem2m-kpsa
@@ -204,6 +205,11 @@ $(BUILD)/bench/lmdb_bench: bench/lmdb_bench.c $(wildcard bench/*.h) $(API_LIB) $
 $(BUILD)/bench/%: bench/%.c $(wildcard bench/*.h) $(API_LIB) $(PROV_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) $(TEST_DEFS) -Iprovider -o $@ $< $(API_LIB) $(SSL_LIBS)
+
+$(PSK_LOAD): $(PSK_LOAD_SRCS) $(wildcard bench/*.h) $(API_LIB) $(PROV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) $(TEST_DEFS) -Iprovider -o $@ $(PSK_LOAD_SRCS) \
+	    $(API_LIB) $(SSL_LIBS)
 
 # the cert_demo suite runs conf/run-cert-demo, which needs the stand-in
 test: all $(BUILD)/tools/cse-stand-in

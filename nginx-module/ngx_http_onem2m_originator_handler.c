@@ -146,14 +146,26 @@ ngx_http_onem2m_originator_handler(ngx_http_request_t *r)
     registration = ngx_http_onem2m_originator_is_registration(r);
 
     if (view->binding == NULL) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "onem2m originator: unbound request checked%s",
+                       registration ? " (AE registration)" : "");
         return ngx_http_onem2m_originator_unbound(r, oscf, view, origin,
                                                   registration);
     }
 
     if (view->binding->entity_type == ONEM2M_SAE_ENTITY_CSE) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "onem2m originator: request of CSE \"%V\" "
+                       "checked%s", &view->binding->entity,
+                       registration ? " (AE registration)" : "");
         return ngx_http_onem2m_originator_cse(r, oscf, view, origin,
                                               registration);
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "onem2m originator: request of AE \"%V\" checked%s",
+                   &view->binding->entity,
+                   registration ? " (AE registration)" : "");
 
     return ngx_http_onem2m_originator_ae(r, oscf, olcf->mode, view->binding,
                                          origin, registration);

@@ -166,21 +166,45 @@ static ngx_http_onem2m_sae_binding_t *
 ngx_http_onem2m_sae_lookup(ngx_http_request_t *r,
     ngx_http_onem2m_sae_srv_conf_t *sscf)
 {
-    ngx_http_onem2m_sae_conn_t  *sc;
+    ngx_http_onem2m_sae_conn_t     *sc;
+    ngx_http_onem2m_sae_binding_t  *cert;
 
     if (!sscf->enabled) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "onem2m sae: unbound: server without SAE");
         return NULL;
     }
 
     sc = ngx_http_onem2m_sae_get_conn(r);
 
     if (sc == NULL) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "onem2m sae: unbound: no TLS, or the handshake is "
+                       "not finished");
         return NULL;
     }
 
     if (sc->entry == NULL) {
-        return sscf->certificates
-               ? ngx_http_onem2m_sae_cert_binding(r, sc, sscf) : NULL;
+        if (!sscf->certificates) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "onem2m sae: unbound: no PSK binding, and the "
+                           "server takes no certificates");
+            return NULL;
+        }
+
+        cert = ngx_http_onem2m_sae_cert_binding(r, sc, sscf);
+
+        if (cert == NULL) {
+            ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "onem2m sae: unbound: no PSK binding, and no "
+                           "certificate that binds");
+        } else {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "onem2m sae: bound to \"%V\" by certificate "
+                           "\"%V\"", &cert->entity, &cert->credential_id);
+        }
+
+        return cert;
     }
 
     /*
@@ -200,8 +224,15 @@ ngx_http_onem2m_sae_lookup(ngx_http_request_t *r,
     if (ngx_http_onem2m_sae_live_current(r, sscf->table, &sc->binding)
         != NGX_OK)
     {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "onem2m sae: unbound: psk identity \"%V\" no longer "
+                       "current in the live store", &sc->binding.kpsa_id);
         return NULL;
     }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "onem2m sae: bound to \"%V\" by psk identity \"%V\"",
+                   &sc->binding.entity, &sc->binding.kpsa_id);
 
     return &sc->binding;
 }
@@ -276,6 +307,10 @@ ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r)
     h->lowcase_key = sscf->header_lowcase;
     h->value = view->binding->entity;
 
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "onem2m sae: identity header \"%V: %V\"", &h->key,
+                   &h->value);
+
     return NGX_DECLINED;
 }
 
@@ -294,6 +329,8 @@ ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r)
     }
 
     if (view->binding != NULL) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "onem2m sae: required, and bound: passes");
         return NGX_DECLINED;
     }
 

@@ -69,6 +69,7 @@
 #include <openssl/ssl.h>
 
 #include "sae_ssl_int.h"
+#include "common/onem2m_debug.h"
 
 
 int
@@ -107,6 +108,8 @@ ONEM2M_SAE_CTX_install(SSL_CTX *ctx, ONEM2M_SAE_EVENT_CB event,
     }
 
     conf->installed = 1;
+
+    ONEM2M_DEBUG("SSL_CTX %p: hook installed", (void *) ctx);
 
     return 1;
 }
@@ -176,6 +179,10 @@ ONEM2M_SAE_CTX_set_table(SSL_CTX *ctx, ONEM2M_SAE_TABLE *table,
 
     conf->table = table;
     conf->unknown_identity = unknown_identity;
+
+    ONEM2M_DEBUG("SSL_CTX %p: table %p, unknown identities %s", (void *) ctx,
+                 (void *) table, unknown_identity == ONEM2M_SAE_UNKNOWN_HIDE
+                                 ? "hidden" : "alerted");
 
     return 1;
 }
@@ -281,6 +288,18 @@ ONEM2M_SAE_binding_current(SSL *ssl)
 
     /* for good: the strings stay, for the server's earlier requests */
     conn->binding = NULL;
+
+    if (onem2m_debug_enabled()) {
+        char  id[ONEM2M_DEBUG_ID_SIZE];
+
+        onem2m_debug_print(__func__, "ssl %p: binding of %s dropped: %s",
+                           (void *) ssl,
+                           onem2m_debug_id(id, conn->cred.kpsa_id,
+                                           conn->cred.entry.kpsa_id_len),
+                           found < 0 ? "store error"
+                           : found == 0 ? "revoked"
+                           : "entity or key changed");
+    }
 
     return found < 0 ? -1 : 0;
 }

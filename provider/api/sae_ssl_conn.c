@@ -9,6 +9,7 @@
 #include <openssl/ssl.h>
 
 #include "sae_ssl_int.h"
+#include "common/onem2m_debug.h"
 
 
 static int sae_ctx_index = -1;
@@ -158,6 +159,38 @@ sae_lookup_conf(SSL *ssl, sae_conn *conn)
 }
 
 
+/* the names of ONEM2M_SAE_EV_*, for traces */
+static const char *
+sae_event_name(int event)
+{
+    static const char *const  names[] = {
+        "?", "bound", "unknown identity", "wrong key", "no table",
+        "resumed", "resumption refused", "malformed identity",
+        "in another server's table", "store error"
+    };
+
+    return event > 0 && (size_t) event < sizeof(names) / sizeof(names[0])
+           ? names[event] : names[0];
+}
+
+
+/* a decision of the hook, traced (onem2m_debug.h): never the key */
+static void
+sae_trace(SSL *ssl, int event, const char *identity, size_t identity_len,
+    const ONEM2M_SAE_ENTRY *entry)
+{
+    char  id[ONEM2M_DEBUG_ID_SIZE], ent[ONEM2M_DEBUG_ID_SIZE];
+
+    onem2m_debug_print("sae_report", "ssl %p: %s: identity %s%s%s",
+                       (void *) ssl, sae_event_name(event),
+                       onem2m_debug_id(id, identity, identity_len),
+                       entry != NULL ? ", entity " : "",
+                       entry != NULL ? onem2m_debug_id(ent, entry->entity,
+                                                       entry->entity_len)
+                                     : "");
+}
+
+
 /* each event at most once per connection */
 void
 sae_report(SSL *ssl, sae_conn *conn, int event, const char *identity,
@@ -171,6 +204,10 @@ sae_report(SSL *ssl, sae_conn *conn, int event, const char *identity,
         return;
     }
     conn->reported |= 1u << event;
+
+    if (onem2m_debug_enabled()) {
+        sae_trace(ssl, event, identity, identity_len, entry);
+    }
 
     /* the server of the connection now, else the one that looked it up */
     conf = sae_get_conf(SSL_get_SSL_CTX(ssl));

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "sae_ssl_int.h"
+#include "common/onem2m_debug.h"
 
 
 /* did the handshake really use the key we handed out for conn->entry? */
@@ -118,6 +119,9 @@ sae_settle(SSL *ssl, sae_conn *conn)
     if (conn->state == SAE_TENTATIVE) {
         entry = conn->entry;
         if (!sae_psk_used(ssl, conn)) {
+            ONEM2M_DEBUG("ssl %p: not bound: the handshake did not use the "
+                         "key handed out (a certificate or another PSK)",
+                         (void *) ssl);
             conn->state = SAE_REJECTED;
             return;
         }

@@ -5,6 +5,7 @@
  */
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 
 #include "prov.h"
 #include "table_any.h"
+#include "common/onem2m_debug.h"
 
 #define ONEM2M_PROV_VERSION   "0.1.0"
 
@@ -163,6 +165,8 @@ onem2m_teardown(void *provctx)
         return;
     }
 
+    ONEM2M_DEBUG("provider context %p", (void *) ctx);
+
     OPENSSL_free(ctx);
 }
 
@@ -170,7 +174,17 @@ void
 onem2m_raise_at(ONEM2M_PROV_CTX *ctx, const char *file, int line,
     const char *func, int reason, const char *fmt, ...)
 {
+    char     msg[512];
     va_list  ap;
+
+    /* as pkcs11-provider's P11PROV_raise: every error is traced too */
+    if (onem2m_debug_enabled()) {
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        onem2m_debug_print(func, "raise %d at %s:%d: %s", reason, file, line,
+                           msg);
+    }
 
     if (ctx == NULL || ctx->new_error == NULL || ctx->vset_error == NULL) {
         return;
@@ -228,6 +242,8 @@ OSSL_provider_init(const OSSL_CORE_HANDLE *handle, const OSSL_DISPATCH *in,
 
     *out = onem2m_dispatch;
     *provctx = ctx;
+
+    ONEM2M_DEBUG("provider context %p", (void *) ctx);
 
     return 1;
 }

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "table_any.h"
+#include "common/onem2m_debug.h"
 
 static ONEM2M_SAE_table_get_fn         text_get;
 static ONEM2M_SAE_table_get_fn         text_get_entity;
@@ -26,14 +27,16 @@ any_error(ONEM2M_SAE_DIAG_CB diag, void *arg, const char *uri,
 {
     char  msg[1024];
 
+    ONEM2M_DEBUG("error %s: %s", uri, reason);
+
     if (diag != NULL) {
         snprintf(msg, sizeof(msg), "%s: %s", uri, reason);
         diag(arg, ONEM2M_SAE_DIAG_ERROR, msg);
     }
 }
 
-ONEM2M_SAE_TABLE *
-onem2m_table_open_any(const char *uri, const char *kek_file, int keyless_ok,
+static ONEM2M_SAE_TABLE *
+any_open(const char *uri, const char *kek_file, int keyless_ok,
     ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
 {
     const char  *dir = onem2m_lmdb_uri_path(uri);
@@ -62,6 +65,31 @@ onem2m_table_open_any(const char *uri, const char *kek_file, int keyless_ok,
     }
 
     return onem2m_table_open(uri, diag, diag_arg);
+}
+
+/* what every open (fast face, OSSL_STORE, the key tool) comes through */
+ONEM2M_SAE_TABLE *
+onem2m_table_open_any(const char *uri, const char *kek_file, int keyless_ok,
+    ONEM2M_SAE_DIAG_CB diag, void *diag_arg)
+{
+    ONEM2M_SAE_TABLE  *t;
+
+    ONEM2M_DEBUG("open %s%s%s", uri != NULL ? uri : "(null)",
+                 kek_file != NULL ? " with the KEK file " : "",
+                 kek_file != NULL ? kek_file : "");
+
+    t = any_open(uri, kek_file, keyless_ok, diag, diag_arg);
+
+    if (t == NULL) {
+        ONEM2M_DEBUG("open %s: failed", uri != NULL ? uri : "(null)");
+    } else {
+        ONEM2M_DEBUG("open %s: table %p, %s, %zu entries",
+                     uri, (void *) t,
+                     onem2m_table_is_lmdb(t) ? "LMDB store" : "text table",
+                     ((ONEM2M_SAE_TABLE_HEAD *) t)->count(t));
+    }
+
+    return t;
 }
 
 const char *
@@ -101,6 +129,7 @@ void
 onem2m_any_free(ONEM2M_SAE_TABLE *t)
 {
     if (t != NULL) {
+        ONEM2M_DEBUG("free table %p (a reference)", (void *) t);
         ((ONEM2M_SAE_TABLE_HEAD *) t)->free(t);
     }
 }

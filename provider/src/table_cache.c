@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The process-wide cache of parsed tables: one copy per file version,
- * refcounted.  The provider's one piece of global state, on purpose: a
- * file version is parsed and held once per process, whatever the number
- * of library contexts and provider instances (internal/sae_dispatch.h
- * says why lookups still see none of it).  The version is the canonical path and the SHA-256 of the
+ * refcounted.  With the debug switch (common/onem2m_debug.c) the
+ * provider's only global state, on purpose: a file version is parsed and
+ * held once per process, whatever the number of library contexts and
+ * provider instances (internal/sae_dispatch.h says why lookups still see
+ * none of it).  The version is the canonical path and the SHA-256 of the
  * bytes read, so no edit can keep a stale copy alive, not even one that
  * restores the size and the mtime (metadata an owner can set at will).  A
  * changed file (nginx reload after an edit) is parsed anew.

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "table_int.h"
+#include "common/onem2m_debug.h"
 
 #define DIAG_LEN  (PATH_MAX + 512)
 
@@ -23,7 +24,7 @@ onem2m_table_report(TABLE_REPORT *r, int severity, unsigned long line,
     int      n;
     va_list  ap;
 
-    if (r->diag == NULL) {
+    if (r->diag == NULL && !onem2m_debug_enabled()) {
         return;
     }
 
@@ -41,7 +42,13 @@ onem2m_table_report(TABLE_REPORT *r, int severity, unsigned long line,
     vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
     va_end(ap);
 
-    r->diag(r->diag_arg, severity, msg);
+    ONEM2M_DEBUG("%s %s", severity == ONEM2M_SAE_DIAG_ERROR ? "error"
+                          : severity == ONEM2M_SAE_DIAG_WARNING ? "warning"
+                          : "notice", msg);
+
+    if (r->diag != NULL) {
+        r->diag(r->diag_arg, severity, msg);
+    }
 }
 
 /* the first ONEM2M_TABLE_MAX_REPORTS errors one by one, then a count */

@@ -6,7 +6,9 @@
  * a CA, AE-ID and CSE-ID certificates good and bad.  The server verifies
  * client certificates as nginx does with "ssl_verify_client optional"
  * (SSL_VERIFY_PEER, a verify callback that lets the handshake go on) and
- * asks the hook which identity the certificate stands for.
+ * asks the hook which identity the certificate stands for.  Sessions
+ * (no certificate, PSK and certificates on one server, resumption):
+ * check_cert_session.c; what both share: cert_fixture.c.
  */
 
 #include <stdio.h>
@@ -27,316 +29,7 @@
 
 #include "check_cases.h"
 #include "hook/tls_pair.h"
-
-
-#define SP_DOMAIN     "m2m.sp.com"
-#define AE_C_ID       "//m2m.sp.com/mn-cse-123456/Cdoor-AE1"
-#define AE_S_ID       "//m2m.sp.com/Sdoor-AE2"
-#define CSE_NAME      "in-cse-1." SP_DOMAIN
-#define LOCK1_ID      "AE123456789012-Lock@in.provider.com"
-#define LOCK1_ENTITY  "Clock-AE1"
-
-#define DAY           (24 * 3600L)
-
-/* TLS versions of the mixed-server tests */
-#define TLS12         0
-#define TLS13         1
-
-
-/* a certificate with its key */
-typedef struct {
-    X509      *cert;
-    EVP_PKEY  *key;
-} credential;
-
-/* what the client saw of the server's handshake */
-typedef struct {
-    int        certificate_requests;
-} client_view;
-
-
-static credential          ca;          /* the trust anchor */
-static credential          other_ca;    /* nobody trusts it */
-static credential          server_cred; /* the MN-CSE's own */
-static char                tmpdir[64];
-static ONEM2M_SAE_TABLE   *table;
-static int                 view_index = -1;
-
-static const unsigned char  lock1_key[] = {
-    0x1a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x7a, 0x8b,
-    0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
-};
-
-/* lock 1 as a PSK client */
-static tls_pair_psk  lock1_psk = { LOCK1_ID, lock1_key, sizeof(lock1_key), 0 };
-
-
-static void
-add_ext(X509 *subject, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX        ctx;
-    X509_EXTENSION   *ext;
-
-    X509V3_set_ctx(&ctx, issuer, subject, NULL, NULL, 0);
-    ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-    ck_assert_ptr_nonnull(ext);
-    ck_assert_int_eq(X509_add_ext(subject, ext, -1), 1);
-    X509_EXTENSION_free(ext);
-}
-
-
-/*
- * A certificate of the TS-0003 profile.  issuer NULL: a self-signed CA
- * (constraints: its nameConstraints, or NULL).  san NULL: no
- * subjectAltName; otherwise in openssl.cnf syntax ("URI:...,DNS:...").
- */
-static void
-issue(credential *out, const credential *issuer, const char *cn,
-    const char *san, const char *constraints, long not_before,
-    long not_after)
-{
-    static long   serial = 1;
-    X509_NAME    *name;
-    X509         *x;
-
-    out->key = EVP_EC_gen("P-256");
-    ck_assert_ptr_nonnull(out->key);
-
-    x = X509_new();
-    ck_assert_ptr_nonnull(x);
-    ck_assert_int_eq(X509_set_version(x, X509_VERSION_3), 1);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(x),
-                                          not_before));
-    ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), not_after));
-    ck_assert_int_eq(X509_set_pubkey(x, out->key), 1);
-
-    name = X509_get_subject_name(x);
-    ck_assert_int_eq(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                         (const unsigned char *) cn, -1, -1, 0), 1);
-    ck_assert_int_eq(X509_set_issuer_name(x, issuer != NULL
-                         ? X509_get_subject_name(issuer->cert) : name), 1);
-
-    if (issuer == NULL) {
-        add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
-        add_ext(x, x, NID_key_usage,
-                "critical,digitalSignature,keyCertSign,cRLSign");
-        add_ext(x, x, NID_subject_key_identifier, "hash");
-        if (constraints != NULL) {
-            add_ext(x, x, NID_name_constraints, constraints);
-        }
-
-    } else {
-        add_ext(x, issuer->cert, NID_basic_constraints, "critical,CA:FALSE");
-        add_ext(x, issuer->cert, NID_key_usage, "critical,digitalSignature");
-        add_ext(x, issuer->cert, NID_ext_key_usage, "clientAuth,serverAuth");
-        add_ext(x, issuer->cert, NID_authority_key_identifier, "keyid");
-        if (san != NULL) {
-            add_ext(x, issuer->cert, NID_subject_alt_name, san);
-        }
-    }
-
-    ck_assert_int_gt(X509_sign(x, issuer != NULL ? issuer->key : out->key,
-                               EVP_sha256()), 0);
-    out->cert = x;
-}
-
-
-static void
-leaf(credential *out, const char *san)
-{
-    issue(out, &ca, "leaf", san, NULL, -60, DAY);
-}
-
-
-static void
-credential_free(credential *c)
-{
-    X509_free(c->cert);
-    EVP_PKEY_free(c->key);
-    memset(c, 0, sizeof(*c));
-}
-
-
-static void
-setup(void)
-{
-    issue(&ca, NULL, "oneM2M test CA", NULL, NULL, -60, DAY);
-    issue(&other_ca, NULL, "oneM2M test CA", NULL, NULL, -60, DAY);
-    issue(&server_cred, &ca, "mn-cse-123456", "DNS:mn-cse-123456." SP_DOMAIN,
-          NULL, -60, DAY);
-
-    tls_pair_mkdir(tmpdir, sizeof(tmpdir), "/tmp/check_cert.XXXXXX");
-    table = tls_pair_table(tmpdir, "kpsa.table", LOCK1_ENTITY
-                           " 1a2b3c4d5e6f7a8b0102030405060708 " LOCK1_ID "\n");
-    ck_assert_ptr_nonnull(table);
-
-    if (view_index < 0) {
-        view_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    }
-    lock1_psk.calls = 0;
-}
-
-
-static void
-teardown(void)
-{
-    ONEM2M_SAE_table_free(table);
-    tls_pair_rmdir(tmpdir);
-    credential_free(&ca);
-    credential_free(&other_ca);
-    credential_free(&server_cred);
-}
-
-
-/* nginx's "ssl_verify_client optional": the request phase decides */
-static int
-verify_optional_cb(int ok, X509_STORE_CTX *ctx)
-{
-    return 1;
-}
-
-
-/*
- * A server context as nginx builds one for "ssl_verify_client optional"
- * with "ssl_client_certificate" = the CA; with_psk: the SAE hook and the
- * table as well (a mixed server).
- */
-static SSL_CTX *
-server_ctx(int with_psk)
-{
-    SSL_CTX     *ctx;
-    X509_STORE  *store;
-
-    ctx = SSL_CTX_new(TLS_server_method());
-    ck_assert_ptr_nonnull(ctx);
-    ck_assert_int_eq(SSL_CTX_set_cipher_list(ctx,
-        "PSK-AES128-CBC-SHA256:PSK-AES128-CCM8:"
-        "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256"), 1);
-    SSL_CTX_set_session_id_context(ctx, (const unsigned char *) "t", 1);
-    ck_assert_int_eq(SSL_CTX_use_certificate(ctx, server_cred.cert), 1);
-    ck_assert_int_eq(SSL_CTX_use_PrivateKey(ctx, server_cred.key), 1);
-
-    store = SSL_CTX_get_cert_store(ctx);
-    ck_assert_int_eq(X509_STORE_add_cert(store, ca.cert), 1);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_optional_cb);
-    SSL_CTX_set_verify_depth(ctx, 2);
-
-    if (with_psk) {
-        ck_assert_int_eq(ONEM2M_SAE_CTX_install(ctx, NULL, NULL), 1);
-        ck_assert_int_eq(ONEM2M_SAE_CTX_set_table(ctx, table,
-                             ONEM2M_SAE_UNKNOWN_HIDE), 1);
-    }
-
-    return ctx;
-}
-
-
-/* counts the CertificateRequests the client receives */
-static void
-client_msg_cb(int write_p, int version, int content_type, const void *buf,
-    size_t len, SSL *ssl, void *arg)
-{
-    client_view  *view;
-
-    view = SSL_get_ex_data(ssl, view_index);
-    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0
-        && ((const unsigned char *) buf)[0] == SSL3_MT_CERTIFICATE_REQUEST
-        && view != NULL)
-    {
-        view->certificate_requests++;
-    }
-}
-
-
-static SSL *
-client_new(SSL_CTX *cctx, const credential *cred, client_view *view)
-{
-    SSL  *ssl;
-
-    ssl = SSL_new(cctx);
-    ck_assert_ptr_nonnull(ssl);
-    if (cred != NULL) {
-        ck_assert_int_eq(SSL_use_certificate(ssl, cred->cert), 1);
-        ck_assert_int_eq(SSL_use_PrivateKey(ssl, cred->key), 1);
-    }
-    memset(view, 0, sizeof(*view));
-    ck_assert_int_eq(SSL_set_ex_data(ssl, view_index, view), 1);
-    SSL_set_msg_callback(ssl, client_msg_cb);
-
-    return ssl;
-}
-
-
-
-
-/*
- * A client context: TLS 1.2 only with cipher12 (NULL: OpenSSL's list) when
- * tls12, else any version.
- */
-static SSL_CTX *
-client_ctx(int tls12, const char *cipher12)
-{
-    SSL_CTX  *cctx;
-
-    cctx = SSL_CTX_new(TLS_client_method());
-    ck_assert_ptr_nonnull(cctx);
-    if (tls12) {
-        ck_assert_int_eq(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION),
-                         1);
-        if (cipher12 != NULL) {
-            ck_assert_int_eq(SSL_CTX_set_cipher_list(cctx, cipher12), 1);
-        }
-    }
-
-    return cctx;
-}
-
-
-/*
- * A completed handshake of a client of cctx presenting cred, resuming sess
- * unless NULL (and then it must resume); returns the server's SSL, the
- * client's SSL in *client.
- */
-static SSL *
-client_handshake(SSL_CTX *sctx, SSL_CTX *cctx, const credential *cred,
-    SSL_SESSION *sess, SSL **client, client_view *view)
-{
-    SSL  *server;
-
-    *client = client_new(cctx, cred, view);
-    if (sess != NULL) {
-        ck_assert_int_eq(SSL_set_session(*client, sess), 1);
-    }
-    server = SSL_new(sctx);
-    ck_assert_ptr_nonnull(server);
-    ck_assert_int_eq(tls_pair_run(*client, server), 1);
-    if (sess != NULL) {
-        ck_assert_int_eq(SSL_session_reused(server), 1);
-    }
-
-    return server;
-}
-
-
-/*
- * One certificate handshake (TLS 1.3 when tls13, else TLS 1.2 with
- * ECDHE-ECDSA) of a client presenting cred; returns the server's SSL, the
- * client's SSL in *client.
- */
-static SSL *
-cert_handshake(SSL_CTX *sctx, const credential *cred, int tls13,
-    SSL **client, client_view *view)
-{
-    SSL_CTX  *cctx;
-    SSL      *server;
-
-    cctx = client_ctx(!tls13, "ECDHE-ECDSA-AES128-SHA256");
-    server = client_handshake(sctx, cctx, cred, NULL, client, view);
-    SSL_CTX_free(cctx);
-
-    return server;
-}
+#include "hook/cert_fixture.h"
 
 
 /* the identity the server derives for a client presenting cred */
@@ -349,7 +42,7 @@ identity_of(const credential *cred, const char *domain, int *reason,
     SSL_CTX                         *sctx;
     SSL                             *client, *server;
 
-    sctx = server_ctx(0);
+    sctx = cert_server_ctx(0);
     server = cert_handshake(sctx, cred, 1, &client, &view);
     SSL_CTX_free(sctx);
     ck_assert_int_eq(view.certificate_requests, 1);
@@ -403,23 +96,6 @@ reason_for(const char *san)
 }
 
 
-static void
-assert_identity(const ONEM2M_SAE_CERT_IDENTITY *id, int type,
-    const char *entity, const char *credential_id)
-{
-    ck_assert_ptr_nonnull(id);
-    ck_assert_int_eq(id->entity_type, type);
-    ck_assert_int_eq(id->credential_type,
-                     type == ONEM2M_SAE_ENTITY_AE
-                     ? ONEM2M_SAE_CRED_AE_ID_CERT
-                     : ONEM2M_SAE_CRED_CSE_ID_CERT);
-    ck_assert_str_eq(id->entity, entity);
-    ck_assert_uint_eq(id->entity_len, strlen(entity));
-    ck_assert_str_eq(id->credential_id, credential_id);
-    ck_assert_uint_eq(id->credential_id_len, strlen(credential_id));
-}
-
-
 /* the AE-ID certificate binds its absolute AE-ID, TLS 1.2 and 1.3 */
 START_TEST(test_ae_id_cert)
 {
@@ -436,7 +112,7 @@ START_TEST(test_ae_id_cert)
     snprintf(cred_id, sizeof(cred_id), "33-%s", ids[_i / 2]);
     leaf(&cred, san);
 
-    sctx = server_ctx(0);
+    sctx = cert_server_ctx(0);
     server = cert_handshake(sctx, &cred, _i % 2, &client, &view);
     ck_assert_int_eq(SSL_version(server),
                      _i % 2 ? TLS1_3_VERSION : TLS1_2_VERSION);
@@ -852,221 +528,6 @@ START_TEST(test_api_errors)
 END_TEST
 
 
-/* no client certificate: nothing */
-START_TEST(test_no_client_cert)
-{
-    client_view   view;
-    SSL_CTX      *sctx;
-    SSL          *client, *server;
-    int           reason;
-
-    sctx = server_ctx(0);
-    server = cert_handshake(sctx, NULL, _i, &client, &view);
-    ck_assert_int_eq(view.certificate_requests, 1);
-    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
-                           strlen(SP_DOMAIN), &reason));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
-    tls_pair_free(client, server);
-    SSL_CTX_free(sctx);
-}
-END_TEST
-
-
-/*
- * A mixed server (PSK table + client certificates verified): a lock's PSK
- * handshake is never asked for a certificate, even though the lock has
- * one to give, and binds by PSK; a CSE's certificate handshake on the same
- * context binds by certificate.
- */
-START_TEST(test_mixed_server)
-{
-    const ONEM2M_SAE_CERT_IDENTITY  *id;
-    const ONEM2M_SAE_ENTRY          *entry;
-    client_view                      view;
-    credential                       lock_cred, cse_cred;
-    SSL_CTX                         *sctx, *cctx;
-    SSL                             *client, *server;
-    int                              reason;
-
-    sctx = server_ctx(1);
-    leaf(&lock_cred, "URI:" AE_C_ID);
-    leaf(&cse_cred, "DNS:" CSE_NAME);
-
-    /* the lock: PSK, with a certificate it would send if asked */
-    cctx = client_ctx(_i == TLS12, "PSK-AES128-CBC-SHA256");
-    tls_pair_psk_client(cctx, &lock1_psk, _i == TLS12, _i != TLS12);
-    server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
-    SSL_CTX_free(cctx);
-
-    ck_assert_int_ge(lock1_psk.calls, 1);
-    ck_assert_int_eq(view.certificate_requests, 0);
-    ck_assert_ptr_null(SSL_get0_peer_certificate(server));
-    /* no certificate, nothing failed (nginx would answer 400 otherwise) */
-    ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
-    entry = ONEM2M_SAE_get_binding(server);
-    ck_assert_ptr_nonnull(entry);
-    ck_assert_str_eq(entry->entity, LOCK1_ENTITY);
-    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
-                           strlen(SP_DOMAIN), &reason));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
-    tls_pair_free(client, server);
-
-    /* the CSE: certificate, same server context */
-    server = cert_handshake(sctx, &cse_cred, _i == TLS13, &client, &view);
-    ck_assert_int_eq(view.certificate_requests, 1);
-    ck_assert_ptr_null(ONEM2M_SAE_get_binding(server));
-    id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
-                                      &reason);
-    assert_identity(id, ONEM2M_SAE_ENTITY_CSE, "/in-cse-1",
-                    "32-" CSE_NAME);
-    tls_pair_free(client, server);
-
-    SSL_CTX_free(sctx);
-    credential_free(&lock_cred);
-    credential_free(&cse_cred);
-}
-END_TEST
-
-
-/*
- * A lock resuming its TLS 1.3 PSK session with the ticket alone (an
- * OpenSSL client prefers SHA-384 suites; the ticket's session is SHA-256)
- * on the mixed server: resumed, no CertificateRequest, X509_V_OK, bound
- * by PSK.
- */
-START_TEST(test_mixed_server_psk_resumed)
-{
-    client_view    view;
-    credential     lock_cred;
-    SSL_SESSION   *sess;
-    SSL_CTX       *sctx, *cctx;
-    SSL           *client, *server;
-    int            reason;
-
-    sctx = server_ctx(1);
-    leaf(&lock_cred, "URI:" AE_C_ID);
-
-    cctx = client_ctx(0, NULL);
-    tls_pair_psk_client(cctx, &lock1_psk, 0, 1);
-    server = client_handshake(sctx, cctx, &lock_cred, NULL, &client, &view);
-    ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
-    sess = SSL_get1_session(client);
-    ck_assert_ptr_nonnull(sess);
-    tls_pair_free(client, server);
-
-    /* the ticket only, no external PSK this time */
-    SSL_CTX_set_psk_use_session_callback(cctx, NULL);
-    server = client_handshake(sctx, cctx, &lock_cred, sess, &client, &view);
-    ck_assert_int_eq(view.certificate_requests, 0);
-    ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
-    ck_assert_ptr_nonnull(ONEM2M_SAE_get_binding(server));
-    ck_assert_str_eq(ONEM2M_SAE_get_binding(server)->entity, LOCK1_ENTITY);
-    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
-                           strlen(SP_DOMAIN), &reason));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_NO_CERT);
-    tls_pair_free(client, server);
-
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
-    credential_free(&lock_cred);
-}
-END_TEST
-
-
-/* a CRL of the CA revoking cert, and the checks nginx's "ssl_crl" sets */
-static void
-revoke_in(SSL_CTX *ctx, X509 *cert)
-{
-    X509_CRL      *crl;
-    X509_REVOKED  *rev;
-    ASN1_TIME     *t;
-    X509_STORE    *store;
-
-    crl = X509_CRL_new();
-    rev = X509_REVOKED_new();
-    ck_assert(crl != NULL && rev != NULL);
-    ck_assert_int_eq(X509_CRL_set_version(crl, X509_CRL_VERSION_2), 1);
-    ck_assert_int_eq(X509_CRL_set_issuer_name(crl,
-                         X509_get_subject_name(ca.cert)), 1);
-    t = X509_gmtime_adj(NULL, -60);
-    ck_assert_int_eq(X509_CRL_set1_lastUpdate(crl, t), 1);
-    ck_assert_int_eq(X509_REVOKED_set_revocationDate(rev, t), 1);
-    ASN1_TIME_free(t);
-    t = X509_gmtime_adj(NULL, DAY);
-    ck_assert_int_eq(X509_CRL_set1_nextUpdate(crl, t), 1);
-    ASN1_TIME_free(t);
-    ck_assert_int_eq(X509_REVOKED_set_serialNumber(rev,
-                         X509_get_serialNumber(cert)), 1);
-    ck_assert_int_eq(X509_CRL_add0_revoked(crl, rev), 1);
-    ck_assert_int_gt(X509_CRL_sign(crl, ca.key, EVP_sha256()), 0);
-
-    store = SSL_CTX_get_cert_store(ctx);
-    ck_assert_int_eq(X509_STORE_add_crl(store, crl), 1);
-    ck_assert_int_eq(X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK
-                                          | X509_V_FLAG_CRL_CHECK_ALL), 1);
-    X509_CRL_free(crl);
-}
-
-
-/*
- * A resumed certificate session keeps its identity (no new certificate)
- * while the certificate still verifies under the server's current store;
- * revoked since, the resumption names nothing (issue 10 item 2).
- */
-START_TEST(test_resumed)
-{
-    const ONEM2M_SAE_CERT_IDENTITY  *id;
-    client_view                      view;
-    credential                       cred;
-    SSL_SESSION                     *sess;
-    SSL_CTX                         *sctx, *cctx;
-    SSL                             *client, *server;
-    int                              reason;
-
-    sctx = server_ctx(0);
-    leaf(&cred, "URI:" AE_S_ID);
-    cctx = client_ctx(_i == TLS12, NULL);
-
-    server = client_handshake(sctx, cctx, &cred, NULL, &client, &view);
-    ck_assert_ptr_nonnull(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
-                              strlen(SP_DOMAIN), &reason));
-    sess = SSL_get1_session(client);
-    ck_assert_ptr_nonnull(sess);
-    tls_pair_free(client, server);
-
-    server = client_handshake(sctx, cctx, &cred, sess, &client, &view);
-    ck_assert_int_eq(view.certificate_requests, 0);
-
-    id = ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN, strlen(SP_DOMAIN),
-                                      &reason);
-    assert_identity(id, ONEM2M_SAE_ENTITY_AE, AE_S_ID, "33-" AE_S_ID);
-    ck_assert_int_eq(ONEM2M_SAE_get_cert_reverify_result(server), X509_V_OK);
-    tls_pair_free(client, server);
-
-    /* revoked: the session still resumes, its certificate names nobody */
-    revoke_in(sctx, cred.cert);
-    server = client_handshake(sctx, cctx, &cred, sess, &client, &view);
-    ck_assert_int_eq(SSL_get_verify_result(server), X509_V_OK);
-    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
-                           strlen(SP_DOMAIN), &reason));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_STALE);
-    ck_assert_int_eq(ONEM2M_SAE_get_cert_reverify_result(server),
-                     X509_V_ERR_CERT_REVOKED);
-    /* cached: the same answer again */
-    ck_assert_ptr_null(ONEM2M_SAE_get_cert_identity(server, SP_DOMAIN,
-                           strlen(SP_DOMAIN), &reason));
-    ck_assert_int_eq(reason, ONEM2M_SAE_CERT_STALE);
-    tls_pair_free(client, server);
-
-    SSL_SESSION_free(sess);
-    SSL_CTX_free(cctx);
-    SSL_CTX_free(sctx);
-    credential_free(&cred);
-}
-END_TEST
-
-
 /*
  * The CA's nameConstraints (TS-0003 8.1.2.2, 10.1.1.5, 10.1.1.7): a DNS
  * subtree constrains CSE-ID certificates as intended.  A URI subtree
@@ -1143,12 +604,12 @@ START_TEST(test_onem2m_cert_script)
              "set -e; s=%s/conf/onem2m-cert; d=%s/pki;"
              " $s ca $d " SP_DOMAIN "; $s cse $d in-cse-1 " SP_DOMAIN ";"
              " $s ae $d door " AE_C_ID,
-             TOP_SRCDIR, tmpdir);
+             TOP_SRCDIR, cert_tmpdir);
     ck_assert_int_eq(system(cmd), 0);
 
     /* the script's CA replaces the test CA as trust anchor */
     credential_free(&ca);
-    snprintf(path, sizeof(path), "%s/pki/ca.pem", tmpdir);
+    snprintf(path, sizeof(path), "%s/pki/ca.pem", cert_tmpdir);
     f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
     ca.cert = PEM_read_X509(f, NULL, NULL, NULL);
@@ -1158,13 +619,13 @@ START_TEST(test_onem2m_cert_script)
                      0);
 
     for (i = 0; i < 2; i++) {
-        snprintf(path, sizeof(path), "%s/pki/%s.pem", tmpdir,
+        snprintf(path, sizeof(path), "%s/pki/%s.pem", cert_tmpdir,
                  issued[i].name);
         f = fopen(path, "r");
         ck_assert_ptr_nonnull(f);
         cred.cert = PEM_read_X509(f, NULL, NULL, NULL);
         fclose(f);
-        snprintf(path, sizeof(path), "%s/pki/%s.key", tmpdir,
+        snprintf(path, sizeof(path), "%s/pki/%s.key", cert_tmpdir,
                  issued[i].name);
         f = fopen(path, "r");
         ck_assert_ptr_nonnull(f);
@@ -1190,7 +651,7 @@ END_TEST
 Suite *cert_suite(void)
 {
     return CK_SUITE("cert",
-                    CK_TCASE("handshakes", setup, teardown, 60),
+                    CK_TCASE("handshakes", cert_setup, cert_teardown, 60),
                     CK_LOOP(test_ae_id_cert, 4),
                     CK_LOOP(test_identity_bound, CK_N(bound_cases)),
                     CK_LOOP(test_cse_other_domain, 5),
@@ -1200,10 +661,6 @@ Suite *cert_suite(void)
                     CK_TEST(test_cse_with_other_uri),
                     CK_LOOP(test_long_ae_id, 2), CK_LOOP(test_embedded_nul, 2),
                     CK_TEST(test_cache), CK_TEST(test_api_errors),
-                    CK_LOOP(test_no_client_cert, 2),
-                    CK_LOOP(test_mixed_server, 2),
-                    CK_TEST(test_mixed_server_psk_resumed),
-                    CK_LOOP(test_resumed, 2),
                     CK_LOOP(test_name_constraints, 3),
                     CK_TEST(test_onem2m_cert_script));
 }

@@ -291,6 +291,25 @@ sae_assert_refused(harness_nginx *ng, const char *http, const char *message)
                   "nginx -t said: %s", message, http, out);
 }
 
+/* the key in hex (both cases) and raw must not be in the text */
+static inline void
+sae_assert_no_key(const char *text, const unsigned char *key, size_t len)
+{
+    char    lower[2 * 64 + 1], upper[2 * 64 + 1], raw[65];
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        snprintf(lower + 2 * i, 3, "%02x", key[i]);
+        snprintf(upper + 2 * i, 3, "%02X", key[i]);
+    }
+    memcpy(raw, key, len);
+    raw[len] = '\0';
+    /* never print the key itself: only say which test found it */
+    ck_assert_msg(strstr(text, lower) == NULL, "key (hex) found in the log");
+    ck_assert_msg(strstr(text, upper) == NULL, "key (HEX) found in the log");
+    ck_assert_msg(strstr(text, raw) == NULL, "key (raw) found in the log");
+}
+
 /* the 4107 answer of the SAE module, checked to the byte */
 #define SAE_4107_BODY  "{\"m2m:dbg\": \"security association required\"}"
 
