@@ -109,6 +109,14 @@ ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
 ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
     const char *dbg);
 
+/*
+ * The headers of that answer (X-M2M-RSC, X-M2M-RI and X-M2M-RVI echoed),
+ * counted, for an answer nginx makes itself: a request body filter can
+ * only return a status.  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_onem2m_error_headers(ngx_http_request_t *r,
+    ngx_uint_t rsc);
+
 
 /* bytes of a client's string in a log line, before escaping */
 #define NGX_HTTP_ONEM2M_LOG_ID_MAX   64
