@@ -56,6 +56,15 @@ signals_init(void)
     return 0;
 }
 
+static long long
+now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* sleeps ms unless a signal comes first */
 static void
 pause_ms(unsigned ms)
@@ -86,7 +95,7 @@ report_stale(const sync_state *st)
 static int
 run_once(const sync_opts *o, sync_state *st)
 {
-    PGconn  *c = sync_source_connect(o->conninfo);
+    PGconn  *c = sync_source_connect(o->conninfo, 1);
     int      rc;
 
     if (c == NULL) {
@@ -128,44 +137,70 @@ serve(const sync_opts *o, sync_state *st, PGconn *c)
     return 0;
 }
 
+static unsigned
+next_backoff(const sync_opts *o, unsigned backoff)
+{
+    return backoff > o->backoff_max_ms / 2 ? o->backoff_max_ms : backoff * 2;
+}
+
+/*
+ * While the source cannot be reached, a connection is tried every
+ * --retry (0.5 s): the time between the source's return and this node
+ * applying what changed there (a revocation) is about that long.  What
+ * backs off is what the attempts say: the first failure, then messages
+ * 0.25 s, 0.5 s, ... apart, up to --max-backoff, so that a long outage
+ * does not flood the journal.  A failing store is not an outage of the
+ * source: its attempts back off as well.
+ */
 static int
 run(const sync_opts *o, sync_state *st)
 {
-    PGconn    *c;
-    unsigned   backoff = SYNC_FIRST_BACKOFF_MS, failures = 0;
-    int        rc = -1;
+    PGconn     *c;
+    unsigned    backoff = SYNC_FIRST_BACKOFF_MS, store_backoff;
+    long long   next_report = 0, now;
+    int         rc = -1, report;
+
+    store_backoff = SYNC_FIRST_BACKOFF_MS;
 
     while (!stop) {
-        c = sync_source_connect(o->conninfo);
+        now = now_ms();
+        report = now >= next_report;
+        c = sync_source_connect(o->conninfo, report);
 
         if (c != NULL) {
             sync_info("connected to the source, listening on "
                       SYNC_CHANNEL " (store at seq %" PRIu64 ")",
                       st->last_seq);
-            failures = 0;
+            backoff = SYNC_FIRST_BACKOFF_MS;
+            next_report = 0;
             rc = serve(o, st, c);
             PQfinish(c);
 
             if (rc == -1) {
                 /* the connection dropped: a new one at once */
-                backoff = SYNC_FIRST_BACKOFF_MS;
                 continue;
             }
 
-        } else if (!stop && (failures++ == 0
-                             || backoff == o->backoff_max_ms))
-        {
+            if (rc == -2 && !stop) {
+                sync_info("trying again in %u ms", store_backoff);
+                pause_ms(store_backoff);
+                store_backoff = next_backoff(o, store_backoff);
+                continue;
+            }
+
+        } else if (!stop && report) {
             report_stale(st);
+            sync_info("trying again every %u ms; next message in %u ms "
+                      "at the latest", o->retry_ms, backoff);
+            next_report = now + backoff;
+            backoff = next_backoff(o, backoff);
         }
 
         if (stop) {
             break;
         }
 
-        sync_info("trying again in %u ms", backoff);
-        pause_ms(backoff);
-        backoff = backoff > o->backoff_max_ms / 2 ? o->backoff_max_ms
-                                                  : backoff * 2;
+        pause_ms(o->retry_ms);
     }
 
     sync_info("stopping (store at seq %" PRIu64 ")", st->last_seq);

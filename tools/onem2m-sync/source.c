@@ -103,7 +103,7 @@ drive_connect(PGconn *c)
 }
 
 PGconn *
-sync_source_connect(const char *conninfo)
+sync_source_connect(const char *conninfo, int report)
 {
     /* keepalives first: the operator's conninfo (dbname) overrides them */
     static const char *const  keys[] = {
@@ -117,7 +117,9 @@ sync_source_connect(const char *conninfo)
     PGresult                 *r;
     char                      m[512];
     int                       rc = -1;
+    void                    (*say)(const char *, ...);
 
+    say = report ? sync_warn : sync_debug;
     c = PQconnectStartParams(keys, values, 1);
 
     if (c == NULL) {
@@ -129,10 +131,10 @@ sync_source_connect(const char *conninfo)
         || (rc = drive_connect(c)) != 0)
     {
         if (PQstatus(c) != CONNECTION_BAD && rc == -2) {
-            sync_warn("source: no connection within %d s",
-                      CONNECT_TIMEOUT_MS / 1000);
+            say("source: no connection within %d s",
+                CONNECT_TIMEOUT_MS / 1000);
         } else if (rc != -3) {
-            sync_warn("source: %s", pq_msg(PQerrorMessage(c), m, sizeof(m)));
+            say("source: %s", pq_msg(PQerrorMessage(c), m, sizeof(m)));
         }
 
         PQfinish(c);
