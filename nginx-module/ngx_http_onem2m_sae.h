@@ -96,6 +96,14 @@ ngx_str_t *ngx_http_onem2m_sae_srv_sp_domain(void **srv_conf);
 void ngx_http_onem2m_sae_check_table_owner(ngx_conf_t *cf, ngx_str_t *uri,
     u_char *path, u_char *file, ngx_uint_t line);
 
+/*
+ * Refuses (nginx -t, NGX_ERROR) a live store at path (its directory)
+ * that the workers' user cannot open as a worker does (data.mdb read,
+ * lock.mdb read and write), naming the file, the user and the fix.
+ */
+ngx_int_t ngx_http_onem2m_sae_check_store_access(ngx_conf_t *cf,
+    ngx_str_t *uri, u_char *path, u_char *file, ngx_uint_t line);
+
 /* the effective "onem2m_sae" mode of the request's location */
 ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
 
