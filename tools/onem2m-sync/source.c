@@ -64,6 +64,31 @@ pq_msg(const char *m, char *buf, size_t len)
     return buf;
 }
 
+/*
+ * What PostgreSQL says outside of a query (a NOTICE, or the FATAL of a
+ * shutdown sent to an idle connection): libpq would print it to stderr as
+ * it is; here it gets the daemon's prefix and a priority from its
+ * severity, as every other line.
+ */
+static void
+notice_receiver(void *arg, const PGresult *r)
+{
+    const char  *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    char         m[512];
+
+    pq_msg(PQresultErrorMessage(r), m, sizeof(m));
+
+    if (sev == NULL || strcmp(sev, "WARNING") == 0) {
+        sync_warn("source: %s", m);
+    } else if (strcmp(sev, "ERROR") == 0 || strcmp(sev, "FATAL") == 0
+               || strcmp(sev, "PANIC") == 0)
+    {
+        sync_err("source: %s", m);
+    } else {
+        sync_info("source: %s", m);
+    }
+}
+
 static int
 drive_connect(PGconn *c)
 {
@@ -126,6 +151,8 @@ sync_source_connect(const char *conninfo, int report)
         sync_err("source: out of memory");
         return NULL;
     }
+
+    PQsetNoticeReceiver(c, notice_receiver, NULL);
 
     if (PQstatus(c) == CONNECTION_BAD
         || (rc = drive_connect(c)) != 0)

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * What onem2m-sync writes to the journal: under systemd (stderr is the
+ * stream $JOURNAL_STREAM names) every line starts with its syslog
+ * priority and the daemon's name, PostgreSQL's own messages included: a
+ * fast shutdown of the source sends "terminating connection due to
+ * administrator command" to the idle daemon, which libpq would print as
+ * it is.
+ */
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "common/harness.h"
+#include "fleet.h"
+
+#define WAIT_MS   5000
+
+START_TEST(every_line_has_priority_and_prefix)
+{
+    fleet_pg     pg;
+    fleet_sync   s;
+    struct stat  st;
+    FILE        *f;
+    char         dir[PATH_MAX], store[PATH_MAX + 16], log[PATH_MAX + 32];
+    char         js[64], *line = NULL;
+    size_t       len = 0;
+    int          lines = 0, shutdown = 0;
+
+    ck_assert_int_eq(fleet_mkdtemp(dir, sizeof(dir), "fleet"), 0);
+    snprintf(store, sizeof(store), "%s/store", dir);
+    ck_assert_msg(fleet_pg_new(&pg) == 0, "the throwaway cluster starts");
+
+    /* the file the daemon's stderr appends to is "the journal" */
+    snprintf(log, sizeof(log), "%s.log", store);
+    f = fopen(log, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(stat(log, &st), 0);
+    snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long) st.st_dev,
+             (unsigned long long) st.st_ino);
+    ck_assert_int_eq(setenv("JOURNAL_STREAM", js, 1), 0);
+
+    /* idle (no poll for a minute): the shutdown finds no query running */
+    ck_assert_int_eq(fleet_sync_start(&s, &pg, store, "--poll=60"), 0);
+    ck_assert_int_eq(fleet_sync_log_wait(&s, "full resync done", WAIT_MS),
+                     0);
+    ck_assert_int_eq(fleet_pg_stop(&pg), 0);
+    ck_assert_int_eq(fleet_sync_log_wait(&s, "keeping the last good store",
+                                         WAIT_MS), 0);
+    ck_assert_int_eq(fleet_sync_stop(&s, SIGTERM), 0);
+
+    f = fopen(log, "r");
+    ck_assert_ptr_nonnull(f);
+    while (getline(&line, &len, f) >= 0) {
+        lines++;
+        ck_assert_msg(line[0] == '<' && line[1] >= '0' && line[1] <= '7'
+                      && strncmp(line + 2, ">onem2m-sync: ", 14) == 0,
+                      "a line without priority and prefix: %s", line);
+        if (strstr(line, "terminating connection due to administrator "
+                   "command") != NULL)
+        {
+            shutdown++;
+            ck_assert_msg(strncmp(line, "<3>onem2m-sync: source: ", 24)
+                          == 0, "%s", line);
+        }
+    }
+    free(line);
+    fclose(f);
+    ck_assert_int_gt(lines, 3);
+    ck_assert_int_eq(shutdown, 1);
+
+    fleet_pg_free(&pg);
+    if (getenv("ONEM2M_TEST_KEEP") == NULL) {
+        fleet_rmtree(dir);
+    }
+}
+END_TEST
+
+Suite *fleet_log_suite(void)
+{
+    Suite  *s = suite_create("fleet_log");
+    TCase  *tc = fleet_tcase(s, "log", 60);
+
+    tcase_add_test(tc, every_line_has_priority_and_prefix);
+
+    return s;
+}
