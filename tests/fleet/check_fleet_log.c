@@ -5,13 +5,15 @@
  * priority and the daemon's name, PostgreSQL's own messages included: a
  * fast shutdown of the source sends "terminating connection due to
  * administrator command" to the idle daemon, which libpq would print as
- * it is.
+ * it is.  And a daemon run as a uid without a passwd entry, which libpq
+ * needs, says so and how to make one.
  */
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,12 +85,42 @@ START_TEST(every_line_has_priority_and_prefix)
 }
 END_TEST
 
+START_TEST(uid_without_passwd_entry_is_named)
+{
+    char   dir[PATH_MAX], store[PATH_MAX + 16], *out = NULL;
+    char  *argv[] = { "setpriv", "--reuid=54321", "--regid=54321",
+                      "--clear-groups", FLEET_SYNC_BIN, "--store", store,
+                      "--source", "host=/nonexistent dbname=onem2m",
+                      "--once", NULL };
+    int    rc;
+
+    if (geteuid() != 0 || getpwuid(54321) != NULL) {
+        return;
+    }
+
+    ck_assert_int_eq(fleet_mkdtemp(dir, sizeof(dir), "fleet"), 0);
+    ck_assert_int_eq(chmod(dir, 0777), 0);
+    snprintf(store, sizeof(store), "%s/store", dir);
+
+    rc = harness_run(argv, NULL, harness_timeout_ms(WAIT_MS), &out);
+    ck_assert_msg(rc == 1, "%d: %s", rc, out);
+    ck_assert_msg(strstr(out, "onem2m-sync: uid 54321 has no passwd entry, "
+                         "which libpq needs") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "useradd --system --home-dir /var/lib/onem2m "
+                         "--shell /usr/sbin/nologin onem2m-sync") != NULL,
+                  "%s", out);
+    free(out);
+    fleet_rmtree(dir);
+}
+END_TEST
+
 Suite *fleet_log_suite(void)
 {
     Suite  *s = suite_create("fleet_log");
     TCase  *tc = fleet_tcase(s, "log", 60);
 
     tcase_add_test(tc, every_line_has_priority_and_prefix);
+    tcase_add_test(tc, uid_without_passwd_entry_is_named);
 
     return s;
 }

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,24 @@ run(const sync_opts *o, sync_state *st)
     return SYNC_OK;
 }
 
+/*
+ * libpq looks the process's uid up in the passwd database: for the user
+ * name when the source names none, and for the home directory of
+ * ~/.pgpass.  A uid without an entry (no system user made) fails the
+ * connection with "local user with ID N does not exist".
+ */
+static void
+check_passwd(void)
+{
+    if (getpwuid(geteuid()) == NULL) {
+        sync_warn("uid %ld has no passwd entry, which libpq needs (the "
+                  "user name when the source names no user=, the home "
+                  "directory of .pgpass): create the system user, e.g. "
+                  "useradd --system --home-dir /var/lib/onem2m --shell "
+                  "/usr/sbin/nologin onem2m-sync", (long) geteuid());
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -220,6 +239,7 @@ main(int argc, char **argv)
     }
 
     sync_log_init(o.verbose);
+    check_passwd();
 
     if (signals_init() != 0 || sync_state_load(&st, o.store_dir) != 0) {
         return SYNC_FAIL;
