@@ -443,21 +443,23 @@ static ngx_int_t
 ngx_http_onem2m_sae_live_body_end(ngx_http_request_t *r)
 {
     int                                    rc;
+    const ONEM2M_SAE_TABLE                *table;
     ngx_http_onem2m_sae_view_t            *view;
+    ngx_http_onem2m_sae_binding_t         *binding;
     ngx_http_onem2m_sae_live_ctx_t        *ctx;
     ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_live_module);
 
-    /* the view of the headers' check: unbound requests are past it */
+    /*
+     * What the upstream is about to be told, not the request's view: an
+     * internal redirect clears the view, not the identity header.
+     */
 
-    view = ngx_http_get_module_ctx(r, ngx_http_onem2m_sae_module);
+    binding = ngx_http_onem2m_sae_sent_binding(r, &table);
 
-    if (view == NULL
-        || view->binding == NULL
-        || view->binding->method != NGX_HTTP_ONEM2M_SAE_PSK
-        || r->connection->ssl == NULL
-        || !ngx_http_onem2m_sae_live_has(lmcf, view->table))
+    if (binding == NULL
+        || !ngx_http_onem2m_sae_live_has(lmcf, (ONEM2M_SAE_TABLE *) table))
     {
         return NGX_OK;
     }
@@ -474,12 +476,16 @@ ngx_http_onem2m_sae_live_body_end(ngx_http_request_t *r)
         ctx->rc = NGX_DECLINED;
     }
 
-    ngx_http_onem2m_sae_live_drop(r, view->binding, rc,
+    ngx_http_onem2m_sae_live_drop(r, binding, rc,
                                   ", request refused at the end of its body");
 
     /* the identity header is set already: refused, in optional mode too */
 
-    view->binding = NULL;
+    view = ngx_http_get_module_ctx(r, ngx_http_onem2m_sae_module);
+
+    if (view) {
+        view->binding = NULL;
+    }
 
     if (ngx_http_onem2m_error_headers(r,
                            NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED)

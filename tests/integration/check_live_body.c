@@ -8,7 +8,8 @@
  * the client finishes the body: 403 with X-M2M-RSC 4107, the connection
  * closed, and the upstream gets no complete request.  HTTP/1.1 with
  * Content-Length and chunked bodies, buffered and unbuffered
- * ("proxy_request_buffering off"), FastCGI, and HTTP/2 streams opened
+ * ("proxy_request_buffering off"), FastCGI, an internally redirected
+ * request in an "onem2m_sae optional" location, and HTTP/2 streams opened
  * before the revocation.  A real nginx, a "kpsa-lmdb:" store, the in-test
  * upstreams.
  */
@@ -27,6 +28,11 @@
         "    }\n" \
         "    location /fcgi {\n" \
         "        include {{PREFIX}}/fcgi.conf;\n" \
+        "    }\n" \
+        "    location /redirect { try_files /none /optional; }\n" \
+        "    location /optional {\n" \
+        "        onem2m_sae optional;\n" \
+        "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
         "    }\n")
 
 #define DROPPED_AT_BODY_END \
@@ -51,6 +57,9 @@ static const struct {
       "Content-Length: 10", "hello", "world", 1 },
     { "fastcgi, TLS 1.2", TLS1_2_VERSION, "/fcgi", "Content-Length: 10",
       "hello", "world", 1 },
+    /* an internal redirect clears the request's view, not its header */
+    { "redirected, optional", TLS1_2_VERSION, "/redirect",
+      "Content-Length: 10", "hello", "world", 1 },
     /* the control: nothing revoked, the request goes through */
     { "control, TLS 1.2", TLS1_2_VERSION, "/buffered", "Content-Length: 10",
       "hello", "world", 0 },
