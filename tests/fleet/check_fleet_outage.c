@@ -114,12 +114,44 @@ START_TEST(revocation_after_outage_reaches_every_node_in_2s)
 }
 END_TEST
 
+/*
+ * A source that takes the connection but refuses the daemon's query (its
+ * role lost SELECT): the daemon reconnects, not faster than --retry,
+ * rather than in a loop as fast as PostgreSQL answers.
+ */
+START_TEST(refused_query_does_not_spin)
+{
+    fleet_node  n;
+    fleet_pg    pg;
+    int         before, after;
+
+    ck_assert_msg(fleet_pg_new(&pg) == 0, "the throwaway cluster starts");
+    ck_assert_int_eq(fleet_node_start(&n, &pg, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(fleet_pg_sql(&pg, FLEET_ADMIN, "REVOKE SELECT ON "
+                                  "onem2m.credentials FROM "
+                                  "onem2m_sync_reader", NULL), 0);
+    ck_assert_int_eq(fleet_sync_log_wait(&n.sync, "permission denied",
+                                         5000), 0);
+
+    /* 2 s at one attempt per 0.5 s: 4, give or take one */
+    before = log_lines(&n.sync, "connected to the source");
+    sleep(2);
+    after = log_lines(&n.sync, "connected to the source");
+    ck_assert_msg(after - before <= 6, "%d connections in 2 s",
+                  after - before);
+
+    fleet_node_stop(&n);
+    fleet_pg_free(&pg);
+}
+END_TEST
+
 Suite *fleet_outage_suite(void)
 {
     Suite  *s = suite_create("fleet_outage");
     TCase  *tc = fleet_tcase(s, "outage", 120);
 
     tcase_add_test(tc, revocation_after_outage_reaches_every_node_in_2s);
+    tcase_add_test(tc, refused_query_does_not_spin);
 
     return s;
 }

@@ -177,8 +177,12 @@ run(const sync_opts *o, sync_state *st)
             rc = serve(o, st, c);
             PQfinish(c);
 
-            if (rc == -1) {
-                /* the connection dropped: a new one at once */
+            /*
+             * the connection dropped: a new one at once, unless it failed
+             * as soon as it was made (a query the source refuses): then
+             * not faster than --retry
+             */
+            if (rc == -1 && now_ms() - now >= (long long) o->retry_ms) {
                 continue;
             }
 
