@@ -414,14 +414,20 @@ install-module: $(NGX_MODULE)
 	chmod 0644 $(DESTDIR)$(nginx_modconfdir)/$(NGX_MODULE_CONF)
 
 # onem2m-sync: the daemon, its manual page, the systemd template unit and
-# the PostgreSQL schema of the source (debian/rules: package onem2m-sync)
+# the PostgreSQL schema of the source (debian/rules: package onem2m-sync).
+# The unit runs the daemon where it is installed (its ExecStart names
+# Debian's /usr/sbin).
 systemdunitdir   ?= $(prefix)/lib/systemd/system
 SYNC_DATADIR     := $(datarootdir)/onem2m-sync
+SYNC_UNIT        := $(DESTDIR)$(systemdunitdir)/onem2m-sync@.service
 
 install-sync: $(SYNC_BIN)
 	$(call install_files,0755,$(sbindir),$(SYNC_BIN))
 	$(call install_files,0644,$(mandir)/man8,tools/onem2m-sync/onem2m-sync.8)
-	$(call install_files,0644,$(systemdunitdir),conf/systemd/onem2m-sync@.service)
+	$(INSTALL) -d $(DESTDIR)$(systemdunitdir)
+	sed 's|^ExecStart=/usr/sbin/onem2m-sync |ExecStart=$(sbindir)/onem2m-sync |' \
+	    conf/systemd/onem2m-sync@.service > $(SYNC_UNIT)
+	chmod 0644 $(SYNC_UNIT)
 	$(call install_files,0644,$(SYNC_DATADIR),conf/postgresql/schema.sql)
 
 uninstall-sync:

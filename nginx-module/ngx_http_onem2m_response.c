@@ -59,12 +59,10 @@ ngx_int_t
 ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
     const char *dbg)
 {
-    size_t            len;
-    u_char           *p;
-    ngx_int_t         rc;
-    ngx_buf_t        *b;
-    ngx_chain_t       out;
-    ngx_table_elt_t  *h;
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
 
     rc = ngx_http_discard_request_body(r);
 
@@ -72,31 +70,11 @@ ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
         return rc;
     }
 
-    ngx_http_onem2m_status_count_rsc(r, rsc);
+    if (ngx_http_onem2m_error_headers(r, rsc) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     r->headers_out.status = ngx_http_onem2m_http_status(rsc);
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    h->key = ngx_http_onem2m_rsc_name;
-    h->value.data = p;
-    h->value.len = ngx_sprintf(p, "%ui", rsc) - p;
-
-    if (ngx_http_onem2m_echo_header(r, &ngx_http_onem2m_ri_name) != NGX_OK
-        || ngx_http_onem2m_echo_header(r, &ngx_http_onem2m_rvi_name)
-           != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
 
     if (dbg == NULL) {
         dbg = "";
@@ -135,6 +113,40 @@ ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
     ngx_http_finalize_request(r, rc);
 
     return NGX_DONE;
+}
+
+
+ngx_int_t
+ngx_http_onem2m_error_headers(ngx_http_request_t *r, ngx_uint_t rsc)
+{
+    u_char           *p;
+    ngx_table_elt_t  *h;
+
+    ngx_http_onem2m_status_count_rsc(r, rsc);
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = ngx_http_onem2m_rsc_name;
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%ui", rsc) - p;
+
+    if (ngx_http_onem2m_echo_header(r, &ngx_http_onem2m_ri_name) != NGX_OK
+        || ngx_http_onem2m_echo_header(r, &ngx_http_onem2m_rvi_name)
+           != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
 }
 
 

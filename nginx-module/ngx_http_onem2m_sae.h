@@ -97,6 +97,14 @@ ngx_str_t *ngx_http_onem2m_sae_srv_sp_domain(void **srv_conf);
 void ngx_http_onem2m_sae_check_table_owner(ngx_conf_t *cf, ngx_str_t *uri,
     u_char *path, u_char *file, ngx_uint_t line);
 
+/*
+ * Refuses (nginx -t, NGX_ERROR) a live store at path (its directory)
+ * that the workers' user cannot open as a worker does (data.mdb read,
+ * lock.mdb read and write), naming the file, the user and the fix.
+ */
+ngx_int_t ngx_http_onem2m_sae_check_store_access(ngx_conf_t *cf,
+    ngx_str_t *uri, u_char *path, u_char *file, ngx_uint_t line);
+
 /* the effective "onem2m_sae" mode of the request's location */
 ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
 
@@ -109,6 +117,14 @@ ngx_uint_t ngx_http_onem2m_sae_mode(ngx_http_request_t *r);
  */
 ngx_int_t ngx_http_onem2m_send_error(ngx_http_request_t *r, ngx_uint_t rsc,
     const char *dbg);
+
+/*
+ * The headers of that answer (X-M2M-RSC, X-M2M-RI and X-M2M-RVI echoed),
+ * counted, for an answer nginx makes itself: a request body filter can
+ * only return a status.  NGX_OK or NGX_ERROR.
+ */
+ngx_int_t ngx_http_onem2m_error_headers(ngx_http_request_t *r,
+    ngx_uint_t rsc);
 
 
 /* bytes of a client's string in a log line, before escaping */

@@ -16,6 +16,10 @@
  *   - the per-request check of a PSK binding: a credential revoked,
  *     rekeyed or moved since the handshake unbinds the connection, and
  *     the connection is closed after this request;
+ *   - the same check once more when the request body is complete (a
+ *     request body filter), so that a request whose headers came before
+ *     the revocation and whose body came after it never reaches the
+ *     upstream complete;
  *   - staleness: "onem2m_sae_store_max_age" and one warning per crossing
  *     (worker 0 only, so that the log has it once), and the store's age
  *     and last sequence in the "onem2m_sae_status" output.
@@ -30,6 +34,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "ngx_http_onem2m_sae_module.h"
 #include "ngx_http_onem2m_sae_live.h"
 #include "common/onem2m_uri.h"
 
@@ -70,11 +75,17 @@ typedef struct {
 
 static ngx_uint_t ngx_http_onem2m_sae_live_has(
     ngx_http_onem2m_sae_live_main_conf_t *lmcf, ONEM2M_SAE_TABLE *table);
+static void ngx_http_onem2m_sae_live_drop(ngx_http_request_t *r,
+    ngx_http_onem2m_sae_binding_t *binding, int rc, const char *when);
 static void ngx_http_onem2m_sae_live_close(ngx_http_request_t *r);
+static ngx_int_t ngx_http_onem2m_sae_live_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+static ngx_int_t ngx_http_onem2m_sae_live_body_end(ngx_http_request_t *r);
 static void ngx_http_onem2m_sae_live_tick(ngx_event_t *ev);
 static ngx_int_t ngx_http_onem2m_sae_live_register(ngx_conf_t *cf,
     ONEM2M_SAE_TABLE *table, const char *uri, time_t max_age);
 
+static ngx_int_t ngx_http_onem2m_sae_live_init(ngx_conf_t *cf);
 static void *ngx_http_onem2m_sae_live_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_onem2m_sae_live_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_onem2m_sae_live_merge_srv_conf(ngx_conf_t *cf,
@@ -106,7 +117,7 @@ static ngx_command_t  ngx_http_onem2m_sae_live_commands[] = {
 
 static ngx_http_module_t  ngx_http_onem2m_sae_live_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_onem2m_sae_live_init,         /* postconfiguration */
 
     ngx_http_onem2m_sae_live_create_main_conf,
                                            /* create main configuration */
@@ -136,6 +147,9 @@ ngx_module_t  ngx_http_onem2m_sae_live_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+static ngx_http_request_body_filter_pt   ngx_http_next_request_body_filter;
 
 
 /* the exported API (ngx_http_onem2m_sae_live.h) */
@@ -225,13 +239,8 @@ ngx_http_onem2m_sae_live_current(ngx_http_request_t *r,
     ONEM2M_SAE_TABLE *table, ngx_http_onem2m_sae_binding_t *binding)
 {
     int                                    rc;
-    u_char                                *id_last, *entity_last;
-    ngx_uint_t                             level;
     ngx_http_onem2m_sae_live_ctx_t        *ctx;
     ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
-    u_char                                 id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
-    u_char                                 entity[
-                                               NGX_HTTP_ONEM2M_LOG_ID_SIZE];
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_live_module);
 
@@ -265,21 +274,7 @@ ngx_http_onem2m_sae_live_current(ngx_http_request_t *r,
 
     ctx->rc = NGX_DECLINED;
 
-    id_last = ngx_http_onem2m_log_id(id, binding->kpsa_id.data,
-                                     binding->kpsa_id.len);
-    entity_last = ngx_http_onem2m_log_id(entity, binding->entity.data,
-                                         binding->entity.len);
-
-    level = rc < 0 ? NGX_LOG_ERR : NGX_LOG_NOTICE;
-
-    ngx_log_error(level, r->connection->log, 0,
-                  "onem2m sae: binding of psk identity %*s to %*s dropped: "
-                  "%s, connection closed",
-                  id_last - id, id, entity_last - entity, entity,
-                  rc < 0 ? "the live store failed"
-                         : "credential revoked, rekeyed or moved");
-
-    ngx_http_onem2m_sae_live_close(r);
+    ngx_http_onem2m_sae_live_drop(r, binding, rc, "");
 
     return NGX_DECLINED;
 }
@@ -371,6 +366,126 @@ ngx_http_onem2m_sae_live_has(ngx_http_onem2m_sae_live_main_conf_t *lmcf,
     }
 
     return 0;
+}
+
+
+/* a binding dropped: logged once, the connection closed after this request */
+
+static void
+ngx_http_onem2m_sae_live_drop(ngx_http_request_t *r,
+    ngx_http_onem2m_sae_binding_t *binding, int rc, const char *when)
+{
+    u_char      *id_last, *entity_last;
+    ngx_uint_t   level;
+    u_char       id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+    u_char       entity[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+
+    id_last = ngx_http_onem2m_log_id(id, binding->kpsa_id.data,
+                                     binding->kpsa_id.len);
+    entity_last = ngx_http_onem2m_log_id(entity, binding->entity.data,
+                                         binding->entity.len);
+
+    level = rc < 0 ? NGX_LOG_ERR : NGX_LOG_NOTICE;
+
+    ngx_log_error(level, r->connection->log, 0,
+                  "onem2m sae: binding of psk identity %*s to %*s dropped: "
+                  "%s, connection closed%s",
+                  id_last - id, id, entity_last - entity, entity,
+                  rc < 0 ? "the live store failed"
+                         : "credential revoked, rekeyed or moved", when);
+
+    ngx_http_onem2m_sae_live_close(r);
+}
+
+
+/*
+ * The request body filter: when the last buffer of the body passes, the
+ * binding is checked once more, before the upstream module has the whole
+ * request.  A client could otherwise send the headers while its key is
+ * good, wait for the revocation and then finish the body (on HTTP/2, on
+ * every stream it opened before).  Buffered bodies (the default): the
+ * upstream sees nothing.  Unbuffered ones ("proxy_request_buffering off"
+ * and the like): it has seen the headers and the body without its last
+ * buffer, and its connection is closed, so it never gets a complete
+ * request.  A filter can only return a status: the answer is nginx's own
+ * 403 page with the oneM2M headers (X-M2M-RSC: 4107).
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_live_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    ngx_chain_t  *cl;
+
+    for (cl = in; cl; cl = cl->next) {
+        if (cl->buf->last_buf) {
+            if (ngx_http_onem2m_sae_live_body_end(r) != NGX_OK) {
+                return NGX_HTTP_FORBIDDEN;
+            }
+
+            break;
+        }
+    }
+
+    return ngx_http_next_request_body_filter(r, in);
+}
+
+
+static ngx_int_t
+ngx_http_onem2m_sae_live_body_end(ngx_http_request_t *r)
+{
+    int                                    rc;
+    const ONEM2M_SAE_TABLE                *table;
+    ngx_http_onem2m_sae_view_t            *view;
+    ngx_http_onem2m_sae_binding_t         *binding;
+    ngx_http_onem2m_sae_live_ctx_t        *ctx;
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_live_module);
+
+    /*
+     * What the upstream is about to be told, not the request's view: an
+     * internal redirect clears the view, not the identity header.
+     */
+
+    binding = ngx_http_onem2m_sae_sent_binding(r, &table);
+
+    if (binding == NULL
+        || !ngx_http_onem2m_sae_live_has(lmcf, (ONEM2M_SAE_TABLE *) table))
+    {
+        return NGX_OK;
+    }
+
+    rc = ONEM2M_SAE_binding_current(r->connection->ssl->connection);
+
+    if (rc == 1) {
+        return NGX_OK;
+    }
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_onem2m_sae_live_module);
+
+    if (ctx) {
+        ctx->rc = NGX_DECLINED;
+    }
+
+    ngx_http_onem2m_sae_live_drop(r, binding, rc,
+                                  ", request refused at the end of its body");
+
+    /* the identity header is set already: refused, in optional mode too */
+
+    view = ngx_http_get_module_ctx(r, ngx_http_onem2m_sae_module);
+
+    if (view) {
+        view->binding = NULL;
+    }
+
+    if (ngx_http_onem2m_error_headers(r,
+                           NGX_HTTP_ONEM2M_SECURITY_ASSOCIATION_REQUIRED)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_DECLINED;
 }
 
 
@@ -497,6 +612,27 @@ ngx_http_onem2m_sae_live_register(ngx_conf_t *cf, ONEM2M_SAE_TABLE *table,
     }
 
     ngx_memcpy(store->uri.data, uri, store->uri.len);
+
+    return NGX_OK;
+}
+
+
+/* the body filter, where a live store can change under a request */
+
+static ngx_int_t
+ngx_http_onem2m_sae_live_init(ngx_conf_t *cf)
+{
+    ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
+
+    lmcf = ngx_http_conf_get_module_main_conf(cf,
+                                              ngx_http_onem2m_sae_live_module);
+
+    if (lmcf->stores.nelts == 0) {
+        return NGX_OK;
+    }
+
+    ngx_http_next_request_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_onem2m_sae_live_body_filter;
 
     return NGX_OK;
 }

@@ -92,6 +92,8 @@ ngx_int_t ngx_http_onem2m_sae_open_table(ngx_conf_t *cf, void **srv_conf,
 ngx_int_t ngx_http_onem2m_sae_request_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_onem2m_sae_post_read_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r);
+ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_sent_binding(
+    ngx_http_request_t *r, const ONEM2M_SAE_TABLE **table);
 ngx_int_t ngx_http_onem2m_sae_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 

@@ -345,6 +345,61 @@ ngx_http_onem2m_sae_preaccess_handler(ngx_http_request_t *r)
 
 
 /*
+ * The PSK binding of the connection under r as the handshake made it
+ * (current or not), and the table it was made with, when r carries the
+ * identity header the POST_READ handler added: what the upstream is told.
+ * NULL for a request without it (unbound: nothing of a binding goes
+ * upstream).  The header outlives internal redirects, which clear the
+ * request's view; only the module's own entry has the server's lowcase
+ * name pointer (client copies were stripped).
+ */
+
+ngx_http_onem2m_sae_binding_t *
+ngx_http_onem2m_sae_sent_binding(ngx_http_request_t *r,
+    const ONEM2M_SAE_TABLE **table)
+{
+    ngx_uint_t                       i;
+    ngx_list_part_t                 *part;
+    ngx_table_elt_t                 *h;
+    ngx_http_onem2m_sae_conn_t      *sc;
+    ngx_http_onem2m_sae_srv_conf_t  *sscf;
+
+    if (r->connection->ssl == NULL || ngx_http_onem2m_sae_conn_index == -1) {
+        return NULL;
+    }
+
+    sc = SSL_get_ex_data(r->connection->ssl->connection,
+                         ngx_http_onem2m_sae_conn_index);
+    sscf = ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module);
+
+    if (sc == NULL || sc->entry == NULL || sscf->header_lowcase == NULL) {
+        return NULL;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return NULL;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].lowcase_key == sscf->header_lowcase) {
+            *table = sc->table;
+            return &sc->binding;
+        }
+    }
+}
+
+
+/*
  * The binding of the TLS connection under the request, looked up once per
  * connection and kept in the SSL object's ex_data, in memory of the client
  * connection's pool (for HTTP/2 the real connection, not the stream's).

@@ -99,6 +99,14 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf, void **srv_conf,
                                               uri + scheme.len,
                                               (u_char *) sscf->table_file,
                                               sscf->table_line);
+
+    } else if (ngx_http_onem2m_sae_check_store_access(cf, &sscf->table_uri,
+                                                 uri + scheme.len,
+                                                 (u_char *) sscf->table_file,
+                                                 sscf->table_line)
+               != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     /* the count says whether the file was read now or a copy reused */

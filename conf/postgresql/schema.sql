@@ -24,7 +24,7 @@
 --     over with a full resync.
 --
 -- "sealed" holds the key enveloped under the fleet's KEK (AES-256-GCM,
--- FLEET.md): onem2m-kpsa seals before it inserts, PostgreSQL and the
+-- docs/fleet.md): onem2m-kpsa seals before it inserts, PostgreSQL and the
 -- sync daemons never see a key.
 --
 -- The CHECK constraints repeat what SQL can say of the key table's rules

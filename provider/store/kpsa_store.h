@@ -3,7 +3,7 @@
  * The LMDB credential store ("kpsa-lmdb:<directory>") and the key envelope:
  * pure C over liblmdb and libcrypto, shared by the provider (reader), the
  * key tool and the sync daemon (writers).  docs/lmdb-store.md describes the
- * format; /work/wt/FLEET.md fixed the interface.
+ * format, docs/fleet.md the fleet that writes it.
  *
  * Keys never appear in the clear in the store: each is sealed with
  * AES-256-GCM under a 32-byte key-encryption key (KEK), with the KpsaID and

@@ -354,7 +354,10 @@ int harness_http(harness_conn *c, const char *method, const char *uri,
 /* writes raw bytes, reads nothing; 0 or -1 */
 int harness_conn_write(harness_conn *c, const char *data, size_t len);
 
-/* sends raw bytes as they are, then reads one response */
+/*
+ * sends raw bytes as they are, then reads one response (an interim 1xx
+ * response, e.g. to "Expect: 100-continue", counts as one)
+ */
 int harness_http_raw(harness_conn *c, const char *raw, size_t len,
     harness_response *resp);
 

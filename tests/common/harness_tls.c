@@ -370,7 +370,9 @@ read_response(harness_conn *c, harness_response *resp)
                 }
                 cl = harness_resp_header(resp, "Content-Length");
                 te = harness_resp_header(resp, "Transfer-Encoding");
-                if (cl != NULL) {
+                if (resp->status >= 100 && resp->status < 200) {
+                    have_len = 1;       /* interim: a head, no body */
+                } else if (cl != NULL) {
                     have_len = 1;
                     want = strtoul(cl, NULL, 10);
                 } else if (te != NULL && strcasecmp(te, "chunked") == 0) {

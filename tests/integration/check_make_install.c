@@ -316,6 +316,16 @@ START_TEST(install_into_destdir_uninstall_symmetric)
              "%s/opt/onem2m-sae/lib/nginx/modules/" MODULE_SO, destdir);
     assert_copy(path, HARNESS_MODULE_SO, 0644);
 
+    /* the sync unit runs the daemon where it is installed */
+    snprintf(path, sizeof(path),
+             "%s/opt/onem2m-sae/lib/systemd/system/onem2m-sync@.service",
+             destdir);
+    text = slurp(path, &len);
+    ck_assert_msg(strstr(text, "\nExecStart=/opt/onem2m-sae/sbin/onem2m-sync "
+                         "--store /var/lib/onem2m/%i\n") != NULL, "%s", text);
+    ck_assert_ptr_null(strstr(text, "/usr/sbin/onem2m-sync"));
+    free(text);
+
     /* the snippet names the module where it is installed, not in DESTDIR */
     snprintf(path, sizeof(path), "%s/opt/onem2m-sae/" SNIPPET, destdir);
     text = slurp(path, &len);

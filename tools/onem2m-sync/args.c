@@ -20,6 +20,7 @@ enum {
     OPT_BATCH,
     OPT_POLL,
     OPT_MAX_BACKOFF,
+    OPT_RETRY,
     OPT_ONCE
 };
 
@@ -29,6 +30,7 @@ static const struct option  long_options[] = {
     { "batch",        required_argument, NULL, OPT_BATCH },
     { "poll",         required_argument, NULL, OPT_POLL },
     { "max-backoff",  required_argument, NULL, OPT_MAX_BACKOFF },
+    { "retry",        required_argument, NULL, OPT_RETRY },
     { "once",         no_argument,       NULL, OPT_ONCE },
     { "verbose",      no_argument,       NULL, 'v' },
     { "help",         no_argument,       NULL, 'h' },
@@ -40,8 +42,9 @@ sync_usage(int full)
 {
     fputs("usage: " SYNC_PROG " --store DIR [--source CONNINFO] "
           "[--batch N]\n"
-          "           [--poll SECONDS] [--max-backoff SECONDS] [--once] "
-          "[-v]\n", stderr);
+          "           [--poll SECONDS] [--retry SECONDS] "
+          "[--max-backoff SECONDS]\n"
+          "           [--once] [-v]\n", stderr);
 
     if (!full) {
         return;
@@ -57,7 +60,11 @@ sync_usage(int full)
           "  --batch N            rows per LMDB transaction (1000)\n"
           "  --poll SECONDS       safety poll and heartbeat (5; "
           "fractions allowed)\n"
-          "  --max-backoff SECONDS  longest reconnection delay (30)\n"
+          "  --retry SECONDS      interval between two connection "
+          "attempts while the\n"
+          "                       source cannot be reached (0.5)\n"
+          "  --max-backoff SECONDS  longest interval between two messages "
+          "about it (30)\n"
           "  --once               catch up once and exit (0 in sync, 1 "
           "not)\n"
           "  -v, --verbose        log every batch\n", stderr);
@@ -143,6 +150,7 @@ sync_args_parse(sync_opts *o, int argc, char **argv)
     o->batch = SYNC_DEFAULT_BATCH;
     o->poll_ms = SYNC_DEFAULT_POLL_MS;
     o->backoff_max_ms = SYNC_DEFAULT_BACKOFF_MS;
+    o->retry_ms = SYNC_DEFAULT_RETRY_MS;
     opterr = 0;
 
     while ((c = getopt_long(argc, argv, ":vh", long_options, NULL)) != -1) {
@@ -169,6 +177,12 @@ sync_args_parse(sync_opts *o, int argc, char **argv)
             if (parse_seconds("--max-backoff", optarg, SYNC_FIRST_BACKOFF_MS,
                               &o->backoff_max_ms) != 0)
             {
+                return -1;
+            }
+            break;
+
+        case OPT_RETRY:
+            if (parse_seconds("--retry", optarg, 10, &o->retry_ms) != 0) {
                 return -1;
             }
             break;

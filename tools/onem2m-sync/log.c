@@ -3,9 +3,10 @@
  * Messages: one line each on stderr, "onem2m-sync: ...".  Under systemd
  * (stderr is the journal stream named by $JOURNAL_STREAM) each line starts
  * with its syslog priority ("<4>"), which journald turns into the entry's
- * priority.  No message ever holds key material; identifiers are logged
- * only after they passed the table's grammar (apply.c), so they are plain
- * printable text.
+ * priority.  PostgreSQL's messages outside a query come through here too
+ * (source.c's notice receiver).  No message ever holds key material;
+ * identifiers are logged only after they passed the table's grammar
+ * (apply.c), so they are plain printable text.
  */
 
 #include <stdarg.h>

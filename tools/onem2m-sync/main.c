@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,15 @@ signals_init(void)
     return 0;
 }
 
+static long long
+now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* sleeps ms unless a signal comes first */
 static void
 pause_ms(unsigned ms)
@@ -86,7 +96,7 @@ report_stale(const sync_state *st)
 static int
 run_once(const sync_opts *o, sync_state *st)
 {
-    PGconn  *c = sync_source_connect(o->conninfo);
+    PGconn  *c = sync_source_connect(o->conninfo, 1);
     int      rc;
 
     if (c == NULL) {
@@ -128,48 +138,96 @@ serve(const sync_opts *o, sync_state *st, PGconn *c)
     return 0;
 }
 
+static unsigned
+next_backoff(const sync_opts *o, unsigned backoff)
+{
+    return backoff > o->backoff_max_ms / 2 ? o->backoff_max_ms : backoff * 2;
+}
+
+/*
+ * While the source cannot be reached, a connection is tried every
+ * --retry (0.5 s): the time between the source's return and this node
+ * applying what changed there (a revocation) is about that long.  What
+ * backs off is what the attempts say: the first failure, then messages
+ * 0.25 s, 0.5 s, ... apart, up to --max-backoff, so that a long outage
+ * does not flood the journal.  A failing store is not an outage of the
+ * source: its attempts back off as well.
+ */
 static int
 run(const sync_opts *o, sync_state *st)
 {
-    PGconn    *c;
-    unsigned   backoff = SYNC_FIRST_BACKOFF_MS, failures = 0;
-    int        rc = -1;
+    PGconn     *c;
+    unsigned    backoff = SYNC_FIRST_BACKOFF_MS, store_backoff;
+    long long   next_report = 0, now;
+    int         rc = -1, report;
+
+    store_backoff = SYNC_FIRST_BACKOFF_MS;
 
     while (!stop) {
-        c = sync_source_connect(o->conninfo);
+        now = now_ms();
+        report = now >= next_report;
+        c = sync_source_connect(o->conninfo, report);
 
         if (c != NULL) {
             sync_info("connected to the source, listening on "
                       SYNC_CHANNEL " (store at seq %" PRIu64 ")",
                       st->last_seq);
-            failures = 0;
+            backoff = SYNC_FIRST_BACKOFF_MS;
+            next_report = 0;
             rc = serve(o, st, c);
             PQfinish(c);
 
-            if (rc == -1) {
-                /* the connection dropped: a new one at once */
-                backoff = SYNC_FIRST_BACKOFF_MS;
+            /*
+             * the connection dropped: a new one at once, unless it failed
+             * as soon as it was made (a query the source refuses): then
+             * not faster than --retry
+             */
+            if (rc == -1 && now_ms() - now >= (long long) o->retry_ms) {
                 continue;
             }
 
-        } else if (!stop && (failures++ == 0
-                             || backoff == o->backoff_max_ms))
-        {
+            if (rc == -2 && !stop) {
+                sync_info("trying again in %u ms", store_backoff);
+                pause_ms(store_backoff);
+                store_backoff = next_backoff(o, store_backoff);
+                continue;
+            }
+
+        } else if (!stop && report) {
             report_stale(st);
+            sync_info("trying again every %u ms; next message in %u ms "
+                      "at the latest", o->retry_ms, backoff);
+            next_report = now + backoff;
+            backoff = next_backoff(o, backoff);
         }
 
         if (stop) {
             break;
         }
 
-        sync_info("trying again in %u ms", backoff);
-        pause_ms(backoff);
-        backoff = backoff > o->backoff_max_ms / 2 ? o->backoff_max_ms
-                                                  : backoff * 2;
+        pause_ms(o->retry_ms);
     }
 
     sync_info("stopping (store at seq %" PRIu64 ")", st->last_seq);
     return SYNC_OK;
+}
+
+/*
+ * libpq looks the process's uid up in the passwd database: for the user
+ * name when the source names none, and for the home directory of
+ * ~/.pgpass.  A uid without an entry (no system user made) fails the
+ * connection with "local user with ID N does not exist".
+ */
+static void
+check_passwd(void)
+{
+    if (getpwuid(geteuid()) == NULL) {
+        sync_warn("uid %ld has no passwd entry, which libpq needs (the "
+                  "user name when the source names no user=, the home "
+                  "directory of .pgpass): create the system user, e.g. "
+                  "useradd --system --home-dir /var/lib/onem2m --shell "
+                  "/usr/sbin/nologin onem2m-sync", (long) geteuid());
+    }
 }
 
 int
@@ -185,6 +243,7 @@ main(int argc, char **argv)
     }
 
     sync_log_init(o.verbose);
+    check_passwd();
 
     if (signals_init() != 0 || sync_state_load(&st, o.store_dir) != 0) {
         return SYNC_FAIL;

@@ -64,6 +64,31 @@ pq_msg(const char *m, char *buf, size_t len)
     return buf;
 }
 
+/*
+ * What PostgreSQL says outside of a query (a NOTICE, or the FATAL of a
+ * shutdown sent to an idle connection): libpq would print it to stderr as
+ * it is; here it gets the daemon's prefix and a priority from its
+ * severity, as every other line.
+ */
+static void
+notice_receiver(void *arg, const PGresult *r)
+{
+    const char  *sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+    char         m[512];
+
+    pq_msg(PQresultErrorMessage(r), m, sizeof(m));
+
+    if (sev == NULL || strcmp(sev, "WARNING") == 0) {
+        sync_warn("source: %s", m);
+    } else if (strcmp(sev, "ERROR") == 0 || strcmp(sev, "FATAL") == 0
+               || strcmp(sev, "PANIC") == 0)
+    {
+        sync_err("source: %s", m);
+    } else {
+        sync_info("source: %s", m);
+    }
+}
+
 static int
 drive_connect(PGconn *c)
 {
@@ -103,7 +128,7 @@ drive_connect(PGconn *c)
 }
 
 PGconn *
-sync_source_connect(const char *conninfo)
+sync_source_connect(const char *conninfo, int report)
 {
     /* keepalives first: the operator's conninfo (dbname) overrides them */
     static const char *const  keys[] = {
@@ -117,7 +142,9 @@ sync_source_connect(const char *conninfo)
     PGresult                 *r;
     char                      m[512];
     int                       rc = -1;
+    void                    (*say)(const char *, ...);
 
+    say = report ? sync_warn : sync_debug;
     c = PQconnectStartParams(keys, values, 1);
 
     if (c == NULL) {
@@ -125,14 +152,16 @@ sync_source_connect(const char *conninfo)
         return NULL;
     }
 
+    PQsetNoticeReceiver(c, notice_receiver, NULL);
+
     if (PQstatus(c) == CONNECTION_BAD
         || (rc = drive_connect(c)) != 0)
     {
         if (PQstatus(c) != CONNECTION_BAD && rc == -2) {
-            sync_warn("source: no connection within %d s",
-                      CONNECT_TIMEOUT_MS / 1000);
+            say("source: no connection within %d s",
+                CONNECT_TIMEOUT_MS / 1000);
         } else if (rc != -3) {
-            sync_warn("source: %s", pq_msg(PQerrorMessage(c), m, sizeof(m)));
+            say("source: %s", pq_msg(PQerrorMessage(c), m, sizeof(m)));
         }
 
         PQfinish(c);

@@ -38,8 +38,13 @@
 #define SYNC_DEFAULT_BATCH       1000
 #define SYNC_DEFAULT_POLL_MS     5000
 #define SYNC_DEFAULT_BACKOFF_MS  30000
-/* the first reconnection delay; it doubles up to --max-backoff */
+/*
+ * the first interval between two messages about an unreachable source;
+ * it doubles up to --max-backoff
+ */
 #define SYNC_FIRST_BACKOFF_MS    250
+/* the default interval between two connection attempts (--retry) */
+#define SYNC_DEFAULT_RETRY_MS    500
 
 /* exit statuses */
 #define SYNC_OK                  0
@@ -52,6 +57,7 @@ typedef struct {
     unsigned       batch;           /* --batch */
     unsigned       poll_ms;         /* --poll */
     unsigned       backoff_max_ms;  /* --max-backoff */
+    unsigned       retry_ms;        /* --retry */
     int            once;            /* --once */
     int            verbose;         /* -v */
 } sync_opts;
@@ -87,8 +93,11 @@ void sync_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sync_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sync_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* source.c: 0 ok, -1 connection or query failure (logged) */
-PGconn *sync_source_connect(const char *conninfo);
+/*
+ * source.c: a connection listening on the channel, or NULL (the failure
+ * logged as a warning when report, else as a debug message)
+ */
+PGconn *sync_source_connect(const char *conninfo, int report);
 int  sync_source_read(PGconn *c, uint64_t after, unsigned limit,
          sync_batch *b);
 void sync_batch_free(sync_batch *b);
