@@ -132,6 +132,74 @@ START_TEST(source_down_node_serves_and_reports)
 }
 END_TEST
 
+/*
+ * The source re-created: it numbers from 1 again, and lock B comes back
+ * at its old seq with another entity and another key.  A keep-alive
+ * connection bound to the old lock B is refused at its next request: a
+ * binding is current only when entity, key and generation all match.
+ */
+START_TEST(recreated_source_same_seq_drops_binding)
+{
+    harness_upstream    *up;
+    harness_tls_opts     o;
+    harness_tls_result   r;
+    harness_response     resp;
+    harness_conn        *c;
+    fleet_node           n;
+    fleet_pg             pg;
+    unsigned char        key[16];
+    size_t               before;
+
+    ck_assert_msg(fleet_pg_new(&pg) == 0, "the throwaway cluster starts");
+    ck_assert_int_eq(fleet_insert(&pg, ID_A, "Clock-A", KEY_A), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_B, "Clock-B", KEY_B), 0);
+    up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(up);
+    ck_assert_int_eq(fleet_node_start(&n, &pg, up, NULL, NULL), 0);
+
+    memset(&o, 0, sizeof(o));
+    ck_assert_int_eq(harness_unhex(KEY_B, key, sizeof(key)), 16);
+    o.version = TLS1_2_VERSION;
+    o.ciphers = "PSK-AES128-CBC-SHA256";
+    o.identity = ID_B;
+    o.key = key;
+    o.key_len = sizeof(key);
+    c = harness_tls_connect(n.port, &o, &r);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(harness_http(c, "GET", "/one", NULL, NULL, 1, &resp),
+                     0);
+    ck_assert_int_eq(resp.status, 200);
+    ck_assert_str_eq(harness_req_header(harness_upstream_last(up),
+                                        "X-Onem2m-Sae-Entity"), "Clock-B");
+    harness_response_free(&resp);
+
+    /* lock B at seq 2 again, of another entity, with another key */
+    ck_assert_int_eq(fleet_pg_new_schema(&pg), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_C, "Clock-C", KEY_C), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_B, "Clock-B2", KEY_C), 0);
+    ck_assert_int_eq(fleet_store_wait(n.store, ID_C, 1, WAIT_MS), 0);
+    ck_assert(fleet_sync_log_contains(&n.sync, "full resync"));
+
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(harness_http(c, "GET", "/two", NULL, NULL, 1, &resp),
+                     0);
+    ck_assert_int_eq(resp.status, 403);
+    ck_assert_str_eq(harness_resp_header(&resp, "X-M2M-RSC"), "4107");
+    harness_response_free(&resp);
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    ck_assert_msg(harness_log_wait(n.ng, "binding of psk identity \""
+                                   ID_B "\" to \"Clock-B\" dropped",
+                                   harness_timeout_ms(2000)),
+                  "%s", harness_log(n.ng));
+
+    harness_conn_close(c);
+    harness_tls_result_free(&r);
+    fleet_node_stop(&n);
+    harness_upstream_stop(up);
+    fleet_pg_free(&pg);
+}
+END_TEST
+
 Suite *fleet_nginx_suite(void)
 {
     Suite  *s = suite_create("fleet_nginx");
@@ -139,6 +207,7 @@ Suite *fleet_nginx_suite(void)
 
     tcase_add_test(tc, three_front_ends_follow_the_source);
     tcase_add_test(tc, source_down_node_serves_and_reports);
+    tcase_add_test(tc, recreated_source_same_seq_drops_binding);
 
     return s;
 }

@@ -257,10 +257,6 @@ START_TEST(source_change_resyncs)
 {
     fleet_sync   s;
     char         src0[KPSA_SOURCE_ID_MAX + 1], src1[KPSA_SOURCE_ID_MAX + 1];
-    char        *out = NULL;
-    char        *schema[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                              "-h", pg.dir, "-U", FLEET_ADMIN, "-d",
-                              "postgres", "-f", FLEET_SCHEMA, NULL };
     uint64_t     last;
 
     ck_assert_int_eq(fleet_insert(&pg, ID_A, ENTITY_A, KEY_A), 0);
@@ -270,11 +266,7 @@ START_TEST(source_change_resyncs)
                                       sizeof(src0)), 0);
     ck_assert_uint_eq(last, 2);
 
-    ck_assert_int_eq(fleet_pg_sql(&pg, FLEET_ADMIN, "DROP SCHEMA onem2m "
-                                  "CASCADE", NULL), 0);
-    ck_assert_int_eq(harness_run(schema, NULL, harness_timeout_ms(20000),
-                                 &out), 0);
-    free(out);
+    ck_assert_int_eq(fleet_pg_new_schema(&pg), 0);
     ck_assert_int_eq(fleet_insert(&pg, ID_C, ENTITY_C, KEY_C), 0);
 
     ck_assert_int_eq(fleet_store_wait(store, ID_C, 1, WAIT_MS), 0);
