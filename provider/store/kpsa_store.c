@@ -619,6 +619,18 @@ kpsa_store_set_kek_check(kpsa_store *s, const unsigned char *check,
 }
 
 int
+kpsa_store_set_sync_mark(kpsa_store *s, const void *mark, size_t len)
+{
+    if (len > KPSA_SYNC_MARK_MAX) {
+        kpsa_store_set_error(s, "sync mark longer than %d bytes",
+                             KPSA_SYNC_MARK_MAX);
+        return 0;
+    }
+
+    return store_in_txn(s) && store_meta_put(s, "sync_mark", mark, len);
+}
+
+int
 kpsa_store_commit(kpsa_store *s)
 {
     int  rc;

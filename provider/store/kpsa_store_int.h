@@ -9,7 +9,8 @@
  * DBI "entity": entity -> KpsaID, MDB_DUPSORT (several KpsaIDs may name
  *               one entity, as in the text table); tombstones have none
  * DBI "meta":   "format" u32 BE, "last_seq" u64 BE, "synced_at" i64 BE,
- *               "source_id" text, "kek_check" sealed check value
+ *               "source_id" text, "kek_check" sealed check value,
+ *               "sync_mark" the sync daemon's (opaque here)
  */
 
 #ifndef KPSA_STORE_INT_H

@@ -351,8 +351,9 @@ kpsa_store_get_meta(kpsa_store *s, uint64_t *last_seq, int64_t *synced_at,
     return 1;
 }
 
-int
-kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
+/* one meta value into out: 1 copied (*len set), 0 none, -1 error */
+static int
+store_meta_copy(kpsa_store *s, const char *name, void *out, size_t *len)
 {
     MDB_txn  *txn;
     long      n;
@@ -362,7 +363,7 @@ kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
         return -1;
     }
 
-    n = store_meta_get(s, txn, "kek_check", out, *len);
+    n = store_meta_get(s, txn, name, out, *len);
     store_read_end(s, txn);
 
     if (n > 0) {
@@ -371,6 +372,18 @@ kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
     }
 
     return n == 0 ? 0 : -1;
+}
+
+int
+kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
+{
+    return store_meta_copy(s, "kek_check", out, len);
+}
+
+int
+kpsa_store_get_sync_mark(kpsa_store *s, void *out, size_t *len)
+{
+    return store_meta_copy(s, "sync_mark", out, len);
 }
 
 int
