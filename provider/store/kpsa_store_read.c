@@ -107,6 +107,48 @@ store_read_rec(kpsa_store *s, MDB_txn *txn, const char *kpsa_id, size_t len,
     return 1;
 }
 
+#define STORE_EDITED  "the store was edited (rebuild it: onem2m-kpsa " \
+                      "compile, or the sync daemon's full resync)"
+
+/*
+ * A live record and its entity index item, in txn: each must name the
+ * other.  A writer keeps them together in one transaction; anyone who
+ * can write data.mdb with plain liblmdb could write back a revoked
+ * record's saved bytes (its envelope still opens) or point an entity at
+ * another entity's record.  1 agree; -1 they do not (or a read error).
+ */
+static int
+store_rec_indexed(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
+{
+    MDB_cursor  *c;
+    MDB_val      k, d;
+    int          rc;
+
+    rc = mdb_cursor_open(txn, s->entity, &c);
+
+    if (rc == 0) {
+        k.mv_data = (void *) rec->entity;
+        k.mv_size = rec->entity_len;
+        d.mv_data = (void *) rec->kpsa_id;
+        d.mv_size = rec->kpsa_id_len;
+        rc = mdb_cursor_get(c, &k, &d, MDB_GET_BOTH);
+        mdb_cursor_close(c);
+    }
+
+    if (rc == 0) {
+        return 1;
+    }
+
+    if (rc == MDB_NOTFOUND) {
+        kpsa_store_set_error(s, "%s: the record is not in the entity index: "
+                             STORE_EDITED, rec->kpsa_id);
+    } else {
+        kpsa_store_set_error(s, "cannot read (%s)", mdb_strerror(rc));
+    }
+
+    return -1;
+}
+
 int
 kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
     kpsa_store_rec *rec)
@@ -129,13 +171,26 @@ int
 kpsa_store_get(kpsa_store *s, const char *kpsa_id, size_t len,
     kpsa_store_rec *rec)
 {
-    int  rc;
+    MDB_txn  *txn;
+    int       rc;
 
-    rc = kpsa_store_get_any(s, kpsa_id, len, rec);
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        return -1;
+    }
+
+    rc = store_read_rec(s, txn, kpsa_id, len, rec);
 
     if (rc == 1 && rec->state != KPSA_STATE_LIVE) {
+        rc = 0;                         /* a tombstone */
+    } else if (rc == 1) {
+        rc = store_rec_indexed(s, txn, rec);
+    }
+
+    store_read_end(s, txn);
+
+    if (rc != 1) {
         kpsa_store_rec_cleanse(rec);
-        return 0;                       /* a tombstone */
     }
 
     return rc;
@@ -169,6 +224,15 @@ kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
         if (rc == 1 && rec->state != KPSA_STATE_LIVE) {
             kpsa_store_set_error(s, "%.*s: indexed but revoked",
                                  (int) v.mv_size, (char *) v.mv_data);
+            rc = -1;
+
+        } else if (rc == 1 && (rec->entity_len != len
+                               || memcmp(rec->entity, entity, len) != 0))
+        {
+            kpsa_store_set_error(s, "the entity index names %s for %.*s, "
+                                 "whose record names another entity: "
+                                 STORE_EDITED, rec->kpsa_id, (int) len,
+                                 entity);
             rc = -1;
         }
 

@@ -322,6 +322,65 @@ START_TEST(test_store_revoke_and_replay)
 }
 END_TEST
 
+/*
+ * A revoked record written back with plain liblmdb (no KEK: its saved
+ * bytes, envelope included): the record is not in the entity index any
+ * more, so the store refuses it instead of handing its key out.
+ */
+START_TEST(test_store_refuses_written_back_record)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+    unsigned char    saved[1024];
+    size_t           len = sizeof(saved);
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+    su_put(w, su_kek, ID2, AE2, KEY2, 2);
+    ck_assert_int_eq(su_raw_get(su_path("s"), "cred", ID1, saved, &len), 1);
+    su_revoke(w, ID1, 3);
+
+    su_raw_put(su_path("s"), "cred", ID1, saved, len);
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), -1);
+    ck_assert_str_eq(kpsa_store_error(w), ID1 ": the record is not in the "
+                     "entity index: the store was edited (rebuild it: "
+                     "onem2m-kpsa compile, or the sync daemon's full "
+                     "resync)");
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get(w, ID2, strlen(ID2), &rec), 1);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
+/*
+ * An entity index item pointed at another entity's record with plain
+ * liblmdb: the originator check would take lock 2's record for entity 1.
+ * Refused as a store error.
+ */
+START_TEST(test_store_refuses_edited_entity_index)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+    su_put(w, su_kek, ID2, AE2, KEY2, 2);
+
+    su_raw_del(su_path("s"), "entity", AE1, ID1);
+    su_raw_put(su_path("s"), "entity", AE1, ID2, strlen(ID2));
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), -1);
+    ck_assert_str_eq(kpsa_store_error(w), "the entity index names " ID2
+                     " for " AE1 ", whose record names another entity: "
+                     "the store was edited (rebuild it: onem2m-kpsa "
+                     "compile, or the sync daemon's full resync)");
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE2, strlen(AE2), &rec), 1);
+    ck_assert_str_eq(rec.kpsa_id, ID2);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
 START_TEST(test_store_two_ids_one_entity)
 {
     kpsa_store      *w;
@@ -582,6 +641,8 @@ Suite *store_lmdb_suite(void)
                     CK_TCASE("store", su_setup, su_teardown, 0),
                     CK_TEST(test_store_put_get),
                     CK_TEST(test_store_revoke_and_replay),
+                    CK_TEST(test_store_refuses_written_back_record),
+                    CK_TEST(test_store_refuses_edited_entity_index),
                     CK_TEST(test_store_two_ids_one_entity),
                     CK_TEST(test_store_validates),
                     CK_TEST(test_store_abort_and_clear),
