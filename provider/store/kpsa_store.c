@@ -267,6 +267,10 @@ kpsa_store_close(kpsa_store *s)
         mdb_txn_abort(s->wtxn);
     }
 
+    if (s->icur != NULL) {
+        mdb_cursor_close(s->icur);
+    }
+
     if (s->rtxn != NULL) {
         mdb_txn_abort(s->rtxn);
     }

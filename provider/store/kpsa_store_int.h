@@ -29,6 +29,7 @@ struct kpsa_store {
     MDB_dbi           cred, entity, meta;
     MDB_txn          *wtxn;             /* the open write txn, or NULL */
     MDB_txn          *rtxn;             /* the reset read txn, reused */
+    MDB_cursor       *icur;             /* on entity, renewed with rtxn */
     pthread_mutex_t   lock;             /* rtxn */
     int               writable;
     int               map_sized;        /* kpsa_store_set_map_size() */

@@ -120,11 +120,20 @@ store_read_rec(kpsa_store *s, MDB_txn *txn, const char *kpsa_id, size_t len,
 static int
 store_rec_indexed(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
 {
-    MDB_cursor  *c;
+    MDB_cursor  *c = NULL;
     MDB_val      k, d;
     int          rc;
 
-    rc = mdb_cursor_open(txn, s->entity, &c);
+    /* a reader's cursor is renewed with its txn: no malloc per lookup */
+    if (txn != s->rtxn) {
+        rc = mdb_cursor_open(txn, s->entity, &c);
+    } else if (s->icur == NULL) {
+        rc = mdb_cursor_open(txn, s->entity, &s->icur);
+        c = s->icur;
+    } else {
+        rc = mdb_cursor_renew(txn, s->icur);
+        c = s->icur;
+    }
 
     if (rc == 0) {
         k.mv_data = (void *) rec->entity;
@@ -132,6 +141,9 @@ store_rec_indexed(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
         d.mv_data = (void *) rec->kpsa_id;
         d.mv_size = rec->kpsa_id_len;
         rc = mdb_cursor_get(c, &k, &d, MDB_GET_BOTH);
+    }
+
+    if (c != NULL && c != s->icur) {
         mdb_cursor_close(c);
     }
 
