@@ -18,6 +18,7 @@
 #include <check.h>
 
 #include "integration/live_fixture.h"
+#include "store/store_util.h"
 
 #define TICKET_KEY \
     "0123456789abcdef0123456789abcdef0123456789abcdef" \
@@ -341,6 +342,37 @@ START_TEST(store_error_fails_closed)
 }
 END_TEST
 
+/*
+ * Lock 1's raw record saved, lock 1 revoked, the saved bytes written back
+ * with plain liblmdb (no KEK): the record is not in the entity index any
+ * more, so the lookup fails closed and lock 1 does not bind.
+ */
+START_TEST(written_back_record_does_not_bind)
+{
+    harness_tls_opts  o = lock1_with(version_of(_i), SAE_LOCK1_KEY);
+    unsigned char     saved[1024];
+    size_t            len = sizeof(saved), before;
+
+    live_start(&ls, up, LIVE_SERVER);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/one"), 200);
+    ck_assert_int_eq(su_raw_get(ls.dir, "cred", HARNESS_LOCK1_KPSA_ID, saved,
+                                &len), 1);
+    live_revoke(&ls, HARNESS_LOCK1_KPSA_ID);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/two"), 0);
+
+    su_raw_put(ls.dir, "cred", HARNESS_LOCK1_KPSA_ID, saved, len);
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/three"), 0);
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    ck_assert_msg(harness_log_wait(ls.ng, "the psk table failed the lookup "
+                                   "of psk identity \""
+                                   HARNESS_LOCK1_KPSA_ID "\", refused",
+                                   harness_timeout_ms(2000)),
+                  "%s", harness_log(ls.ng));
+    live_free(&ls, 1);
+}
+END_TEST
+
 Suite *live_revocation_suite(void)
 {
     Suite  *s = suite_create("live_revocation");
@@ -362,7 +394,9 @@ Suite *live_revocation_suite(void)
                tcase_add_loop_test(tc_,
                                unchanged_credential_stays_bound_on_keepalive,
                                    0, 2);
-               tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2));
+               tcase_add_loop_test(tc_, store_error_fails_closed, 0, 2);
+               tcase_add_loop_test(tc_, written_back_record_does_not_bind,
+                                   0, 2));
 
     return s;
 }
