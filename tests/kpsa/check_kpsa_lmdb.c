@@ -233,6 +233,7 @@ START_TEST(edited_store_fails_closed)
     ck_assert_int_eq(get(t, "lock1@gw.example.net", hex, &gen), 0);
 
     su_raw_put(ku_path("store"), "cred", "lock1@gw.example.net", saved, len);
+    memset(&l, 0, sizeof(l));
     ck_assert_int_eq(ONEM2M_SAE_table_get(t, "lock1@gw.example.net", 20,
                                           &l), -1);
     ck_assert_ptr_null(l.entry.key);

@@ -215,8 +215,11 @@ su_raw(const char *dir, const char *name, int op, const char *key,
 
         if (rc == 0 && op != 'g') {
             rc = mdb_txn_commit(txn);
+        } else {
+            mdb_txn_abort(txn);
         }
 
+        mdb_env_close(env);
         _exit(rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : 2);
     }
 
