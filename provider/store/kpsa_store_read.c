@@ -161,9 +161,13 @@ store_rec_indexed(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
     return -1;
 }
 
-int
-kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
-    kpsa_store_rec *rec)
+/*
+ * The record of a KpsaID in one read transaction; live: a tombstone is
+ * "not found", and a live record must be in the entity index
+ */
+static int
+store_get(kpsa_store *s, const char *kpsa_id, size_t len,
+    kpsa_store_rec *rec, int live)
 {
     MDB_txn  *txn;
     int       rc;
@@ -174,38 +178,34 @@ kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
     }
 
     rc = store_read_rec(s, txn, kpsa_id, len, rec);
+
+    if (live && rc == 1 && rec->state != KPSA_STATE_LIVE) {
+        rc = 0;                         /* a tombstone */
+    } else if (live && rc == 1) {
+        rc = store_rec_indexed(s, txn, rec);
+    }
+
     store_read_end(s, txn);
 
+    if (live && rc != 1) {
+        kpsa_store_rec_cleanse(rec);
+    }
+
     return rc;
+}
+
+int
+kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
+    kpsa_store_rec *rec)
+{
+    return store_get(s, kpsa_id, len, rec, 0);
 }
 
 int
 kpsa_store_get(kpsa_store *s, const char *kpsa_id, size_t len,
     kpsa_store_rec *rec)
 {
-    MDB_txn  *txn;
-    int       rc;
-
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return -1;
-    }
-
-    rc = store_read_rec(s, txn, kpsa_id, len, rec);
-
-    if (rc == 1 && rec->state != KPSA_STATE_LIVE) {
-        rc = 0;                         /* a tombstone */
-    } else if (rc == 1) {
-        rc = store_rec_indexed(s, txn, rec);
-    }
-
-    store_read_end(s, txn);
-
-    if (rc != 1) {
-        kpsa_store_rec_cleanse(rec);
-    }
-
-    return rc;
+    return store_get(s, kpsa_id, len, rec, 1);
 }
 
 int
