@@ -42,6 +42,13 @@ void kpsa_store_set_error(kpsa_store *s, const char *fmt, ...)
 uint64_t kpsa_be64(const unsigned char *p);
 void kpsa_put_be64(unsigned char *p, uint64_t v);
 
+/*
+ * meta last_seq in txn into *seq (0 when there is none): 1, -1 error.
+ * Writers keep it at least every record's seq (put and revoke raise it),
+ * so a record above it was written by no writer.
+ */
+int kpsa_meta_last_seq(kpsa_store *s, MDB_txn *txn, uint64_t *seq);
+
 /* the record in v into rec (kpsa_id from k): 1 ok, 0 malformed */
 int kpsa_rec_decode(const MDB_val *k, const MDB_val *v, kpsa_store_rec *rec);
 

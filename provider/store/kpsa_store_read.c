@@ -162,6 +162,32 @@ store_rec_indexed(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
 }
 
 /*
+ * A live record as writers leave it: in the entity index, and not above
+ * the store's last_seq (every put raises it: a record above it had its
+ * seq edited, e.g. so that the writer would ignore a later revocation as
+ * a replay).  1 current; -1 not (the reason in the store's error).
+ */
+static int
+store_rec_current(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
+{
+    uint64_t  last;
+
+    if (kpsa_meta_last_seq(s, txn, &last) < 0) {
+        return -1;
+    }
+
+    if (rec->seq > last) {
+        kpsa_store_set_error(s, "%s: seq %llu is above the store's last_seq "
+                             "%llu: " STORE_EDITED, rec->kpsa_id,
+                             (unsigned long long) rec->seq,
+                             (unsigned long long) last);
+        return -1;
+    }
+
+    return store_rec_indexed(s, txn, rec);
+}
+
+/*
  * The record of a KpsaID in one read transaction; live: a tombstone is
  * "not found", and a live record must be in the entity index
  */
@@ -182,7 +208,7 @@ store_get(kpsa_store *s, const char *kpsa_id, size_t len,
     if (live && rc == 1 && rec->state != KPSA_STATE_LIVE) {
         rc = 0;                         /* a tombstone */
     } else if (live && rc == 1) {
-        rc = store_rec_indexed(s, txn, rec);
+        rc = store_rec_current(s, txn, rec);
     }
 
     store_read_end(s, txn);
@@ -246,6 +272,9 @@ kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
                                  STORE_EDITED, rec->kpsa_id, (int) len,
                                  entity);
             rc = -1;
+
+        } else if (rc == 1) {
+            rc = store_rec_current(s, txn, rec);
         }
 
     } else if (rc == MDB_NOTFOUND) {
@@ -385,6 +414,22 @@ store_meta_get(kpsa_store *s, MDB_txn *txn, const char *name, void *buf,
     memcpy(buf, v.mv_data, v.mv_size);
 
     return (long) v.mv_size;
+}
+
+int
+kpsa_meta_last_seq(kpsa_store *s, MDB_txn *txn, uint64_t *seq)
+{
+    unsigned char  v[8];
+    long           n;
+
+    n = store_meta_get(s, txn, "last_seq", v, sizeof(v));
+
+    if (n < 0) {
+        return -1;
+    }
+
+    *seq = n == 8 ? kpsa_be64(v) : 0;
+    return 1;
 }
 
 int

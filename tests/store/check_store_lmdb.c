@@ -381,6 +381,47 @@ START_TEST(test_store_refuses_edited_entity_index)
 }
 END_TEST
 
+/*
+ * Lock 1's seq raised in its record with plain liblmdb, so that the
+ * writer would ignore a later revocation as a replay: the record is above
+ * the store's last_seq, no writer wrote it.  A reader refuses it, and the
+ * next revocation replaces it.
+ */
+START_TEST(test_store_refuses_raised_seq)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+    unsigned char    raw[1024];
+    size_t           len = sizeof(raw);
+    uint64_t         last = 0;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+    su_put(w, su_kek, ID2, AE2, KEY2, 2);
+    ck_assert_int_eq(kpsa_store_get_meta(w, &last, NULL, NULL, 0), 1);
+    ck_assert_uint_eq(last, 2);
+
+    ck_assert_int_eq(su_raw_get(su_path("s"), "cred", ID1, raw, &len), 1);
+    memset(raw + 2, 0, 8);
+    raw[2] = 0x7f;                      /* seq 2^62 and more */
+    su_raw_put(su_path("s"), "cred", ID1, raw, len);
+
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), -1);
+    ck_assert_ptr_nonnull(strstr(kpsa_store_error(w), "is above the store's "
+                                 "last_seq 2: the store was edited"));
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), -1);
+    ck_assert_int_eq(kpsa_store_get(w, ID2, strlen(ID2), &rec), 1);
+
+    su_revoke(w, ID1, 3);
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_any(w, ID1, strlen(ID1), &rec), 1);
+    ck_assert_uint_eq(rec.seq, 3);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 0);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
 START_TEST(test_store_two_ids_one_entity)
 {
     kpsa_store      *w;
@@ -643,6 +684,7 @@ Suite *store_lmdb_suite(void)
                     CK_TEST(test_store_revoke_and_replay),
                     CK_TEST(test_store_refuses_written_back_record),
                     CK_TEST(test_store_refuses_edited_entity_index),
+                    CK_TEST(test_store_refuses_raised_seq),
                     CK_TEST(test_store_two_ids_one_entity),
                     CK_TEST(test_store_validates),
                     CK_TEST(test_store_abort_and_clear),
