@@ -113,12 +113,14 @@ size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
  * return 1 found, 0 not found (or revoked), -1 store error: callers fail
  * closed.  For a text table out->entry points into the table (zero
  * copies) and key_buf is unused; for a live table it points into out's
- * buffers, and generation is the credential's sequence number (changed by
- * every rekey).  Wipe out with ONEM2M_SAE_lookup_cleanse() when done.
+ * buffers, and generation is the credential's sequence number mixed with
+ * its envelope's random nonce (changed by every rekey, never repeated by
+ * another source at the same sequence number).  Wipe out with
+ * ONEM2M_SAE_lookup_cleanse() when done.
  */
 typedef struct {
     ONEM2M_SAE_ENTRY    entry;        /* points into the table or below */
-    unsigned long long  generation;   /* the credential's seq; 0: text */
+    unsigned long long  generation;   /* seq ^ nonce (lmdb); 0: text */
     char                kpsa_id_buf[ONEM2M_SAE_MAX_ID_LEN + 1];
     char                entity_buf[ONEM2M_SAE_MAX_ID_LEN + 1];
     unsigned char       key_buf[ONEM2M_SAE_MAX_KEY_LEN];

@@ -20,8 +20,12 @@
 --     wakes the daemons up: they always read the table, a lost
 --     notification costs at most one safety poll;
 --   - onem2m.source holds one random uuid made here: a node whose store
---     came from another source (a restored or re-created database) starts
---     over with a full resync.
+--     came from another source (a re-created database) starts over with
+--     a full resync.  A pg_restore carries the uuid over, so the daemons
+--     also compare a storage epoch (the cluster's system identifier and
+--     the OIDs of the database and of onem2m.credentials, which no
+--     restore carries over) and the digest of the row at their last seq
+--     (docs/fleet.md, "restoring").
 --
 -- "sealed" holds the key enveloped under the fleet's KEK (AES-256-GCM,
 -- docs/fleet.md): onem2m-kpsa seals before it inserts, PostgreSQL and the

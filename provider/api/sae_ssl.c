@@ -238,11 +238,11 @@ ONEM2M_SAE_get_binding_table(SSL *ssl)
 
 
 /*
- * A binding is current while its table still has the credential: same
- * KpsaID, entity and key.  The generation (a live store's seq) spares the
- * key tag while nothing changed; a new generation with the same entity
- * and key (a resync rewrote it) keeps the binding and is remembered.  A
- * text table never changes under an open connection: no lookup.
+ * A binding is current while its table still has the credential: the same
+ * KpsaID, entity, key (its tag) and generation, all four.  A generation
+ * alone proves nothing: a re-created source numbers from 1 again, and its
+ * seq can come back with another entity and key.  A text table never
+ * changes under an open connection: no lookup.
  */
 int
 ONEM2M_SAE_binding_current(SSL *ssl)
@@ -264,21 +264,15 @@ ONEM2M_SAE_binding_current(SSL *ssl)
 
     found = ONEM2M_SAE_table_get(conn->table, conn->cred.kpsa_id,
                                  conn->cred.entry.kpsa_id_len, &lk);
-    current = 0;
 
-    if (found == 1 && lk.generation == conn->cred.generation) {
-        current = 1;
-
-    } else if (found == 1 && sae_cred_copy(&now, &lk)
-               && now.entry.entity_len == conn->cred.entry.entity_len
-               && memcmp(now.entity, conn->cred.entity,
-                         now.entry.entity_len) == 0
-               && CRYPTO_memcmp(now.tag, conn->cred.tag, SAE_KEY_TAG_LEN)
-                  == 0)
-    {
-        conn->cred.generation = now.generation;
-        current = 1;
-    }
+    current = found == 1
+              && lk.generation == conn->cred.generation
+              && sae_cred_copy(&now, &lk)
+              && now.entry.entity_len == conn->cred.entry.entity_len
+              && memcmp(now.entity, conn->cred.entity,
+                        now.entry.entity_len) == 0
+              && CRYPTO_memcmp(now.tag, conn->cred.tag, SAE_KEY_TAG_LEN)
+                 == 0;
 
     ONEM2M_SAE_lookup_cleanse(&lk);
 

@@ -317,6 +317,26 @@ lmdb_no_entry(const ONEM2M_SAE_TABLE *t, const char *name, size_t len)
     return NULL;                        /* no stable entries: use get */
 }
 
+/*
+ * A live record's generation: its seq mixed with the first 8 bytes of its
+ * envelope's nonce.  A seq alone repeats when a source is re-created (it
+ * counts from 1 again), so another key or entity could come back under a
+ * binding's old generation; a nonce is drawn for every seal, so it cannot,
+ * while a resync that copies the same sealed bytes keeps the generation.
+ */
+static unsigned long long
+lmdb_generation(const kpsa_store_rec *rec)
+{
+    unsigned long long  nonce = 0;
+    int                 i;
+
+    for (i = 1; i <= 8; i++) {
+        nonce = nonce << 8 | rec->sealed[i];
+    }
+
+    return rec->seq ^ nonce;
+}
+
 /* rec into out, the key unsealed (or its length only, keyless): 1, -1 */
 static int
 lmdb_fill(const LMDB_TABLE *t, kpsa_store_rec *rec, ONEM2M_SAE_LOOKUP *out)
@@ -353,7 +373,7 @@ lmdb_fill(const LMDB_TABLE *t, kpsa_store_rec *rec, ONEM2M_SAE_LOOKUP *out)
     out->entry.entity_len = (unsigned short) rec->entity_len;
     out->entry.key_len = (unsigned short) key_len;
     out->entry.entity_type = (unsigned char) type;
-    out->generation = rec->seq;
+    out->generation = lmdb_generation(rec);
 
     return 1;
 }

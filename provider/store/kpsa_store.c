@@ -267,6 +267,10 @@ kpsa_store_close(kpsa_store *s)
         mdb_txn_abort(s->wtxn);
     }
 
+    if (s->icur != NULL) {
+        mdb_cursor_close(s->icur);
+    }
+
     if (s->rtxn != NULL) {
         mdb_txn_abort(s->rtxn);
     }
@@ -431,6 +435,7 @@ store_replace(kpsa_store *s, const char *kpsa_id, uint64_t seq, int *stale)
 {
     kpsa_store_rec  old;
     MDB_val         k, v, d;
+    uint64_t        last;
     int             rc;
 
     *stale = 0;
@@ -451,7 +456,12 @@ store_replace(kpsa_store *s, const char *kpsa_id, uint64_t seq, int *stale)
 
     kpsa_store_rec_cleanse(&old);
 
-    if (seq <= old.seq) {
+    if (kpsa_meta_last_seq(s, s->wtxn, &last) < 0) {
+        return 0;
+    }
+
+    /* above last_seq, no writer wrote it (an edit): replaced, not kept */
+    if (seq <= old.seq && old.seq <= last) {
         *stale = 1;                     /* a replay: already applied */
         return 1;
     }
@@ -478,7 +488,9 @@ store_write(kpsa_store *s, const char *kpsa_id, const char *entity,
     const unsigned char *sealed, size_t sealed_len, uint64_t seq, int state)
 {
     unsigned char   buf[KPSA_REC_HEADER + KPSA_MAX_ID_LEN + KPSA_SEALED_MAX];
+    unsigned char   be[8];
     size_t          elen = strlen(entity);
+    uint64_t        last;
     MDB_val         k, v, d;
     int             rc;
 
@@ -515,6 +527,16 @@ store_write(kpsa_store *s, const char *kpsa_id, const char *entity,
         kpsa_store_set_error(s, "%s: cannot write (%s)", kpsa_id,
                              mdb_strerror(rc));
         return 0;
+    }
+
+    /* last_seq is at least every record's seq: readers check it */
+    if (kpsa_meta_last_seq(s, s->wtxn, &last) < 0) {
+        return 0;
+    }
+
+    if (seq > last) {
+        kpsa_put_be64(be, seq);
+        return store_meta_put(s, "last_seq", be, sizeof(be));
     }
 
     return 1;
@@ -616,6 +638,18 @@ kpsa_store_set_kek_check(kpsa_store *s, const unsigned char *check,
     size_t len)
 {
     return store_in_txn(s) && store_meta_put(s, "kek_check", check, len);
+}
+
+int
+kpsa_store_set_sync_mark(kpsa_store *s, const void *mark, size_t len)
+{
+    if (len > KPSA_SYNC_MARK_MAX) {
+        kpsa_store_set_error(s, "sync mark longer than %d bytes",
+                             KPSA_SYNC_MARK_MAX);
+        return 0;
+    }
+
+    return store_in_txn(s) && store_meta_put(s, "sync_mark", mark, len);
 }
 
 int

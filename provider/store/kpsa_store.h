@@ -126,6 +126,15 @@ int  kpsa_store_set_meta(kpsa_store *s, uint64_t last_seq, int64_t synced_at,
          const char *source_id);
 int  kpsa_store_set_kek_check(kpsa_store *s, const unsigned char *check,
          size_t len);
+/*
+ * The sync daemon's continuity mark (meta "sync_mark"): what it needs to
+ * tell that its source still continues this store (tools/onem2m-sync/
+ * apply.c).  Opaque to the store, at most KPSA_SYNC_MARK_MAX bytes; set
+ * inside the write transaction.  get: 1 copied (*len set), 0 none, -1.
+ */
+#define KPSA_SYNC_MARK_MAX       512
+int  kpsa_store_set_sync_mark(kpsa_store *s, const void *mark, size_t len);
+int  kpsa_store_get_sync_mark(kpsa_store *s, void *out, size_t *len);
 int  kpsa_store_commit(kpsa_store *s);
 void kpsa_store_abort(kpsa_store *s);
 

@@ -9,7 +9,8 @@
  * DBI "entity": entity -> KpsaID, MDB_DUPSORT (several KpsaIDs may name
  *               one entity, as in the text table); tombstones have none
  * DBI "meta":   "format" u32 BE, "last_seq" u64 BE, "synced_at" i64 BE,
- *               "source_id" text, "kek_check" sealed check value
+ *               "source_id" text, "kek_check" sealed check value,
+ *               "sync_mark" the sync daemon's (opaque here)
  */
 
 #ifndef KPSA_STORE_INT_H
@@ -28,6 +29,7 @@ struct kpsa_store {
     MDB_dbi           cred, entity, meta;
     MDB_txn          *wtxn;             /* the open write txn, or NULL */
     MDB_txn          *rtxn;             /* the reset read txn, reused */
+    MDB_cursor       *icur;             /* on entity, renewed with rtxn */
     pthread_mutex_t   lock;             /* rtxn */
     int               writable;
     int               map_sized;        /* kpsa_store_set_map_size() */
@@ -39,6 +41,13 @@ void kpsa_store_set_error(kpsa_store *s, const char *fmt, ...)
 
 uint64_t kpsa_be64(const unsigned char *p);
 void kpsa_put_be64(unsigned char *p, uint64_t v);
+
+/*
+ * meta last_seq in txn into *seq (0 when there is none): 1, -1 error.
+ * Writers keep it at least every record's seq (put and revoke raise it),
+ * so a record above it was written by no writer.
+ */
+int kpsa_meta_last_seq(kpsa_store *s, MDB_txn *txn, uint64_t *seq);
 
 /* the record in v into rec (kpsa_id from k): 1 ok, 0 malformed */
 int kpsa_rec_decode(const MDB_val *k, const MDB_val *v, kpsa_store_rec *rec);

@@ -107,9 +107,93 @@ store_read_rec(kpsa_store *s, MDB_txn *txn, const char *kpsa_id, size_t len,
     return 1;
 }
 
-int
-kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
-    kpsa_store_rec *rec)
+#define STORE_EDITED  "the store was edited (rebuild it: onem2m-kpsa " \
+                      "compile, or the sync daemon's full resync)"
+
+/*
+ * A live record and its entity index item, in txn: each must name the
+ * other.  A writer keeps them together in one transaction; anyone who
+ * can write data.mdb with plain liblmdb could write back a revoked
+ * record's saved bytes (its envelope still opens) or point an entity at
+ * another entity's record.  1 agree; -1 they do not (or a read error).
+ */
+static int
+store_rec_indexed(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
+{
+    MDB_cursor  *c = NULL;
+    MDB_val      k, d;
+    int          rc;
+
+    /* a reader's cursor is renewed with its txn: no malloc per lookup */
+    if (txn != s->rtxn) {
+        rc = mdb_cursor_open(txn, s->entity, &c);
+    } else if (s->icur == NULL) {
+        rc = mdb_cursor_open(txn, s->entity, &s->icur);
+        c = s->icur;
+    } else {
+        rc = mdb_cursor_renew(txn, s->icur);
+        c = s->icur;
+    }
+
+    if (rc == 0) {
+        k.mv_data = (void *) rec->entity;
+        k.mv_size = rec->entity_len;
+        d.mv_data = (void *) rec->kpsa_id;
+        d.mv_size = rec->kpsa_id_len;
+        rc = mdb_cursor_get(c, &k, &d, MDB_GET_BOTH);
+    }
+
+    if (c != NULL && c != s->icur) {
+        mdb_cursor_close(c);
+    }
+
+    if (rc == 0) {
+        return 1;
+    }
+
+    if (rc == MDB_NOTFOUND) {
+        kpsa_store_set_error(s, "%s: the record is not in the entity index: "
+                             STORE_EDITED, rec->kpsa_id);
+    } else {
+        kpsa_store_set_error(s, "cannot read (%s)", mdb_strerror(rc));
+    }
+
+    return -1;
+}
+
+/*
+ * A live record as writers leave it: in the entity index, and not above
+ * the store's last_seq (every put raises it: a record above it had its
+ * seq edited, e.g. so that the writer would ignore a later revocation as
+ * a replay).  1 current; -1 not (the reason in the store's error).
+ */
+static int
+store_rec_current(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
+{
+    uint64_t  last;
+
+    if (kpsa_meta_last_seq(s, txn, &last) < 0) {
+        return -1;
+    }
+
+    if (rec->seq > last) {
+        kpsa_store_set_error(s, "%s: seq %llu is above the store's last_seq "
+                             "%llu: " STORE_EDITED, rec->kpsa_id,
+                             (unsigned long long) rec->seq,
+                             (unsigned long long) last);
+        return -1;
+    }
+
+    return store_rec_indexed(s, txn, rec);
+}
+
+/*
+ * The record of a KpsaID in one read transaction; live: a tombstone is
+ * "not found", and a live record must be in the entity index
+ */
+static int
+store_get(kpsa_store *s, const char *kpsa_id, size_t len,
+    kpsa_store_rec *rec, int live)
 {
     MDB_txn  *txn;
     int       rc;
@@ -120,25 +204,34 @@ kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
     }
 
     rc = store_read_rec(s, txn, kpsa_id, len, rec);
+
+    if (live && rc == 1 && rec->state != KPSA_STATE_LIVE) {
+        rc = 0;                         /* a tombstone */
+    } else if (live && rc == 1) {
+        rc = store_rec_current(s, txn, rec);
+    }
+
     store_read_end(s, txn);
 
+    if (live && rc != 1) {
+        kpsa_store_rec_cleanse(rec);
+    }
+
     return rc;
+}
+
+int
+kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
+    kpsa_store_rec *rec)
+{
+    return store_get(s, kpsa_id, len, rec, 0);
 }
 
 int
 kpsa_store_get(kpsa_store *s, const char *kpsa_id, size_t len,
     kpsa_store_rec *rec)
 {
-    int  rc;
-
-    rc = kpsa_store_get_any(s, kpsa_id, len, rec);
-
-    if (rc == 1 && rec->state != KPSA_STATE_LIVE) {
-        kpsa_store_rec_cleanse(rec);
-        return 0;                       /* a tombstone */
-    }
-
-    return rc;
+    return store_get(s, kpsa_id, len, rec, 1);
 }
 
 int
@@ -170,6 +263,18 @@ kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
             kpsa_store_set_error(s, "%.*s: indexed but revoked",
                                  (int) v.mv_size, (char *) v.mv_data);
             rc = -1;
+
+        } else if (rc == 1 && (rec->entity_len != len
+                               || memcmp(rec->entity, entity, len) != 0))
+        {
+            kpsa_store_set_error(s, "the entity index names %s for %.*s, "
+                                 "whose record names another entity: "
+                                 STORE_EDITED, rec->kpsa_id, (int) len,
+                                 entity);
+            rc = -1;
+
+        } else if (rc == 1) {
+            rc = store_rec_current(s, txn, rec);
         }
 
     } else if (rc == MDB_NOTFOUND) {
@@ -312,6 +417,22 @@ store_meta_get(kpsa_store *s, MDB_txn *txn, const char *name, void *buf,
 }
 
 int
+kpsa_meta_last_seq(kpsa_store *s, MDB_txn *txn, uint64_t *seq)
+{
+    unsigned char  v[8];
+    long           n;
+
+    n = store_meta_get(s, txn, "last_seq", v, sizeof(v));
+
+    if (n < 0) {
+        return -1;
+    }
+
+    *seq = n == 8 ? kpsa_be64(v) : 0;
+    return 1;
+}
+
+int
 kpsa_store_get_meta(kpsa_store *s, uint64_t *last_seq, int64_t *synced_at,
     char *source_id, size_t source_id_len)
 {
@@ -351,8 +472,9 @@ kpsa_store_get_meta(kpsa_store *s, uint64_t *last_seq, int64_t *synced_at,
     return 1;
 }
 
-int
-kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
+/* one meta value into out: 1 copied (*len set), 0 none, -1 error */
+static int
+store_meta_copy(kpsa_store *s, const char *name, void *out, size_t *len)
 {
     MDB_txn  *txn;
     long      n;
@@ -362,7 +484,7 @@ kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
         return -1;
     }
 
-    n = store_meta_get(s, txn, "kek_check", out, *len);
+    n = store_meta_get(s, txn, name, out, *len);
     store_read_end(s, txn);
 
     if (n > 0) {
@@ -371,6 +493,18 @@ kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
     }
 
     return n == 0 ? 0 : -1;
+}
+
+int
+kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len)
+{
+    return store_meta_copy(s, "kek_check", out, len);
+}
+
+int
+kpsa_store_get_sync_mark(kpsa_store *s, void *out, size_t *len)
+{
+    return store_meta_copy(s, "sync_mark", out, len);
 }
 
 int

@@ -32,6 +32,15 @@
 #define KEY_A         "00112233445566778899aabbccddeeff"
 #define KEY_B         "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 #define KEY_C         "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf00"
+#define ID_D          "lock-d@in.example.com"
+#define ID_E          "lock-e@in.example.com"
+#define ID_F          "lock-f@in.example.com"
+#define ENTITY_D      "Clock-D"
+#define ENTITY_E      "Clock-E"
+#define ENTITY_F      "Clock-F"
+#define KEY_D         "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+#define KEY_E         "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+#define KEY_F         "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
 
 static fleet_pg  pg;
 static char      dir[PATH_MAX], store[PATH_MAX + 16];
@@ -258,10 +267,6 @@ START_TEST(source_change_resyncs)
 {
     fleet_sync   s;
     char         src0[KPSA_SOURCE_ID_MAX + 1], src1[KPSA_SOURCE_ID_MAX + 1];
-    char        *out = NULL;
-    char        *schema[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                              "-h", pg.dir, "-U", FLEET_ADMIN, "-d",
-                              "postgres", "-f", FLEET_SCHEMA, NULL };
     uint64_t     last;
 
     ck_assert_int_eq(fleet_insert(&pg, ID_A, ENTITY_A, KEY_A), 0);
@@ -271,11 +276,7 @@ START_TEST(source_change_resyncs)
                                       sizeof(src0)), 0);
     ck_assert_uint_eq(last, 2);
 
-    ck_assert_int_eq(fleet_pg_sql(&pg, FLEET_ADMIN, "DROP SCHEMA onem2m "
-                                  "CASCADE", NULL), 0);
-    ck_assert_int_eq(harness_run(schema, NULL, harness_timeout_ms(20000),
-                                 &out), 0);
-    free(out);
+    ck_assert_int_eq(fleet_pg_new_schema(&pg), 0);
     ck_assert_int_eq(fleet_insert(&pg, ID_C, ENTITY_C, KEY_C), 0);
 
     ck_assert_int_eq(fleet_store_wait(store, ID_C, 1, WAIT_MS), 0);
@@ -289,6 +290,101 @@ START_TEST(source_change_resyncs)
     ck_assert(fleet_sync_log_contains(&s, "full resync"));
 
     ck_assert_int_eq(fleet_sync_stop(&s, SIGTERM), 0);
+}
+END_TEST
+
+/*
+ * A restore from an older backup, then normal writes that carry the
+ * sequence past the store's: A (seq 1), B (2), synced, pg_dump; C, D
+ * synced (store at 4); the database dropped, created and pg_restore'd;
+ * A revoked (3), E (4), F (5).  The store is not a past state of this
+ * source: a full resync, said why; A refused, C and D gone, E and F in.
+ */
+START_TEST(restore_from_older_backup_resyncs)
+{
+    char      dump[PATH_MAX + 16], *out = NULL;
+    uint64_t  last;
+
+    snprintf(dump, sizeof(dump), "%s/backup.dump", dir);
+
+    ck_assert_int_eq(fleet_insert(&pg, ID_A, ENTITY_A, KEY_A), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_B, ENTITY_B, KEY_B), 0);
+    ck_assert_int_eq(fleet_sync_once(&pg, store, &out), 0);
+    free(out);
+    ck_assert_int_eq(fleet_pg_dump(&pg, dump), 0);
+
+    ck_assert_int_eq(fleet_insert(&pg, ID_C, ENTITY_C, KEY_C), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_D, ENTITY_D, KEY_D), 0);
+    ck_assert_int_eq(fleet_sync_once(&pg, store, &out), 0);
+    ck_assert_msg(strstr(out, "in sync: last seq 4") != NULL, "%s", out);
+    free(out);
+
+    ck_assert_int_eq(fleet_pg_restore(&pg, dump), 0);
+    ck_assert_int_eq(fleet_revoke(&pg, ID_A), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_E, ENTITY_E, KEY_E), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_F, ENTITY_F, KEY_F), 0);
+
+    ck_assert_int_eq(fleet_sync_once(&pg, store, &out), 0);
+    ck_assert_msg(strstr(out, "is not the continuation of the store")
+                  != NULL && strstr(out, "full resync done: 4 rows, last "
+                                    "seq 5") != NULL, "%s", out);
+    free(out);
+
+    ck_assert_int_eq(fleet_store_state(store, ID_A, NULL, 0), 0);
+    ck_assert_int_eq(fleet_store_state(store, ID_C, NULL, 0), 0);
+    ck_assert_int_eq(fleet_store_state(store, ID_D, NULL, 0), 0);
+    assert_key(ID_B, KEY_B);
+    assert_key(ID_E, KEY_E);
+    assert_key(ID_F, KEY_F);
+    ck_assert_int_eq(fleet_store_meta(store, &last, NULL, NULL, 0), 0);
+    ck_assert_uint_eq(last, 5);
+
+    /* and from then on it continues as usual */
+    ck_assert_int_eq(fleet_sync_once(&pg, store, &out), 0);
+    ck_assert_msg(strstr(out, "full resync") == NULL
+                  && strstr(out, "in sync: last seq 5") != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
+/*
+ * The same database rolled back in place (what a point-in-time restore or
+ * a failover that lost commits leaves: the storage epoch unchanged), then
+ * D added again at the store's last seq with another key: the row at
+ * last_seq is not the one the store applied.  A full resync.
+ */
+START_TEST(rollback_in_place_resyncs)
+{
+    char  *out = NULL, key[2 * KPSA_MAX_KEY_LEN + 1];
+
+    ck_assert_int_eq(fleet_insert(&pg, ID_A, ENTITY_A, KEY_A), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_B, ENTITY_B, KEY_B), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_C, ENTITY_C, KEY_C), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_D, ENTITY_D, KEY_D), 0);
+    ck_assert_int_eq(fleet_sync_once(&pg, store, &out), 0);
+    free(out);
+
+    ck_assert_int_eq(fleet_pg_sql(&pg, FLEET_ADMIN,
+                                  "ALTER TABLE onem2m.credentials DISABLE "
+                                  "TRIGGER USER; DELETE FROM "
+                                  "onem2m.credentials WHERE seq > 2; "
+                                  "ALTER TABLE onem2m.credentials ENABLE "
+                                  "TRIGGER USER; SELECT setval("
+                                  "'onem2m.credential_seq', 2)", NULL), 0);
+    ck_assert_int_eq(fleet_revoke(&pg, ID_A), 0);
+    ck_assert_int_eq(fleet_insert(&pg, ID_D, ENTITY_D, KEY_E), 0);
+
+    ck_assert_int_eq(fleet_sync_once(&pg, store, &out), 0);
+    ck_assert_msg(strstr(out, "the row at seq 4 is not the one the store "
+                         "applied") != NULL
+                  && strstr(out, "full resync done: 3 rows") != NULL,
+                  "%s", out);
+    free(out);
+
+    ck_assert_int_eq(fleet_store_state(store, ID_A, NULL, 0), 0);
+    ck_assert_int_eq(fleet_store_state(store, ID_C, NULL, 0), 0);
+    ck_assert_int_eq(fleet_store_state(store, ID_D, key, sizeof(key)), 1);
+    ck_assert_str_eq(key, KEY_E);
 }
 END_TEST
 
@@ -461,6 +557,8 @@ Suite *fleet_sync_suite(void)
                     CK_TEST(source_down_then_back),
                     CK_TEST(kill9_resumes),
                     CK_TEST(source_change_resyncs),
+                    CK_TEST(restore_from_older_backup_resyncs),
+                    CK_TEST(rollback_in_place_resyncs),
                     CK_TEST(once_mode),
                     CK_TEST(kpsa_tool_manages_the_source));
 }

@@ -51,6 +51,14 @@ int  fleet_pg_new(fleet_pg *pg);          /* copy of the template, started */
 int  fleet_pg_start(fleet_pg *pg);
 int  fleet_pg_stop(fleet_pg *pg);         /* fast shutdown, waits */
 void fleet_pg_free(fleet_pg *pg);         /* stops and removes */
+/* DROP SCHEMA onem2m, then the schema again: a re-created source */
+int  fleet_pg_new_schema(const fleet_pg *pg);
+/*
+ * pg_dump -Fc of the database into file; restore: the database dropped,
+ * created again and pg_restore'd from file (a restore from a backup)
+ */
+int  fleet_pg_dump(const fleet_pg *pg, const char *file);
+int  fleet_pg_restore(const fleet_pg *pg, const char *file);
 /* "host=<dir> user=<role> dbname=postgres" into buf */
 const char *fleet_pg_conninfo(const fleet_pg *pg, const char *role,
     char *buf, size_t len);

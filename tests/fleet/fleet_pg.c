@@ -147,6 +147,70 @@ fleet_pg_sql(const fleet_pg *pg, const char *role, const char *sql,
 }
 
 int
+fleet_pg_new_schema(const fleet_pg *pg)
+{
+    char  *out = NULL;
+    char  *schema[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                        "-h", (char *) pg->dir, "-U", FLEET_ADMIN, "-d",
+                        "postgres", "-f", FLEET_SCHEMA, NULL };
+    int    rc;
+
+    rc = fleet_pg_sql(pg, FLEET_ADMIN, "DROP SCHEMA onem2m CASCADE", NULL);
+
+    if (rc == 0) {
+        rc = harness_run(schema, NULL, harness_timeout_ms(PSQL_TIMEOUT_MS),
+                         &out);
+    }
+
+    free(out);
+    return rc;
+}
+
+int
+fleet_pg_dump(const fleet_pg *pg, const char *file)
+{
+    char  *argv[] = { FLEET_PG_BIN "/pg_dump", "-Fc", "-h", (char *) pg->dir,
+                      "-U", FLEET_ADMIN, "-d", "postgres", "-f",
+                      (char *) file, NULL };
+
+    return harness_run(argv, NULL, harness_timeout_ms(PSQL_TIMEOUT_MS),
+                       NULL);
+}
+
+int
+fleet_pg_restore(const fleet_pg *pg, const char *file)
+{
+    char  *out = NULL;
+    char  *recreate[] = { "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                          "-h", (char *) pg->dir, "-U", FLEET_ADMIN, "-d",
+                          "template1", "-c",
+                          "DROP DATABASE postgres WITH (FORCE)", "-c",
+                          "CREATE DATABASE postgres", NULL };
+    char  *restore[] = { FLEET_PG_BIN "/pg_restore", "--exit-on-error",
+                         "-h", (char *) pg->dir, "-U", FLEET_ADMIN, "-d",
+                         "postgres", (char *) file, NULL };
+    int    rc;
+
+    rc = harness_run(recreate, NULL, harness_timeout_ms(PSQL_TIMEOUT_MS),
+                     &out);
+
+    if (rc == 0) {
+        free(out);
+        out = NULL;
+        rc = harness_run(restore, NULL,
+                         harness_timeout_ms(PSQL_TIMEOUT_MS), &out);
+    }
+
+    if (rc != 0) {
+        fprintf(stderr, "fleet: the restore failed: %s\n",
+                out != NULL ? out : "");
+    }
+
+    free(out);
+    return rc;
+}
+
+int
 fleet_pg_start(fleet_pg *pg)
 {
     char       log[PATH_MAX + 16], sock[PATH_MAX + 32];

@@ -18,6 +18,7 @@
 #include <check.h>
 
 #include "integration/live_fixture.h"
+#include "store/store_util.h"
 
 #define TICKET_KEY \
     "0123456789abcdef0123456789abcdef0123456789abcdef" \
@@ -341,6 +342,37 @@ START_TEST(store_error_fails_closed)
 }
 END_TEST
 
+/*
+ * Lock 1's raw record saved, lock 1 revoked, the saved bytes written back
+ * with plain liblmdb (no KEK): the record is not in the entity index any
+ * more, so the lookup fails closed and lock 1 does not bind.
+ */
+START_TEST(written_back_record_does_not_bind)
+{
+    harness_tls_opts  o = lock1_with(version_of(_i), SAE_LOCK1_KEY);
+    unsigned char     saved[1024];
+    size_t            len = sizeof(saved), before;
+
+    live_start(&ls, up, LIVE_SERVER);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/one"), 200);
+    ck_assert_int_eq(su_raw_get(ls.dir, "cred", HARNESS_LOCK1_KPSA_ID, saved,
+                                &len), 1);
+    live_revoke(&ls, HARNESS_LOCK1_KPSA_ID);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/two"), 0);
+
+    su_raw_put(ls.dir, "cred", HARNESS_LOCK1_KPSA_ID, saved, len);
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/three"), 0);
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    ck_assert_msg(harness_log_wait(ls.ng, "the psk table failed the lookup "
+                                   "of psk identity \""
+                                   HARNESS_LOCK1_KPSA_ID "\", refused",
+                                   2000),
+                  "%s", harness_log(ls.ng));
+    live_free(&ls, 1);
+}
+END_TEST
+
 Suite *live_revocation_suite(void)
 {
     return CK_SUITE("live_revocation",
@@ -351,5 +383,6 @@ Suite *live_revocation_suite(void)
                     CK_LOOP(keepalive_request_after_revoke_is_refused, 2),
                     CK_LOOP(rekey_old_key_fails_new_key_works, 2),
                     CK_LOOP(unchanged_credential_stays_bound_on_keepalive, 2),
-                    CK_LOOP(store_error_fails_closed, 2));
+                    CK_LOOP(store_error_fails_closed, 2),
+                    CK_LOOP(written_back_record_does_not_bind, 2));
 }

@@ -322,6 +322,106 @@ START_TEST(test_store_revoke_and_replay)
 }
 END_TEST
 
+/*
+ * A revoked record written back with plain liblmdb (no KEK: its saved
+ * bytes, envelope included): the record is not in the entity index any
+ * more, so the store refuses it instead of handing its key out.
+ */
+START_TEST(test_store_refuses_written_back_record)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+    unsigned char    saved[1024];
+    size_t           len = sizeof(saved);
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+    su_put(w, su_kek, ID2, AE2, KEY2, 2);
+    ck_assert_int_eq(su_raw_get(su_path("s"), "cred", ID1, saved, &len), 1);
+    su_revoke(w, ID1, 3);
+
+    su_raw_put(su_path("s"), "cred", ID1, saved, len);
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), -1);
+    ck_assert_str_eq(kpsa_store_error(w), ID1 ": the record is not in the "
+                     "entity index: the store was edited (rebuild it: "
+                     "onem2m-kpsa compile, or the sync daemon's full "
+                     "resync)");
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get(w, ID2, strlen(ID2), &rec), 1);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
+/*
+ * An entity index item pointed at another entity's record with plain
+ * liblmdb: the originator check would take lock 2's record for entity 1.
+ * Refused as a store error.
+ */
+START_TEST(test_store_refuses_edited_entity_index)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+    su_put(w, su_kek, ID2, AE2, KEY2, 2);
+
+    su_raw_del(su_path("s"), "entity", AE1, ID1);
+    su_raw_put(su_path("s"), "entity", AE1, ID2, strlen(ID2));
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), -1);
+    ck_assert_str_eq(kpsa_store_error(w), "the entity index names " ID2
+                     " for " AE1 ", whose record names another entity: "
+                     "the store was edited (rebuild it: onem2m-kpsa "
+                     "compile, or the sync daemon's full resync)");
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE2, strlen(AE2), &rec), 1);
+    ck_assert_str_eq(rec.kpsa_id, ID2);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
+/*
+ * Lock 1's seq raised in its record with plain liblmdb, so that the
+ * writer would ignore a later revocation as a replay: the record is above
+ * the store's last_seq, no writer wrote it.  A reader refuses it, and the
+ * next revocation replaces it.
+ */
+START_TEST(test_store_refuses_raised_seq)
+{
+    kpsa_store      *w;
+    kpsa_store_rec   rec;
+    unsigned char    raw[1024];
+    size_t           len = sizeof(raw);
+    uint64_t         last = 0;
+
+    w = su_store_writer(su_path("s"));
+    su_put(w, su_kek, ID1, AE1, KEY1, 1);
+    su_put(w, su_kek, ID2, AE2, KEY2, 2);
+    ck_assert_int_eq(kpsa_store_get_meta(w, &last, NULL, NULL, 0), 1);
+    ck_assert_uint_eq(last, 2);
+
+    ck_assert_int_eq(su_raw_get(su_path("s"), "cred", ID1, raw, &len), 1);
+    memset(raw + 2, 0, 8);
+    raw[2] = 0x7f;                      /* seq 2^62 and more */
+    su_raw_put(su_path("s"), "cred", ID1, raw, len);
+
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), -1);
+    ck_assert_ptr_nonnull(strstr(kpsa_store_error(w), "is above the store's "
+                                 "last_seq 2: the store was edited"));
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), -1);
+    ck_assert_int_eq(kpsa_store_get(w, ID2, strlen(ID2), &rec), 1);
+
+    su_revoke(w, ID1, 3);
+    ck_assert_int_eq(kpsa_store_get(w, ID1, strlen(ID1), &rec), 0);
+    ck_assert_int_eq(kpsa_store_get_any(w, ID1, strlen(ID1), &rec), 1);
+    ck_assert_uint_eq(rec.seq, 3);
+    ck_assert_int_eq(kpsa_store_get_entity(w, AE1, strlen(AE1), &rec), 0);
+
+    kpsa_store_close(w);
+}
+END_TEST
+
 START_TEST(test_store_two_ids_one_entity)
 {
     kpsa_store      *w;
@@ -584,6 +684,9 @@ Suite *store_lmdb_suite(void)
                     CK_TCASE("store", su_setup, su_teardown, 0),
                     CK_TEST(test_store_put_get),
                     CK_TEST(test_store_revoke_and_replay),
+                    CK_TEST(test_store_refuses_written_back_record),
+                    CK_TEST(test_store_refuses_edited_entity_index),
+                    CK_TEST(test_store_refuses_raised_seq),
                     CK_TEST(test_store_two_ids_one_entity),
                     CK_TEST(test_store_validates),
                     CK_TEST(test_store_abort_and_clear),

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <check.h>
+#include <lmdb.h>
 #include <openssl/crypto.h>
 
 #include "store_util.h"
@@ -156,4 +158,105 @@ su_store_new(const char *dir, const unsigned char *kek)
     ck_assert(kpsa_store_commit(w));
 
     return w;
+}
+
+/*
+ * One plain liblmdb operation on dir's named DBI (DUPSORT for "entity"),
+ * in a child process: an environment opened twice in one process breaks
+ * the other's reader slots when it closes (LMDB frees every slot of the
+ * pid).  op 'g' (the value into out, through a pipe), 'p' put, 'd' del.
+ * The child's status: 0 done, 1 not found, 2 an LMDB error.
+ */
+static int
+su_raw(const char *dir, const char *name, int op, const char *key,
+    const void *data, size_t len, void *out, size_t *out_len)
+{
+    MDB_env  *env;
+    MDB_txn  *txn;
+    MDB_dbi   d;
+    MDB_val   k, v;
+    pid_t     pid;
+    ssize_t   n;
+    int       fds[2], rc, status;
+
+    ck_assert_int_eq(pipe(fds), 0);
+    pid = fork();
+    ck_assert_int_ne(pid, -1);
+
+    if (pid == 0) {
+        close(fds[0]);
+        k.mv_data = (void *) key;
+        k.mv_size = strlen(key);
+        v.mv_data = (void *) data;
+        v.mv_size = len;
+
+        rc = mdb_env_create(&env) || mdb_env_set_maxdbs(env, 8)
+             || mdb_env_set_mapsize(env, 0)
+             || mdb_env_open(env, dir, MDB_NOTLS, 0644)
+             || mdb_txn_begin(env, NULL, 0, &txn)
+             || mdb_dbi_open(txn, name, strcmp(name, "entity") == 0
+                                        ? MDB_DUPSORT : 0, &d);
+        if (rc != 0) {
+            _exit(2);
+        }
+
+        if (op == 'g') {
+            rc = mdb_get(txn, d, &k, &v);
+            if (rc == 0 && write(fds[1], v.mv_data, v.mv_size)
+                           != (ssize_t) v.mv_size)
+            {
+                _exit(2);
+            }
+        } else if (op == 'p') {
+            rc = mdb_put(txn, d, &k, &v, 0);
+        } else {
+            rc = mdb_del(txn, d, &k, data != NULL ? &v : NULL);
+        }
+
+        if (rc == 0 && op != 'g') {
+            rc = mdb_txn_commit(txn);
+        } else {
+            mdb_txn_abort(txn);
+        }
+
+        mdb_env_close(env);
+        _exit(rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : 2);
+    }
+
+    close(fds[1]);
+
+    if (op == 'g') {
+        n = read(fds[0], out, *out_len);
+        ck_assert_int_ge(n, 0);
+        *out_len = (size_t) n;
+    }
+
+    close(fds[0]);
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) < 2);
+
+    return WEXITSTATUS(status);
+}
+
+int
+su_raw_get(const char *dir, const char *dbi, const char *key, void *buf,
+    size_t *len)
+{
+    return su_raw(dir, dbi, 'g', key, NULL, 0, buf, len) == 0;
+}
+
+void
+su_raw_put(const char *dir, const char *dbi, const char *key,
+    const void *data, size_t len)
+{
+    ck_assert_int_eq(su_raw(dir, dbi, 'p', key, data, len, NULL, NULL), 0);
+}
+
+void
+su_raw_del(const char *dir, const char *dbi, const char *key,
+    const char *data)
+{
+    ck_assert_int_eq(su_raw(dir, dbi, 'd', key, data,
+                            data != NULL ? strlen(data) : 0, NULL, NULL),
+                     0);
 }

@@ -36,4 +36,18 @@ void su_revoke(kpsa_store *w, const char *kpsa_id, uint64_t seq);
 /* a new store in dir with the KEK check value of kek */
 kpsa_store *su_store_new(const char *dir, const unsigned char *kek);
 
+/*
+ * Plain liblmdb on a store directory, as anyone who can write its files
+ * can, without the KEK or the writer library: the value of key in the
+ * named DBI into buf (*len: its size; 1 found, 0 none), written over
+ * (put), or one item of a DUPSORT key removed (del; data NULL: all).
+ * Fail the test on an LMDB error.
+ */
+int  su_raw_get(const char *dir, const char *dbi, const char *key,
+    void *buf, size_t *len);
+void su_raw_put(const char *dir, const char *dbi, const char *key,
+    const void *data, size_t len);
+void su_raw_del(const char *dir, const char *dbi, const char *key,
+    const char *data);
+
 #endif /* TESTS_STORE_STORE_UTIL_H */

@@ -19,24 +19,40 @@
 #define CONNECT_TIMEOUT_MS  10000
 
 /*
- * The rows after $1, at most $2, in seq order, beside the source's
- * identity and its sequence's last value (0 before the first change): one
- * row with NULL credential columns when there is nothing to read.
- * Binary results: integers in network order, bytea as bytes.
+ * The source's identity, its sequence's last value (0 before the first
+ * change) and its storage epoch, beside credential rows (one row with
+ * NULL credential columns when there are none).  The epoch names where
+ * the rows are stored: the cluster's system identifier, the database's
+ * and the credential table's OIDs.  pg_dump/pg_restore carries the source
+ * uuid, the rows and the sequence over, never these: a restored or
+ * re-created database, or another cluster, has another epoch.  A physical
+ * replica (a failover) has the same one.  Binary results: integers in
+ * network order, bytea as bytes.
  */
-static const char  *read_sql =
-    "SELECT s.source_id::text,"
-    " (SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
-    "    FROM onem2m.credential_seq),"
-    " c.seq, c.kpsa_id, c.entity, c.sealed, c.revoked"
-    " FROM onem2m.source s LEFT JOIN LATERAL"
-    " (SELECT seq, kpsa_id, entity, sealed, revoked"
-    "    FROM onem2m.credentials WHERE seq > $1::bigint"
-    "    ORDER BY seq LIMIT $2::integer) c ON true"
-    " ORDER BY c.seq";
+#define SELECT_SOURCE \
+    "SELECT s.source_id::text," \
+    " (SELECT CASE WHEN is_called THEN last_value ELSE 0 END" \
+    "    FROM onem2m.credential_seq)," \
+    " (SELECT system_identifier FROM pg_control_system())::text || '/'" \
+    " || (SELECT oid FROM pg_database" \
+    "      WHERE datname = current_database())::text || '/'" \
+    " || 'onem2m.credentials'::regclass::oid::text," \
+    " c.seq, c.kpsa_id, c.entity, c.sealed, c.revoked, c.changed_at" \
+    " FROM onem2m.source s LEFT JOIN LATERAL" \
+    " (SELECT seq, kpsa_id, entity, sealed, revoked, changed_at" \
+    "    FROM onem2m.credentials"
 
-enum { COL_SOURCE, COL_SOURCE_SEQ, COL_SEQ, COL_ID, COL_ENTITY,
-       COL_SEALED, COL_REVOKED, NCOLS };
+/* the rows after $1, at most $2, in seq order */
+static const char  *read_sql =
+    SELECT_SOURCE " WHERE seq > $1::bigint ORDER BY seq LIMIT $2::integer)"
+    " c ON true ORDER BY c.seq";
+
+/* the row of KpsaID $1, wherever its seq is now */
+static const char  *row_sql =
+    SELECT_SOURCE " WHERE kpsa_id = $1::text) c ON true";
+
+enum { COL_SOURCE, COL_SOURCE_SEQ, COL_EPOCH, COL_SEQ, COL_ID, COL_ENTITY,
+       COL_SEALED, COL_REVOKED, COL_CHANGED, NCOLS };
 
 static long long
 now_ms(void)
@@ -201,7 +217,8 @@ static int
 check_shape(const PGresult *r)
 {
     static const struct { int col; int len; }  fixed[] = {
-        { COL_SOURCE_SEQ, 8 }, { COL_SEQ, 8 }, { COL_REVOKED, 1 }
+        { COL_SOURCE_SEQ, 8 }, { COL_SEQ, 8 }, { COL_REVOKED, 1 },
+        { COL_CHANGED, 8 }
     };
     int                                         i, row;
 
@@ -246,6 +263,7 @@ take_rows(sync_batch *b)
         row->kpsa_id = PQgetvalue(r, i, COL_ID);
         row->entity = PQgetvalue(r, i, COL_ENTITY);
         row->revoked = PQgetvalue(r, i, COL_REVOKED)[0] != 0;
+        row->changed_at = (int64_t) get_u64(r, i, COL_CHANGED);
 
         /* text never holds a NUL in PostgreSQL; a mismatch is no id */
         if (strlen(row->kpsa_id) != (size_t) PQgetlength(r, i, COL_ID)) {
@@ -265,18 +283,18 @@ take_rows(sync_batch *b)
     return 0;
 }
 
-int
-sync_source_read(PGconn *c, uint64_t after, unsigned limit, sync_batch *b)
+/* one query of SELECT_SOURCE's shape into b: 0, -1 (logged) */
+static int
+source_query(PGconn *c, const char *sql, int nparams,
+    const char *const *params, sync_batch *b)
 {
-    char         a[24], l[16], m[512];
-    const char  *params[2] = { a, l };
+    char         m[512];
     const char  *src;
+    int          len;
 
     memset(b, 0, sizeof(*b));
-    snprintf(a, sizeof(a), "%llu", (unsigned long long) after);
-    snprintf(l, sizeof(l), "%u", limit);
 
-    b->res = PQexecParams(c, read_sql, 2, NULL, params, NULL, NULL, 1);
+    b->res = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 1);
 
     if (PQresultStatus(b->res) != PGRES_TUPLES_OK) {
         sync_warn("source: reading onem2m.credentials: %s",
@@ -303,6 +321,17 @@ sync_source_read(PGconn *c, uint64_t after, unsigned limit, sync_batch *b)
     memcpy(b->source_id, src, PQgetlength(b->res, 0, COL_SOURCE));
     b->source_seq = get_u64(b->res, 0, COL_SOURCE_SEQ);
 
+    len = PQgetlength(b->res, 0, COL_EPOCH);
+
+    if (PQgetisnull(b->res, 0, COL_EPOCH) || len > SYNC_EPOCH_MAX) {
+        sync_err("source: no storage epoch (the system identifier and the "
+                 "OIDs of the database and of onem2m.credentials)");
+        sync_batch_free(b);
+        return -1;
+    }
+
+    memcpy(b->epoch, PQgetvalue(b->res, 0, COL_EPOCH), len);
+
     if (take_rows(b) != 0) {
         sync_err("source: out of memory");
         sync_batch_free(b);
@@ -310,6 +339,26 @@ sync_source_read(PGconn *c, uint64_t after, unsigned limit, sync_batch *b)
     }
 
     return 0;
+}
+
+int
+sync_source_read(PGconn *c, uint64_t after, unsigned limit, sync_batch *b)
+{
+    char         a[24], l[16];
+    const char  *params[2] = { a, l };
+
+    snprintf(a, sizeof(a), "%llu", (unsigned long long) after);
+    snprintf(l, sizeof(l), "%u", limit);
+
+    return source_query(c, read_sql, 2, params, b);
+}
+
+int
+sync_source_read_id(PGconn *c, const char *kpsa_id, sync_batch *b)
+{
+    const char  *params[1] = { kpsa_id };
+
+    return source_query(c, row_sql, 1, params, b);
 }
 
 void

@@ -8,9 +8,11 @@
  *   order, a batch at a time, and write each batch in ONE LMDB write
  *   transaction that also records last_seq and synced_at.  A poll that
  *   finds nothing still writes synced_at: the heartbeat nginx reads as the
- *   store's age.  When the source's identity differs from the store's (or
- *   the source's sequence is behind the store), the store is rebuilt in
- *   one transaction: readers see the old store until it commits.
+ *   store's age.  When the source is not the continuation of the store
+ *   (another identity, a sequence behind the store's, another storage
+ *   epoch, or another row at the store's last_seq: apply.c), the store is
+ *   rebuilt in one transaction: readers see the old store until it
+ *   commits.
  *   PostgreSQL down: the store stays as it is, the daemon reconnects with
  *   a growing delay and says how stale the store is.
  *
@@ -68,14 +70,20 @@ typedef struct {
     int                   revoked;
     const char           *kpsa_id;       /* PGresult storage */
     const char           *entity;
-    unsigned char        *sealed;        /* PQunescapeBytea, or NULL */
+    unsigned char        *sealed;        /* PGresult storage, or NULL */
     size_t                sealed_len;
+    int64_t               changed_at;    /* PostgreSQL's microseconds */
 } sync_row;
+
+/* "<system identifier>/<database OID>/<table OID>" (source.c) */
+#define SYNC_DIGEST_LEN          32
+#define SYNC_EPOCH_MAX           63
 
 /* one read of the source: its identity and the next rows */
 typedef struct {
     char                  source_id[KPSA_SOURCE_ID_MAX + 1];
     uint64_t              source_seq;    /* the sequence's last value */
+    char                  epoch[SYNC_EPOCH_MAX + 1];
     PGresult             *res;
     sync_row             *rows;
     size_t                nrows;
@@ -100,6 +108,8 @@ void sync_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 PGconn *sync_source_connect(const char *conninfo, int report);
 int  sync_source_read(PGconn *c, uint64_t after, unsigned limit,
          sync_batch *b);
+/* the row of one KpsaID (none: b->nrows 0), with the same identity */
+int  sync_source_read_id(PGconn *c, const char *kpsa_id, sync_batch *b);
 void sync_batch_free(sync_batch *b);
 /*
  * Waits up to timeout_ms for a notification or for a signal on wake_fd:
@@ -108,12 +118,27 @@ void sync_batch_free(sync_batch *b);
 int  sync_source_wait(PGconn *c, int wake_fd, unsigned timeout_ms);
 
 /* apply.c */
+
+/*
+ * The continuity mark, kept in the store with every commit: the source's
+ * storage epoch, and the KpsaID and digest of the row at last_seq.  A
+ * source continues the store only with the same epoch and, when it still
+ * has that row at last_seq, the same row.
+ */
+typedef struct {
+    char                  epoch[SYNC_EPOCH_MAX + 1];
+    char                  id[KPSA_MAX_ID_LEN + 1];  /* "": no row yet */
+    unsigned char         digest[SYNC_DIGEST_LEN];
+} sync_mark;
+
 typedef struct {
     kpsa_store           *store;
     uint64_t              last_seq;
     int64_t               synced_at;
     char                  source_id[KPSA_SOURCE_ID_MAX + 1];
     int                   stale_warned;
+    int                   has_mark;
+    sync_mark             mark;
 } sync_state;
 
 int  sync_state_load(sync_state *st, const char *dir);
