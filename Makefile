@@ -35,7 +35,8 @@ NGX_SRC    ?= /usr/share/nginx/src
 NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
-              gnutls-bin valgrind fail2ban liblmdb-dev libpq-dev postgresql-15
+              gnutls-bin valgrind fail2ban liblmdb-dev libpq-dev postgresql-15 \
+              libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
 APT_GET    ?= apt-get
 # yes: "deps" installs what is missing (as root); the README's two set-up
 # commands (and run-cert) do, a plain "make" or "make install" does not
@@ -75,18 +76,24 @@ SYNC_BIN   := $(BUILD)/tools/onem2m-sync
 PQ_CFLAGS  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS    := -lpq
 PSK_LOAD   := $(BUILD)/bench/psk_load
+# onem2m-maf, the MAF behind nginx, and onem2m-maf-client, the phone side
+# (docs/maf.md)
+MAF_SRCS   := $(sort $(wildcard tools/onem2m-maf/*.c))
+MAF_BIN    := $(BUILD)/tools/onem2m-maf
+MAFC_SRCS  := $(sort $(wildcard tools/onem2m-maf-client/*.c))
+MAFC_BIN   := $(BUILD)/tools/onem2m-maf-client
 
 SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module kpsa sync tests test run run-cert bench bench-tls \
+.PHONY: all deps provider module kpsa sync maf tests test run run-cert bench bench-tls \
         bench-fleet install install-sync uninstall-sync clean valgrind fuzz \
         provider-files install-provider \
         install-module install-strip uninstall uninstall-provider \
         uninstall-module deb-test
 
-all: deps provider module kpsa sync tests
+all: deps provider module kpsa sync maf tests
 
 # Missing build dependencies are named with the exact apt-get line.  With
 # DEPS_INSTALL=yes (make test, make run) and as root they are installed,
@@ -168,6 +175,20 @@ $(SYNC_BIN): $(SYNC_SRCS) tools/onem2m-sync/sync.h $(STORE_LIB) $(STORE_HDRS) $(
 	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -o $@ $(SYNC_SRCS) \
 	    $(STORE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
 
+# the MAF: libmicrohttpd, jansson, libpq and the store library (envelope)
+maf: $(MAF_BIN) $(MAFC_BIN)
+
+$(MAF_BIN): $(MAF_SRCS) tools/onem2m-maf/maf.h $(STORE_LIB) $(STORE_HDRS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -o $@ $(MAF_SRCS) \
+	    $(STORE_LIB) -lmicrohttpd -ljansson $(PQ_LIBS) $(LMDB_LIBS) \
+	    -lcrypto -lpthread
+
+$(MAFC_BIN): $(MAFC_SRCS) $(wildcard tools/onem2m-maf-client/*.h) $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Iprovider -Itools/onem2m-maf -o $@ \
+	    $(MAFC_SRCS) $(COMMON_SRCS) -lcurl -ljansson $(SSL_LIBS)
+
 tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
 # Every tests/**/*.c may define "Suite *NAME_suite(void)"; the runner gets the
@@ -181,7 +202,7 @@ $(BUILD)/tests/suites.h: $(TEST_SRCS)
 $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h tests/*/*.h) $(BUILD)/tests/suites.h $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests -I$(BUILD)/tests \
 	    -o $@ $(TEST_SRCS) $(API_LIB) $(STORE_LIB) $$(pkg-config --cflags --libs check) \
-	    $(LMDB_LIBS) $(SSL_LIBS)
+	    $(LMDB_LIBS) -ljansson $(SSL_LIBS)
 
 # the LMDB benchmark writes stores with provider/store
 $(BUILD)/bench/lmdb_bench: bench/lmdb_bench.c $(wildcard bench/*.h) $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
