@@ -295,7 +295,7 @@ bench-tls: $(BENCH_TLS_DEPS)
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
 # oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
-# them (fuzz_id_canon); they need clang, which nothing else
+# them (fuzz_id_canon), the MAF's request decoding (fuzz_maf); they need clang, which nothing else
 # does.  FUZZ_TIME seconds each on one core; the corpora grow in
 # $(BUILD)/fuzz/<target>/corpus, crashes land in $(BUILD)/fuzz/<target>/.
 FUZZ_CC    ?= clang
@@ -305,6 +305,8 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
+# the MAF's request decoding (tools/onem2m-maf/maf_proto.c, jansson)
+FUZZ_MAF_BIN := $(BUILD)/fuzz/fuzz_maf
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
@@ -318,7 +320,12 @@ $(FUZZ_CANON_BIN): tools/fuzz/fuzz_id_canon.c tools/fuzz/fuzz_check.h $(COMMON_S
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id_canon.c $(COMMON_SRCS)
 
-fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
+$(FUZZ_MAF_BIN): tools/fuzz/fuzz_maf.c tools/fuzz/fuzz_check.h tools/onem2m-maf/maf_proto.c tools/onem2m-maf/maf.h $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools/onem2m-maf -o $@ tools/fuzz/fuzz_maf.c \
+	    tools/onem2m-maf/maf_proto.c $(COMMON_SRCS) -ljansson -lcrypto
+
+fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN) $(FUZZ_MAF_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus \
 	    $(BUILD)/fuzz/id-canon/corpus
 	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
@@ -336,6 +343,12 @@ fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
 	    -max_len=600 -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ \
 	    corpus || { tail -40 fuzz-0.log; exit 1; }
 	@tail -3 $(BUILD)/fuzz/id-canon/fuzz-0.log
+	@mkdir -p $(BUILD)/fuzz/maf/corpus
+	cp tools/fuzz/seeds-maf/* $(BUILD)/fuzz/maf/corpus/
+	cd $(BUILD)/fuzz/maf && ../fuzz_maf -jobs=1 -workers=1 -max_len=2048 \
+	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
+	    || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/maf/fuzz-0.log
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c
