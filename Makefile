@@ -88,7 +88,7 @@ TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
 .PHONY: all deps provider module kpsa sync maf tests test run run-cert bench bench-tls \
-        bench-fleet install install-sync uninstall-sync clean valgrind fuzz \
+        bench-fleet bench-maf install install-sync uninstall-sync clean valgrind fuzz \
         provider-files install-provider \
         install-module install-strip uninstall uninstall-provider \
         uninstall-module deb-test
@@ -250,6 +250,20 @@ $(BENCH_FLEET): bench/fleet/bench_fleet.c $(FLEET_TEST_SRCS) tests/fleet/fleet.h
 
 bench-fleet: all $(BENCH_FLEET)
 	$(BENCH_FLEET)
+
+# the MAF behind nginx: Key Registration and Key Retrieval per second
+# (docs/maf.md); BENCH_MAF_SECONDS (10) a phase, BENCH_MAF_CLIENTS (4)
+BENCH_MAF := $(BUILD)/bench/bench_maf
+MAF_TEST_SRCS := tests/maf/maf_fixture.c $(FLEET_TEST_SRCS)
+
+$(BENCH_MAF): bench/maf/bench_maf.c $(MAF_TEST_SRCS) tests/maf/maf_fixture.h tests/fleet/fleet.h $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests \
+	    -o $@ bench/maf/bench_maf.c $(MAF_TEST_SRCS) $(API_LIB) $(STORE_LIB) \
+	    $$(pkg-config --cflags --libs check) $(LMDB_LIBS) -ljansson $(SSL_LIBS)
+
+bench-maf: all $(BENCH_MAF)
+	$(BENCH_MAF)
 
 # TLS handshake and request benchmark (docs/benchmarks.md): nginx + module,
 # the ceiling module, stunnel4, openssl s_server and an ECDSA certificate
