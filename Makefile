@@ -5,6 +5,7 @@
 #   make test       build everything and run every Check suite
 #   make run        start the door-lock gateway demo in the foreground
 #   make run-cert   start the MN-CSE <-> IN-CSE certificate SAE demo
+#   make run-maf    start the MAF, register the phone's key, the IN-CSE
 #   make bench      run the table benchmark (not part of make test)
 #   make compat     build nginx 1.26/1.30/1.31 and OpenSSL 3.5 from ../shared/src
 #                   and run every Check suite on each (tools/compat.mk)
@@ -40,7 +41,7 @@ APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-de
 APT_GET    ?= apt-get
 # yes: "deps" installs what is missing (as root); the README's two set-up
 # commands (and run-cert) do, a plain "make" or "make install" does not
-DEPS_INSTALL ?= $(if $(filter test run run-cert,$(MAKECMDGOALS)),yes,no)
+DEPS_INSTALL ?= $(if $(filter test run run-cert run-maf,$(MAKECMDGOALS)),yes,no)
 
 # provider/common: pure C shared by the provider, the client library (and
 # so the nginx module) and the fuzz targets: the oneM2M identifier grammar
@@ -87,7 +88,7 @@ SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module kpsa sync maf tests test run run-cert bench bench-tls \
+.PHONY: all deps provider module kpsa sync maf tests test run run-cert run-maf bench bench-tls \
         bench-fleet bench-maf install install-sync uninstall-sync clean valgrind fuzz \
         provider-files install-provider \
         install-module install-strip uninstall uninstall-provider \
@@ -377,6 +378,10 @@ run: all $(BUILD)/tools/cse-stand-in
 
 run-cert: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-cert-demo
+
+# the MAF, the phone's registration and the IN-CSE (docs/maf.md)
+run-maf: all $(BUILD)/tools/cse-stand-in
+	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-maf-demo
 
 # Installation directories, GNU names.  prefix=/usr gives exactly Debian's
 # paths (OpenSSL's multiarch modules directory, nginx's modules directory);
