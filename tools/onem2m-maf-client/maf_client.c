@@ -9,6 +9,7 @@
  */
 
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,26 @@ typedef struct {
 } client;
 
 static client  cl;
+/* the MAF's answer as received (a Key Retrieval's holds a Kc) */
+static char    answer[65536];
+static size_t  answer_len;
+
+/* what jansson frees and the answer are wiped: they may hold a Kc */
+static void
+free_wiped(void *p)
+{
+    if (p != NULL) {
+        OPENSSL_cleanse(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
+static void
+wipe_at_exit(void)
+{
+    OPENSSL_cleanse(answer, sizeof(answer));
+    OPENSSL_cleanse(&cl, sizeof(cl));
+}
 
 static unsigned int
 psk_cb(SSL *ssl, const char *hint, char *identity, unsigned int max_id,
@@ -97,19 +118,17 @@ ssl_ctx_cb(CURL *curl, void *ctx, void *arg)
 static size_t
 collect(char *p, size_t size, size_t n, void *arg)
 {
-    json_t      **out = arg;
-    static char   buf[65536];
-    static size_t len;
+    json_t  **out = arg;
 
-    if (len + size * n >= sizeof(buf)) {
+    if (answer_len + size * n >= sizeof(answer)) {
         return 0;
     }
 
-    memcpy(buf + len, p, size * n);
-    len += size * n;
-    buf[len] = '\0';
+    memcpy(answer + answer_len, p, size * n);
+    answer_len += size * n;
+    answer[answer_len] = '\0';
     json_decref(*out);
-    *out = json_loads(buf, 0, NULL);
+    *out = json_loads(answer, 0, NULL);
     return size * n;
 }
 
@@ -342,6 +361,8 @@ main(int argc, char **argv)
     int          c, rsc, want;
 
     cl.lifetime = 3600;
+    json_set_alloc_funcs(malloc, free_wiped);
+    atexit(wipe_at_exit);
 
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {

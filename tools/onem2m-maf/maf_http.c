@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,6 +42,19 @@ typedef struct {
     mode_t       socket_mode;
 } maf_server;
 
+/*
+ * Answers and jansson's strings may hold a Kc (Key Retrieval): every block
+ * jansson frees, and every answer, is wiped first.
+ */
+static void
+maf_free_wiped(void *p)
+{
+    if (p != NULL) {
+        OPENSSL_cleanse(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
 static enum MHD_Result
 maf_send(struct MHD_Connection *conn, int rsc, json_t *body,
     const char *why)
@@ -60,10 +74,11 @@ maf_send(struct MHD_Connection *conn, int rsc, json_t *body,
         return MHD_NO;
     }
 
-    r = MHD_create_response_from_buffer(strlen(text), text,
-                                        MHD_RESPMEM_MUST_FREE);
+    r = MHD_create_response_from_buffer_with_free_callback(strlen(text),
+                                                           text,
+                                                           maf_free_wiped);
     if (r == NULL) {
-        free(text);
+        maf_free_wiped(text);
         return MHD_NO;
     }
 
@@ -116,12 +131,12 @@ maf_handle(void *cls, struct MHD_Connection *conn, const char *url,
         if (b->len + *upload_size > MAF_MAX_BODY) {
             b->too_big = 1;
         } else {
-            char  *p = realloc(b->data, b->len + *upload_size + 1);
-
-            if (p == NULL) {
+            /* one buffer, never moved: realloc would leave key copies */
+            if (b->data == NULL
+                && (b->data = malloc(MAF_MAX_BODY + 1)) == NULL)
+            {
                 return MHD_NO;
             }
-            b->data = p;
             memcpy(b->data + b->len, upload, *upload_size);
             b->len += *upload_size;
             b->data[b->len] = '\0';
@@ -184,10 +199,7 @@ maf_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     maf_body  *b = *con_cls;
 
     if (b != NULL) {
-        if (b->data) {
-            OPENSSL_cleanse(b->data, b->len);
-        }
-        free(b->data);
+        maf_free_wiped(b->data);
         free(b);
         *con_cls = NULL;
     }
@@ -335,6 +347,7 @@ main(int argc, char **argv)
     int                fd, sig;
 
     memset(&srv, 0, sizeof(srv));
+    json_set_alloc_funcs(malloc, maf_free_wiped);
 
     if (parse_args(argc, argv, &srv) != 0) {
         return 2;
