@@ -384,6 +384,31 @@ START_TEST(relative_key_ids_never_reused)
 }
 END_TEST
 
+START_TEST(database_down_then_back)
+{
+    maf_answer   a;
+    char        *rel;
+
+    maf_register(&env, MAF_PHONE_KMID, 3600);
+    rel = register_key(KEY_B64, 600, NULL);
+
+    ck_assert_int_eq(fleet_pg_stop(&env.pg), 0);
+    retrieve(MAF_INCSE_KMID, rel, &a);
+    ck_assert_int_eq(a.rsc, 5000);
+    ck_assert_int_eq(a.status, 500);
+    ck_assert_ptr_null(maf_str(&a, "keyValue"));
+    maf_answer_free(&a);
+
+    /* the connection is reset on the next request */
+    ck_assert_int_eq(fleet_pg_start(&env.pg), 0);
+    retrieve(MAF_INCSE_KMID, rel, &a);
+    ck_assert_int_eq(a.rsc, 2000);
+    ck_assert_str_eq(maf_str(&a, "keyValue"), KEY_B64);
+    maf_answer_free(&a);
+    free(rel);
+}
+END_TEST
+
 /* bad input: the answer's status code, nothing stored */
 static const struct {
     const char  *method;
@@ -483,6 +508,7 @@ Suite *maf_suite(void)
     tcase_add_test(tc, expired_key_not_retrievable);
     tcase_add_test(tc, deregistered_keys_not_retrievable);
     tcase_add_test(tc, relative_key_ids_never_reused);
+    tcase_add_test(tc, database_down_then_back);
 
     tc = maf_tcase(s, "bad_input", 60);
     tcase_add_checked_fixture(tc, setup, teardown);
