@@ -75,7 +75,8 @@ maf_env_start(maf_env *e, const char *const *extra)
 {
     char        conninfo[PATH_MAX + 64], sock[PATH_MAX], listen_[PATH_MAX + 8];
     char        kek[PATH_MAX];
-    const char *argv[32];
+    const char *argv[48], *wrapper;
+    char       *w;
     int         n = 0, fd, rc;
     long long   deadline;
 
@@ -96,6 +97,17 @@ maf_env_start(maf_env *e, const char *const *extra)
              harness_nginx_prefix(e->ng));
     fleet_pg_conninfo(&e->pg, FLEET_ADMIN, conninfo, sizeof(conninfo));
 
+    /* ONEM2M_TEST_MAF_WRAPPER: e.g. "valgrind -q --error-exitcode=99" */
+    wrapper = getenv("ONEM2M_TEST_MAF_WRAPPER");
+    if (wrapper != NULL && *wrapper != '\0') {
+        snprintf(e->wrapper, sizeof(e->wrapper), "%s", wrapper);
+        for (w = strtok(e->wrapper, " "); w != NULL && n < 12;
+             w = strtok(NULL, " "))
+        {
+            argv[n++] = w;
+        }
+    }
+
     argv[n++] = MAF_BIN;
     argv[n++] = "--fqdn";
     argv[n++] = MAF_FQDN;
@@ -109,7 +121,7 @@ maf_env_start(maf_env *e, const char *const *extra)
     argv[n++] = listen_;
     argv[n++] = "--socket-mode";
     argv[n++] = "0666";
-    while (extra != NULL && *extra != NULL && n < 30) {
+    while (extra != NULL && *extra != NULL && n < 46) {
         argv[n++] = *extra++;
     }
     argv[n] = NULL;
@@ -122,12 +134,13 @@ maf_env_start(maf_env *e, const char *const *extra)
             _exit(126);
         }
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-        execv(argv[0], (char *const *) argv);
+        execvp(argv[0], (char *const *) argv);
         _exit(127);
     }
 
     ck_assert_int_gt(e->maf, 0);
-    deadline = fleet_now_ms() + harness_timeout_ms(10000);
+    deadline = fleet_now_ms() + harness_timeout_ms(10000)
+               + (e->wrapper[0] ? 20000 : 0);
 
     while (!socket_up(sock) && fleet_now_ms() < deadline) {
         ck_assert_msg(waitpid(e->maf, &rc, WNOHANG) == 0,
@@ -154,8 +167,14 @@ maf_env_stop(maf_env *e)
     }
 
     if (e->maf > 0) {
-        fleet_kill_wait(e->maf, SIGTERM, SIGKILL, 5000, &status);
+        ck_assert_int_eq(fleet_kill_wait(e->maf, SIGTERM, SIGKILL,
+                                         e->wrapper[0] ? 60000 : 5000,
+                                         &status), 0);
         e->maf = 0;
+        /* a clean stop, and under a wrapper no error it reported */
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "onem2m-maf ended with status %#x, see %s", status,
+                      e->log);
     }
 
     fleet_pg_free(&e->pg);

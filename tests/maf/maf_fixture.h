@@ -5,7 +5,9 @@
  * nginx with the module in front of it: TLS-PSK with a KmID table (the
  * phone, the IN-CSE and a third client), the identity header and the
  * exporter header.  Requests go through the harness's TLS client; JSON
- * answers are parsed with jansson.
+ * answers are parsed with jansson.  ONEM2M_TEST_MAF_WRAPPER (a command
+ * line, e.g. "valgrind -q --error-exitcode=99 --leak-check=full") runs
+ * the MAF under it; its clean exit is checked at every stop.
  */
 
 #ifndef ONEM2M_TEST_MAF_FIXTURE_H
@@ -34,6 +36,7 @@ typedef struct {
     harness_nginx  *ng;
     pid_t           maf;
     char            log[PATH_MAX];
+    char            wrapper[256];   /* ONEM2M_TEST_MAF_WRAPPER's words */
 } maf_env;
 
 /* the MAF's extra arguments (NULL-terminated, may be NULL) */
