@@ -44,6 +44,8 @@
     "    }\n" \
     "}\n"
 
+int  maf_tls_version = TLS1_3_VERSION;
+
 static const char  kek_hex[] =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
 
@@ -209,7 +211,7 @@ maf_connect(maf_env *e, const char *kmid)
         o.identity = kmid;
         o.key = km();
         o.key_len = 16;
-        o.version = TLS1_3_VERSION;
+        o.version = maf_tls_version;
     } else {
         o.version = TLS1_2_VERSION;
         o.ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";

@@ -66,6 +66,8 @@ void maf_post(maf_env *e, const char *kmid, const char *method,
 void maf_post_on(harness_conn *c, const char *path, const char *body,
     maf_answer *a);
 harness_conn *maf_connect(maf_env *e, const char *kmid);
+/* the TLS version of PSK connections (TLS1_3_VERSION unless a test says) */
+extern int  maf_tls_version;
 
 /* "20261208T061500" of now + seconds */
 const char *maf_time_in(long seconds, char buf[32]);
