@@ -306,6 +306,11 @@ ngx_http_onem2m_exporter_check_variables(ngx_conf_t *cf,
 }
 
 
+/*
+ * The directive: long because each argument is checked here, at its
+ * file:line, with its own message (name, label, length, encoding).
+ */
+
 static char *
 ngx_http_onem2m_exporter_header(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf)

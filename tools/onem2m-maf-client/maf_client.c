@@ -338,6 +338,8 @@ usage(FILE *f)
 "  retrieve-key RELID             Key Retrieval (as a target)\n");
 }
 
+/* options, then one branch per command: each builds its request body */
+
 int
 main(int argc, char **argv)
 {

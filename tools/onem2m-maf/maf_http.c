@@ -103,6 +103,12 @@ maf_log(const char *proc, const char *client, int rsc, const char *why)
             why && why[0] ? " " : "", why ? why : "");
 }
 
+/*
+ * One request: libmicrohttpd calls this first without data, then with each
+ * piece of the body, then once more; the order of refusals (procedure,
+ * identity, size, decoding) is the whole HTTP contract, kept in one place.
+ */
+
 static enum MHD_Result
 maf_handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,

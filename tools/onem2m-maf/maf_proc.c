@@ -376,6 +376,12 @@ exporter_key(const char *hex, unsigned char kc[MAF_KC_LEN], char *rel)
     return 0;
 }
 
+/*
+ * Long because it is the one place where a Kc exists in the clear on the
+ * MAF's side of a registration, from either source (Key Value or exporter):
+ * one function, one exit that wipes it.
+ */
+
 static void
 key_registration(const maf_config *cf, maf_db *db, const char *client_id,
     const char *exporter, const maf_request *req, maf_response *resp)
