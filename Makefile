@@ -5,6 +5,7 @@
 #   make test       build everything and run every Check suite
 #   make run        start the door-lock gateway demo in the foreground
 #   make run-cert   start the MN-CSE <-> IN-CSE certificate SAE demo
+#   make run-maf    start the MAF, register the phone's key, the IN-CSE
 #   make bench      run the table benchmark (not part of make test)
 #   make compat     build nginx 1.26/1.30/1.31 and OpenSSL 3.5 from ../shared/src
 #                   and run every Check suite on each (tools/compat.mk)
@@ -35,11 +36,12 @@ NGX_SRC    ?= /usr/share/nginx/src
 NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
-              gnutls-bin valgrind fail2ban liblmdb-dev libpq-dev postgresql-15
+              gnutls-bin valgrind fail2ban liblmdb-dev libpq-dev postgresql-15 \
+              libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
 APT_GET    ?= apt-get
 # yes: "deps" installs what is missing (as root); the README's two set-up
 # commands (and run-cert) do, a plain "make" or "make install" does not
-DEPS_INSTALL ?= $(if $(filter test run run-cert,$(MAKECMDGOALS)),yes,no)
+DEPS_INSTALL ?= $(if $(filter test run run-cert run-maf,$(MAKECMDGOALS)),yes,no)
 
 # provider/common: pure C shared by the provider, the client library (and
 # so the nginx module) and the fuzz targets: the oneM2M identifier grammar
@@ -80,18 +82,24 @@ SYNC_BIN   := $(BUILD)/tools/onem2m-sync
 PQ_CFLAGS  := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS    := -lpq
 PSK_LOAD   := $(BUILD)/bench/psk_load
+# onem2m-maf, the MAF behind nginx, and onem2m-maf-client, the phone side
+# (docs/maf.md)
+MAF_SRCS   := $(sort $(wildcard tools/onem2m-maf/*.c))
+MAF_BIN    := $(BUILD)/tools/onem2m-maf
+MAFC_SRCS  := $(sort $(wildcard tools/onem2m-maf-client/*.c))
+MAFC_BIN   := $(BUILD)/tools/onem2m-maf-client
 
 SSL_LIBS   := -lssl -lcrypto
 TEST_DEFS  := -DTOP_SRCDIR='"$(CURDIR)"' -DBUILD_DIR='"$(abspath $(BUILD))"' \
               -DNGINX_BIN='"$(NGX_BIN)"'
 
-.PHONY: all deps provider module kpsa sync tests test run run-cert bench bench-tls \
-        bench-fleet install install-sync uninstall-sync clean valgrind fuzz \
+.PHONY: all deps provider module kpsa sync maf tests test run run-cert run-maf bench bench-tls \
+        bench-fleet bench-maf install install-sync uninstall-sync clean valgrind fuzz \
         provider-files install-provider \
         install-module install-strip uninstall uninstall-provider \
         uninstall-module deb-test
 
-all: deps provider module kpsa sync tests
+all: deps provider module kpsa sync maf tests
 
 # Missing build dependencies are named with the exact apt-get line.  With
 # DEPS_INSTALL=yes (make test, make run) and as root they are installed,
@@ -181,6 +189,20 @@ $(SYNC_BIN): $(SYNC_SRCS) tools/onem2m-sync/sync.h $(STORE_LIB) $(STORE_HDRS) $(
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) $(LDFLAGS) \
 	    -o $@ $(SYNC_SRCS) $(STORE_LIB) $(PQ_LIBS) $(LMDB_LIBS) -lcrypto
 
+# the MAF: libmicrohttpd, jansson, libpq and the store library (envelope)
+maf: $(MAF_BIN) $(MAFC_BIN)
+
+$(MAF_BIN): $(MAF_SRCS) tools/onem2m-maf/maf.h $(STORE_LIB) $(STORE_HDRS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Iprovider $(PQ_CFLAGS) -o $@ $(MAF_SRCS) \
+	    $(STORE_LIB) -lmicrohttpd -ljansson $(PQ_LIBS) $(LMDB_LIBS) \
+	    -lcrypto -lpthread
+
+$(MAFC_BIN): $(MAFC_SRCS) $(wildcard tools/onem2m-maf-client/*.h) $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -Iprovider -Itools/onem2m-maf -o $@ \
+	    $(MAFC_SRCS) $(COMMON_SRCS) -lcurl -ljansson $(SSL_LIBS)
+
 tests: $(TEST_BIN) $(BENCH_BINS) $(PSK_LOAD)
 
 # Every tests/**/*.c may define "Suite *NAME_suite(void)"; the runner gets the
@@ -194,7 +216,7 @@ $(BUILD)/tests/suites.h: $(TEST_SRCS)
 $(TEST_BIN): $(TEST_SRCS) $(wildcard tests/*.h tests/*/*.h) $(BUILD)/tests/suites.h $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
 	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests -I$(BUILD)/tests \
 	    -o $@ $(TEST_SRCS) $(API_LIB) $(STORE_LIB) $$(pkg-config --cflags --libs check) \
-	    $(LMDB_LIBS) $(SSL_LIBS)
+	    $(LMDB_LIBS) -ljansson $(SSL_LIBS)
 
 # the LMDB benchmark writes stores with provider/store
 $(BUILD)/bench/lmdb_bench: bench/lmdb_bench.c $(wildcard bench/*.h) $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
@@ -248,6 +270,20 @@ $(BENCH_FLEET): bench/fleet/bench_fleet.c $(FLEET_TEST_SRCS) tests/fleet/fleet.h
 bench-fleet: all $(BENCH_FLEET)
 	$(BENCH_FLEET)
 
+# the MAF behind nginx: Key Registration and Key Retrieval per second
+# (docs/maf.md); BENCH_MAF_SECONDS (10) a phase, BENCH_MAF_CLIENTS (4)
+BENCH_MAF := $(BUILD)/bench/bench_maf
+MAF_TEST_SRCS := tests/maf/maf_fixture.c $(FLEET_TEST_SRCS)
+
+$(BENCH_MAF): bench/maf/bench_maf.c $(MAF_TEST_SRCS) tests/maf/maf_fixture.h tests/fleet/fleet.h $(API_LIB) $(STORE_LIB) $(PROV_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -pthread $(TEST_DEFS) -Iprovider -Itests \
+	    -o $@ bench/maf/bench_maf.c $(MAF_TEST_SRCS) $(API_LIB) $(STORE_LIB) \
+	    $$(pkg-config --cflags --libs check) $(LMDB_LIBS) -ljansson $(SSL_LIBS)
+
+bench-maf: all $(BENCH_MAF)
+	$(BENCH_MAF)
+
 # TLS handshake and request benchmark (docs/benchmarks.md): nginx + module,
 # the ceiling module, stunnel4, openssl s_server and an ECDSA certificate
 # nginx, all on loopback; writes bench/RESULTS.md.  Another nginx build:
@@ -292,7 +328,7 @@ bench-tls: $(BENCH_TLS_DEPS)
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
 # oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
-# them (fuzz_id_canon); they need clang, which nothing else
+# them (fuzz_id_canon), the MAF's request decoding (fuzz_maf); they need clang, which nothing else
 # does.  FUZZ_TIME seconds each on one core; the corpora grow in
 # $(BUILD)/fuzz/<target>/corpus, crashes land in $(BUILD)/fuzz/<target>/.
 FUZZ_CC    ?= clang
@@ -302,6 +338,8 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
+# the MAF's request decoding (tools/onem2m-maf/maf_proto.c, jansson)
+FUZZ_MAF_BIN := $(BUILD)/fuzz/fuzz_maf
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) $(wildcard provider/internal/*.h)
 	@mkdir -p $(dir $@)
@@ -315,7 +353,12 @@ $(FUZZ_CANON_BIN): tools/fuzz/fuzz_id_canon.c tools/fuzz/fuzz_check.h $(COMMON_S
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id_canon.c $(COMMON_SRCS)
 
-fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
+$(FUZZ_MAF_BIN): tools/fuzz/fuzz_maf.c tools/fuzz/fuzz_check.h tools/onem2m-maf/maf_proto.c tools/onem2m-maf/maf.h $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Itools/onem2m-maf -o $@ tools/fuzz/fuzz_maf.c \
+	    tools/onem2m-maf/maf_proto.c $(COMMON_SRCS) -ljansson -lcrypto
+
+fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN) $(FUZZ_MAF_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus \
 	    $(BUILD)/fuzz/id-canon/corpus
 	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
@@ -333,6 +376,12 @@ fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
 	    -max_len=600 -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ \
 	    corpus || { tail -40 fuzz-0.log; exit 1; }
 	@tail -3 $(BUILD)/fuzz/id-canon/fuzz-0.log
+	@mkdir -p $(BUILD)/fuzz/maf/corpus
+	cp tools/fuzz/seeds-maf/* $(BUILD)/fuzz/maf/corpus/
+	cd $(BUILD)/fuzz/maf && ../fuzz_maf -jobs=1 -workers=1 -max_len=2048 \
+	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
+	    || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/maf/fuzz-0.log
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c
@@ -349,6 +398,10 @@ run: deps provider module kpsa $(BUILD)/tools/cse-stand-in
 
 run-cert: all $(BUILD)/tools/cse-stand-in
 	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-cert-demo
+
+# the MAF, the phone's registration and the IN-CSE (docs/maf.md)
+run-maf: all $(BUILD)/tools/cse-stand-in
+	@BUILD='$(abspath $(BUILD))' NGX_BIN='$(NGX_BIN)' conf/run-maf-demo
 
 # Installation directories, GNU names.  prefix=/usr gives exactly Debian's
 # paths (OpenSSL's multiarch modules directory, nginx's modules directory);

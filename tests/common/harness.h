@@ -366,6 +366,9 @@ void harness_conn_session(harness_conn *c, harness_tls_result *result);
 
 void harness_conn_close(harness_conn *c);
 
+/* the connection's SSL object (the exporter, the session's details) */
+SSL *harness_conn_ssl(harness_conn *c);
+
 /*
  * Connect, handshake, one request with Connection: close, close.
  * Returns 0 when the handshake succeeded and a response was parsed.

@@ -492,3 +492,9 @@ harness_tls_request(int port, const harness_tls_opts *opts,
     harness_conn_close(c);
     return rc;
 }
+
+SSL *
+harness_conn_ssl(harness_conn *c)
+{
+    return c->ssl;
+}
