@@ -135,10 +135,10 @@ maf_env_start(maf_env *e, const char *const *extra)
     }
 
     ck_assert_int_gt(e->maf, 0);
-    deadline = fleet_now_ms() + harness_timeout_ms(10000)
+    deadline = harness_now_ms() + harness_timeout_ms(10000)
                + (e->wrapper[0] ? 20000 : 0);
 
-    while (!socket_up(sock) && fleet_now_ms() < deadline) {
+    while (!socket_up(sock) && harness_now_ms() < deadline) {
         ck_assert_msg(waitpid(e->maf, &rc, WNOHANG) == 0,
                       "onem2m-maf exited");
         usleep(20000);
