@@ -98,16 +98,16 @@ store_read(kpsa_store *s, store_read_fn fn, void *arg, long long fail)
     long long   rc;
     sigjmp_buf  jb;
 
-    txn = store_read_begin(s);
-    if (txn == NULL) {
+    if (s->damaged) {
         return fail;
     }
 
+    /* the renewal reads the meta pages: guarded too (an emptied file) */
     if (sigsetjmp(jb, 0) != 0) {
         kpsa_store_fault(s);
 
-        if (txn != s->wtxn) {
-            s->rtxn = NULL;
+        if (s->wtxn == NULL) {
+            s->rtxn = NULL;             /* the lock is held: begin took it */
             pthread_mutex_unlock(&s->lock);
         }
 
@@ -115,6 +115,13 @@ store_read(kpsa_store *s, store_read_fn fn, void *arg, long long fail)
     }
 
     kpsa_guard_enter(&jb);
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        kpsa_guard_leave();
+        return fail;
+    }
+
     rc = fn(s, txn, arg);
     kpsa_guard_leave();
 
@@ -469,8 +476,24 @@ kpsa_store_used_bytes(kpsa_store *s)
 {
     MDB_envinfo  info;
     MDB_stat     st;
+    sigjmp_buf   jb;
+    int          rc;
 
-    if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0) {
+    if (s->damaged) {
+        return 0;
+    }
+
+    if (sigsetjmp(jb, 0) != 0) {
+        kpsa_store_fault(s);
+        return 0;
+    }
+
+    /* both read the meta pages */
+    kpsa_guard_enter(&jb);
+    rc = mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0;
+    kpsa_guard_leave();
+
+    if (rc) {
         return 0;
     }
 
