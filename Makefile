@@ -274,7 +274,9 @@ bench-tls: $(BENCH_TLS_DEPS)
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
 # oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
-# them (fuzz_id_canon); they need clang, which nothing else
+# them (fuzz_id_canon), what a worker reads from a store's data.mdb
+# (fuzz_store; a read that faults leaks its LMDB transaction by design,
+# so without leak detection); they need clang, which nothing else
 # does.  FUZZ_TIME seconds each on one core; the corpora grow in
 # $(BUILD)/fuzz/<target>/corpus, crashes land in $(BUILD)/fuzz/<target>/.
 FUZZ_CC    ?= clang
@@ -284,6 +286,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
 FUZZ_BIN   := $(BUILD)/fuzz/fuzz_table
 FUZZ_ID_BIN := $(BUILD)/fuzz/fuzz_id
 FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
+FUZZ_STORE_BIN := $(BUILD)/fuzz/fuzz_store
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) provider/api/sae_dispatch.h
 	@mkdir -p $(dir $@)
@@ -297,7 +300,11 @@ $(FUZZ_CANON_BIN): tools/fuzz/fuzz_id_canon.c tools/fuzz/fuzz_check.h $(COMMON_S
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_id_canon.c $(COMMON_SRCS)
 
-fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
+$(FUZZ_STORE_BIN): tools/fuzz/fuzz_store.c tools/fuzz/fuzz_check.h $(STORE_SRCS) $(STORE_HDRS) $(COMMON_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_store.c $(STORE_SRCS) $(COMMON_SRCS) $(LMDB_LIBS) -lcrypto -lpthread
+
+fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN) $(FUZZ_STORE_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus \
 	    $(BUILD)/fuzz/id-canon/corpus
 	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
@@ -315,6 +322,13 @@ fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN)
 	    -max_len=600 -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ \
 	    corpus || { tail -40 fuzz-0.log; exit 1; }
 	@tail -3 $(BUILD)/fuzz/id-canon/fuzz-0.log
+	@mkdir -p $(BUILD)/fuzz/store/corpus
+	cp tools/fuzz/seeds-store/* $(BUILD)/fuzz/store/corpus/
+	cd $(BUILD)/fuzz/store && ASAN_OPTIONS=detect_leaks=0 ../fuzz_store \
+	    -jobs=1 -workers=1 -max_len=65536 -timeout=10 \
+	    -max_total_time=$(FUZZ_TIME) \
+	    -artifact_prefix=./ corpus || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/store/fuzz-0.log
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c

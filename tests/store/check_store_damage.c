@@ -138,6 +138,7 @@ START_TEST(test_truncated_store_refused)
     char   want[200];
 
     ck_assert_int_gt(size, 8192);
+    keep_seed("whole-store");
     ck_assert_int_eq(truncate(data_mdb("s"), 8192), 0);
     keep_seed("truncated-8192");
     snprintf(want, sizeof(want), "data.mdb: 8192 bytes, shorter than the "
