@@ -220,6 +220,25 @@ store_open_dbis(kpsa_store *s, const char *dir)
     return 1;
 }
 
+/* mdb_env_open() may touch the fresh map: a fault is a damaged store */
+static int
+store_env_open_guarded(kpsa_store *s, const char *dir, unsigned flags)
+{
+    sigjmp_buf  jb;
+    int         rc;
+
+    if (sigsetjmp(jb, 0) != 0) {
+        kpsa_store_fault(s);
+        return -1;
+    }
+
+    kpsa_guard_enter(&jb);
+    rc = mdb_env_open(s->env, dir, flags, 0644);
+    kpsa_guard_leave();
+
+    return rc;
+}
+
 static int
 store_open_env(kpsa_store *s, const char *dir)
 {
@@ -251,7 +270,11 @@ store_open_env(kpsa_store *s, const char *dir)
     }
     if (rc == 0) {
         /* data.mdb is readable by the worker user; the KEK is not */
-        rc = mdb_env_open(s->env, dir, flags, 0644);
+        rc = store_env_open_guarded(s, dir, flags);
+    }
+
+    if (rc == -1) {
+        return 0;                       /* s->err says why */
     }
 
     if (rc != 0) {

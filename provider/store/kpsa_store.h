@@ -180,7 +180,7 @@ int  kpsa_store_stale_readers(const kpsa_store *s);
  * its size against its meta pages.  KPSA_STORE_OK, else a code with a
  * reason in kpsa_store_error(); a store that is not OK is to be closed
  * (and reopened: a replaced store) by its owner.  A read that faulted
- * (SIGBUS/SIGSEGV under the map) leaves the store DAMAGED too: every
+ * (SIGBUS/SIGSEGV/SIGFPE under the map) leaves the store DAMAGED: every
  * later read fails (-1) until it is closed.
  */
 #define KPSA_STORE_OK        0

@@ -10,7 +10,8 @@
  *   - before a store is used, its meta pages are read with pread() and
  *     the file must hold every page up to the last one they name
  *     (kpsa_store_file_check(), at open and at every kpsa_store_verify());
- *   - every read runs under a guard: a SIGBUS or SIGSEGV raised while this
+ *   - every read runs under a guard: a SIGBUS, SIGSEGV or SIGFPE (liblmdb
+ *     divides by sizes it read from the file) raised while this
  *     thread is inside a store read jumps back to the reader, which marks
  *     the store damaged and fails closed (-1) instead of killing the
  *     process.  A fault outside a guarded read goes to the handler that
@@ -39,7 +40,7 @@
 
 static __thread sigjmp_buf  *guard_jmp;
 static __thread int          guard_sig;
-static struct sigaction      guard_old_bus, guard_old_segv;
+static struct sigaction      guard_old_bus, guard_old_segv, guard_old_fpe;
 static pthread_once_t        guard_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -47,14 +48,16 @@ guard_handler(int sig, siginfo_t *si, void *uc)
 {
     sigjmp_buf  *jb = guard_jmp;
 
-    if (jb != NULL) {
+    /* a fault of this thread (si_code > 0: the kernel's), not a kill() */
+    if (jb != NULL && si->si_code > 0) {
         guard_jmp = NULL;
         guard_sig = sig;
         siglongjmp(*jb, sig);
     }
 
     /* not a store read: the previous disposition, and the fault again */
-    sigaction(sig, sig == SIGBUS ? &guard_old_bus : &guard_old_segv, NULL);
+    sigaction(sig, sig == SIGBUS ? &guard_old_bus
+                   : sig == SIGFPE ? &guard_old_fpe : &guard_old_segv, NULL);
 }
 
 static void
@@ -70,6 +73,8 @@ guard_install(void)
 
     sigaction(SIGBUS, &sa, &guard_old_bus);
     sigaction(SIGSEGV, &sa, &guard_old_segv);
+    /* liblmdb divides by sizes it read from the file */
+    sigaction(SIGFPE, &sa, &guard_old_fpe);
 }
 
 void
@@ -98,7 +103,9 @@ kpsa_store_fault(kpsa_store *s)
     s->damaged = 1;
     kpsa_store_set_error(s, "data.mdb: %s while reading the store: the file "
                          "changed under the map (truncated or overwritten?), "
-                         "damaged store", sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+                         "damaged store", sig == SIGBUS ? "SIGBUS"
+                                          : sig == SIGFPE ? "SIGFPE"
+                                          : "SIGSEGV");
 }
 
 /* "<dir>/data.mdb: <why>: damaged store ..." into s->err; always 0 */
@@ -178,11 +185,21 @@ kpsa_store_file_check(kpsa_store *s, const char *dir, int fd)
         return check_fail(s, dir, "unreadable meta pages");
     }
 
-    need = ((long long) info.me_last_pgno + 1) * psize;
+    /* a forged last page number must not overflow the product */
+    if ((unsigned long long) info.me_last_pgno
+        >= (unsigned long long) st.st_size / psize)
+    {
+        if ((unsigned long long) info.me_last_pgno < (1ULL << 40)) {
+            need = ((long long) info.me_last_pgno + 1) * psize;
+            snprintf(why, sizeof(why), "%lld bytes, shorter than the %lld "
+                     "bytes its meta pages name", (long long) st.st_size,
+                     need);
+        } else {
+            snprintf(why, sizeof(why), "%lld bytes, its meta pages name "
+                     "page %llu", (long long) st.st_size,
+                     (unsigned long long) info.me_last_pgno);
+        }
 
-    if (st.st_size < need) {
-        snprintf(why, sizeof(why), "%lld bytes, shorter than the %lld bytes "
-                 "its meta pages name", (long long) st.st_size, need);
         return check_fail(s, dir, why);
     }
 
