@@ -276,7 +276,8 @@ bench-tls: $(BENCH_TLS_DEPS)
 # oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
 # them (fuzz_id_canon), what a worker reads from a store's data.mdb
 # (fuzz_store; a read that faults leaks its LMDB transaction by design,
-# so without leak detection); they need clang, which nothing else
+# so without leak detection; liblmdb hangs on some crafted files, so its
+# timeouts are listed, not fatal); they need clang, which nothing else
 # does.  FUZZ_TIME seconds each on one core; the corpora grow in
 # $(BUILD)/fuzz/<target>/corpus, crashes land in $(BUILD)/fuzz/<target>/.
 FUZZ_CC    ?= clang
@@ -325,10 +326,10 @@ fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN) $(FUZZ_STORE_BIN)
 	@mkdir -p $(BUILD)/fuzz/store/corpus
 	cp tools/fuzz/seeds-store/* $(BUILD)/fuzz/store/corpus/
 	cd $(BUILD)/fuzz/store && ASAN_OPTIONS=detect_leaks=0 ../fuzz_store \
-	    -jobs=1 -workers=1 -max_len=65536 -timeout=10 \
-	    -max_total_time=$(FUZZ_TIME) \
-	    -artifact_prefix=./ corpus || { tail -40 fuzz-0.log; exit 1; }
-	@tail -3 $(BUILD)/fuzz/store/fuzz-0.log
+	    -fork=1 -ignore_timeouts=1 -max_len=65536 -timeout=10 \
+	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
+	    > fuzz.log 2>&1 || { tail -40 fuzz.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/store/fuzz.log; ls $(BUILD)/fuzz/store | grep timeout- || true
 
 # the demo's upstream stand-in (answers with what a CSE would receive)
 $(BUILD)/tools/%: tools/%.c

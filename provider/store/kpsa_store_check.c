@@ -77,6 +77,22 @@ guard_install(void)
     sigaction(SIGFPE, &sa, &guard_old_fpe);
 }
 
+/*
+ * liblmdb checks some of what it reads with assertions that abort(): one
+ * failing inside a guarded read is a damaged store too (mdb_env_set_assert)
+ */
+void
+kpsa_guard_assert(MDB_env *env, const char *msg)
+{
+    sigjmp_buf  *jb = guard_jmp;
+
+    if (jb != NULL) {
+        guard_jmp = NULL;
+        guard_sig = SIGABRT;
+        siglongjmp(*jb, SIGABRT);
+    }
+}
+
 void
 kpsa_guard_init(void)
 {
@@ -105,6 +121,7 @@ kpsa_store_fault(kpsa_store *s)
                          "changed under the map (truncated or overwritten?), "
                          "damaged store", sig == SIGBUS ? "SIGBUS"
                                           : sig == SIGFPE ? "SIGFPE"
+                                          : sig == SIGABRT ? "an LMDB assertion"
                                           : "SIGSEGV");
 }
 

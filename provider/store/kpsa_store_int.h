@@ -57,6 +57,7 @@ void kpsa_put_be64(unsigned char *p, uint64_t v);
  * the store damaged, naming the signal.  kpsa_guard_init() installs the handler (once).
  */
 void kpsa_guard_init(void);
+void kpsa_guard_assert(MDB_env *env, const char *msg);
 void kpsa_guard_enter(sigjmp_buf *jb);
 void kpsa_guard_leave(void);
 void kpsa_store_fault(kpsa_store *s);
