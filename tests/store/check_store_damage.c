@@ -444,6 +444,34 @@ START_TEST(test_key_pages_not_dumped)
 }
 END_TEST
 
+/*
+ * The key tool holds keys and the KEK in ordinary memory: it makes itself
+ * not dumpable before anything else (seen with strace, as the kernel
+ * does).
+ */
+START_TEST(test_key_tool_not_dumpable)
+{
+    FILE    *p;
+    char     cmd[1400], out[8192];
+    size_t   n;
+
+    snprintf(cmd, sizeof(cmd), "strace -e trace=prctl " BUILD_DIR
+             "/tools/onem2m-kpsa -f kpsa-lmdb:%s list 2>&1", su_path("s"));
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    n = fread(out, 1, sizeof(out) - 1, p);
+    out[n] = '\0';
+    pclose(p);
+
+    if (strstr(out, "strace: ") != NULL && strstr(out, "prctl") == NULL) {
+        ck_abort_msg("strace cannot run here: %s", out);
+    }
+
+    ck_assert_msg(strstr(out, "prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE)")
+                  != NULL, "%s", out);
+}
+END_TEST
+
 /*- the table API ------------------------------------------------------ */
 
 /*
@@ -559,6 +587,7 @@ Suite *store_damage_suite(void)
                     CK_TEST(test_reader_table_has_room),
                     CK_TCASE("table", setup, teardown, 60),
                     CK_TEST(test_key_pages_not_dumped),
+                    CK_TEST(test_key_tool_not_dumpable),
                     CK_TEST(test_table_fails_closed_and_recovers),
                     CK_TEST(test_table_follows_a_replaced_store));
 }
