@@ -52,9 +52,11 @@ void kpsa_put_be64(unsigned char *p, uint64_t v);
 
 /*
  * The read guard (kpsa_store_check.c): between kpsa_guard_enter() and
- * kpsa_guard_leave() a SIGBUS, SIGSEGV or SIGFPE of this thread returns from its
+ * kpsa_guard_leave() a SIGBUS, SIGSEGV or SIGFPE of this thread (or a
+ * failed LMDB assertion: kpsa_guard_assert()) returns from its
  * sigsetjmp(jb, 0) with the signal number; kpsa_store_fault() then marks
- * the store damaged, naming the signal.  kpsa_guard_init() installs the handler (once).
+ * the store damaged, naming it.  kpsa_guard_init() installs the handler
+ * (once).
  */
 void kpsa_guard_init(void);
 void kpsa_guard_assert(MDB_env *env, const char *msg);

@@ -10,9 +10,10 @@
  * Inside a writer's open write transaction, reads use that transaction.
  *
  * Every read runs under the guard of kpsa_store_check.c (store_read()):
- * a SIGBUS, SIGSEGV or SIGFPE inside liblmdb (a data.mdb cut or overwritten under
- * the map) marks the store damaged and the read fails (-1): the process
- * lives, and every later read fails until the owner closes the store.
+ * a SIGBUS, SIGSEGV or SIGFPE inside liblmdb (a data.mdb cut or
+ * overwritten under the map) marks the store damaged and the read fails
+ * (-1): the process lives, and every later read fails until the owner
+ * closes the store.
  */
 
 #include <signal.h>

@@ -505,6 +505,7 @@ START_TEST(replaced_store_is_reopened)
     harness_tls_opts  o1 = sae_lock1(TLS1_3_VERSION);
     harness_tls_opts  o2 = sae_lock2(TLS1_2_VERSION);
     kpsa_store       *n;
+    harness_response  resp;
     unsigned char     check[KPSA_KEK_CHECK_LEN], sealed[KPSA_SEALED_MAX];
     char              err[256], next[600], old[600], want[700];
     size_t            sealed_len;
@@ -547,6 +548,16 @@ START_TEST(replaced_store_is_reopened)
     ck_assert_msg(status == 0, "lock 1 still binds from the old store:\n%s",
                   log_tail());
     ck_assert_int_eq(live_status_of(&ls, &o2, "/after"), 200);
+
+    /* the status page names the data.mdb in use: the new one */
+    memset(&resp, 0, sizeof(resp));
+    ck_assert_int_eq(live_request(&ls, &o2, "/metrics", &resp), 200);
+    snprintf(want, sizeof(want), "onem2m_sae_store_inode{store=\"kpsa-lmdb:"
+             "%s\",dev=\"%llu\"} %llu\n", ls.dir,
+             (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+    ck_assert_msg(strstr(resp.body, want) != NULL, "no \"%s\" in:\n%s",
+                  want, resp.body);
+    harness_response_free(&resp);
 
     snprintf(want, sizeof(want), "onem2m sae: live store \"kpsa-lmdb:%s\" "
              "was replaced on disk (data.mdb inode ", ls.dir);
