@@ -279,14 +279,21 @@ kpsa_store_stale_readers(const kpsa_store *s)
 int
 kpsa_store_precheck(kpsa_store *s, const char *dir)
 {
-    char  path[4096];
-    int   fd, ok;
+    char         path[4096];
+    struct stat  st;
+    int          fd, ok;
 
     snprintf(path, sizeof(path), "%s/data.mdb", dir);
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd == -1) {
         return 1;                       /* LMDB says why, or creates it */
+    }
+
+    /* a writer makes a store of an empty file (onem2m-sync creates it) */
+    if (s->writable && fstat(fd, &st) == 0 && st.st_size == 0) {
+        close(fd);
+        return 1;
     }
 
     ok = kpsa_store_file_check(s, dir, fd);
