@@ -372,6 +372,64 @@ START_TEST(test_dead_readers_never_block_a_write)
 }
 END_TEST
 
+/*
+ * Every slot held by a live process: nothing to clear, and a read (the
+ * tools read the store's meta before they write) fails saying what to do.
+ * lock.mdb made with 4 slots, held by 4 children in read transactions.
+ */
+START_TEST(test_full_reader_table_says_what_to_do)
+{
+    kpsa_store  *w;
+    MDB_env     *env;
+    MDB_txn     *txn;
+    pid_t        kids[4];
+    char         err[512], c;
+    int          i, ready[2];
+
+    ck_assert_int_eq(unlink(su_path("s/lock.mdb")), 0);
+    ck_assert_int_eq(pipe(ready), 0);
+
+    for (i = 0; i < 4; i++) {
+        kids[i] = fork();
+        ck_assert_int_ge(kids[i], 0);
+
+        if (kids[i] == 0) {
+            if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 4) != 0
+                || mdb_env_set_maxreaders(env, 4) != 0
+                || mdb_env_open(env, su_path("s"), MDB_RDONLY | MDB_NOTLS,
+                                0644) != 0
+                || mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0)
+            {
+                _exit(4);
+            }
+            (void) !write(ready[1], "r", 1);
+            pause();
+            _exit(0);
+        }
+
+        ck_assert_int_eq(read(ready[0], &c, 1), 1);
+    }
+
+    w = kpsa_store_open(su_path("s"), 1, err, sizeof(err));
+    ck_assert_msg(w != NULL, "%s", err);
+    ck_assert_int_eq(kpsa_store_stale_readers(w), 0);
+    ck_assert_int_eq(kpsa_store_get_meta(w, NULL, NULL, NULL, 0), 0);
+    ck_assert_msg(strstr(kpsa_store_error(w), "MDB_READERS_FULL") != NULL
+                  && strstr(kpsa_store_error(w), "every slot of lock.mdb's "
+                            "reader table is held by a live process; find "
+                            "them with \"mdb_stat -r <store>\"") != NULL,
+                  "%s", kpsa_store_error(w));
+    kpsa_store_close(w);
+
+    for (i = 0; i < 4; i++) {
+        kill(kids[i], SIGKILL);
+        waitpid(kids[i], NULL, 0);
+    }
+    close(ready[0]);
+    close(ready[1]);
+}
+END_TEST
+
 /* the room: more than LMDB's default 126 slots */
 START_TEST(test_reader_table_has_room)
 {
@@ -592,6 +650,7 @@ Suite *store_damage_suite(void)
                     CK_TEST(test_replaced_store_is_seen),
                     CK_TCASE("readers", setup, teardown, 120),
                     CK_TEST(test_dead_readers_never_block_a_write),
+                    CK_TEST(test_full_reader_table_says_what_to_do),
                     CK_TEST(test_reader_table_has_room),
                     CK_TCASE("table", setup, teardown, 60),
                     CK_TEST(test_key_pages_not_dumped),
