@@ -17,6 +17,8 @@
 #include "ngx_http_onem2m_sae_module.h"
 
 
+static ngx_uint_t ngx_http_onem2m_sae_event_store_quiet(ngx_log_t *log,
+    ngx_uint_t level);
 static void ngx_http_onem2m_sae_event_log(ngx_log_t *log, ngx_uint_t failed,
     int event, u_char *id, size_t id_len, u_char *entity, size_t entity_len);
 
@@ -117,6 +119,12 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
 
     failed = sscf->log_level;
 
+    if (event == ONEM2M_SAE_EV_STORE_ERROR
+        && ngx_http_onem2m_sae_event_store_quiet(log, failed))
+    {
+        return;
+    }
+
     /* nginx keeps the most verbose log first, as ngx_log_error() knows */
 
     if (log->log_level < NGX_LOG_INFO && log->log_level < failed) {
@@ -137,6 +145,38 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
 
     ngx_http_onem2m_sae_event_log(log, failed, event, id, id_len, entity,
                                   entity_len);
+}
+
+
+/*
+ * A store that cannot be read fails every handshake of its servers: one
+ * line a second per worker, not one per handshake (the store's state is
+ * logged by the live module's tick, once per change).  1: not this one.
+ */
+
+static ngx_uint_t
+ngx_http_onem2m_sae_event_store_quiet(ngx_log_t *log, ngx_uint_t level)
+{
+    static time_t      last;
+    static ngx_uint_t  quiet;
+
+    if (ngx_time() == last) {
+        quiet++;
+        return 1;
+    }
+
+    last = ngx_time();
+
+    if (quiet) {
+        ngx_log_error(level, log, 0,
+                      "onem2m sae: %ui more psk handshakes refused since "
+                      "the last such line: the psk table failed their "
+                      "lookup",
+                      quiet);
+        quiet = 0;
+    }
+
+    return 0;
 }
 
 

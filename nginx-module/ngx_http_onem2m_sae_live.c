@@ -22,7 +22,13 @@
  *     upstream complete;
  *   - staleness: "onem2m_sae_store_max_age" and one warning per crossing
  *     (worker 0 only, so that the log has it once), and the store's age
- *     and last sequence in the "onem2m_sae_status" output.
+ *     and last sequence in the "onem2m_sae_status" output;
+ *   - damage: a store that cannot be opened or read (data.mdb cut or
+ *     overwritten, replaced by a broken one) fails closed for its servers
+ *     only; the worker lives and keeps serving every other server, the
+ *     provider retries once a second, the tick logs each change of state
+ *     once (worker 0), and the status output says whether it is up and
+ *     which data.mdb (device, inode) it reads.
  *
  * Its server configurations are merged before the SAE module's, which
  * opens the tables (module order in "config").
@@ -48,7 +54,11 @@ typedef struct {
     ngx_str_t                  uri;
     /* the smallest "onem2m_sae_store_max_age" of its servers, 0: off */
     time_t                     max_age;
+    /* the worker 0 tick's view: what it last logged */
+    unsigned long long         ino;
+    unsigned                   replaced;
     unsigned                   stale:1;
+    unsigned                   down:1;
 } ngx_http_onem2m_sae_live_store_t;
 
 
@@ -82,6 +92,9 @@ static ngx_int_t ngx_http_onem2m_sae_live_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
 static ngx_int_t ngx_http_onem2m_sae_live_body_end(ngx_http_request_t *r);
 static void ngx_http_onem2m_sae_live_tick(ngx_event_t *ev);
+static void ngx_http_onem2m_sae_live_health(ngx_log_t *log,
+    ngx_http_onem2m_sae_live_store_t *store, ngx_int_t up,
+    ONEM2M_SAE_TABLE_INFO *info);
 static ngx_int_t ngx_http_onem2m_sae_live_register(ngx_conf_t *cf,
     ONEM2M_SAE_TABLE *table, const char *uri, time_t max_age);
 
@@ -285,6 +298,7 @@ ngx_http_onem2m_sae_live_metrics(ngx_http_request_t *r)
 {
     size_t                                 size;
     time_t                                 age;
+    ngx_int_t                              up;
     ngx_buf_t                             *b;
     ngx_uint_t                             i;
     ONEM2M_SAE_TABLE_INFO                  info;
@@ -299,7 +313,14 @@ ngx_http_onem2m_sae_live_metrics(ngx_http_request_t *r)
         "source in the live store\n"
         "# TYPE onem2m_sae_store_last_seq gauge\n"
         "# HELP onem2m_sae_store_entries Credentials in the live store\n"
-        "# TYPE onem2m_sae_store_entries gauge\n";
+        "# TYPE onem2m_sae_store_entries gauge\n"
+        "# HELP onem2m_sae_store_up 1: the live store is readable in the "
+        "worker that answers; 0: damaged, replaced by a broken store or "
+        "gone, its servers refuse psk handshakes\n"
+        "# TYPE onem2m_sae_store_up gauge\n"
+        "# HELP onem2m_sae_store_inode Inode of the data.mdb the answering "
+        "worker reads (dev: its device; 0: none open)\n"
+        "# TYPE onem2m_sae_store_inode gauge\n";
 
     lmcf = ngx_http_get_module_main_conf(r, ngx_http_onem2m_sae_live_module);
 
@@ -311,8 +332,9 @@ ngx_http_onem2m_sae_live_metrics(ngx_http_request_t *r)
     size = ngx_strlen(help);
 
     for (i = 0; i < lmcf->stores.nelts; i++) {
-        size += 3 * (sizeof("onem2m_sae_store_entries{store=\"\"} \n") - 1
-                     + 2 * store[i].uri.len + NGX_INT64_LEN);
+        size += 5 * (sizeof("onem2m_sae_store_entries{store=\"\"} \n") - 1
+                     + 2 * store[i].uri.len + NGX_INT64_LEN)
+                + sizeof(",dev=\"\"") - 1 + NGX_INT64_LEN;
     }
 
     b = ngx_create_temp_buf(r->pool, size);
@@ -325,7 +347,17 @@ ngx_http_onem2m_sae_live_metrics(ngx_http_request_t *r)
     for (i = 0; i < lmcf->stores.nelts; i++) {
         ngx_memzero(&info, sizeof(ONEM2M_SAE_TABLE_INFO));
 
-        if (ONEM2M_SAE_table_info(store[i].table, &info) != 1) {
+        up = ONEM2M_SAE_table_info(store[i].table, &info) == 1;
+
+        b->last = ngx_sprintf(b->last, "onem2m_sae_store_up{store=\"");
+        b->last = ngx_http_onem2m_status_escape(b->last, &store[i].uri);
+        b->last = ngx_sprintf(b->last, "\"} %d\nonem2m_sae_store_inode"
+                                       "{store=\"", up ? 1 : 0);
+        b->last = ngx_http_onem2m_status_escape(b->last, &store[i].uri);
+        b->last = ngx_sprintf(b->last, "\",dev=\"%uL\"} %uL\n",
+                              (uint64_t) info.dev, (uint64_t) info.ino);
+
+        if (!up) {
             continue;
         }
 
@@ -519,12 +551,17 @@ ngx_http_onem2m_sae_live_close(ngx_http_request_t *r)
 }
 
 
-/* staleness: one warning when a store gets too old, one when fresh again */
+/*
+ * Once a second in worker 0: each store's health (the provider verifies it
+ * on info(): whole, still the data.mdb its directory names), then its
+ * staleness.  Each change is logged once, not every tick.
+ */
 
 static void
 ngx_http_onem2m_sae_live_tick(ngx_event_t *ev)
 {
     time_t                                 age;
+    ngx_int_t                              up;
     ngx_uint_t                             i;
     ONEM2M_SAE_TABLE_INFO                  info;
     ngx_http_onem2m_sae_live_store_t      *store;
@@ -534,15 +571,13 @@ ngx_http_onem2m_sae_live_tick(ngx_event_t *ev)
 
     for (i = 0; i < lmcf->stores.nelts; i++) {
 
-        if (store[i].max_age == 0) {
-            continue;
-        }
-
         ngx_memzero(&info, sizeof(ONEM2M_SAE_TABLE_INFO));
 
-        if (ONEM2M_SAE_table_info(store[i].table, &info) != 1
-            || info.synced_at == 0)
-        {
+        up = ONEM2M_SAE_table_info(store[i].table, &info) == 1;
+
+        ngx_http_onem2m_sae_live_health(ev->log, &store[i], up, &info);
+
+        if (!up || store[i].max_age == 0 || info.synced_at == 0) {
             continue;
         }
 
@@ -565,6 +600,45 @@ ngx_http_onem2m_sae_live_tick(ngx_event_t *ev)
     }
 
     ngx_add_timer(ev, NGX_HTTP_ONEM2M_SAE_LIVE_TICK);
+}
+
+
+/* a store's change of health or of data.mdb, logged once */
+
+static void
+ngx_http_onem2m_sae_live_health(ngx_log_t *log,
+    ngx_http_onem2m_sae_live_store_t *store, ngx_int_t up,
+    ONEM2M_SAE_TABLE_INFO *info)
+{
+    if (info->replaced != store->replaced) {
+        store->replaced = info->replaced;
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "onem2m sae: live store \"%V\" was replaced on disk "
+                      "(data.mdb inode %uL, now %uL): %s", &store->uri,
+                      (uint64_t) store->ino, (uint64_t) info->ino,
+                      up ? "reopened" : "the new store cannot be read, "
+                                        "its servers refuse psk handshakes");
+    }
+
+    if (info->ino) {
+        store->ino = info->ino;
+    }
+
+    if (!up && !store->down) {
+        store->down = 1;
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "onem2m sae: live store \"%V\" cannot be read: %s; "
+                      "its servers refuse psk handshakes until it can "
+                      "(retried every second)", &store->uri,
+                      info->error[0] ? info->error : "unknown error");
+
+    } else if (up && store->down) {
+        store->down = 0;
+        ngx_log_error(NGX_LOG_NOTICE, log, 0,
+                      "onem2m sae: live store \"%V\" can be read again "
+                      "(data.mdb inode %uL)", &store->uri,
+                      (uint64_t) info->ino);
+    }
 }
 
 
@@ -740,16 +814,19 @@ ngx_http_onem2m_sae_kek_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * Each worker opens its own reader of every live store: fatal when it
- * cannot (the master does not respawn a worker that exits so), rather
- * than a worker failing every handshake.  Worker 0 watches staleness.
+ * Each worker opens its own reader of every live store.  One that cannot
+ * be opened is not fatal: the worker serves every other server, the
+ * store's servers refuse psk handshakes (fail closed) and the provider
+ * retries once a second.  Worker 0 watches health and staleness.
  */
 
 static ngx_int_t
 ngx_http_onem2m_sae_live_init_process(ngx_cycle_t *cycle)
 {
+    ngx_int_t                              up;
     ngx_uint_t                             i;
     ngx_http_conf_ctx_t                   *ctx;
+    ONEM2M_SAE_TABLE_INFO                  info;
     ngx_http_onem2m_sae_live_store_t      *store;
     ngx_http_onem2m_sae_live_main_conf_t  *lmcf;
 
@@ -763,11 +840,31 @@ ngx_http_onem2m_sae_live_init_process(ngx_cycle_t *cycle)
     store = lmcf->stores.elts;
 
     for (i = 0; i < lmcf->stores.nelts; i++) {
-        if (ONEM2M_SAE_table_child_init(store[i].table) != 1) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+        up = ONEM2M_SAE_table_child_init(store[i].table) == 1;
+
+        ngx_memzero(&info, sizeof(ONEM2M_SAE_TABLE_INFO));
+        (void) ONEM2M_SAE_table_info(store[i].table, &info);
+
+        store[i].ino = info.ino;
+        store[i].replaced = info.replaced;
+
+        if (!up) {
+            store[i].down = 1;
+            ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                           "onem2m sae: cannot open the live store \"%V\" "
-                          "in this worker", &store[i].uri);
-            return NGX_ERROR;
+                          "in this worker: %s; its servers refuse psk "
+                          "handshakes until it can (retried every second)",
+                          &store[i].uri,
+                          info.error[0] ? info.error : "unknown error");
+            continue;
+        }
+
+        if (info.stale_readers > 0) {
+            ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                          "onem2m sae: live store \"%V\": %d reader "
+                          "slot%s of dead processes cleared", &store[i].uri,
+                          info.stale_readers,
+                          info.stale_readers == 1 ? "" : "s");
         }
     }
 

@@ -23,7 +23,7 @@ typedef struct {
     ngx_http_onem2m_sae_srv_conf_t  *sscf;
     ngx_uint_t                       errors;
     ngx_str_t                        path;      /* prefix of messages */
-    u_char                           how[80];   /* read or reused */
+    u_char                           how[200];  /* read or reused */
 } ngx_http_onem2m_sae_diag_ctx_t;
 
 

@@ -152,9 +152,23 @@ typedef struct {
     unsigned long long  count, last_seq;
     long long           synced_at;     /* unix seconds, 0 unknown */
     char                source_id[64];
+    /* a live store (ABI 3): data.mdb in use in this process (0 0: none) */
+    unsigned long long  dev, ino;
+    /* why it cannot be used (info returned 0), else "" */
+    char                error[512];
+    /* reader slots of dead processes cleared when this process opened it */
+    int                 stale_readers;
+    /* times this process found another store put in its place and reopened */
+    unsigned            replaced;
 } ONEM2M_SAE_TABLE_INFO;
 
-/* 1 ok, 0 error (a live store unreadable) */
+/*
+ * 1 ok, 0 error (a live store unreadable, damaged, replaced by one that
+ * cannot be opened, or gone: error says why; its lookups fail closed).
+ * A live store is checked here and, about once a second, by lookups:
+ * data.mdb against its meta pages, and whether the directory holds
+ * another data.mdb than the one open (then it is reopened).
+ */
 int ONEM2M_SAE_table_info(const ONEM2M_SAE_TABLE *table,
     ONEM2M_SAE_TABLE_INFO *info);
 

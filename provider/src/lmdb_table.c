@@ -15,6 +15,14 @@
  *
  * There are no stable entries: the head's lookup and find_entity return
  * NULL; get and get_entity fill an ONEM2M_SAE_LOOKUP.
+ *
+ * A store is checked again at most once a second by the lookups and at
+ * every info() (kpsa_store_verify(): data.mdb whole, and still the file
+ * the directory names).  One found damaged (or a read that faulted under
+ * the map) is closed and its lookups fail closed (-1) without touching
+ * it, and reopening is tried once a second; one replaced on disk (another
+ * directory renamed into place) is closed and the new one opened.  These
+ * closes assume one thread per table at a time, as nginx's workers are.
  */
 
 #include <pthread.h>
@@ -23,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -36,6 +46,7 @@ _Static_assert(KPSA_MAX_ID_LEN == ONEM2M_SAE_MAX_ID_LEN, "id length");
 typedef struct {
     ONEM2M_SAE_TABLE_HEAD  head;            /* first: see sae_dispatch.h */
     char                  *dir;             /* canonical */
+    char                  *path;            /* as configured: reopened */
     unsigned char          kek[KPSA_KEK_LEN];
     int                    has_kek;
     kpsa_opener           *opener;          /* under kek, keyed once */
@@ -44,6 +55,12 @@ typedef struct {
     kpsa_store            *inherited;       /* the parent's, abandoned */
     pid_t                  pid;             /* the process that opened it */
     int                    refs;
+    time_t                 verify_at;       /* next kpsa_store_verify() */
+    time_t                 retry_at;        /* next open after a failure */
+    unsigned long long     dev, ino;        /* data.mdb of store */
+    int                    stale_readers;   /* cleared when it was opened */
+    unsigned               replaced;        /* reopened: another store */
+    char                   error[512];      /* why store is NULL */
 } LMDB_TABLE;
 
 static ONEM2M_SAE_table_lookup_fn      lmdb_no_entry;
@@ -95,28 +112,83 @@ onem2m_lmdb_uri_path(const char *uri)
     return path != NULL ? path : "";
 }
 
-/*
- * The store of this process, opened if need be.  A store inherited over
- * fork is abandoned, never closed: closing would release the parent's
- * reader slots and locks.  Called with t->lock held.
- */
+/* this process's store is closed (error says why); t->lock held */
+static void
+lmdb_drop(LMDB_TABLE *t, time_t now)
+{
+    snprintf(t->error, sizeof(t->error), "%s", kpsa_store_error(t->store));
+    kpsa_store_close(t->store);
+    t->store = NULL;
+    t->dev = 0;
+    t->ino = 0;
+    t->retry_at = now + 1;
+}
+
+/* opens the store of this process: NULL with t->error; t->lock held */
 static kpsa_store *
-lmdb_store(LMDB_TABLE *t)
+lmdb_reopen(LMDB_TABLE *t, time_t now)
 {
     char  err[512];
 
-    if (t->store != NULL && t->pid == getpid()) {
-        return t->store;
+    t->store = kpsa_store_open(t->path, 0, err, sizeof(err));
+    t->pid = getpid();
+    t->verify_at = now + 1;
+
+    if (t->store == NULL) {
+        snprintf(t->error, sizeof(t->error), "%s", err);
+        t->retry_at = now + 1;
+        return NULL;
+    }
+
+    kpsa_store_file_id(t->store, &t->dev, &t->ino);
+    t->stale_readers = kpsa_store_stale_readers(t->store);
+    t->error[0] = '\0';
+
+    return t->store;
+}
+
+/*
+ * The store of this process, opened if need be, verified about once a
+ * second (force: now).  A store inherited over fork is abandoned, never
+ * closed: closing would release the parent's reader slots and locks.
+ * A failed open is retried once a second.  Called with t->lock held.
+ */
+static kpsa_store *
+lmdb_store(LMDB_TABLE *t, int force)
+{
+    time_t  now = time(NULL);
+    int     rc;
+
+    if (t->store != NULL && t->pid != getpid()) {
+        t->inherited = t->store;
+        t->store = NULL;
+        t->retry_at = 0;
+    }
+
+    if (t->store != NULL && (force || now >= t->verify_at)) {
+        t->verify_at = now + 1;
+        rc = kpsa_store_verify(t->store, t->path);
+
+        if (rc == KPSA_STORE_REPLACED) {
+            t->replaced++;
+            kpsa_store_close(t->store);
+            t->store = NULL;
+            t->retry_at = 0;
+
+        } else if (rc != KPSA_STORE_OK) {
+            lmdb_drop(t, now);
+        }
     }
 
     if (t->store != NULL) {
-        t->inherited = t->store;
+        return t->store;
     }
 
-    t->store = kpsa_store_open(t->dir, 0, err, sizeof(err));
-    t->pid = getpid();
+    if (!force && now < t->retry_at) {
+        return NULL;                    /* failed closed: t->error */
+    }
 
-    return t->store;
+    return lmdb_reopen(t, now);
 }
 
 /* the KEK against the check value, else against the first key */
@@ -161,17 +233,21 @@ lmdb_new(const char *dir)
     LMDB_TABLE  *t;
     char        *canonical;
 
-    t = OPENSSL_zalloc(sizeof(*t));
+    /* the KEK lives here: pages of their own, out of core dumps */
+    t = kpsa_keymem_alloc(sizeof(*t));
     if (t == NULL) {
         return NULL;
     }
 
     canonical = realpath(dir, NULL);
     t->dir = OPENSSL_strdup(canonical != NULL ? canonical : dir);
+    t->path = OPENSSL_strdup(dir);
     free(canonical);
 
-    if (t->dir == NULL) {
-        OPENSSL_free(t);
+    if (t->dir == NULL || t->path == NULL) {
+        OPENSSL_free(t->dir);
+        OPENSSL_free(t->path);
+        kpsa_keymem_free(t, sizeof(*t));
         return NULL;
     }
 
@@ -198,6 +274,7 @@ onem2m_lmdb_open(const char *dir, const char *kek_file,
     kpsa_store  *s;
     char         err[512];
     long long    count;
+    int          stale;
 
     if (dir[0] == '\0') {
         lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s: not a \""
@@ -247,11 +324,23 @@ onem2m_lmdb_open(const char *dir, const char *kek_file,
     }
 
     count = kpsa_store_count(s);
+    stale = kpsa_store_stale_readers(s);
+    snprintf(err, sizeof(err), "%s", kpsa_store_error(s));
     kpsa_store_close(s);
 
+    if (count < 0) {
+        lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_ERROR, "%s: %s", dir, err);
+        onem2m_lmdb_free((ONEM2M_SAE_TABLE *) t);
+        return NULL;
+    }
+
+    snprintf(err, sizeof(err), ", %d stale reader slot%s of dead processes "
+             "cleared", stale, stale == 1 ? "" : "s");
+
     lmdb_diag(diag, diag_arg, ONEM2M_SAE_DIAG_NOTICE, "%s: LMDB store, %lld "
-              "credentials when opened, %s", dir, count,
-              t->has_kek ? "KEK checked" : "no KEK (keys not readable)");
+              "credentials when opened, %s%s", dir, count,
+              t->has_kek ? "KEK checked" : "no KEK (keys not readable)",
+              stale > 0 ? err : "");
 
     return (ONEM2M_SAE_TABLE *) t;
 }
@@ -291,10 +380,10 @@ onem2m_lmdb_free(ONEM2M_SAE_TABLE *table)
     }
 
     kpsa_opener_free(t->opener);
-    OPENSSL_cleanse(t->kek, sizeof(t->kek));
     pthread_mutex_destroy(&t->lock);
     OPENSSL_free(t->dir);
-    OPENSSL_free(t);
+    OPENSSL_free(t->path);
+    kpsa_keymem_free(t, sizeof(*t));     /* the KEK cleansed */
 }
 
 int
@@ -393,11 +482,11 @@ lmdb_find(const ONEM2M_SAE_TABLE *table, int which, const char *name,
     }
 
     pthread_mutex_lock(&t->lock);
-    s = lmdb_store(t);
+    s = lmdb_store(t, 0);
     pthread_mutex_unlock(&t->lock);
 
     if (s == NULL) {
-        return -1;
+        return -1;                      /* damaged or gone: fail closed */
     }
 
     switch (which) {
@@ -413,6 +502,14 @@ lmdb_find(const ONEM2M_SAE_TABLE *table, int which, const char *name,
 
     if (rc == 1) {
         rc = lmdb_fill(t, &rec, out);
+
+    } else if (rc < 0 && kpsa_store_verify(s, t->path) == KPSA_STORE_DAMAGED) {
+        /* a read faulted: closed now, not read again */
+        pthread_mutex_lock(&t->lock);
+        if (t->store == s) {
+            lmdb_drop(t, time(NULL));
+        }
+        pthread_mutex_unlock(&t->lock);
     }
 
     kpsa_store_rec_cleanse(&rec);
@@ -454,12 +551,12 @@ lmdb_child_init(ONEM2M_SAE_TABLE *table)
         t->store = NULL;
     }
 
-    s = lmdb_store(t);
+    /* the open clears reader slots of dead processes (a killed worker) */
+    s = lmdb_store(t, 1);
 
     pthread_mutex_unlock(&t->lock);
 
-    /* reader slots of dead processes (a killed worker) */
-    return s != NULL && kpsa_store_reader_check(s) >= 0;
+    return s != NULL;
 }
 
 static int
@@ -475,14 +572,24 @@ lmdb_info(const ONEM2M_SAE_TABLE *table, ONEM2M_SAE_TABLE_INFO *info)
     info->live = 1;
 
     pthread_mutex_lock(&t->lock);
-    s = lmdb_store(t);
+    s = lmdb_store(t, 1);               /* verified now: every tick */
+    info->dev = t->dev;
+    info->ino = t->ino;
+    info->stale_readers = t->stale_readers;
+    info->replaced = t->replaced;
+    snprintf(info->error, sizeof(info->error), "%s", t->error);
     pthread_mutex_unlock(&t->lock);
 
-    if (s == NULL
-        || !kpsa_store_get_meta(s, &seq, &at, info->source_id,
-                                sizeof(info->source_id))
+    if (s == NULL) {
+        return 0;
+    }
+
+    if (!kpsa_store_get_meta(s, &seq, &at, info->source_id,
+                             sizeof(info->source_id))
         || (count = kpsa_store_count(s)) < 0)
     {
+        snprintf(info->error, sizeof(info->error), "%s",
+                 kpsa_store_error(s));
         return 0;
     }
 

@@ -152,7 +152,8 @@ kpsa_opener_new(const unsigned char kek[KPSA_KEK_LEN])
     EVP_CIPHER   *cipher;
     int           ok;
 
-    o = OPENSSL_zalloc(sizeof(*o));
+    /* the KEK copy: out of core dumps (the key schedule is libcrypto's) */
+    o = kpsa_keymem_alloc(sizeof(*o));
     if (o == NULL) {
         return NULL;
     }
@@ -167,7 +168,7 @@ kpsa_opener_new(const unsigned char kek[KPSA_KEK_LEN])
 
     if (!ok) {
         EVP_CIPHER_CTX_free(o->ctx);
-        OPENSSL_free(o);
+        kpsa_keymem_free(o, sizeof(*o));
         return NULL;
     }
 
@@ -207,7 +208,7 @@ kpsa_opener_free(kpsa_opener *o)
 
     EVP_CIPHER_CTX_free(o->ctx);        /* cleanses the key schedule */
     pthread_mutex_destroy(&o->lock);
-    OPENSSL_clear_free(o, sizeof(*o));
+    kpsa_keymem_free(o, sizeof(*o));
 }
 
 int

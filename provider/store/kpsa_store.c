@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,12 @@
  */
 #define STORE_MAP_MIN     ((size_t) 1 << 30)
 #define STORE_MAX_DBS     4
+/*
+ * reader slots in lock.mdb (LMDB's default is 126): every worker of every
+ * nginx generation, the tools and the sync daemon each hold one; sized
+ * when the lock file is created or when its first opener finds it alone
+ */
+#define STORE_MAX_READERS 1024
 
 void
 kpsa_store_set_error(kpsa_store *s, const char *fmt, ...)
@@ -30,6 +37,20 @@ kpsa_store_set_error(kpsa_store *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof(s->err), fmt, ap);
     va_end(ap);
+}
+
+const char *
+kpsa_store_hint(int rc)
+{
+    if (rc == MDB_READERS_FULL) {
+        /* the slots of dead processes were cleared at open: these live */
+        return ": every slot of lock.mdb's reader table is held by a live "
+               "process; find them with \"mdb_stat -r <store>\" and stop "
+               "the ones that are not nginx workers or onem2m tools, then "
+               "retry";
+    }
+
+    return "";
 }
 
 const char *
@@ -199,11 +220,31 @@ store_open_dbis(kpsa_store *s, const char *dir)
     return 1;
 }
 
+/* mdb_env_open() may touch the fresh map: a fault is a damaged store */
+static int
+store_env_open_guarded(kpsa_store *s, const char *dir, unsigned flags)
+{
+    sigjmp_buf  jb;
+    int         rc;
+
+    if (sigsetjmp(jb, 0) != 0) {
+        kpsa_store_fault(s);
+        return -1;
+    }
+
+    kpsa_guard_enter(&jb);
+    rc = mdb_env_open(s->env, dir, flags, 0644);
+    kpsa_guard_leave();
+
+    return rc;
+}
+
 static int
 store_open_env(kpsa_store *s, const char *dir)
 {
     unsigned     flags = MDB_NOTLS | (s->writable ? 0 : MDB_RDONLY);
     int          rc;
+    mdb_filehandle_t  fd;
 
     if (s->writable && mkdir(dir, 0755) == -1 && errno != EEXIST) {
         kpsa_store_set_error(s, "%s: cannot create the store directory (%s)",
@@ -211,9 +252,19 @@ store_open_env(kpsa_store *s, const char *dir)
         return 0;
     }
 
+    /* a short or foreign data.mdb is refused before LMDB maps it */
+    if (!kpsa_store_precheck(s, dir)) {
+        return 0;
+    }
+
     rc = mdb_env_create(&s->env);
     if (rc == 0) {
+        /* ENOSYS in a build without assertions: nothing to catch then */
+        (void) mdb_env_set_assert(s->env, kpsa_guard_assert);
         rc = mdb_env_set_maxdbs(s->env, STORE_MAX_DBS);
+    }
+    if (rc == 0) {
+        rc = mdb_env_set_maxreaders(s->env, STORE_MAX_READERS);
     }
     if (rc == 0 && !s->writable) {
         /* a reader maps what the writer last sized, not LMDB's 1 MiB */
@@ -221,7 +272,11 @@ store_open_env(kpsa_store *s, const char *dir)
     }
     if (rc == 0) {
         /* data.mdb is readable by the worker user; the KEK is not */
-        rc = mdb_env_open(s->env, dir, flags, 0644);
+        rc = store_env_open_guarded(s, dir, flags);
+    }
+
+    if (rc == -1) {
+        return 0;                       /* s->err says why */
     }
 
     if (rc != 0) {
@@ -230,7 +285,44 @@ store_open_env(kpsa_store *s, const char *dir)
         return 0;
     }
 
+    /*
+     * slots of dead processes first: a full reader table would refuse
+     * the transactions below (every opener, reader or writer, clears them)
+     */
+    rc = mdb_reader_check(s->env, &s->stale_cleared);
+    if (rc != 0) {
+        kpsa_store_set_error(s, "%s: cannot check the reader table of "
+                             "lock.mdb (%s)", dir, mdb_strerror(rc));
+        return 0;
+    }
+
+    /* the file as mapped, against its meta pages, before any page is read */
+    if (mdb_env_get_fd(s->env, &fd) != 0
+        || !kpsa_store_file_check(s, dir, fd))
+    {
+        return 0;
+    }
+
     return 1;
+}
+
+/* the DBIs read pages: a fault there is a damaged store, not a crash */
+static int
+store_open_guarded(kpsa_store *s, const char *dir)
+{
+    sigjmp_buf  jb;
+    int         ok;
+
+    if (sigsetjmp(jb, 0) != 0) {
+        kpsa_store_fault(s);
+        return 0;
+    }
+
+    kpsa_guard_enter(&jb);
+    ok = store_open_dbis(s, dir);
+    kpsa_guard_leave();
+
+    return ok;
 }
 
 kpsa_store *
@@ -246,8 +338,9 @@ kpsa_store_open(const char *dir, int writable, char *err, size_t errlen)
 
     s->writable = writable;
     pthread_mutex_init(&s->lock, NULL);
+    kpsa_guard_init();
 
-    if (!store_open_env(s, dir) || !store_open_dbis(s, dir)) {
+    if (!store_open_env(s, dir) || !store_open_guarded(s, dir)) {
         snprintf(err, errlen, "%s", s->err);
         kpsa_store_close(s);
         return NULL;
@@ -367,8 +460,8 @@ kpsa_store_begin(kpsa_store *s)
     rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn);
     if (rc != 0) {
         s->wtxn = NULL;
-        kpsa_store_set_error(s, "cannot begin a write transaction (%s)",
-                             mdb_strerror(rc));
+        kpsa_store_set_error(s, "cannot begin a write transaction (%s)%s",
+                             mdb_strerror(rc), kpsa_store_hint(rc));
         return 0;
     }
 

@@ -89,6 +89,13 @@ int  kpsa_kek_check_make(const unsigned char kek[KPSA_KEK_LEN],
 int  kpsa_kek_check_verify(const unsigned char kek[KPSA_KEK_LEN],
          const unsigned char *check, size_t len);
 
+/*
+ * Zeroed pages for long-lived key material, kept out of core dumps
+ * (MADV_DONTDUMP) and cleansed by free; NULL when the kernel says no.
+ */
+void *kpsa_keymem_alloc(size_t len);
+void kpsa_keymem_free(void *p, size_t len);
+
 /*- the store ---------------------------------------------------------- */
 
 typedef struct kpsa_store kpsa_store;
@@ -173,6 +180,26 @@ long long kpsa_store_count(kpsa_store *s);
 int  kpsa_store_get_kek_check(kpsa_store *s, unsigned char *out, size_t *len);
 /* clears stale reader slots (dead processes); number cleared or -1 */
 int  kpsa_store_reader_check(kpsa_store *s);
+/* the slots of dead processes kpsa_store_open() cleared (every opener) */
+int  kpsa_store_stale_readers(const kpsa_store *s);
+
+/*
+ * Whether the store is still the one in dir and whole (readers call it
+ * about once a second): data.mdb's dev/inode against the mapped file's,
+ * its size against its meta pages.  KPSA_STORE_OK, else a code with a
+ * reason in kpsa_store_error(); a store that is not OK is to be closed
+ * (and reopened: a replaced store) by its owner.  A read that faulted
+ * (SIGBUS/SIGSEGV/SIGFPE under the map) leaves the store DAMAGED: every
+ * later read fails (-1) until it is closed.
+ */
+#define KPSA_STORE_OK        0
+#define KPSA_STORE_DAMAGED   1
+#define KPSA_STORE_REPLACED  2
+#define KPSA_STORE_GONE      3
+int  kpsa_store_verify(kpsa_store *s, const char *dir);
+/* the mapped data.mdb's device and inode */
+void kpsa_store_file_id(const kpsa_store *s, unsigned long long *dev,
+         unsigned long long *ino);
 /*
  * bytes of the data file up to its last page in use (free pages
  * included: copy-on-write leaves some), and of the B-trees' pages alone

@@ -17,6 +17,8 @@
 #define KPSA_STORE_INT_H
 
 #include <pthread.h>
+#include <setjmp.h>
+#include <sys/types.h>
 #include <lmdb.h>
 
 #include "kpsa_store.h"
@@ -33,11 +35,19 @@ struct kpsa_store {
     pthread_mutex_t   lock;             /* rtxn */
     int               writable;
     int               map_sized;        /* kpsa_store_set_map_size() */
+    int               damaged;          /* a fault or a short file: closed */
+    int               stale_cleared;    /* reader slots cleared at open */
+    unsigned          psize;            /* LMDB's page size, from the meta */
+    dev_t             dev;              /* data.mdb as mapped */
+    ino_t             ino;
     char              err[512];
 };
 
 void kpsa_store_set_error(kpsa_store *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* what to do about an LMDB error the operator can fix ("" if nothing) */
+const char *kpsa_store_hint(int rc);
 
 uint64_t kpsa_be64(const unsigned char *p);
 void kpsa_put_be64(unsigned char *p, uint64_t v);
@@ -48,6 +58,27 @@ void kpsa_put_be64(unsigned char *p, uint64_t v);
  * so a record above it was written by no writer.
  */
 int kpsa_meta_last_seq(kpsa_store *s, MDB_txn *txn, uint64_t *seq);
+
+/*
+ * The read guard (kpsa_store_check.c): between kpsa_guard_enter() and
+ * kpsa_guard_leave() a SIGBUS, SIGSEGV or SIGFPE of this thread (or a
+ * failed LMDB assertion: kpsa_guard_assert()) returns from its
+ * sigsetjmp(jb, 0) with the signal number; kpsa_store_fault() then marks
+ * the store damaged, naming it.  kpsa_guard_init() installs the handler
+ * (once).
+ */
+void kpsa_guard_init(void);
+void kpsa_guard_assert(MDB_env *env, const char *msg);
+void kpsa_guard_enter(sigjmp_buf *jb);
+void kpsa_guard_leave(void);
+void kpsa_store_fault(kpsa_store *s);
+
+/*
+ * data.mdb against its meta pages (fd: the mapped file, or one opened for
+ * the pre-check when s->env is NULL): 1 whole, 0 damaged (s->err says)
+ */
+int kpsa_store_file_check(kpsa_store *s, const char *dir, int fd);
+int kpsa_store_precheck(kpsa_store *s, const char *dir);
 
 /* the record in v into rec (kpsa_id from k): 1 ok, 0 malformed */
 int kpsa_rec_decode(const MDB_val *k, const MDB_val *v, kpsa_store_rec *rec);

@@ -8,8 +8,15 @@
  * size (mdb_env_set_mapsize(env, 0)) and begins anew.
  *
  * Inside a writer's open write transaction, reads use that transaction.
+ *
+ * Every read runs under the guard of kpsa_store_check.c (store_read()):
+ * a SIGBUS, SIGSEGV or SIGFPE inside liblmdb (a data.mdb cut or
+ * overwritten under the map) marks the store damaged and the read fails
+ * (-1): the process lives, and every later read fails until the owner
+ * closes the store.
  */
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +26,10 @@ static MDB_txn *
 store_read_begin(kpsa_store *s)
 {
     int  rc, tries;
+
+    if (s->damaged) {
+        return NULL;                    /* s->err says why */
+    }
 
     if (s->wtxn != NULL) {
         return s->wtxn;
@@ -55,8 +66,8 @@ store_read_begin(kpsa_store *s)
         }
     }
 
-    kpsa_store_set_error(s, "cannot begin a read transaction (%s)",
-                         mdb_strerror(rc));
+    kpsa_store_set_error(s, "cannot begin a read transaction (%s)%s",
+                         mdb_strerror(rc), kpsa_store_hint(rc));
     pthread_mutex_unlock(&s->lock);
 
     return NULL;
@@ -71,6 +82,53 @@ store_read_end(kpsa_store *s, MDB_txn *txn)
 
     mdb_txn_reset(txn);
     pthread_mutex_unlock(&s->lock);
+}
+
+typedef long long (*store_read_fn)(kpsa_store *s, MDB_txn *txn, void *arg);
+
+/*
+ * fn in a read transaction, under the guard: its result, or fail when the
+ * transaction cannot begin or the read faulted.  After a fault the read
+ * transaction is abandoned (liblmdb is not entered again for it; closing
+ * the environment frees its reader slot).
+ */
+static long long
+store_read(kpsa_store *s, store_read_fn fn, void *arg, long long fail)
+{
+    MDB_txn    *txn;
+    long long   rc;
+    sigjmp_buf  jb;
+
+    if (s->damaged) {
+        return fail;
+    }
+
+    /* the renewal reads the meta pages: guarded too (an emptied file) */
+    if (sigsetjmp(jb, 0) != 0) {
+        kpsa_store_fault(s);
+
+        if (s->wtxn == NULL) {
+            s->rtxn = NULL;             /* the lock is held: begin took it */
+            pthread_mutex_unlock(&s->lock);
+        }
+
+        return fail;
+    }
+
+    kpsa_guard_enter(&jb);
+
+    txn = store_read_begin(s);
+    if (txn == NULL) {
+        kpsa_guard_leave();
+        return fail;
+    }
+
+    rc = fn(s, txn, arg);
+    kpsa_guard_leave();
+
+    store_read_end(s, txn);
+
+    return rc;
 }
 
 /* the record of one KpsaID in txn: 1, 0 none, -1 error */
@@ -124,7 +182,10 @@ store_rec_indexed(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
     MDB_val      k, d;
     int          rc;
 
-    /* a reader's cursor is renewed with its txn: no malloc per lookup */
+    /*
+     * a reader's cursor is renewed with its txn: no malloc per lookup (a
+     * cursor of a read-only txn outlives it; kpsa_store_close() frees it)
+     */
     if (txn != s->rtxn) {
         rc = mdb_cursor_open(txn, s->entity, &c);
     } else if (s->icur == NULL) {
@@ -187,94 +248,93 @@ store_rec_current(kpsa_store *s, MDB_txn *txn, const kpsa_store_rec *rec)
     return store_rec_indexed(s, txn, rec);
 }
 
-/*
- * The record of a KpsaID in one read transaction; live: a tombstone is
- * "not found", and a live record must be in the entity index
- */
-static int
-store_get(kpsa_store *s, const char *kpsa_id, size_t len,
-    kpsa_store_rec *rec, int live)
+typedef struct {
+    const char      *name;
+    size_t           len;
+    kpsa_store_rec  *rec;
+} store_find_arg;
+
+static long long
+store_read_any(kpsa_store *s, MDB_txn *txn, void *arg)
 {
-    MDB_txn  *txn;
-    int       rc;
+    store_find_arg  *a = arg;
 
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return -1;
+    return store_read_rec(s, txn, a->name, a->len, a->rec);
+}
+
+/* a live record: a tombstone is "not found", the record must be current */
+static long long
+store_read_live(kpsa_store *s, MDB_txn *txn, void *arg)
+{
+    store_find_arg  *a = arg;
+    int              rc;
+
+    rc = store_read_rec(s, txn, a->name, a->len, a->rec);
+
+    if (rc == 1 && a->rec->state != KPSA_STATE_LIVE) {
+        return 0;                       /* a tombstone */
     }
 
-    rc = store_read_rec(s, txn, kpsa_id, len, rec);
-
-    if (live && rc == 1 && rec->state != KPSA_STATE_LIVE) {
-        rc = 0;                         /* a tombstone */
-    } else if (live && rc == 1) {
-        rc = store_rec_current(s, txn, rec);
-    }
-
-    store_read_end(s, txn);
-
-    if (live && rc != 1) {
-        kpsa_store_rec_cleanse(rec);
-    }
-
-    return rc;
+    return rc == 1 ? store_rec_current(s, txn, a->rec) : rc;
 }
 
 int
 kpsa_store_get_any(kpsa_store *s, const char *kpsa_id, size_t len,
     kpsa_store_rec *rec)
 {
-    return store_get(s, kpsa_id, len, rec, 0);
+    store_find_arg  a = { kpsa_id, len, rec };
+
+    return (int) store_read(s, store_read_any, &a, -1);
 }
 
 int
 kpsa_store_get(kpsa_store *s, const char *kpsa_id, size_t len,
     kpsa_store_rec *rec)
 {
-    return store_get(s, kpsa_id, len, rec, 1);
+    store_find_arg  a = { kpsa_id, len, rec };
+    int             rc;
+
+    rc = (int) store_read(s, store_read_live, &a, -1);
+
+    if (rc != 1) {
+        kpsa_store_rec_cleanse(rec);
+    }
+
+    return rc;
 }
 
-int
-kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
-    kpsa_store_rec *rec)
+static long long
+store_read_entity(kpsa_store *s, MDB_txn *txn, void *arg)
 {
-    MDB_txn  *txn;
-    MDB_val   k, v;
-    int       rc;
+    store_find_arg  *a = arg;
+    MDB_val          k, v;
+    int              rc;
 
-    if (len == 0 || len > KPSA_MAX_ID_LEN) {
-        return 0;
-    }
-
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return -1;
-    }
-
-    k.mv_data = (void *) entity;
-    k.mv_size = len;
+    k.mv_data = (void *) a->name;
+    k.mv_size = a->len;
 
     /* the first KpsaID of the entity (dups are sorted) */
     rc = mdb_get(txn, s->entity, &k, &v);
 
     if (rc == 0) {
-        rc = store_read_rec(s, txn, v.mv_data, v.mv_size, rec);
-        if (rc == 1 && rec->state != KPSA_STATE_LIVE) {
+        rc = store_read_rec(s, txn, v.mv_data, v.mv_size, a->rec);
+        if (rc == 1 && a->rec->state != KPSA_STATE_LIVE) {
             kpsa_store_set_error(s, "%.*s: indexed but revoked",
                                  (int) v.mv_size, (char *) v.mv_data);
             rc = -1;
 
-        } else if (rc == 1 && (rec->entity_len != len
-                               || memcmp(rec->entity, entity, len) != 0))
+        } else if (rc == 1 && (a->rec->entity_len != a->len
+                               || memcmp(a->rec->entity, a->name, a->len)
+                                  != 0))
         {
             kpsa_store_set_error(s, "the entity index names %s for %.*s, "
                                  "whose record names another entity: "
-                                 STORE_EDITED, rec->kpsa_id, (int) len,
-                                 entity);
+                                 STORE_EDITED, a->rec->kpsa_id,
+                                 (int) a->len, a->name);
             rc = -1;
 
         } else if (rc == 1) {
-            rc = store_rec_current(s, txn, rec);
+            rc = store_rec_current(s, txn, a->rec);
         }
 
     } else if (rc == MDB_NOTFOUND) {
@@ -285,7 +345,21 @@ kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
         rc = -1;
     }
 
-    store_read_end(s, txn);
+    return rc;
+}
+
+int
+kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
+    kpsa_store_rec *rec)
+{
+    store_find_arg  a = { entity, len, rec };
+    int             rc;
+
+    if (len == 0 || len > KPSA_MAX_ID_LEN) {
+        return 0;
+    }
+
+    rc = (int) store_read(s, store_read_entity, &a, -1);
 
     if (rc != 1) {
         kpsa_store_rec_cleanse(rec);
@@ -294,19 +368,15 @@ kpsa_store_get_entity(kpsa_store *s, const char *entity, size_t len,
     return rc;
 }
 
-int
-kpsa_store_next(kpsa_store *s, const char *after, kpsa_store_rec *rec)
+static long long
+store_read_next(kpsa_store *s, MDB_txn *txn, void *arg)
 {
-    MDB_txn     *txn;
-    MDB_cursor  *c;
-    MDB_val      k, v;
-    MDB_cursor_op op;
-    int          rc, found = 0;
-
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return -1;
-    }
+    store_find_arg  *a = arg;
+    const char      *after = a->name;
+    MDB_cursor      *c;
+    MDB_val          k, v;
+    MDB_cursor_op    op;
+    int              rc, found = 0;
 
     rc = mdb_cursor_open(txn, s->cred, &c);
 
@@ -329,14 +399,14 @@ kpsa_store_next(kpsa_store *s, const char *after, kpsa_store_rec *rec)
                 continue;
             }
 
-            if (!kpsa_rec_decode(&k, &v, rec)) {
+            if (!kpsa_rec_decode(&k, &v, a->rec)) {
                 kpsa_store_set_error(s, "%.*s: malformed record",
                                      (int) k.mv_size, (char *) k.mv_data);
                 rc = -1;
                 break;
             }
 
-            if (rec->state == KPSA_STATE_LIVE) {
+            if (a->rec->state == KPSA_STATE_LIVE) {
                 found = 1;
                 break;
             }
@@ -345,13 +415,9 @@ kpsa_store_next(kpsa_store *s, const char *after, kpsa_store_rec *rec)
         mdb_cursor_close(c);
     }
 
-    store_read_end(s, txn);
-
     if (found) {
         return 1;
     }
-
-    kpsa_store_rec_cleanse(rec);
 
     if (rc == MDB_NOTFOUND) {
         return 0;
@@ -364,21 +430,29 @@ kpsa_store_next(kpsa_store *s, const char *after, kpsa_store_rec *rec)
     return -1;
 }
 
-long long
-kpsa_store_count(kpsa_store *s)
+int
+kpsa_store_next(kpsa_store *s, const char *after, kpsa_store_rec *rec)
 {
-    MDB_txn   *txn;
-    MDB_stat   st;
-    int        rc;
+    store_find_arg  a = { after, 0, rec };
+    int             rc;
 
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return -1;
+    rc = (int) store_read(s, store_read_next, &a, -1);
+
+    if (rc != 1) {
+        kpsa_store_rec_cleanse(rec);
     }
+
+    return rc;
+}
+
+static long long
+store_read_count(kpsa_store *s, MDB_txn *txn, void *arg)
+{
+    MDB_stat  st;
+    int       rc;
 
     /* one entity index item per live credential (DUPSORT counts each) */
     rc = mdb_stat(txn, s->entity, &st);
-    store_read_end(s, txn);
 
     if (rc != 0) {
         kpsa_store_set_error(s, "cannot count (%s)", mdb_strerror(rc));
@@ -386,6 +460,12 @@ kpsa_store_count(kpsa_store *s)
     }
 
     return (long long) st.ms_entries;
+}
+
+long long
+kpsa_store_count(kpsa_store *s)
+{
+    return store_read(s, store_read_count, NULL, -1);
 }
 
 /* meta value name into buf (at most len bytes): its size, 0 none, -1 */
@@ -432,60 +512,73 @@ kpsa_meta_last_seq(kpsa_store *s, MDB_txn *txn, uint64_t *seq)
     return 1;
 }
 
+typedef struct {
+    unsigned char   seq[8], at[8];
+    char            src[KPSA_SOURCE_ID_MAX + 1];
+    long            n_seq, n_at, n_src;
+} store_meta_arg;
+
+static long long
+store_read_meta(kpsa_store *s, MDB_txn *txn, void *arg)
+{
+    store_meta_arg  *m = arg;
+
+    m->n_seq = store_meta_get(s, txn, "last_seq", m->seq, sizeof(m->seq));
+    m->n_at = store_meta_get(s, txn, "synced_at", m->at, sizeof(m->at));
+    m->n_src = store_meta_get(s, txn, "source_id", m->src,
+                              KPSA_SOURCE_ID_MAX);
+
+    return m->n_seq >= 0 && m->n_at >= 0 && m->n_src >= 0;
+}
+
 int
 kpsa_store_get_meta(kpsa_store *s, uint64_t *last_seq, int64_t *synced_at,
     char *source_id, size_t source_id_len)
 {
-    MDB_txn        *txn;
-    unsigned char   seq[8], at[8];
-    char            src[KPSA_SOURCE_ID_MAX + 1];
-    long            n_seq, n_at, n_src;
+    store_meta_arg  m;
 
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return 0;
-    }
-
-    n_seq = store_meta_get(s, txn, "last_seq", seq, sizeof(seq));
-    n_at = store_meta_get(s, txn, "synced_at", at, sizeof(at));
-    n_src = store_meta_get(s, txn, "source_id", src, KPSA_SOURCE_ID_MAX);
-
-    store_read_end(s, txn);
-
-    if (n_seq < 0 || n_at < 0 || n_src < 0) {
+    if (store_read(s, store_read_meta, &m, 0) != 1) {
         return 0;
     }
 
     if (last_seq != NULL) {
-        *last_seq = n_seq == 8 ? kpsa_be64(seq) : 0;
+        *last_seq = m.n_seq == 8 ? kpsa_be64(m.seq) : 0;
     }
 
     if (synced_at != NULL) {
-        *synced_at = n_at == 8 ? (int64_t) kpsa_be64(at) : 0;
+        *synced_at = m.n_at == 8 ? (int64_t) kpsa_be64(m.at) : 0;
     }
 
     if (source_id != NULL && source_id_len > 0) {
-        src[n_src] = '\0';
-        snprintf(source_id, source_id_len, "%s", src);
+        m.src[m.n_src] = '\0';
+        snprintf(source_id, source_id_len, "%s", m.src);
     }
 
     return 1;
+}
+
+typedef struct {
+    const char     *name;
+    unsigned char  *out;
+    size_t          len;
+} store_copy_arg;
+
+static long long
+store_read_meta_copy(kpsa_store *s, MDB_txn *txn, void *arg)
+{
+    store_copy_arg  *c = arg;
+
+    return store_meta_get(s, txn, c->name, c->out, c->len);
 }
 
 /* one meta value into out: 1 copied (*len set), 0 none, -1 error */
 static int
 store_meta_copy(kpsa_store *s, const char *name, void *out, size_t *len)
 {
-    MDB_txn  *txn;
-    long      n;
+    store_copy_arg  c = { name, out, *len };
+    long long       n;
 
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return -1;
-    }
-
-    n = store_meta_get(s, txn, name, out, *len);
-    store_read_end(s, txn);
+    n = store_read(s, store_read_meta_copy, &c, -1);
 
     if (n > 0) {
         *len = (size_t) n;
@@ -526,27 +619,37 @@ kpsa_store_used_bytes(kpsa_store *s)
 {
     MDB_envinfo  info;
     MDB_stat     st;
+    sigjmp_buf   jb;
+    int          rc;
 
-    if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0) {
+    if (s->damaged) {
+        return 0;
+    }
+
+    if (sigsetjmp(jb, 0) != 0) {
+        kpsa_store_fault(s);
+        return 0;
+    }
+
+    /* both read the meta pages */
+    kpsa_guard_enter(&jb);
+    rc = mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0;
+    kpsa_guard_leave();
+
+    if (rc) {
         return 0;
     }
 
     return (info.me_last_pgno + 1) * (size_t) st.ms_psize;
 }
 
-size_t
-kpsa_store_tree_bytes(kpsa_store *s)
+static long long
+store_read_tree_bytes(kpsa_store *s, MDB_txn *txn, void *arg)
 {
-    MDB_txn   *txn;
     MDB_stat   st;
     MDB_dbi    dbi[3];
     size_t     bytes = 0;
     int        i;
-
-    txn = store_read_begin(s);
-    if (txn == NULL) {
-        return 0;
-    }
 
     dbi[0] = s->cred;
     dbi[1] = s->entity;
@@ -559,7 +662,11 @@ kpsa_store_tree_bytes(kpsa_store *s)
         }
     }
 
-    store_read_end(s, txn);
+    return (long long) bytes;
+}
 
-    return bytes;
+size_t
+kpsa_store_tree_bytes(kpsa_store *s)
+{
+    return (size_t) store_read(s, store_read_tree_bytes, NULL, 0);
 }

@@ -85,6 +85,12 @@ lmdb_open(const kpsa_opts *o, kpsa_lmdb *l, int writable, int need_kek)
         return -1;
     }
 
+    if (kpsa_store_stale_readers(l->s) > 0) {
+        kpsa_err("%s: %d stale reader slot%s of dead processes cleared",
+                 l->dir, kpsa_store_stale_readers(l->s),
+                 kpsa_store_stale_readers(l->s) == 1 ? "" : "s");
+    }
+
     if (!kpsa_store_get_meta(l->s, &l->seq, NULL, NULL, 0)) {
         kpsa_err("%s: %s", l->dir, kpsa_store_error(l->s));
         return -1;

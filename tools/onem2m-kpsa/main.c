@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include <openssl/crypto.h>
 
@@ -580,6 +581,12 @@ int
 main(int argc, char **argv)
 {
     kpsa_opts  o;
+
+    /*
+     * The tool holds keys and the KEK in ordinary memory for its short
+     * life: no core dump of it (and no ptrace by other users).
+     */
+    (void) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     if (kpsa_args_parse(&o, argc, argv) != 0) {
         kpsa_usage(0);

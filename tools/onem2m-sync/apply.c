@@ -262,6 +262,12 @@ sync_state_load(sync_state *st, const char *dir)
         return -1;
     }
 
+    if (kpsa_store_stale_readers(st->store) > 0) {
+        sync_warn("%s: %d stale reader slot%s of dead processes cleared", dir,
+                 kpsa_store_stale_readers(st->store),
+                 kpsa_store_stale_readers(st->store) == 1 ? "" : "s");
+    }
+
     if (kpsa_store_get_meta(st->store, &st->last_seq, &st->synced_at,
                             st->source_id, sizeof(st->source_id)) != 1)
     {
