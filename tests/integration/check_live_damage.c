@@ -24,6 +24,7 @@
 
 #include <lmdb.h>
 
+#include "check_cases.h"
 #include "integration/live_fixture.h"
 
 #define KPSA_TOOL  BUILD_DIR "/tools/onem2m-kpsa"
@@ -285,7 +286,7 @@ START_TEST(damaged_store_fails_closed_others_serve)
 
     snprintf(want, sizeof(want), "onem2m sae: live store \"kpsa-lmdb:%s\" "
              "cannot be read: ", ls.dir);
-    ck_assert_msg(harness_log_wait(ls.ng, want, harness_timeout_ms(3000)),
+    ck_assert_msg(harness_log_wait(ls.ng, want, 3000),
                   "%s: no \"%s\":\n%s", damages[how], want,
                   log_tail());
     ck_assert_uint_eq(harness_log_count(ls.ng, want), 1);
@@ -311,7 +312,7 @@ START_TEST(damaged_store_fails_closed_others_serve)
                   log_tail());
     snprintf(want, sizeof(want), "onem2m sae: live store \"kpsa-lmdb:%s\" "
              "can be read again", ls.dir);
-    ck_assert_msg(harness_log_wait(ls.ng, want, harness_timeout_ms(3000)),
+    ck_assert_msg(harness_log_wait(ls.ng, want, 3000),
                   "%s", log_tail());
     assert_no_worker_died();
     live_free(&ls, 1);
@@ -561,7 +562,7 @@ START_TEST(replaced_store_is_reopened)
 
     snprintf(want, sizeof(want), "onem2m sae: live store \"kpsa-lmdb:%s\" "
              "was replaced on disk (data.mdb inode ", ls.dir);
-    ck_assert_msg(harness_log_wait(ls.ng, want, harness_timeout_ms(3000)),
+    ck_assert_msg(harness_log_wait(ls.ng, want, 3000),
                   "%s", log_tail());
     snprintf(want, sizeof(want), ", now %llu): reopened",
              (unsigned long long) st.st_ino);
@@ -573,19 +574,14 @@ END_TEST
 
 Suite *live_damage_suite(void)
 {
-    Suite  *s = suite_create("live_damage");
-
-    LIVE_TCASE(s, "damage",
-               tcase_add_loop_test(tc_,
-                                   damaged_store_fails_closed_others_serve,
-                                   0, 3 * SAE_NVERSIONS);
-               tcase_add_test(tc_, workers_started_on_an_empty_store_serve);
-               tcase_add_test(tc_, test_and_reload_with_a_damaged_store));
-    LIVE_TCASE(s, "readers",
-               tcase_add_test(tc_,
-                              dead_readers_never_block_revocation_or_reload));
-    LIVE_TCASE(s, "replaced",
-               tcase_add_test(tc_, replaced_store_is_reopened));
-
-    return s;
+    return CK_SUITE("live_damage",
+                    CK_TCASE_MS("damage", live_setup, live_teardown, 30000),
+                    CK_LOOP(damaged_store_fails_closed_others_serve,
+                            3 * SAE_NVERSIONS),
+                    CK_TEST(workers_started_on_an_empty_store_serve),
+                    CK_TEST(test_and_reload_with_a_damaged_store),
+                    CK_TCASE_MS("readers", live_setup, live_teardown, 30000),
+                    CK_TEST(dead_readers_never_block_revocation_or_reload),
+                    CK_TCASE_MS("replaced", live_setup, live_teardown, 30000),
+                    CK_TEST(replaced_store_is_reopened));
 }
