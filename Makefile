@@ -37,7 +37,7 @@ NGX_BIN    ?= /usr/sbin/nginx
 
 APT_PKGS   := build-essential pkg-config libssl-dev openssl check nginx nginx-dev \
               gnutls-bin valgrind fail2ban liblmdb-dev libpq-dev postgresql-15 \
-              libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
+              libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev strace
 APT_GET    ?= apt-get
 # yes: "deps" installs what is missing (as root); the README's two set-up
 # commands (and run-cert) do, a plain "make" or "make install" does not
