@@ -320,12 +320,34 @@ BENCH_TLS_DEPS := provider $(PSK_LOAD) $(BUILD)/tools/cse-stand-in \
     $(if $(filter undefined,$(origin NGINX_MODULE)),$(if $(filter file,$(origin NGX_MODULE)),module)) \
     $(if $(filter undefined,$(origin CEILING_MODULE)),$(CEILING_SO))
 
+# Without NGINX=, the run is repeated on each BENCH_COMPAT nginx of
+# tools/compat.mk (its OpenSSL, its own ceiling build), appended to
+# bench/RESULTS.md as a section of its own (prerequisites: after the
+# include of tools/compat.mk).
+BENCH_COMPAT ?= $(if $(filter file,$(origin NGINX)),1.31.4)
+
 bench-tls: $(BENCH_TLS_DEPS)
 	@$(MAKE) --no-print-directory deps APT_PKGS="$(APT_PKGS) stunnel4"
 	BUILD='$(abspath $(BUILD))' NGINX='$(NGINX)' \
 	NGINX_MODULE='$(abspath $(or $(NGINX_MODULE),$(NGX_MODULE)))' \
 	CEILING_MODULE='$(abspath $(or $(CEILING_MODULE),$(CEILING_SO)))' \
 	    bench/bench-tls
+	@for v in $(BENCH_COMPAT); do \
+	    $(MAKE) --no-print-directory bench-tls-compat-$$v || exit 1; \
+	done
+
+# one compat nginx: its ceiling in $(BUILD)/bench/nginx-V, the section
+# appended (BENCH_APPEND) to the results of the run before
+bench-tls-compat-%:
+	$(MAKE) --no-print-directory CEILING_DIR=$(BUILD)/bench/nginx-$* \
+	    CEILING_NGX_SRC=$(COMPAT)/nginx-$* \
+	    CEILING_CONF_ARGS='$(if $(COMPAT_SSL_$*),--with-cc-opt=-I$(COMPAT_SSL_$*)/include --with-ld-opt=-L$(COMPAT_SSL_$*)/lib)' \
+	    $(BUILD)/bench/nginx-$*/objs/ngx_http_bench_psk_ceiling_module.so
+	BUILD='$(abspath $(BUILD))' NGINX='$(COMPAT)/nginx-$*/objs/nginx' \
+	NGINX_MODULE='$(COMPAT)/nginx-$*/objs/ngx_http_onem2m_sae_module.so' \
+	CEILING_MODULE='$(abspath $(BUILD))/bench/nginx-$*/objs/ngx_http_bench_psk_ceiling_module.so' \
+	PROVIDER_DIR='$(if $(COMPAT_SSL_$*),$(dir $(COMPAT_PROVIDER)),$(abspath $(BUILD))/provider)' \
+	BENCH_APPEND=1 bench/bench-tls
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
 # oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
@@ -548,3 +570,6 @@ clean:
 	rm -rf $(BUILD)
 
 include tools/compat.mk
+
+bench-tls: $(foreach v,$(BENCH_COMPAT),$(COMPAT)/nginx-$(v)/objs/nginx) \
+           $(if $(BENCH_COMPAT),$(COMPAT_PROVIDER))

@@ -98,7 +98,7 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     void                           **srv_conf = arg;
 
     size_t                           id_len, entity_len;
-    ngx_uint_t                       failed;
+    ngx_uint_t                       failed, level;
     ngx_log_t                       *log;
     ngx_connection_t                *c;
     ngx_http_onem2m_sae_srv_conf_t  *sscf;
@@ -125,9 +125,19 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
         return;
     }
 
-    /* nginx keeps the most verbose log first, as ngx_log_error() knows */
+    /*
+     * nginx keeps the most verbose log first, as ngx_log_error() knows:
+     * a line of this event's level that it would drop is not formatted
+     */
 
-    if (log->log_level < NGX_LOG_INFO && log->log_level < failed) {
+    if (event > 0 && event < NGX_HTTP_ONEM2M_SAE_EVENTS) {
+        level = ngx_http_onem2m_sae_events[event].failure ? failed
+                                                          : NGX_LOG_INFO;
+    } else {
+        level = NGX_LOG_INFO;
+    }
+
+    if (log->log_level < level) {
         return;
     }
 

@@ -6,7 +6,8 @@
  * with 200 and {"method": ..., "uri": ..., "headers": {"<Name>": "<value>",
  * ...}}, so that one can see what nginx forwarded (X-M2M-Origin, the
  * identity header) without running a real CSE.  Repeated headers are
- * joined with ", " under the first spelling of their name.
+ * joined with ", " under the first spelling of their name.  GET
+ * /bench.txt (make bench-tls) gets a fixed "bench" instead.
  *
  *   cse-stand-in [address] [port]      (default 127.0.0.1 8081)
  *
@@ -345,6 +346,10 @@ send_json(int fd, const buf_t *out)
     free(resp.data);
 }
 
+static const char  bench_answer[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+    "Connection: close\r\nContent-Length: 6\r\n\r\nbench\n";
+
 static void
 serve(int fd)
 {
@@ -371,6 +376,18 @@ serve(int fd)
 
     if (sp1 == NULL || sp2 == NULL) {
         send_status(fd, "400 Bad Request");
+        return;
+    }
+
+    /*
+     * make bench-tls asks for /bench.txt: the same answer whatever the
+     * request's headers, so that a proxy that adds one (the identity
+     * header) is not charged for a longer echo (docs/benchmarks.md)
+     */
+    if ((size_t) (sp2 - sp1 - 1) == sizeof("/bench.txt") - 1
+        && memcmp(sp1 + 1, "/bench.txt", sizeof("/bench.txt") - 1) == 0)
+    {
+        send_all(fd, bench_answer, sizeof(bench_answer) - 1);
         return;
     }
 

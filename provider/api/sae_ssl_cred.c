@@ -42,6 +42,76 @@ sae_identity_well_formed(const unsigned char *id, size_t len)
 
 
 /*
+ * SHA-256, fetched once for the process: HMAC() fetches HMAC and SHA-256
+ * anew on every call, which cost as much as the SHA-256 work itself and
+ * half of all the hook adds to a TLS 1.3 psk_ke handshake.  Kept until
+ * exit (OpenSSL's own fetched methods live as long).
+ */
+static EVP_MD       *sae_sha256;
+static CRYPTO_ONCE   sae_sha256_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void
+sae_sha256_fetch(void)
+{
+    sae_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
+
+#define SAE_SHA256_BLOCK   64
+#define SAE_SHA256_LEN     32
+
+
+/* HMAC-SHA256 (RFC 2104) with the digest fetched once; 0: not done */
+static int
+sae_hmac_sha256(const unsigned char *key, size_t key_len,
+    const unsigned char *data, size_t data_len, unsigned char *mac)
+{
+    EVP_MD_CTX     *md;
+    unsigned char   pad[SAE_SHA256_BLOCK];
+    size_t          i;
+    int             ok;
+
+    if (key_len > SAE_SHA256_BLOCK
+        || !CRYPTO_THREAD_run_once(&sae_sha256_once, sae_sha256_fetch)
+        || sae_sha256 == NULL)
+    {
+        return 0;
+    }
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        return 0;
+    }
+
+    memset(pad, 0x36, sizeof(pad));
+    for (i = 0; i < key_len; i++) {
+        pad[i] ^= key[i];
+    }
+
+    ok = EVP_DigestInit_ex2(md, sae_sha256, NULL)
+         && EVP_DigestUpdate(md, pad, sizeof(pad))
+         && EVP_DigestUpdate(md, data, data_len)
+         && EVP_DigestFinal_ex(md, mac, NULL);
+
+    /* 0x36 ^ 0x5c turns the inner pad into the outer one */
+    for (i = 0; i < sizeof(pad); i++) {
+        pad[i] ^= 0x36 ^ 0x5c;
+    }
+
+    ok = ok
+         && EVP_DigestInit_ex2(md, sae_sha256, NULL)
+         && EVP_DigestUpdate(md, pad, sizeof(pad))
+         && EVP_DigestUpdate(md, mac, SAE_SHA256_LEN)
+         && EVP_DigestFinal_ex(md, mac, NULL);
+
+    OPENSSL_cleanse(pad, sizeof(pad));
+    EVP_MD_CTX_free(md);
+
+    return ok;
+}
+
+
+/*
  * A tag of the key a session was authenticated with, so that a session
  * made with a key since replaced is not resumed as bound.  A MAC keyed
  * with the PSK itself: it tells no more about the key than the Finished
@@ -54,6 +124,7 @@ sae_key_tag(const ONEM2M_SAE_ENTRY *entry, unsigned char *tag)
     unsigned char      data[sizeof(label) - 1 + ONEM2M_SAE_MAX_ID_LEN];
     unsigned char      mac[EVP_MAX_MD_SIZE];
     unsigned int       mac_len;
+    size_t             data_len;
 
     if (entry->kpsa_id_len > ONEM2M_SAE_MAX_ID_LEN) {
         return 0;
@@ -61,11 +132,15 @@ sae_key_tag(const ONEM2M_SAE_ENTRY *entry, unsigned char *tag)
 
     memcpy(data, label, sizeof(label) - 1);
     memcpy(data + sizeof(label) - 1, entry->kpsa_id, entry->kpsa_id_len);
+    data_len = sizeof(label) - 1 + entry->kpsa_id_len;
 
-    if (HMAC(EVP_sha256(), entry->key, entry->key_len, data,
-             sizeof(label) - 1 + entry->kpsa_id_len, mac, &mac_len)
-        == NULL)
+    /* keys longer than a block (none in a table today): the long way */
+    if (!sae_hmac_sha256(entry->key, entry->key_len, data, data_len, mac)
+        && HMAC(EVP_sha256(), entry->key, entry->key_len, data, data_len,
+                mac, &mac_len)
+           == NULL)
     {
+        OPENSSL_cleanse(mac, sizeof(mac));
         return 0;
     }
 

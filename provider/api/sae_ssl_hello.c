@@ -16,15 +16,16 @@
  * pre_shared_key extension and of its binder (the PSK's hash size).
  * Returns the binder length of the first text identity, else of the first
  * identity (a ticket: OpenSSL skips it when the chosen suite's hash is not
- * its session's), or 0.  The raw extension must be read here: OpenSSL
- * consumes it while parsing, before psk_find_session_cb runs.
+ * its session's), or 0.  The raw extension (ext) must be read in the
+ * client_hello callback: OpenSSL consumes it while parsing, before
+ * psk_find_session_cb runs.
  */
 static size_t
-sae_record_offered(SSL *ssl, sae_conn *conn, const unsigned char **first,
-    size_t *first_len)
+sae_record_offered(sae_conn *conn, const unsigned char *ext, size_t ext_len,
+    const unsigned char **first, size_t *first_len)
 {
-    const unsigned char  *ext, *ids, *binders, *id;
-    size_t                ext_len, ids_len, binders_len, id_len, pos, n;
+    const unsigned char  *ids, *binders, *id;
+    size_t                ids_len, binders_len, id_len, pos, n;
     size_t                first_text;
     unsigned int          index;
 
@@ -33,9 +34,7 @@ sae_record_offered(SSL *ssl, sae_conn *conn, const unsigned char **first,
     *first = NULL;
     *first_len = 0;
 
-    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &ext_len)
-        || ext_len < 2)
-    {
+    if (ext_len < 2) {
         return 0;
     }
 
@@ -183,11 +182,11 @@ sae_tls13_psk_possible(SSL *ssl)
 int
 sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
 {
-    const unsigned char     *first;
+    const unsigned char     *first, *ext;
     sae_ctx_conf            *conf;
     sae_conn                *conn;
     ONEM2M_SAE_LOOKUP        lk;
-    size_t                   binder_len, first_len;
+    size_t                   binder_len, first_len, ext_len;
     int                      event, rc, found;
 
     /* the context whose callback OpenSSL called: the first one */
@@ -200,7 +199,7 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
         }
     }
 
-    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, NULL, NULL)) {
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &ext_len)) {
         return SSL_CLIENT_HELLO_SUCCESS;
     }
 
@@ -214,7 +213,7 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
     conn->lookup_ctx = sae_servername_ctx(ssl,
                                           sae_get_conf(SSL_get_SSL_CTX(ssl)));
 
-    binder_len = sae_record_offered(ssl, conn, &first, &first_len);
+    binder_len = sae_record_offered(conn, ext, ext_len, &first, &first_len);
 
     conf = sae_lookup_conf(ssl, conn);
     if (conf == NULL || conf->table == NULL) {

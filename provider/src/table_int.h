@@ -15,7 +15,9 @@
  * KpsaID, entity id and key (so a hit reads one place), an array of record
  * offsets in file order (enumeration), and two open-addressing indexes
  * (KpsaID, entity id) of 64-bit slots, each the upper hash bits and the
- * record offset, so that a miss rarely touches a record.  Large areas are
+ * record offset, so that a miss rarely touches a record; at most 3/4
+ * full, any number of slots (the position is the hash's lower 32 bits
+ * scaled to it).  Large areas are
  * mapped with transparent huge pages (pages.c) and the arena is kept out
  * of core dumps.  The hash is SipHash-1-3 (siphash.c) with a random key
  * per table: table contents come from the operator, identities from
@@ -55,7 +57,7 @@ struct onem2m_sae_table_st {
 
     uint64_t              *by_kpsa_id;      /* slots: hash hi32 | offset */
     uint64_t              *by_entity;
-    size_t                 mask;            /* slots - 1 */
+    size_t                 slots;           /* of each index */
     uint64_t               seed[2];
 
     /* line warnings, replayed when a cached copy is opened again */

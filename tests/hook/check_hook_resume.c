@@ -20,6 +20,7 @@
 #include <check.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <onem2m_sae.h>
@@ -239,6 +240,49 @@ START_TEST(test_resumption)
 END_TEST
 
 
+
+/*
+ * The key tag in a session is HMAC-SHA256(PSK, "onem2m-sae resumption" ||
+ * KpsaID), first 16 bytes, whatever computes it: sessions and tickets of
+ * an older build (nginx's shared cache, a ticket key kept across an
+ * upgrade) must still match.  TLS 1.2 (_i 0) and TLS 1.3 (_i 1) tickets.
+ */
+START_TEST(test_key_tag_format)
+{
+    static const char     label[] = "onem2m-sae resumption";
+    SSL_CTX              *sctx;
+    SSL                  *c, *s;
+    client_psk            cp;
+    const unsigned char  *appdata;
+    unsigned char         data[sizeof(label) - 1 + sizeof(LOCK1_ID) - 1];
+    unsigned char         mac[EVP_MAX_MD_SIZE];
+    unsigned int          mac_len;
+    void                 *p;
+    size_t                len;
+
+    sctx = resumption_ctx(_i + 1);
+    set_psk(&cp, LOCK1_ID, strlen(LOCK1_ID), lock1_key, sizeof(lock1_key), 0);
+    c = client_for(_i ? TLS1_3_VERSION : TLS1_2_VERSION, &cp);
+    s = SSL_new(sctx);
+    ck_assert_int_eq(tls_pair_run(c, s), 1);
+    assert_bound(s, LOCK1_ID, LOCK1_ENTITY, table_a);
+
+    ck_assert_int_eq(SSL_SESSION_get0_ticket_appdata(SSL_get_session(s), &p,
+                                                     &len), 1);
+    ck_assert_uint_gt(len, 16);
+    appdata = p;
+
+    memcpy(data, label, sizeof(label) - 1);
+    memcpy(data + sizeof(label) - 1, LOCK1_ID, sizeof(LOCK1_ID) - 1);
+    ck_assert_ptr_nonnull(HMAC(EVP_sha256(), lock1_key, sizeof(lock1_key),
+                               data, sizeof(data), mac, &mac_len));
+    ck_assert_mem_eq(appdata + len - 16, mac, 16);
+
+    tls_pair_free(c, s);
+    SSL_CTX_free(sctx);
+}
+
+
 /*
  * Reloads that keep lock 1 (another table object, same line): resumed and
  * bound; that re-key lock 1: the old session no longer authenticates.  A
@@ -357,6 +401,7 @@ Suite *hook_resume_suite(void)
     return CK_SUITE("hook_resume",
                     CK_TCASE("resumption", hook_setup, hook_teardown, 60),
                     CK_LOOP(test_resumption, 5),
+                    CK_LOOP(test_key_tag_format, 2),
                     CK_LOOP(test_resumption_rekeyed, 5),
                     CK_LOOP(test_resumption_entity_changed, 2),
                     CK_TEST(test_resumption_cert));

@@ -48,6 +48,41 @@ START_TEST(test_classes_every_byte)
 }
 END_TEST
 
+/*
+ * Byte _i at every place of a 19-byte string of visible bytes: the checks
+ * that take eight bytes a step see it in each lane of a word and in the
+ * tail alike.
+ */
+START_TEST(test_bytes_in_words)
+{
+    unsigned char  c = (unsigned char) _i;
+    unsigned char  s[19];
+    size_t         k;
+
+    for (k = 0; k < sizeof(s); k++) {
+        memset(s, 'a', sizeof(s));
+        s[k] = c;
+        ck_assert_int_eq(onem2m_text_all_visible(s, sizeof(s)),
+                         c >= '!' && c <= '~');
+        ck_assert_int_eq(onem2m_text_all_printable(s, sizeof(s)),
+                         c >= ' ' && c <= '~');
+        /* neighbours at the extremes of the range: no borrow or carry */
+        memset(s, '~', sizeof(s));
+        s[k] = c;
+        ck_assert_int_eq(onem2m_text_all_printable(s, sizeof(s)),
+                         c >= ' ' && c <= '~');
+        memset(s, ' ', sizeof(s));
+        s[k] = c;
+        ck_assert_int_eq(onem2m_text_all_printable(s, sizeof(s)),
+                         c >= ' ' && c <= '~');
+        memset(s, '!', sizeof(s));
+        s[k] = c;
+        ck_assert_int_eq(onem2m_text_all_visible(s, sizeof(s)),
+                         c >= '!' && c <= '~');
+    }
+}
+END_TEST
+
 START_TEST(test_strings)
 {
     static const unsigned char  id[] = "lock1@m2m.example.com";
@@ -199,6 +234,7 @@ Suite *onem2m_text_suite(void)
     return CK_SUITE("onem2m_text",
                     CK_TCASE("text", NULL, NULL, 0),
                     CK_LOOP(test_classes_every_byte, 256),
+                    CK_LOOP(test_bytes_in_words, 256),
                     CK_TEST(test_strings),
                     CK_LOOP(test_plain_ascii_positions, 2 * 20),
                     CK_LOOP(test_utf8, CK_N(utf8)), CK_TEST(test_hex_encode),
