@@ -76,7 +76,8 @@ $(COMPAT_PROVIDER): $(COMPAT_OSSL)/.built $(PROV_SRCS) $(PROV_HDRS) \
 	    -o $@ $(PROV_SRCS) -L$(COMPAT_OSSL)/lib $(LMDB_LIBS) -lcrypto
 
 # nginx with the module, -Werror as nginx builds itself; objs/nginx and the
-# module .so come from one tree with one set of flags
+# module .so come from one tree with one set of flags; --with-debug as
+# Debian builds it, so the module's debug lines (sae_debug) exist here too
 $(COMPAT)/nginx-%/objs/nginx: $(COMPAT)/sha256.ok $(COMPAT_OSSL)/.built \
                               $(NGX_MOD_SRCS) $(API_SRCS) $(PROV_HDRS) \
                               $(wildcard provider/api/*.h provider/internal/*.h)
@@ -86,7 +87,7 @@ $(COMPAT)/nginx-%/objs/nginx: $(COMPAT)/sha256.ok $(COMPAT_OSSL)/.built \
 	    && if [ -x configure ]; then cf=./configure; \
 	       else cf=./auto/configure; fi \
 	    && $$cf --prefix=$(COMPAT)/nginx-$*/prefix --with-compat \
-	        --with-http_ssl_module --with-http_v2_module \
+	        --with-http_ssl_module --with-http_v2_module --with-debug \
 	        --with-cc-opt="-I$(CURDIR)/provider $(if $(COMPAT_SSL_$*),-I$(COMPAT_SSL_$*)/include)" \
 	        $(if $(COMPAT_SSL_$*),--with-ld-opt="-L$(COMPAT_SSL_$*)/lib -Wl$(comma)-rpath$(comma)$(COMPAT_SSL_$*)/lib") \
 	        --add-dynamic-module=$(CURDIR)/nginx-module \
