@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The layout tables: tools/check-layout on this tree (every tracked source
- * file is in HACKING.md's layout block or its internals table, and every
- * file those tables name exists), and on a throwaway git repository with
- * one undocumented file and one stale entry, that it names exactly those.
+ * file is in HACKING.md's layout block or its internals table, every file
+ * those tables name exists, and HACKING's suite table puts each suite
+ * under its folder), and on a throwaway git repository with undocumented
+ * files, stale entries and a misfiled suite, that it names exactly those.
  * A file another branch adds, moves or deletes without its table row
  * fails this suite at merge.
  */
@@ -77,7 +78,8 @@ START_TEST(test_tree_matches_tables)
 END_TEST
 
 /* a tree whose tables name every file but provider/src/new.c and
- * tools/new-tool, and name gone.c and tools/old/, which it lacks */
+ * tools/new-tool, and name gone.c and tools/old/, which it lacks; whose
+ * suite table misses the suite extra and names gone_suite, not defined */
 static const char  *hacking =
     "# Hacking\n\n## Layout\n\n```\n"
     "provider/src/\n"
@@ -85,7 +87,9 @@ static const char  *hacking =
     "nginx-module/                 the module\n"
     "tools/                        check-spdx, old/\n"
     "tests/                        id/ (docs/testing.md)\n"
-    "```\n\n## Build\n\n```\nnew.c new-tool\n```\n";
+    "```\n\n## Tests\n\n| folder | through what | suites |\n|---|---|---|\n"
+    "| `tests/id` | the rules (`docs/testing.md`) | `id`, `gone_suite` |\n"
+    "\n## Build\n\n```\nnew.c new-tool\n```\n";
 
 static const char  *provider_doc =
     "# Provider\n\n| file | what |\n| --- | --- |\n"
@@ -103,12 +107,16 @@ static const char  *named[] = {
     "check-layout: tools/new-tool: not in HACKING.md's layout block",
     "check-layout: HACKING.md: names gone.c, which the tree does not hold",
     "check-layout: HACKING.md: names old/, which the tree does not hold",
-    "check-layout: 4 findings",
+    "check-layout: HACKING.md: suite extra (tests/id) is not in the row "
+        "of tests/id of the suite table",
+    "check-layout: HACKING.md: the suite table gives gone_suite under "
+        "tests/id, which defines no such suite",
+    "check-layout: 6 findings",
 };
 
 static const char  *not_named[] = {
     "ok.c:", "pair.c", "pair.h", "two.c", "two.h", "ngx_m.c", "history.c",
-    "check-spdx", "id/", "testing.md", "untracked.c",
+    "check-spdx", "id/", "testing.md", "untracked.c", "suite id ",
 };
 
 START_TEST(test_missing_and_stale_named)
@@ -138,7 +146,10 @@ START_TEST(test_missing_and_stale_named)
     write_file(dir, "nginx-module/ngx_m.c", "int m;\n");
     write_file(dir, "tools/check-spdx", "#!/bin/sh\n");
     write_file(dir, "tools/new-tool", "#!/bin/sh\n");
-    write_file(dir, "tests/id/check_id.c", "int i;\n");
+    write_file(dir, "tests/id/check_id.c",
+               "Suite *id_suite(void)\n{\n    return 0;\n}\n");
+    write_file(dir, "tests/id/check_extra.c",
+               "Suite *extra_suite(void)\n{\n    return 0;\n}\n");
 
     snprintf(cmd, sizeof(cmd), "git -C %s init -q && git -C %s add . "
              "&& printf 'int z;\\n' > %s/provider/src/untracked.c",
