@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 
 /*
- * oneM2M SAE for nginx: live key stores ("kpsa-lmdb:", issue 15).
+ * oneM2M SAE for nginx: live key stores ("kpsa-lmdb:").
  *
  * A live store changes while nginx runs: the sync daemon writes it, every
- * worker reads it, no reload.  This module (a fourth one in the shared
+ * worker reads it, no reload.  This module (one of the five in the shared
  * object) owns what that takes on the nginx side:
  *
  *   - "onem2m_sae_kek_file": the key-encryption key of a live store,

@@ -72,7 +72,7 @@ ngx_http_onem2m_sae_open_table(ngx_conf_t *cf, void **srv_conf,
     diag.path = path;
     ngx_cpystrn(diag.how, (u_char *) "opened", sizeof(diag.how));
 
-    /* a live store opens with the server's KEK (sae_live.c) */
+    /* a live store opens with the server's KEK (ngx_http_onem2m_sae_live.c) */
     sscf->table = ngx_http_onem2m_sae_live_open(cf, srv_conf, (char *) dir,
                                                 (char *) uri,
                                                 ngx_http_onem2m_sae_diag,

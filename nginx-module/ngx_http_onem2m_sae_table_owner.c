@@ -10,7 +10,7 @@
  * when the table belongs to the user workers run as ("user", or nginx's
  * default when the master runs as root).  Group- and other-writable
  * tables and tables in world-writable directories are the provider's
- * warnings (provider/src/table.c): any server using it gets those.
+ * warnings (provider/src/table_open.c): any server using it gets those.
  *
  * A live store is the other way round: every worker opens it, as the
  * workers' user, and an LMDB reader registers in the store's lock file.

@@ -10,7 +10,9 @@
  * the provider's code stays mapped while any table of it is in use.
  *
  * Lookups call through the table's own head (sae_dispatch.h): one
- * indirect call, no lock, no allocation.
+ * indirect call; in a text table no lock, no allocation and no copy, in
+ * a kpsa-lmdb: store one read transaction and the key unsealed into the
+ * caller's ONEM2M_SAE_LOOKUP.
  */
 
 #include <limits.h>

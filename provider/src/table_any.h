@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The table API over both backends, internal to the provider: routing a
- * URI to the text table ("kpsa:<path>", table.c) or to an LMDB store
+ * URI to the text table ("kpsa:<path>", table_open.c) or to an LMDB store
  * ("kpsa-lmdb:<directory>", lmdb_table.c), references through the head,
  * and the text table's get / get_entity / child_init / info.
  */
@@ -30,7 +30,7 @@ int onem2m_table_is_lmdb(const ONEM2M_SAE_TABLE *t);
  */
 const char *onem2m_env_kek_file(void);
 
-/* sets the text table's head (table.c calls it once per table) */
+/* sets the text table's head (table_index.c calls it once per table) */
 void onem2m_text_head_init(ONEM2M_SAE_TABLE_HEAD *head);
 
 /* a copy of an entry with its own storage; freed (cleansed) below */

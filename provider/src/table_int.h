@@ -8,7 +8,8 @@
  *   table_index.c   the memory of a parsed table and its hash indexes
  *   table_report.c  errors and warnings through the caller's diag callback
  *   table_cache.c   the process-wide cache of parsed tables, refcounts
- *   table_open.c    URIs, the file checks and reading, open's dispatch
+ *   table_open.c    URIs, the file checks and reading (table_any.c routes
+ *                   a URI to this backend or to lmdb_table.c)
  *
  * Memory layout, chosen for 1M entries and a cache miss or two per lookup:
  * one arena of records, each an ONEM2M_SAE_ENTRY directly followed by its

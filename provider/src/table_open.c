@@ -327,8 +327,9 @@ table_open_file(const char *uri, TABLE_REPORT *r)
 }
 
 /*
- * Opens uri, sharing the parsed copy of an unchanged file.  One branch per
- * backend, by URI scheme; anything else is the text file.
+ * Opens the text table at uri, sharing the parsed copy of an unchanged
+ * file.  onem2m_table_open_any() (table_any.c) routes kpsa-lmdb: URIs to
+ * the LMDB backend before they reach here.
  */
 ONEM2M_SAE_TABLE *
 onem2m_table_open(const char *uri, ONEM2M_SAE_DIAG_CB diag, void *diag_arg)

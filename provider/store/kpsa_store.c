@@ -479,7 +479,7 @@ store_in_txn(kpsa_store *s)
     return 1;
 }
 
-/* the KpsaID and entity rules of the text table (provider/src/table.c) */
+/* the KpsaID and entity rules of the text table (provider/src/table_parse.c) */
 static int
 store_valid_ids(kpsa_store *s, const char *kpsa_id, const char *entity)
 {

@@ -190,7 +190,7 @@ revoke_in(SSL_CTX *ctx, X509 *cert)
 /*
  * A resumed certificate session keeps its identity (no new certificate)
  * while the certificate still verifies under the server's current store;
- * revoked since, the resumption names nothing (issue 10 item 2).
+ * revoked since, the resumption names nothing.
  */
 START_TEST(test_resumed)
 {

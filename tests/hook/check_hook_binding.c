@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * A connection's binding belongs to the connection (issue 15): copies of
+ * A connection's binding belongs to the connection (a live store may drop
+ * the entry under it): copies of
  * the KpsaID and entity, no key, valid for the life of the SSL object
  * whatever happens to the table; ONEM2M_SAE_binding_current() on a text
  * table.  In-memory handshakes (tls_pair), TLS 1.2 and TLS 1.3.

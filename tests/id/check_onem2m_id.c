@@ -52,7 +52,7 @@ static const id_case  ids[] = {
     { "//In.Provider.COM./in-cse-8", CSE, ABS, 0, "In.Provider.COM.",
       "in-cse-8", NULL },
 
-    /* issue 10 item 4: neither an AE-ID nor a CSE-ID */
+    /* neither an AE-ID nor a CSE-ID: none may pass as one */
     { "in-cse-8", 0, 0, 0, NULL, NULL, NULL },
     { "mn-cse-123456", 0, 0, 0, NULL, NULL, NULL },
     { "/in-cse-8#", 0, 0, 0, NULL, NULL, NULL },
@@ -159,7 +159,7 @@ static const host_case  hosts[] = {
     { "1and1.com", 0, 1 },
     { "xn--bcher-kva.example", 0, 1 },
     { L63 ".example", 0, 1 },
-    /* a 64-byte label: both directives refuse it (issue 10 item 4) */
+    /* a 64-byte label (DNS allows 63): both directives refuse it */
     { L64 ".example", 0, 0 },
     { "", 0, 0 },
     { ".", 0, 0 },

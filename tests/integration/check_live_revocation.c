@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Revocation means now (issue 15, item 4), against a real nginx reading a
+ * Revocation means now (an operator revokes a stolen lock's key), against
+ * a real nginx reading a
  * "kpsa-lmdb:" store that the test changes while nginx runs, as the sync
  * daemon would, without any reload:
  *

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Originator checks at the edge (issue 4): a real /usr/sbin/nginx with the
+ * Originator checks at the edge (a bound client may not claim another
+ * entity in X-M2M-Origin): a real /usr/sbin/nginx with the
  * module, real TLS-PSK sessions of the seed's two locks and of a CSE, and
  * an in-test upstream that shows what reached the CSE and what did not.
  *

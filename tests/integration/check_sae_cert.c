@@ -780,7 +780,8 @@ write_crl(const char *name)
 /*
  * A resumed session carries a certificate identity only while that
  * certificate still verifies under the server's current CA list and CRLs
- * (issue 10 item 2): the AE's certificate revoked, the CRL regenerated,
+ * (a revoked certificate must not live on in a session): the AE's
+ * certificate revoked, the CRL regenerated,
  * nginx reloaded, the old session resumes but binds nothing (4107, logged)
  * while a full handshake gets nginx's own 400.  Session cache and
  * tickets (with "ssl_session_ticket_key"), TLS 1.2 and 1.3.

@@ -448,7 +448,8 @@ START_TEST(private_table_does_not_warn_about_mode)
 END_TEST
 
 /*
- * Table ownership (issue 10 item 8): "nginx -t" warns, naming the file and
+ * Table ownership (a worker that can write the table can change the keys
+ * of the next reload): "nginx -t" warns, naming the file and
  * what to change, about a table the worker user owns, a group- or
  * other-writable one, and one in a world-writable directory.
  */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Header names as upstreams read them (issue 10 items 1, 5 and 7, and the
- * in-place removal of issue 14): names compare with case, "-", "_" and
- * "." folded, since FastCGI, uwsgi, SCGI and PHP merge those spellings.
+ * Header names as upstreams read them, and their removal in place: names
+ * compare with case, "-", "_" and "." folded, since FastCGI, uwsgi, SCGI
+ * and PHP merge those spellings, so a client's spelling the module did not
+ * fold would reach the upstream as the identity or origin header.
  *
  * - dotted spellings of the identity header are stripped ("ignore_invalid_
  *   headers off" lets them through, FastCGI passes "HTTP_X.ONEM2M...");
@@ -188,7 +189,7 @@ END_TEST
 
 
 /* ------------------------------------------------------------------ */
-/* headers removed in place (issue 14)                                */
+/* headers removed in place (variables and upstreams see the rest)    */
 
 /*
  * One letter per request header, in order: S a client identity header
@@ -322,7 +323,7 @@ conf_teardown(void)
 static const char *const  refused_names[] = {
     /* X-M2M- would overwrite X-M2M-Origin and void the originator check */
     "X-M2M-Origin", "x-m2m-origin", "X-M2M-RI", "X-M2M-Anything",
-    /* issue 10 item 5 */
+    /* X-M2M- spelt with _ or .: the same header to a FastCGI upstream */
     "X_M2M_Origin", "X-M2M_Origin", "x_m2m_ri", "X.M2M.Origin", "Cookie",
     "Authorization", "Content-Type",
     /* hop-by-hop, framing, routing, client address */

@@ -109,7 +109,8 @@ log_line(const char *log, const char *needle)
 }
 
 /*
- * Log amplification (issue 10, item 6): a 255-byte identity of quotes,
+ * Log amplification (a client must not grow the log faster than it
+ * sends): a 255-byte identity of quotes,
  * each of which is escaped to 4 bytes, gets one line that shows its first
  * 64 bytes and its real length: one event, one line of bounded size.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * Servers without SAE behave exactly as without the module (issue 9):
+ * Servers without SAE behave exactly as without the module, although
  * the hook goes on every ssl server of an http block that does SAE, and
  * sets the context's ClientHello callback, where nginx 1.29.2 and later
  * select the virtual server.  The same non-SAE servers ("ssl_reject_

@@ -210,7 +210,7 @@ START_TEST(removed_identity_is_not_bound_on_resumption)
     /*
      * Not ignored, not refused in the handshake: the session (cache entry,
      * TLS 1.2 or TLS 1.3 ticket) resumes, unbound, and requests get 4107
-     * (what docs/limits.md says; issue 10 item 9).
+     * (what docs/limits.md says).
      */
     ck_assert_int_eq(r.handshake_ok, 1);
     ck_assert_int_eq(r.resumed, 1);

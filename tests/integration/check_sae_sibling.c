@@ -4,7 +4,7 @@
  * identity header is stripped there too.  Otherwise a client, bound or not,
  * names the sibling (Host or SNI) and forges the header to its upstream,
  * which is often the same CSE.  Every identity header name of the http
- * block counts, on every server (issue 10 item 1).
+ * block counts, on every server.
  */
 
 #include <stdio.h>
@@ -129,8 +129,9 @@ START_TEST(the_only_header_of_a_request_stripped)
 END_TEST
 
 /*-
- * Issue 10 item 1: a header name set in one server (or at http level and
- * overridden by a server) is stripped on every server of the http block:
+ * A header name set in one server (or at http level and overridden by a
+ * server) is stripped on every server of the http block, since any of them
+ * may proxy to the CSE that trusts the header:
  * on a sibling without SAE on the same address (SNI or Host), on a plain
  * HTTP server, and on the SAE server itself.
  */

@@ -270,7 +270,7 @@ assert_log(const char *needle)
 }
 
 
-/* claims that are neither an AE-ID nor a CSE-ID (issue 10 item 4) */
+/* claims that are neither an AE-ID nor a CSE-ID: none may pass as one */
 static const char  *not_ids[] = {
     "in-cse-8", "mn-cse-123456", "/in-cse-8#", "/in-cse-8?x", "in-cse-8;x",
     "Clock-AE1#", "//in.provider.com/in-cse-8?x", "/in-cse-8/Sstem",
