@@ -330,7 +330,7 @@ START_TEST(binary_upgrade_loads_the_new_code_without_a_failure)
     harness_nginx     *ng;
     probe              p;
     pthread_t          thread;
-    pid_t              old, new = -1;
+    pid_t              old = -1, new = -1;
     size_t             workers;
     char              *out = NULL;
     char              *argv[] = { (char *) harness_nginx_bin(), "-p", NULL,
@@ -350,10 +350,12 @@ START_TEST(binary_upgrade_loads_the_new_code_without_a_failure)
     argv[4] = (char *) harness_nginx_conf_path(ng);
     rc = harness_run(argv, NULL, harness_timeout_ms(10000), &out);
     free(out);
-    old = read_pid(ng, "nginx.pid");
-    masters[0] = old;
-    for (ms = 0; old > 0 && ms < harness_timeout_ms(10000); ms += 10) {
-        if (harness_log_contains(ng, "start worker process ")) {
+
+    /* the daemon writes its pid file after the starting process exits */
+    for (ms = 0; rc == 0 && ms < harness_timeout_ms(10000); ms += 10) {
+        old = read_pid(ng, "nginx.pid");
+        masters[0] = old;
+        if (old > 0 && harness_log_contains(ng, "start worker process ")) {
             break;
         }
         usleep(10000);
