@@ -600,10 +600,36 @@ lmdb_info(const ONEM2M_SAE_TABLE *table, ONEM2M_SAE_TABLE_INFO *info)
     return 1;
 }
 
+/*
+ * nginx counts while it reads its configuration, in the master: a store
+ * opened for the count is closed again, so that no LMDB environment is
+ * carried over fork (a worker abandons an inherited one, never freed).
+ */
 static size_t
-lmdb_count(const ONEM2M_SAE_TABLE *t)
+lmdb_count(const ONEM2M_SAE_TABLE *table)
 {
-    ONEM2M_SAE_TABLE_INFO  info;
+    LMDB_TABLE             *t = (LMDB_TABLE *) table;
+    ONEM2M_SAE_TABLE_INFO   info;
+    size_t                  n;
+    int                     was_open;
 
-    return lmdb_info(t, &info) ? (size_t) info.count : 0;
+    pthread_mutex_lock(&t->lock);
+    was_open = (t->store != NULL && t->pid == getpid());
+    pthread_mutex_unlock(&t->lock);
+
+    n = lmdb_info(table, &info) ? (size_t) info.count : 0;
+
+    if (!was_open) {
+        pthread_mutex_lock(&t->lock);
+
+        if (t->store != NULL && t->pid == getpid()) {
+            kpsa_store_close(t->store);
+            t->store = NULL;
+            t->retry_at = 0;
+        }
+
+        pthread_mutex_unlock(&t->lock);
+    }
+
+    return n;
 }

@@ -49,14 +49,23 @@
 static int   plain_port;
 static char  conf[8192];
 
+/*
+ * The last 3000 bytes of s: a Check failure message longer than its pipe
+ * buffer makes Check exit(2) instead of reporting the failure.
+ */
+static const char *
+tail_of(const char *s)
+{
+    size_t  len = strlen(s);
+
+    return len > 3000 ? s + len - 3000 : s;
+}
+
 /* the end of the error log: Check's messages are limited in size */
 static const char *
 log_tail(void)
 {
-    const char  *log = harness_log(ls.ng);
-    size_t       len = strlen(log);
-
-    return len > 3000 ? log + len - 3000 : log;
+    return tail_of(harness_log(ls.ng));
 }
 
 /* a plain HTTP GET: the whole response, "" when none came */
@@ -129,11 +138,37 @@ live_give_dir(const char *dir)
     free(tmp);
 }
 
+/*
+ * Under valgrind, tests/integration/valgrind-live-damage.supp for this
+ * nginx only: a worker whose read faulted abandoned its LMDB read
+ * transaction by design.  The wrapper is put back once nginx runs.
+ */
+static char *
+damage_wrapper(void)
+{
+    static char  w[2048];
+    const char  *old = getenv("ONEM2M_TEST_NGINX_WRAPPER");
+    char        *saved;
+
+    if (old == NULL || strncmp(old, "valgrind", 8) != 0) {
+        return NULL;
+    }
+
+    saved = strdup(old);
+    ck_assert_ptr_nonnull(saved);
+    snprintf(w, sizeof(w), "%s --suppressions=%s", old,
+             TOP_SRCDIR "/tests/integration/valgrind-live-damage.supp");
+    ck_assert_int_eq(setenv("ONEM2M_TEST_NGINX_WRAPPER", w, 1), 0);
+
+    return saved;
+}
+
 /* nginx with the three servers and two workers, started */
 static void
 damage_start(void)
 {
-    int  rc;
+    char  *saved;
+    int    rc;
 
     plain_port = harness_free_port();
     ck_assert_int_gt(plain_port, 0);
@@ -145,7 +180,14 @@ damage_start(void)
     harness_nginx_set_workers(ls.ng, 2);
     ck_assert_int_eq(harness_nginx_config(ls.ng, conf), 0);
 
+    saved = damage_wrapper();
     rc = harness_nginx_start(ls.ng);
+
+    if (saved != NULL) {
+        ck_assert_int_eq(setenv("ONEM2M_TEST_NGINX_WRAPPER", saved, 1), 0);
+        free(saved);
+    }
+
     ck_assert_msg(rc == 0, "nginx did not start; error log:\n%s",
                   log_tail());
 }
@@ -282,7 +324,7 @@ START_TEST(damaged_store_fails_closed_others_serve)
              " 0\n", ls.dir);
     ck_assert_msg(strstr(plain_get("/metrics"), want) != NULL,
                   "%s: no \"%s\" in:\n%s", damages[how], want,
-                  plain_get("/metrics"));
+                  tail_of(plain_get("/metrics")));
 
     snprintf(want, sizeof(want), "onem2m sae: live store \"kpsa-lmdb:%s\" "
              "cannot be read: ", ls.dir);

@@ -7,6 +7,8 @@
  * "openssl storeutl" listing a store.
  */
 
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +325,64 @@ START_TEST(test_child_init_after_fork)
 }
 END_TEST
 
+/* this process's descriptors open on the store's lock.mdb */
+static int
+lock_fds(void)
+{
+    DIR            *d;
+    struct dirent  *e;
+    char            fd[300], to[PATH_MAX], want[PATH_MAX];
+    ssize_t         n;
+    int             count = 0;
+
+    ck_assert_ptr_nonnull(realpath(su_path("store"), want));
+    strncat(want, "/lock.mdb", sizeof(want) - strlen(want) - 1);
+
+    d = opendir("/proc/self/fd");
+    ck_assert_ptr_nonnull(d);
+
+    while ((e = readdir(d)) != NULL) {
+        snprintf(fd, sizeof(fd), "/proc/self/fd/%s", e->d_name);
+        n = readlink(fd, to, sizeof(to) - 1);
+        if (n > 0) {
+            to[n] = '\0';
+            count += strcmp(to, want) == 0;
+        }
+    }
+
+    closedir(d);
+    return count;
+}
+
+/*
+ * A count (nginx logs one while it reads its configuration, in the
+ * master) leaves no store open to be carried over fork into the workers;
+ * a store a lookup opened stays open.
+ */
+START_TEST(test_count_leaves_no_store_open)
+{
+    ONEM2M_SAE_TABLE   *t;
+    ONEM2M_SAE_LOOKUP   l;
+    int                 before;
+
+    t = open_live(kek_file);
+    ck_assert_ptr_nonnull(t);
+    before = lock_fds();
+
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), 1);
+    ck_assert_int_eq(lock_fds(), before);
+
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, ID1, strlen(ID1), &l), 1);
+    ck_assert_int_eq(lock_fds(), before + 1);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), 1);
+    ck_assert_int_eq(lock_fds(), before + 1);
+
+    ONEM2M_SAE_lookup_cleanse(&l);
+    ONEM2M_SAE_table_free(t);
+    ck_assert_int_eq(lock_fds(), before);
+}
+END_TEST
+
 /* the text table implements the ABI 2 functions with zero copies */
 START_TEST(test_text_table_get)
 {
@@ -441,6 +501,7 @@ Suite *lmdb_table_suite(void)
                     CK_TEST(test_kek_file_refused),
                     CK_TEST(test_malformed_uri_refused),
                     CK_TEST(test_child_init_after_fork),
+                    CK_TEST(test_count_leaves_no_store_open),
                     CK_TEST(test_text_table_get),
                     CK_TEST(test_store_gone_fails_closed),
                     CK_TEST(test_storeutl_lists_store));
