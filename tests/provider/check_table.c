@@ -716,12 +716,17 @@ resident_bytes(void)
  */
 START_TEST(test_memory_per_entry)
 {
-    enum { N = 1000000 };
     ONEM2M_SAE_TABLE        *t;
     const ONEM2M_SAE_ENTRY  *a, *b;
+    const char              *preload;
     char                    *text, *p, id[64];
     long                     rss0, rss1;
-    size_t                   i;
+    size_t                   i, N = 1000000;
+    int                      valgrind;
+
+    /* under valgrind (make valgrind) resident memory means nothing */
+    preload = getenv("LD_PRELOAD");
+    valgrind = preload != NULL && strstr(preload, "vgpreload") != NULL;
 
     text = malloc((size_t) N * 80 + 1);
     ck_assert_ptr_nonnull(text);
@@ -747,8 +752,8 @@ START_TEST(test_memory_per_entry)
 
     ck_assert_ptr_nonnull(t);
     ck_assert_uint_eq(ONEM2M_SAE_table_count(t), N);
-    ck_assert_msg((rss1 - rss0) / N <= 90, "%ld bytes per entry",
-                  (rss1 - rss0) / N);
+    ck_assert_msg(valgrind || (rss1 - rss0) / (long) N <= 90,
+                  "%ld bytes per entry", (rss1 - rss0) / (long) N);
 
     /* two views held at once, each its own record */
     a = ONEM2M_SAE_table_lookup(t, "bench0000007@bench.example", 26);
@@ -759,6 +764,8 @@ START_TEST(test_memory_per_entry)
     ck_assert_str_eq(b->kpsa_id, "bench0999999@bench.example");
     ck_assert_uint_eq(b->key_len, 16);
     ck_assert_uint_eq(b->key[15], (999999u * 2654435761u) & 0xff);
+    ck_assert_ptr_null(ONEM2M_SAE_table_lookup(t, "bench1000000@bench.example",
+                                               26));
 
     for (i = 0; i < N; i += 99991) {
         snprintf(id, sizeof(id), "bench%07zu@bench.example", i);
