@@ -83,6 +83,9 @@ static ngx_uint_t ngx_http_onem2m_originator_cert_credential(
 static int ngx_http_onem2m_originator_find(ONEM2M_SAE_TABLE *table,
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *claim,
     onem2m_canon *id, ONEM2M_SAE_LOOKUP *lk);
+static onem2m_canon *ngx_http_onem2m_originator_bound(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf,
+    ngx_http_onem2m_sae_binding_t *binding, onem2m_canon *tmp);
 static void ngx_http_onem2m_originator_parse(
     ngx_http_onem2m_originator_srv_conf_t *oscf, ngx_str_t *in,
     onem2m_canon *id);
@@ -268,7 +271,7 @@ ngx_http_onem2m_originator_ae(ngx_http_request_t *r,
     ngx_uint_t registration)
 {
     ngx_str_t      *expected, local;
-    onem2m_canon    claim, bound;
+    onem2m_canon    claim, tmp, *bound;
 
     /*
      * An AE-ID certificate names its SP, and a CA this server trusts may
@@ -285,12 +288,12 @@ ngx_http_onem2m_originator_ae(ngx_http_request_t *r,
                    "AE-ID certificate of another SP", NULL);
     }
 
-    ngx_http_onem2m_originator_parse(oscf, &binding->entity, &bound);
+    bound = ngx_http_onem2m_originator_bound(r, oscf, binding, &tmp);
 
     /* a registree AE of this CSE must use its AE-ID-Stem */
-    local.data = (u_char *) bound.canonical;
-    local.len = bound.canonical_len;
-    expected = bound.local ? &local : &binding->entity;
+    local.data = (u_char *) bound->canonical;
+    local.len = bound->canonical_len;
+    expected = bound->local ? &local : &binding->entity;
 
     if (ngx_http_onem2m_origin_absent(origin)
         || onem2m_canon_request_for_id((const char *) origin->value.data,
@@ -321,16 +324,28 @@ ngx_http_onem2m_originator_ae(ngx_http_request_t *r,
                                                  expected);
     }
 
+    /*
+     * The common case: the very form expected (its stem, for a registree),
+     * which reads as the bound entity itself, with no parse per request.
+     */
+
+    if (bound->kind != ONEM2M_CANON_OTHER
+        && origin->value.len == expected->len
+        && ngx_memcmp(origin->value.data, expected->data, expected->len) == 0)
+    {
+        return NGX_DECLINED;
+    }
+
     ngx_http_onem2m_originator_parse(oscf, &origin->value, &claim);
 
-    if (!onem2m_canon_equal(&claim, &bound, 0)) {
+    if (!onem2m_canon_equal(&claim, bound, 0)) {
         return ngx_http_onem2m_originator_refuse(r,
                    NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
                    &binding->entity, origin,
                    "originator is not the authenticated AE", expected);
     }
 
-    if (bound.local && !claim.stem_form) {
+    if (bound->local && !claim.stem_form) {
         return ngx_http_onem2m_originator_refuse(r,
                    NGX_HTTP_ONEM2M_BAD_REQUEST, &binding->entity, origin,
                    "a registree AE must use its AE-ID-Stem", expected);
@@ -349,7 +364,7 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
     ngx_int_t                       rc;
     ngx_str_t                       entity;
     ngx_uint_t                      type;
-    onem2m_canon                    claim, bound, other;
+    onem2m_canon                    claim, tmp, other, *bound;
     ngx_http_onem2m_sae_binding_t  *binding;
 
     binding = view->binding;
@@ -360,9 +375,9 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
         return rc;
     }
 
-    ngx_http_onem2m_originator_parse(oscf, &binding->entity, &bound);
+    bound = ngx_http_onem2m_originator_bound(r, oscf, binding, &tmp);
 
-    if (onem2m_canon_equal(&claim, &bound, 0)) {
+    if (onem2m_canon_equal(&claim, bound, 0)) {
         return NGX_DECLINED;
     }
 
@@ -388,7 +403,7 @@ ngx_http_onem2m_originator_cse(ngx_http_request_t *r,
 
         ngx_http_onem2m_originator_parse(oscf, &entity, &other);
 
-        if (!onem2m_canon_equal(&other, &bound, 0)) {
+        if (!onem2m_canon_equal(&other, bound, 0)) {
             return ngx_http_onem2m_originator_refuse(r,
                        NGX_HTTP_ONEM2M_ORIGINATOR_NOT_AUTHENTICATED,
                        &binding->entity, origin,
@@ -774,6 +789,57 @@ ngx_http_onem2m_originator_find(ONEM2M_SAE_TABLE *table,
 
 
 /* an identifier read with the server's CSE-ID and SP-ID */
+
+/*
+ * The bound entity read for the server's gateway: kept on the binding, so
+ * that a connection's keep-alive requests read it once.  The reading
+ * points into binding->entity, which lives as long as the connection; it
+ * is read again when the entity or the server (another Host) changes.
+ * Without memory for it, into *tmp.
+ */
+
+typedef struct {
+    ngx_http_onem2m_originator_srv_conf_t  *oscf;
+    u_char                                 *entity;
+    size_t                                  entity_len;
+    onem2m_canon                            canon;
+} ngx_http_onem2m_originator_bound_t;
+
+
+static onem2m_canon *
+ngx_http_onem2m_originator_bound(ngx_http_request_t *r,
+    ngx_http_onem2m_originator_srv_conf_t *oscf,
+    ngx_http_onem2m_sae_binding_t *binding, onem2m_canon *tmp)
+{
+    ngx_http_onem2m_originator_bound_t  *b;
+
+    b = binding->originator;
+
+    if (b != NULL && b->oscf == oscf && b->entity == binding->entity.data
+        && b->entity_len == binding->entity.len)
+    {
+        return &b->canon;
+    }
+
+    if (b == NULL) {
+        b = ngx_palloc(r->connection->pool,
+                       sizeof(ngx_http_onem2m_originator_bound_t));
+        if (b == NULL) {
+            ngx_http_onem2m_originator_parse(oscf, &binding->entity, tmp);
+            return tmp;
+        }
+
+        binding->originator = b;
+    }
+
+    ngx_http_onem2m_originator_parse(oscf, &binding->entity, &b->canon);
+    b->oscf = oscf;
+    b->entity = binding->entity.data;
+    b->entity_len = binding->entity.len;
+
+    return &b->canon;
+}
+
 
 static void
 ngx_http_onem2m_originator_parse(ngx_http_onem2m_originator_srv_conf_t *oscf,

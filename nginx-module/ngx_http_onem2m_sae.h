@@ -44,6 +44,11 @@ typedef struct {
     ngx_str_t                  entity;        /* AE-ID or CSE-ID */
     ngx_str_t                  kpsa_id;       /* empty for certificates */
     ngx_str_t                  credential_id; /* "12-<KpsaID>", TS-0003 10.4 */
+    /*
+     * The originator check's reading of entity, made once per connection
+     * (ngx_http_onem2m_originator_handler.c): NULL until it first needs it.
+     */
+    void                      *originator;
 } ngx_http_onem2m_sae_binding_t;
 
 

@@ -48,8 +48,9 @@ extern "C" {
 typedef struct onem2m_sae_table_st  ONEM2M_SAE_TABLE;
 
 /*
- * One credential, as stored in the table (zero copies on lookup).
- * Strings are NUL-terminated; lengths exclude the NUL.
+ * One credential: a view of a table's record (zero copies of its strings
+ * and key, which stay in the table).  Strings are NUL-terminated; lengths
+ * exclude the NUL.
  */
 typedef struct {
     const char           *kpsa_id;
@@ -108,7 +109,10 @@ size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
  * reopens it on first use).
  *
  * ONEM2M_SAE_table_lookup() and ONEM2M_SAE_table_find_entity() keep
- * working for text tables and return NULL for a live table: servers use
+ * working for text tables and return NULL for a live table; the entry a
+ * text table returns is a view of the calling thread's, valid until that
+ * thread calls the same function again (its strings and key until the
+ * table is freed): copy it to keep it.  Servers use
  * ONEM2M_SAE_table_get() and _get_entity(), which work for both.  They
  * return 1 found, 0 not found (or revoked), -1 store error: callers fail
  * closed.  For a text table out->entry points into the table (zero

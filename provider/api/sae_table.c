@@ -335,11 +335,26 @@ ONEM2M_SAE_table_get_entity(const ONEM2M_SAE_TABLE *table,
 void
 ONEM2M_SAE_lookup_cleanse(ONEM2M_SAE_LOOKUP *out)
 {
-    if (out != NULL) {
-        OPENSSL_cleanse(out->key_buf, sizeof(out->key_buf));
-        out->entry.key = NULL;
-        out->entry.key_len = 0;
+    const unsigned char  *key;
+
+    if (out == NULL) {
+        return;
     }
+
+    /*
+     * A text table's lookup (generation 0, the key in the table) never
+     * wrote key_buf: the 512 bytes are not wiped on every handshake.
+     */
+    key = out->entry.key;
+
+    if (out->generation != 0 || key == NULL
+        || (key >= out->key_buf && key < out->key_buf + sizeof(out->key_buf)))
+    {
+        OPENSSL_cleanse(out->key_buf, sizeof(out->key_buf));
+    }
+
+    out->entry.key = NULL;
+    out->entry.key_len = 0;
 }
 
 int

@@ -33,6 +33,12 @@ ONEM2M_SAE_TABLE *onem2m_table_parse(const char *name,
     void *diag_arg);
 void onem2m_table_free(ONEM2M_SAE_TABLE *table);
 
+/*
+ * The entries returned are views of the calling thread's, one per
+ * function, valid until its next call of the same function (the strings
+ * and key they point to: until the table is freed).  Enumerating with
+ * onem2m_table_entry() in order costs one step per entry.
+ */
 const ONEM2M_SAE_ENTRY *onem2m_table_lookup(const ONEM2M_SAE_TABLE *table,
     const char *kpsa_id, size_t len);
 const ONEM2M_SAE_ENTRY *onem2m_table_find_entity(

@@ -85,7 +85,12 @@ kpsa_hold(ONEM2M_SAE_TABLE *table, const ONEM2M_SAE_ENTRY *e)
     }
 
     key->table = table;
-    key->entry = e;
+
+    /* a text table's lookups return views valid until the next one */
+    if (e != NULL) {
+        key->view = *e;
+        key->entry = &key->view;
+    }
 
     if (table != NULL && e != NULL && onem2m_table_is_lmdb(table)) {
         key->own = onem2m_lookup_dup(e);

@@ -62,13 +62,15 @@ typedef struct {
 } ONEM2M_KPSA_REF;
 
 /*
- * The key object of the keymgmt: one credential, pointing into the shared
- * table it holds a reference to (zero copies; the table cleanses keys),
- * or for an LMDB store into its own copy (cleansed when freed).
+ * The key object of the keymgmt: one credential, its own view pointing
+ * into the shared table it holds a reference to (zero copies of the
+ * strings and key; the table cleanses keys), or for an LMDB store into
+ * its own copy (cleansed when freed).
  */
 typedef struct {
     ONEM2M_SAE_TABLE          *table;
     const ONEM2M_SAE_ENTRY    *entry;        /* NULL: an empty key */
+    ONEM2M_SAE_ENTRY           view;         /* a text table's */
     ONEM2M_SAE_LOOKUP         *own;          /* a live table's: a copy */
 } ONEM2M_KPSA_KEY;
 

@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "table_any.h"
+#include "table_int.h"
 #include "common/onem2m_debug.h"
 
 static ONEM2M_SAE_table_get_fn         text_get;
@@ -183,30 +184,27 @@ onem2m_text_head_init(ONEM2M_SAE_TABLE_HEAD *head)
 }
 
 static int
-text_found(const ONEM2M_SAE_ENTRY *e, ONEM2M_SAE_LOOKUP *out)
+text_found(int found, ONEM2M_SAE_LOOKUP *out)
 {
-    if (e == NULL) {
-        return 0;
-    }
+    out->generation = 0;                /* out->entry: into the table */
 
-    out->entry = *e;                    /* pointers into the table */
-    out->generation = 0;
-
-    return 1;
+    return found;
 }
 
 static int
 text_get(const ONEM2M_SAE_TABLE *t, const char *name, size_t len,
     ONEM2M_SAE_LOOKUP *out)
 {
-    return text_found(onem2m_table_lookup(t, name, len), out);
+    return text_found(onem2m_table_get_view(t, 0, name, len, &out->entry),
+                      out);
 }
 
 static int
 text_get_entity(const ONEM2M_SAE_TABLE *t, const char *name, size_t len,
     ONEM2M_SAE_LOOKUP *out)
 {
-    return text_found(onem2m_table_find_entity(t, name, len), out);
+    return text_found(onem2m_table_get_view(t, 1, name, len, &out->entry),
+                      out);
 }
 
 static int

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * A parsed table's memory (arena, file order, two hash indexes; the
- * layout is described in table_int.h) and the lookups through it.
+ * A parsed table's memory (the arena of records in file order, two hash
+ * indexes; the layout is described in table_int.h) and the lookups
+ * through it, which build an ONEM2M_SAE_ENTRY view of the record found.
  */
 
 #include <stdio.h>
@@ -13,6 +14,9 @@
 #include "siphash.h"
 #include "table_any.h"
 #include "table_int.h"
+
+/* tells tables apart for the enumeration cursor (addresses are reused) */
+static uint64_t  table_serial;
 
 /*
  * A table sized for at most records credentials read from len bytes (the
@@ -48,16 +52,14 @@ onem2m_table_alloc(size_t len, size_t records)
 
     t->slots = slots;
     t->arena_len = onem2m_pages_round(len + 1 + records
-                                      * (sizeof(ONEM2M_SAE_ENTRY)
-                                         + RECORD_ALIGN));
-    t->order_len = onem2m_pages_round(records * sizeof(uint32_t));
+                                      * (REC_HEAD + RECORD_ALIGN));
+    t->serial = __atomic_add_fetch(&table_serial, 1, __ATOMIC_RELAXED);
 
     t->arena = onem2m_pages_alloc(t->arena_len);
-    t->order = onem2m_pages_alloc(t->order_len);
     t->by_kpsa_id = onem2m_pages_alloc(slots * sizeof(uint64_t));
     t->by_entity = onem2m_pages_alloc(slots * sizeof(uint64_t));
 
-    if (t->arena == NULL || t->order == NULL || t->by_kpsa_id == NULL
+    if (t->arena == NULL || t->by_kpsa_id == NULL
         || t->by_entity == NULL)
     {
         onem2m_table_destroy(t);
@@ -72,11 +74,9 @@ onem2m_table_alloc(size_t len, size_t records)
 
 /* gives back what the upper bounds over-reserved; nothing moves */
 void
-onem2m_table_trim(ONEM2M_SAE_TABLE *t, size_t arena_used)
+onem2m_table_trim(ONEM2M_SAE_TABLE *t)
 {
-    t->arena_len = onem2m_pages_trim(t->arena, t->arena_len, arena_used);
-    t->order_len = onem2m_pages_trim(t->order, t->order_len,
-                                     t->count * sizeof(uint32_t));
+    t->arena_len = onem2m_pages_trim(t->arena, t->arena_len, t->arena_used);
 }
 
 void
@@ -89,7 +89,6 @@ onem2m_table_destroy(ONEM2M_SAE_TABLE *t)
     }
 
     onem2m_pages_free(t->arena, t->arena_len, 1);
-    onem2m_pages_free(t->order, t->order_len, 0);
     onem2m_pages_free(t->by_kpsa_id, t->slots * sizeof(uint64_t), 0);
     onem2m_pages_free(t->by_entity, t->slots * sizeof(uint64_t), 0);
 
@@ -126,10 +125,10 @@ static uint64_t *
 table_probe(const ONEM2M_SAE_TABLE *t, uint64_t *index, int which,
     uint64_t h, const char *name, size_t len)
 {
-    const ONEM2M_SAE_ENTRY  *e;
-    uint64_t                 slot;
-    uint32_t                 tag = (uint32_t) (h >> 32);
-    size_t                   i;
+    const unsigned char  *rec;
+    uint64_t              slot;
+    uint32_t              tag = (uint32_t) (h >> 32);
+    size_t                i;
 
     for (i = table_slot(t, h); ; i = i + 1 < t->slots ? i + 1 : 0) {
         slot = index[i];
@@ -142,47 +141,84 @@ table_probe(const ONEM2M_SAE_TABLE *t, uint64_t *index, int which,
             continue;
         }
 
-        e = RECORD(t, (uint32_t) slot - 1);
+        rec = RECORD(t, (uint32_t) slot - 1);
 
         if (which == 0) {
-            if (e->kpsa_id_len == len && memcmp(e->kpsa_id, name, len) == 0) {
+            if (rec[REC_ID_LEN] == len
+                && memcmp(REC_ID(rec), name, len) == 0)
+            {
                 return &index[i];
             }
 
-        } else if (e->entity_len == len && memcmp(e->entity, name, len) == 0) {
+        } else if (rec[REC_ENTITY_LEN] == len
+                   && memcmp(REC_ENTITY(rec), name, len) == 0)
+        {
             return &index[i];
         }
     }
 }
 
-static const ONEM2M_SAE_ENTRY *
-table_find(const ONEM2M_SAE_TABLE *t, uint64_t *index, int which,
-    const char *name, size_t len)
+/* the unit of the record after the one at unit (file order) */
+static uint32_t
+record_next(const ONEM2M_SAE_TABLE *t, uint32_t unit)
 {
-    uint64_t  *slot;
+    const unsigned char  *rec = RECORD(t, unit);
+    size_t                len;
 
+    len = REC_HEAD + rec[REC_ID_LEN] + 1 + rec[REC_ENTITY_LEN] + 1
+          + REC_KEY_BYTES(rec);
+
+    return unit + (uint32_t) ((len + RECORD_ALIGN - 1) / RECORD_ALIGN);
+}
+
+/* the unit + 1 of the record whose string (which) is name, 0: none */
+static inline uint32_t
+table_find(const ONEM2M_SAE_TABLE *t, int which, const char *name,
+    size_t len)
+{
     if (t == NULL || name == NULL || len > ONEM2M_SAE_MAX_ID_LEN
         || t->count == 0)
     {
-        return NULL;
+        return 0;
     }
 
-    slot = table_probe(t, index, which,
-                       onem2m_siphash13(t->seed, name, len), name, len);
+    return (uint32_t) *table_probe(t, which == 0 ? t->by_kpsa_id
+                                                 : t->by_entity,
+                                   which, onem2m_siphash13(t->seed, name,
+                                                           len),
+                                   name, len);
+}
 
-    return *slot ? RECORD(t, (uint32_t) *slot - 1) : NULL;
+/*
+ * Fills e with the view of the record whose string (which: 0 KpsaID, 1
+ * entity id) is name: 1, or 0 when there is none.
+ */
+int
+onem2m_table_get_view(const ONEM2M_SAE_TABLE *t, int which,
+    const char *name, size_t len, ONEM2M_SAE_ENTRY *e)
+{
+    uint32_t  found = table_find(t, which, name, len);
+
+    if (found == 0) {
+        return 0;
+    }
+
+    onem2m_table_view(t, found - 1, e);
+
+    return 1;
 }
 
 /* the file-order number of the record at unit (order[] is ascending) */
 static size_t
-record_number(const ONEM2M_SAE_TABLE *t, uint32_t unit)
+record_number(const ONEM2M_SAE_TABLE *t, const uint32_t *order,
+    uint32_t unit)
 {
     size_t  lo = 0, hi = t->count, mid;
 
     while (hi - lo > 1) {
         mid = lo + (hi - lo) / 2;
 
-        if (t->order[mid] <= unit) {
+        if (order[mid] <= unit) {
             lo = mid;
         } else {
             hi = mid;
@@ -198,9 +234,10 @@ record_number(const ONEM2M_SAE_TABLE *t, uint32_t unit)
  */
 void
 onem2m_table_index(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r,
-    const uint32_t *first_line, TABLE_PENDING *pending)
+    const uint32_t *first_line, const uint32_t *order,
+    TABLE_PENDING *pending)
 {
-    ONEM2M_SAE_ENTRY  *e;
+    ONEM2M_SAE_ENTRY   e[1];
     uint64_t          *id_slot, *entity_slot;
     char               msg[ONEM2M_SAE_MAX_ID_LEN + 64];
 
@@ -209,7 +246,7 @@ onem2m_table_index(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r,
     }
 
     pending->set = 0;
-    e = RECORD(t, pending->unit);
+    onem2m_table_view(t, pending->unit, e);
 
     id_slot = table_probe(t, t->by_kpsa_id, 0, pending->h_id, e->kpsa_id,
                           e->kpsa_id_len);
@@ -219,7 +256,7 @@ onem2m_table_index(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r,
         snprintf(msg, sizeof(msg),
                  "duplicate KpsaID %s (first defined on line %lu)",
                  e->kpsa_id,
-                 (unsigned long) first_line[record_number(t,
+                 (unsigned long) first_line[record_number(t, order,
                                                  (uint32_t) *id_slot - 1)]);
         onem2m_table_line_error(r, pending->line, msg);
         return;
@@ -238,18 +275,50 @@ onem2m_table_index(ONEM2M_SAE_TABLE *t, TABLE_REPORT *r,
     }
 }
 
+/*
+ * The pointer-returning lookups (the public ONEM2M_SAE_table_lookup() and
+ * _find_entity(), the tools' enumeration) fill a view of the calling
+ * thread's, one per function: valid until that thread's next call of the
+ * same function.  Handshakes use get (table_any.c), which fills the
+ * caller's.  The views hold pointers only, no key bytes.
+ */
+static __thread ONEM2M_SAE_ENTRY  view_lookup, view_entity, view_entry;
+
+/* where the last onem2m_table_entry() of this thread was, to go on from */
+static __thread struct {
+    uint64_t  serial;
+    size_t    i;
+    uint32_t  unit;
+} cursor;
+
+/* the thread's view of the record at found - 1, or NULL (found 0) */
+static const ONEM2M_SAE_ENTRY *
+table_thread_view(const ONEM2M_SAE_TABLE *t, uint32_t found,
+    ONEM2M_SAE_ENTRY *view)
+{
+    if (found == 0) {
+        return NULL;
+    }
+
+    onem2m_table_view(t, found - 1, view);
+
+    return view;
+}
+
 const ONEM2M_SAE_ENTRY *
 onem2m_table_lookup(const ONEM2M_SAE_TABLE *t, const char *kpsa_id,
     size_t len)
 {
-    return t != NULL ? table_find(t, t->by_kpsa_id, 0, kpsa_id, len) : NULL;
+    return table_thread_view(t, table_find(t, 0, kpsa_id, len),
+                             &view_lookup);
 }
 
 const ONEM2M_SAE_ENTRY *
 onem2m_table_find_entity(const ONEM2M_SAE_TABLE *t, const char *entity,
     size_t len)
 {
-    return t != NULL ? table_find(t, t->by_entity, 1, entity, len) : NULL;
+    return table_thread_view(t, table_find(t, 1, entity, len),
+                             &view_entity);
 }
 
 size_t
@@ -258,8 +327,35 @@ onem2m_table_count(const ONEM2M_SAE_TABLE *t)
     return t != NULL ? t->count : 0;
 }
 
+/*
+ * Records are variable-sized and the file order is the arena's own, so
+ * entry i is found by walking from the thread's last one (an enumeration
+ * costs one step per entry) or from the first.
+ */
 const ONEM2M_SAE_ENTRY *
 onem2m_table_entry(const ONEM2M_SAE_TABLE *t, size_t i)
 {
-    return t != NULL && i < t->count ? RECORD(t, t->order[i]) : NULL;
+    size_t    n = 0;
+    uint32_t  unit = 0;
+
+    if (t == NULL || i >= t->count) {
+        return NULL;
+    }
+
+    if (cursor.serial == t->serial && cursor.i <= i) {
+        n = cursor.i;
+        unit = cursor.unit;
+    }
+
+    for ( /* void */ ; n < i; n++) {
+        unit = record_next(t, unit);
+    }
+
+    cursor.serial = t->serial;
+    cursor.i = i;
+    cursor.unit = unit;
+
+    onem2m_table_view(t, unit, &view_entry);
+
+    return &view_entry;
 }

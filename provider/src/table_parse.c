@@ -40,7 +40,8 @@ typedef struct {
     uint32_t             *first_line;   /* line of each record, in order */
     size_t                first_line_len;
     TABLE_PENDING         pending;      /* the previous line's record */
-    size_t                arena_used;
+    uint32_t             *order;        /* unit of each record, while
+                                           parsing (duplicates' lines) */
 } TABLE_PARSER;
 
 /* the columns of a line, and what checking them found */
@@ -80,7 +81,7 @@ onem2m_entity_type(const char *id, size_t len)
 static int
 line_fail(TABLE_PARSER *P, unsigned long lineno, const char *reason)
 {
-    onem2m_table_index(P->t, P->r, P->first_line, &P->pending);
+    onem2m_table_index(P->t, P->r, P->first_line, P->order, &P->pending);
     onem2m_table_line_error(P->r, lineno, reason);
 
     return -1;
@@ -209,29 +210,34 @@ check_kpsa_id(const TABLE_LINE *l, char *msg)
     return NULL;
 }
 
-/* the record of a valid line (the arena was sized for every line) */
-static ONEM2M_SAE_ENTRY *
-write_record(TABLE_PARSER *P, const TABLE_LINE *l, unsigned long lineno)
+/*
+ * The record of a valid line (the arena was sized for every line); e
+ * gets its view.
+ */
+static void
+write_record(TABLE_PARSER *P, const TABLE_LINE *l, unsigned long lineno,
+    ONEM2M_SAE_ENTRY *e)
 {
     ONEM2M_SAE_TABLE  *t = P->t;
-    ONEM2M_SAE_ENTRY  *e;
-    unsigned char     *dst;
+    unsigned char     *rec, *dst;
     size_t             unit, i;
 
-    unit = P->arena_used / RECORD_ALIGN;
-    e = RECORD(t, unit);
-    dst = (unsigned char *) (e + 1);
+    unit = t->arena_used / RECORD_ALIGN;
+    rec = RECORD(t, unit);
+
+    rec[REC_ID_LEN] = (unsigned char) l->flen[2];
+    rec[REC_ENTITY_LEN] = (unsigned char) l->flen[0];
+    rec[REC_KEY_LEN] = (unsigned char) (l->key_len & 0xff);
+    rec[REC_KEY_LEN + 1] = (unsigned char) (l->key_len >> 8);
+    rec[REC_TYPE] = (unsigned char) l->type;
+    dst = rec + REC_HEAD;
 
     memcpy(dst, l->field[2], l->flen[2]);
     dst[l->flen[2]] = '\0';
-    e->kpsa_id = (const char *) dst;
-    e->kpsa_id_len = (unsigned short) l->flen[2];
     dst += l->flen[2] + 1;
 
     memcpy(dst, l->field[0], l->flen[0]);
     dst[l->flen[0]] = '\0';
-    e->entity = (const char *) dst;
-    e->entity_len = (unsigned short) l->flen[0];
     dst += l->flen[0] + 1;
 
     for (i = 0; i < l->key_len; i++) {
@@ -239,18 +245,15 @@ write_record(TABLE_PARSER *P, const TABLE_LINE *l, unsigned long lineno)
                                   | onem2m_text_hex_value(l->hex[2 * i + 1]));
     }
 
-    e->key = dst;
-    e->key_len = (unsigned short) l->key_len;
-    e->entity_type = (unsigned char) l->type;
     dst += l->key_len;
 
-    P->arena_used = ((dst - t->arena) + RECORD_ALIGN - 1)
+    t->arena_used = ((dst - t->arena) + RECORD_ALIGN - 1)
                     & ~(size_t) (RECORD_ALIGN - 1);
 
     P->first_line[t->count] = (uint32_t) lineno;
-    t->order[t->count++] = (uint32_t) unit;
+    P->order[t->count++] = (uint32_t) unit;
 
-    return e;
+    onem2m_table_view(t, (uint32_t) unit, e);
 }
 
 /*
@@ -267,7 +270,7 @@ parse_line(TABLE_PARSER *P, unsigned long lineno, const unsigned char *line,
                                        "missing KpsaID column", NULL,
                                        "extra column after the KpsaID" };
     TABLE_LINE           l;
-    ONEM2M_SAE_ENTRY    *e;
+    ONEM2M_SAE_ENTRY     e[1];
     const char          *reason;
     uint64_t             h_id = 0, h_entity = 0;
     char                 msg[MSG_LEN];
@@ -302,14 +305,13 @@ parse_line(TABLE_PARSER *P, unsigned long lineno, const unsigned char *line,
         return line_fail(P, lineno, reason);
     }
 
-    e = write_record(P, &l, lineno);
+    write_record(P, &l, lineno, e);
 
-    onem2m_table_index(P->t, P->r, P->first_line, &P->pending);
+    onem2m_table_index(P->t, P->r, P->first_line, P->order, &P->pending);
 
     P->pending.h_id = h_id;
     P->pending.h_entity = h_entity;
-    P->pending.unit = (uint32_t) (((unsigned char *) e - P->t->arena)
-                                  / RECORD_ALIGN);
+    P->pending.unit = P->order[P->t->count - 1];
     P->pending.line = lineno;
     P->pending.set = 1;
 
@@ -353,10 +355,13 @@ table_parse(TABLE_REPORT *r, const unsigned char *buf, size_t len)
     P.t = onem2m_table_alloc(len, records);
     P.first_line_len = onem2m_pages_round(records * sizeof(uint32_t));
     P.first_line = P.t != NULL ? onem2m_pages_alloc(P.first_line_len) : NULL;
+    P.order = P.t != NULL ? onem2m_pages_alloc(P.first_line_len) : NULL;
 
-    if (P.first_line == NULL) {
+    if (P.first_line == NULL || P.order == NULL) {
         onem2m_table_report(r, ONEM2M_SAE_DIAG_ERROR, 0, "out of memory");
         r->errors++;
+        onem2m_pages_free(P.first_line, P.first_line_len, 0);
+        onem2m_pages_free(P.order, P.first_line_len, 0);
         onem2m_table_destroy(P.t);
         return NULL;
     }
@@ -371,15 +376,16 @@ table_parse(TABLE_REPORT *r, const unsigned char *buf, size_t len)
         parse_line(&P, lineno, p, nl - p);
     }
 
-    onem2m_table_index(P.t, r, P.first_line, &P.pending);
+    onem2m_table_index(P.t, r, P.first_line, P.order, &P.pending);
     onem2m_pages_free(P.first_line, P.first_line_len, 0);
+    onem2m_pages_free(P.order, P.first_line_len, 0);
 
     if (r->errors > 0) {
         onem2m_table_destroy(P.t);
         return NULL;
     }
 
-    onem2m_table_trim(P.t, P.arena_used);
+    onem2m_table_trim(P.t);
 
     return P.t;
 }

@@ -170,6 +170,106 @@ END_TEST
 
 
 /*
+ * Two servers of one port, CSEs of one SP: a keep-alive connection's
+ * requests may go to either (Host).  The bound entity, read once per
+ * connection, is read again for the other server's CSE-ID: there
+ * "/mn-cse-123456/Clock-AE3" is another CSE's AE, which it may name so.
+ */
+static const char *two_gateways =
+    "server {\n"
+    "    listen 127.0.0.1:{{PORT}} ssl default_server;\n"
+    "    {{CERT}}\n"
+    "    ssl_ciphers PSK-AES128-CBC-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+    "    onem2m_sae optional;\n"
+    "    onem2m_sae_cse_id mn-cse-123456;\n"
+    "    onem2m_sae_sp_id in.provider.com;\n"
+    "    onem2m_sae_originator check;\n"
+    "    location / {\n"
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+    "    }\n"
+    "}\n"
+    "server {\n"
+    "    listen 127.0.0.1:{{PORT}} ssl;\n"
+    "    server_name other.example;\n"
+    "    {{CERT}}\n"
+    "    ssl_ciphers PSK-AES128-CBC-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256;\n"
+    "    onem2m_sae_psk_table kpsa:{{PREFIX}}/kpsa.table;\n"
+    "    onem2m_sae optional;\n"
+    "    onem2m_sae_cse_id mn-cse-999;\n"
+    "    onem2m_sae_sp_id in.provider.com;\n"
+    "    onem2m_sae_originator check;\n"
+    "    location / {\n"
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n"
+    "    }\n"
+    "}\n";
+
+START_TEST(ae_keepalive_two_gateways)
+{
+    harness_tls_opts     opts;
+    harness_tls_result   result;
+    harness_response     resp;
+    harness_conn        *c;
+    unsigned char        key[16];
+    int                  len;
+
+    gw.up = harness_upstream_start(HARNESS_UPSTREAM_HTTP);
+    ck_assert_ptr_nonnull(gw.up);
+    gw.ng = harness_nginx_new();
+    ck_assert_ptr_nonnull(gw.ng);
+    ck_assert_int_eq(harness_nginx_write_file(gw.ng, "kpsa.table", GW_TABLE,
+                                              0600), 0);
+    harness_nginx_set_upstream(gw.ng, gw.up);
+    ck_assert_int_eq(harness_nginx_config(gw.ng, two_gateways), 0);
+    ck_assert_int_eq(harness_nginx_start(gw.ng), 0);
+
+    memset(&opts, 0, sizeof(opts));
+    len = harness_unhex(LOCK3_KEY_HEX, key, sizeof(key));
+    ck_assert_int_gt(len, 0);
+    opts.identity = LOCK3_KPSA_ID;
+    opts.key = key;
+    opts.key_len = (size_t) len;
+
+    memset(&result, 0, sizeof(result));
+    c = harness_tls_connect(harness_nginx_port(gw.ng, 0), &opts, &result);
+    ck_assert_ptr_nonnull(c);
+
+    /* this gateway's registree: its stem */
+    ck_assert_int_eq(harness_http(c, "GET", "/cse",
+                                  GW_RI_RVI "X-M2M-Origin: Clock-AE3\r\n",
+                                  NULL, 1, &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+
+    /* the other gateway: an AE of mn-cse-123456, named SP-relative */
+    ck_assert_int_eq(harness_http(c, "GET", "/cse",
+                                  "Host: other.example\r\n" GW_RI_RVI
+                                  "X-M2M-Origin: " LOCK3_ENTITY "\r\n",
+                                  NULL, 1, &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+
+    /* and back: here it must use its stem */
+    ck_assert_int_eq(harness_http(c, "GET", "/cse",
+                                  GW_RI_RVI "X-M2M-Origin: " LOCK3_ENTITY
+                                  "\r\n", NULL, 0, &resp), 0);
+    assert_refused(&resp, 400, "4000", "AE-ID-Stem, expected Clock-AE3");
+    harness_response_free(&resp);
+
+    harness_conn_close(c);
+    harness_tls_result_free(&result);
+
+    ck_assert_uint_eq(harness_upstream_count(gw.up), 2);
+
+    ck_assert_int_eq(harness_nginx_stop(gw.ng), 0);
+    harness_nginx_free(gw.ng);
+    harness_upstream_stop(gw.up);
+    memset(&gw, 0, sizeof(gw));
+}
+END_TEST
+
+
+/*
  * Entities the table holds SP-relative or absolute: the stem is what the
  * AE must send, what "assign" puts in, and what an unbound claim matches.
  */
@@ -627,6 +727,7 @@ Suite *originator_suite(void)
                     CK_TEST(ae_missing_origin),
                     CK_TEST(ae_table_forms),
                     CK_TEST(ae_keepalive_each_request),
+                    CK_TEST(ae_keepalive_two_gateways),
                     CK_TCASE_MS("registration", NULL, NULL, 60000),
                     CK_TEST(registration_check_mode),
                     CK_TEST(registration_assign_mode),

@@ -693,6 +693,91 @@ START_TEST(test_densest_table)
 }
 END_TEST
 
+/* resident bytes of the process, /proc/self/statm */
+static long
+resident_bytes(void)
+{
+    FILE  *f;
+    long   size = 0, resident = 0;
+
+    f = fopen("/proc/self/statm", "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fscanf(f, "%ld %ld", &size, &resident), 2);
+    fclose(f);
+
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * A 1M-entry table of typical lines (55 bytes of strings and key) holds
+ * at most 90 bytes per entry: records without pointers, the file order
+ * the arena's own (docs/limits.md).  Enumeration and lookups still see
+ * every record.
+ */
+START_TEST(test_memory_per_entry)
+{
+    ONEM2M_SAE_TABLE        *t;
+    const ONEM2M_SAE_ENTRY  *a, *b;
+    const char              *preload;
+    char                    *text, *p, id[64];
+    long                     rss0, rss1;
+    size_t                   i, N = 1000000;
+    int                      valgrind;
+
+    /* under valgrind (make valgrind) resident memory means nothing */
+    preload = getenv("LD_PRELOAD");
+    valgrind = preload != NULL && strstr(preload, "vgpreload") != NULL;
+
+    text = malloc((size_t) N * 80 + 1);
+    ck_assert_ptr_nonnull(text);
+    p = text;
+
+    for (i = 0; i < N; i++) {
+        p += sprintf(p, "Cbench%07zu %032zx bench%07zu@bench.example\n", i,
+                     i * 2654435761u, i);
+    }
+
+    snprintf(tu_path, sizeof(tu_path), "%s/mem.table", tu_dir());
+    tu_write_file(tu_path, text, 0600);
+    free(text);
+
+    /* the provider loaded and its first table gone before measuring */
+    t = tu_open_text("C1 00112233445566778899aabbccddeeff a@b.c\n", 0600);
+    ck_assert_ptr_nonnull(t);
+    ONEM2M_SAE_table_free(t);
+
+    rss0 = resident_bytes();
+    t = tu_open_uri(tu_fmt("%s/mem.table", tu_dir()));
+    rss1 = resident_bytes();
+
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(ONEM2M_SAE_table_count(t), N);
+    ck_assert_msg(valgrind || (rss1 - rss0) / (long) N <= 90,
+                  "%ld bytes per entry", (rss1 - rss0) / (long) N);
+
+    /* two views held at once, each its own record */
+    a = ONEM2M_SAE_table_lookup(t, "bench0000007@bench.example", 26);
+    b = ONEM2M_SAE_table_find_entity(t, "Cbench0999999", 13);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_str_eq(a->entity, "Cbench0000007");
+    ck_assert_str_eq(b->kpsa_id, "bench0999999@bench.example");
+    ck_assert_uint_eq(b->key_len, 16);
+    ck_assert_uint_eq(b->key[15], (999999u * 2654435761u) & 0xff);
+    ck_assert_ptr_null(ONEM2M_SAE_table_lookup(t, "bench1000000@bench.example",
+                                               26));
+
+    for (i = 0; i < N; i += 99991) {
+        snprintf(id, sizeof(id), "bench%07zu@bench.example", i);
+        a = tu_lookup(t, id);
+        ck_assert_ptr_nonnull(a);
+        ck_assert_uint_eq(a->key[14], ((i * 2654435761u) >> 8) & 0xff);
+    }
+
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
 /* entity id forms, TS-0001 Table 7.2-1 */
 typedef struct {
     const char  *id;
@@ -769,6 +854,7 @@ Suite *table_suite(void)
                     CK_LOOP(test_world_writable_directory_warning, 2),
                     CK_TEST(test_provider_loading),
                     CK_TEST(test_densest_table),
+                    CK_TEST(test_memory_per_entry),
                     CK_TCASE("errors", tu_setup, tu_teardown, 0),
                     CK_LOOP(test_bad_line, CK_N(bad_lines)),
                     CK_TEST(test_key_too_long), CK_TEST(test_line_too_long),

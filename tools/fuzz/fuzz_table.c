@@ -130,8 +130,11 @@ check_entry(const ONEM2M_SAE_TABLE *t, const ONEM2M_SAE_ENTRY *e)
     check(onem2m_entity_type(e->entity, e->entity_len) == e->entity_type);
     check(e->key_len >= 1 && e->key_len <= ONEM2M_SAE_MAX_KEY_LEN);
 
-    /* KpsaIDs are unique (a duplicate fails the table) */
-    check(onem2m_table_lookup(t, e->kpsa_id, e->kpsa_id_len) == e);
+    /* KpsaIDs are unique (a duplicate fails the table): the same record */
+    found = onem2m_table_lookup(t, e->kpsa_id, e->kpsa_id_len);
+    check(found != NULL && found->kpsa_id == e->kpsa_id
+          && found->key == e->key && found->key_len == e->key_len
+          && found->entity_type == e->entity_type);
 
     found = onem2m_table_find_entity(t, e->entity, e->entity_len);
     check(found != NULL && found->entity_len == e->entity_len
