@@ -76,7 +76,12 @@ static ngx_http_onem2m_sae_event_t  ngx_http_onem2m_sae_events[] = {
     /* ONEM2M_SAE_EV_STORE_ERROR */
     { NGX_CONF_UNSET_UINT, 1,
       "onem2m sae: the psk table failed the lookup of psk identity %*s, "
-      "refused" }
+      "refused" },
+
+    /* ONEM2M_SAE_EV_EXPIRED: counted as unknown, as the client sees it */
+    { NGX_HTTP_ONEM2M_STATUS_UNKNOWN, 1,
+      "onem2m sae: expired psk identity %*s (its expiration has passed), "
+      "refused as unknown" }
 };
 
 #define NGX_HTTP_ONEM2M_SAE_EVENTS                                          \

@@ -191,6 +191,9 @@ text_found(const ONEM2M_SAE_ENTRY *e, ONEM2M_SAE_LOOKUP *out)
 
     out->entry = *e;                    /* pointers into the table */
     out->generation = 0;
+    out->expires = 0;
+    out->suid = 0;
+    out->maf = 0;
 
     return 1;
 }

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * The IN-CSE front end as Target MAF Client (TS-0003 8.2.2.3), against a
+ * real nginx reading a "kpsa-lmdb:" store that holds MAF keys (Kc under
+ * its Key Identifier "<hex KcID>@<MAF-FQDN>", the Source MAF Client ID as
+ * entity, an expirationTime), written while nginx runs:
+ *
+ *   - a MAF key binds its Source MAF Client ID until its expiration;
+ *   - after the expiration new handshakes fail (logged as expired), the
+ *     open keep-alive connection gets 403/4107 on its next request, and
+ *     a TLS 1.3 ticket of the key does not resume bound.
+ */
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+#include <check.h>
+
+#include "integration/live_fixture.h"
+
+#define MAF_FQDN      "maf.example.net"
+#define MAF_KCID      "00112233445566778899aabbccddeeff"
+#define MAF_KEY_ID    MAF_KCID "@" MAF_FQDN
+#define MAF_PHONE     "CAE-phone-1"
+
+#define MAF_TICKET_KEY \
+    "0123456789abcdef0123456789abcdef0123456789abcdef" \
+    "0123456789abcdef0123456789abcdef"
+
+#define MAF_RESUMING \
+    "    ssl_session_cache shared:SAE:1m;\n" \
+    "    ssl_session_tickets on;\n" \
+    "    ssl_session_ticket_key {{PREFIX}}/ticket.key;\n"
+
+/* Kc: 32 bytes, the exporter's least significant ones in the real flow */
+static const unsigned char MAF_KC[32] = {
+    0xc0, 0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7,
+    0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf,
+    0xd0, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7,
+    0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf
+};
+
+
+static int
+version_of(int i)
+{
+    return i == 0 ? TLS1_2_VERSION : TLS1_3_VERSION;
+}
+
+/* the phone with its Kc: TLS 1.2 with one PSK suite, or TLS 1.3 */
+static harness_tls_opts
+phone_with(int version, const char *identity)
+{
+    harness_tls_opts  o = sae_psk(version, identity, MAF_KC);
+
+    o.key_len = sizeof(MAF_KC);
+    if (version == TLS1_2_VERSION) {
+        o.ciphers = "PSK-AES128-GCM-SHA256";
+    }
+    return o;
+}
+
+/* a MAF key as the front end's store holds it (SUID 32, the MAF flag) */
+static void
+maf_put(live_store *ls, const char *id, const char *entity, long long exp)
+{
+    kpsa_store_attr  a = { exp, KPSA_SUID_MAF_SAEF, KPSA_FLAG_MAF };
+    unsigned char    sealed[KPSA_SEALED_MAX];
+    size_t           sealed_len;
+
+    ck_assert(kpsa_envelope_seal(ls->kek, id, entity, MAF_KC, sizeof(MAF_KC),
+                                 sealed, &sealed_len));
+    ck_assert(kpsa_store_begin(ls->store));
+    ck_assert_msg(kpsa_store_put_attr(ls->store, id, entity, sealed,
+                                      sealed_len, ++ls->seq, &a),
+                  "%s", kpsa_store_error(ls->store));
+    live_commit(ls, (int64_t) time(NULL));
+}
+
+/* until the clock has passed exp */
+static void
+wait_past(long long exp)
+{
+    while ((long long) time(NULL) < exp) {
+        usleep(50 * 1000);
+    }
+}
+
+START_TEST(maf_key_binds_until_expiration)
+{
+    harness_tls_opts  o = phone_with(version_of(_i), MAF_KEY_ID);
+    harness_response  resp;
+    long long         exp;
+    size_t            before;
+
+    live_start(&ls, up, LIVE_SERVER);
+    exp = (long long) time(NULL) + 2;
+    maf_put(&ls, MAF_KEY_ID, MAF_PHONE, exp);
+
+    ck_assert_int_eq(live_request(&ls, &o, "/before", &resp), 200);
+    sae_assert_upstream_entity(harness_upstream_last(up), MAF_PHONE);
+    harness_response_free(&resp);
+
+    wait_past(exp);
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(live_status_of(&ls, &o, "/after"), 0);
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    ck_assert_msg(harness_log_wait(ls.ng, "expired psk identity \""
+                                   MAF_KEY_ID "\" (its expiration has "
+                                   "passed), refused as unknown",
+                                   2000),
+                  "%s", harness_log(ls.ng));
+    live_free(&ls, 1);
+}
+END_TEST
+
+START_TEST(keepalive_request_after_expiration_is_refused)
+{
+    harness_tls_opts    o = phone_with(version_of(_i), MAF_KEY_ID);
+    harness_tls_result  r;
+    harness_response    resp;
+    harness_conn       *c;
+    long long           exp;
+    size_t              before;
+
+    live_start(&ls, up, LIVE_SERVER);
+    exp = (long long) time(NULL) + 2;
+    maf_put(&ls, MAF_KEY_ID, MAF_PHONE, exp);
+
+    c = harness_tls_connect(harness_nginx_port(ls.ng, 0), &o, &r);
+    ck_assert_ptr_nonnull(c);
+    sae_assert_conn_bound(c, up, "/one", MAF_PHONE);
+
+    wait_past(exp);
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(harness_http(c, "GET", "/two", NULL, NULL, 1, &resp),
+                     0);
+    sae_assert_4107(&resp);
+    sae_assert_resp_header(&resp, "Connection", "close");
+    harness_response_free(&resp);
+    harness_conn_close(c);
+    harness_tls_result_free(&r);
+
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    ck_assert_msg(harness_log_wait(ls.ng, "onem2m sae: binding of psk "
+                                   "identity \"" MAF_KEY_ID "\" to \""
+                                   MAF_PHONE "\" dropped: credential "
+                                   "expired, connection closed",
+                                   2000),
+                  "%s", harness_log(ls.ng));
+    live_free(&ls, 1);
+}
+END_TEST
+
+/* a TLS 1.3 ticket of a MAF key: bound before, never bound after */
+START_TEST(ticket_after_expiration_does_not_bind)
+{
+    harness_tls_opts    o = phone_with(TLS1_3_VERSION, MAF_KEY_ID);
+    harness_tls_result  r;
+    harness_response    resp;
+    SSL_SESSION        *sess;
+    long long           exp;
+    size_t              before;
+
+    live_new(&ls, up, LIVE_SERVER_WITH("", MAF_RESUMING));
+    ck_assert_int_eq(harness_nginx_write_file(ls.ng, "ticket.key",
+                                              MAF_TICKET_KEY, 0600), 0);
+    ck_assert_msg(harness_nginx_start(ls.ng) == 0, "%s",
+                  harness_log(ls.ng));
+    exp = (long long) time(NULL) + 2;
+    maf_put(&ls, MAF_KEY_ID, MAF_PHONE, exp);
+
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ls.ng, 0), &o,
+                                         "GET", "/first", NULL, NULL, &r,
+                                         &resp), 0);
+    ck_assert_int_eq(resp.status, 200);
+    harness_response_free(&resp);
+    sess = r.session;
+    ck_assert_ptr_nonnull(sess);
+
+    /* control: the ticket resumes bound while the key stands */
+    memset(&o, 0, sizeof(o));
+    o.version = TLS1_3_VERSION;
+    o.resume = sess;
+    ck_assert_int_eq(harness_tls_request(harness_nginx_port(ls.ng, 0), &o,
+                                         "GET", "/again", NULL, NULL, &r,
+                                         &resp), 0);
+    ck_assert_int_eq(r.resumed, 1);
+    ck_assert_int_eq(resp.status, 200);
+    sae_assert_upstream_entity(harness_upstream_last(up), MAF_PHONE);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+
+    wait_past(exp);
+    before = harness_upstream_count(up);
+    harness_tls_request(harness_nginx_port(ls.ng, 0), &o, "GET", "/expired",
+                        NULL, NULL, &r, &resp);
+
+    /* resumed, unbound, refused; or no handshake at all */
+    if (r.handshake_ok) {
+        ck_assert_int_eq(r.resumed, 1);
+        sae_assert_4107(&resp);
+    }
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+    harness_response_free(&resp);
+    harness_tls_result_free(&r);
+    SSL_SESSION_free(sess);
+    live_free(&ls, 1);
+}
+END_TEST
+
+Suite *maf_front_suite(void)
+{
+    return CK_SUITE("maf_front",
+                    CK_TCASE_MS("front", live_setup, live_teardown, 30000),
+                    CK_LOOP(maf_key_binds_until_expiration, 2),
+                    CK_LOOP(keepalive_request_after_expiration_is_refused, 2),
+                    CK_TEST(ticket_after_expiration_does_not_bind));
+}
