@@ -103,7 +103,9 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     void                           **srv_conf = arg;
 
     size_t                           id_len, entity_len;
+    ngx_int_t                        rc;
     ngx_uint_t                       failed, level;
+    onem2m_keyid                     k;
     ngx_log_t                       *log;
     ngx_connection_t                *c;
     ngx_http_onem2m_sae_srv_conf_t  *sscf;
@@ -156,6 +158,21 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
                                             (const u_char *) entry->entity,
                                             entry->entity_len)
                      - entity;
+    }
+
+    /* a trusted MAF's identity that is no Key Identifier: say why */
+
+    if (event == ONEM2M_SAE_EV_UNKNOWN) {
+        rc = ngx_http_onem2m_sae_maf_key(sscf, (const u_char *) identity,
+                                         identity_len, &k);
+
+        if (rc > 0) {
+            ngx_log_error(failed, log, 0,
+                          "onem2m sae: malformed MAF Key Identifier %*s: "
+                          "%s, refused as unknown",
+                          id_len, id, onem2m_keyid_reason(rc));
+            return;
+        }
     }
 
     ngx_http_onem2m_sae_event_log(log, failed, event, id, id_len, entity,

@@ -8,7 +8,13 @@
  *   - a MAF key binds its Source MAF Client ID until its expiration;
  *   - after the expiration new handshakes fail (logged as expired), the
  *     open keep-alive connection gets 403/4107 on its next request, and
- *     a TLS 1.3 ticket of the key does not resume bound.
+ *     a TLS 1.3 ticket of the key does not resume bound;
+ *   - with "onem2m_sae_maf", the identity names a trusted MAF: the method
+ *     is "maf", the Credential-ID that of the Key Identifier, the upstream
+ *     sees the Source MAF Client ID, X-M2M-Origin naming anyone else gets
+ *     403/4106; a malformed Key Identifier is refused with its reason; a
+ *     MAF key under an FQDN the server does not trust is a KpsaID;
+ *   - nginx -t refuses a malformed MAF-FQDN, naming file and line.
  */
 
 #include <stdio.h>
@@ -209,11 +215,213 @@ START_TEST(ticket_after_expiration_does_not_bind)
 }
 END_TEST
 
+/* the front end: trusts maf.example.net, checks X-M2M-Origin */
+#define MAF_SERVER(mafs) \
+    "server {\n" \
+    LIVE_TLS("") \
+    "    onem2m_sae_maf " mafs ";\n" \
+    "    onem2m_sae_cse_id in-cse;\n" \
+    "    onem2m_sae_sp_id in.provider.com;\n" \
+    "    onem2m_sae_originator check;\n" \
+    "    location / {\n" \
+    "        proxy_set_header X-Method $onem2m_sae_method;\n" \
+    "        proxy_set_header X-Credential $onem2m_sae_credential_id;\n" \
+    "        proxy_pass http://127.0.0.1:{{UPSTREAM}};\n" \
+    "    }\n" \
+    "}\n"
+
+#define MAF_FRONT  MAF_SERVER("other-maf.example.org MAF.example.net")
+
+/* GET / as o, X-M2M-Origin: origin; the status (0: no handshake) */
+static int
+as_origin(const harness_tls_opts *o, const char *origin,
+    harness_response *resp)
+{
+    harness_tls_result  r;
+    char                hdr[300];
+    int                 rc;
+
+    snprintf(hdr, sizeof(hdr), "X-M2M-Origin: %s\r\n", origin);
+    memset(resp, 0, sizeof(*resp));
+    rc = harness_tls_request(harness_nginx_port(ls.ng, 0), o, "GET", "/",
+                             hdr, NULL, &r, resp);
+    rc = rc == 0 && r.handshake_ok ? resp->status : 0;
+    harness_tls_result_free(&r);
+
+    return rc;
+}
+
+static void
+assert_upstream_saw(const char *entity, const char *method,
+    const char *credential_id)
+{
+    const harness_request  *req = harness_upstream_last(up);
+
+    sae_assert_upstream_entity(req, entity);
+    sae_assert_req_header(req, "X-Method", method);
+    sae_assert_req_header(req, "X-Credential", credential_id);
+}
+
+START_TEST(maf_key_binds_source_client_id)
+{
+    harness_tls_opts  o = phone_with(version_of(_i), MAF_KEY_ID);
+    harness_response  resp;
+    size_t            before;
+
+    live_start(&ls, up, MAF_FRONT);
+    maf_put(&ls, MAF_KEY_ID, MAF_PHONE, (long long) time(NULL) + 3600);
+
+    ck_assert_int_eq(as_origin(&o, MAF_PHONE, &resp), 200);
+    assert_upstream_saw(MAF_PHONE, "maf", "12-" MAF_KEY_ID);
+    harness_response_free(&resp);
+
+    /* anyone else: 4106, nothing reaches the CSE */
+    before = harness_upstream_count(up);
+    ck_assert_int_eq(as_origin(&o, "CAE-someone-else", &resp), 403);
+    sae_assert_resp_header(&resp, "X-M2M-RSC", "4106");
+    harness_response_free(&resp);
+    ck_assert_uint_eq(harness_upstream_count(up), before);
+
+    /* the seed's locks are KpsaIDs as before */
+    o = sae_lock1(version_of(_i));
+    if (o.version == TLS1_2_VERSION) {
+        o.ciphers = "PSK-AES128-GCM-SHA256";
+    }
+    ck_assert_int_eq(as_origin(&o, HARNESS_LOCK1_ENTITY, &resp), 200);
+    assert_upstream_saw(HARNESS_LOCK1_ENTITY, "psk",
+                        "12-" HARNESS_LOCK1_KPSA_ID);
+    harness_response_free(&resp);
+    live_free(&ls, 1);
+}
+END_TEST
+
+/* the Credential-ID is the Key Identifier in lower case */
+START_TEST(maf_fqdn_compares_without_case)
+{
+    static const char  id[] = MAF_KCID "@Maf.Example.NET";
+    harness_tls_opts   o = phone_with(version_of(_i), id);
+    harness_response   resp;
+
+    live_start(&ls, up, MAF_FRONT);
+    maf_put(&ls, id, MAF_PHONE, (long long) time(NULL) + 3600);
+
+    ck_assert_int_eq(as_origin(&o, MAF_PHONE, &resp), 200);
+    assert_upstream_saw(MAF_PHONE, "maf", "12-" MAF_KEY_ID);
+    harness_response_free(&resp);
+    live_free(&ls, 1);
+}
+END_TEST
+
+/* an FQDN the server does not trust: the identity is a KpsaID */
+START_TEST(unconfigured_maf_is_a_kpsa_id)
+{
+    static const char  id[] = MAF_KCID "@maf.elsewhere.net";
+    harness_tls_opts   o = phone_with(version_of(_i), id);
+    harness_response   resp;
+
+    live_start(&ls, up, MAF_FRONT);
+    maf_put(&ls, id, MAF_PHONE, (long long) time(NULL) + 3600);
+
+    ck_assert_int_eq(as_origin(&o, MAF_PHONE, &resp), 200);
+    assert_upstream_saw(MAF_PHONE, "psk", "12-" MAF_KCID
+                        "@maf.elsewhere.net");
+    harness_response_free(&resp);
+    live_free(&ls, 1);
+}
+END_TEST
+
+/*
+ * Malformed Key Identifiers of a trusted MAF: refused as unknown with the
+ * reason; one the store holds anyway (a KpsaID written before the MAF was
+ * trusted) binds no request.
+ */
+START_TEST(malformed_key_identifier_is_refused)
+{
+    static const struct {
+        const char  *id;
+        const char  *reason;
+    } bad[] = {
+        { "0011@maf.example.net",
+          "the KcID part is not 32 hex digits (16 bytes)" },
+        { "00112233445566778899aabbccddeeff0@maf.example.net",
+          "the KcID part has an odd number of hex digits" },
+        { "zz112233445566778899aabbccddeeff@maf.example.net",
+          "the KcID part has a byte that is no hex digit" },
+    };
+    harness_tls_opts  o;
+    harness_response  resp;
+    char              line[300];
+    size_t            i;
+
+    live_start(&ls, up, MAF_FRONT);
+
+    for (i = 0; i < CK_N(bad); i++) {
+        o = phone_with(version_of(_i), bad[i].id);
+        ck_assert_int_eq(as_origin(&o, MAF_PHONE, &resp), 0);
+        harness_response_free(&resp);
+        snprintf(line, sizeof(line), "malformed MAF Key Identifier \"%s\": "
+                 "%s, refused as unknown", bad[i].id, bad[i].reason);
+        ck_assert_msg(harness_log_wait(ls.ng, line, 2000), "%s\n%s", line,
+                      harness_log(ls.ng));
+    }
+
+    maf_put(&ls, "phone-1@maf.example.net", MAF_PHONE, 0);
+    o = phone_with(version_of(_i), "phone-1@maf.example.net");
+    ck_assert_int_eq(as_origin(&o, MAF_PHONE, &resp), 403);
+    sae_assert_resp_header(&resp, "X-M2M-RSC", "4107");
+    harness_response_free(&resp);
+    ck_assert_msg(harness_log_wait(ls.ng, "psk identity \"phone-1@maf."
+                                   "example.net\" names a trusted MAF but "
+                                   "the KcID part has a byte that is no hex "
+                                   "digit, connection left unbound",
+                                   2000),
+                  "%s", harness_log(ls.ng));
+    live_free(&ls, 1);
+}
+END_TEST
+
+START_TEST(malformed_maf_fqdn_refused_at_test)
+{
+    static const char  *bad[] = {
+        "maf.example.net:8443", "https://maf.example.net", "maf..example",
+        "maf.example.net.", "-maf.example.net"
+    };
+    const char          *out;
+    char                 conf[2048], want[600];
+    int                  line;
+
+    live_new(&ls, up, MAF_FRONT);
+    ck_assert_msg(harness_nginx_test(ls.ng, &out) == 0, "%s", out);
+
+    snprintf(conf, sizeof(conf), MAF_SERVER("maf.example.net %s"), bad[_i]);
+    ck_assert_int_eq(harness_nginx_config(ls.ng, conf), 0);
+    ck_assert_int_ne(harness_nginx_test(ls.ng, &out), 0);
+    line = harness_nginx_conf_line(ls.ng, "onem2m_sae_maf");
+    snprintf(want, sizeof(want), "\"onem2m_sae_maf\": \"%s\" is not a "
+             "MAF-FQDN (a host name such as maf.example.net, without port, "
+             "scheme or final dot) in %s:%d", bad[_i],
+             harness_nginx_conf_path(ls.ng), line);
+    ck_assert_msg(strstr(out, want) != NULL, "want %s\ngot %s", want, out);
+
+    ck_assert_int_eq(harness_nginx_config(ls.ng, MAF_SERVER(
+                         "maf.example.net MAF.example.net")), 0);
+    ck_assert_int_ne(harness_nginx_test(ls.ng, &out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "MAF-FQDN \"MAF.example.net\" is "
+                                      "given twice in this server"));
+    live_free(&ls, 0);
+}
+END_TEST
+
 Suite *maf_front_suite(void)
 {
     return CK_SUITE("maf_front",
                     CK_TCASE_MS("front", live_setup, live_teardown, 30000),
                     CK_LOOP(maf_key_binds_until_expiration, 2),
                     CK_LOOP(keepalive_request_after_expiration_is_refused, 2),
-                    CK_TEST(ticket_after_expiration_does_not_bind));
+                    CK_TEST(ticket_after_expiration_does_not_bind),
+                    CK_LOOP(maf_key_binds_source_client_id, 2),
+                    CK_LOOP(maf_fqdn_compares_without_case, 2),
+                    CK_LOOP(unconfigured_maf_is_a_kpsa_id, 2),
+                    CK_LOOP(malformed_key_identifier_is_refused, 2),
+                    CK_LOOP(malformed_maf_fqdn_refused_at_test, 5));
 }
