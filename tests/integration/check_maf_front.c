@@ -8,7 +8,7 @@
  *   - a MAF key binds its Source MAF Client ID until its expiration;
  *   - after the expiration new handshakes fail (logged as expired), the
  *     open keep-alive connection gets 403/4107 on its next request, and
- *     a TLS 1.3 ticket of the key does not resume bound;
+ *     no session (cache, TLS 1.2 or 1.3 ticket) of the key resumes bound;
  *   - with "onem2m_sae_maf", the identity names a trusted MAF: the method
  *     is "maf", the Credential-ID that of the Key Identifier, the upstream
  *     sees the Source MAF Client ID, X-M2M-Origin naming anyone else gets
@@ -158,15 +158,26 @@ START_TEST(keepalive_request_after_expiration_is_refused)
 }
 END_TEST
 
-/* a TLS 1.3 ticket of a MAF key: bound before, never bound after */
+static const struct {
+    int   version;
+    int   no_ticket;
+} resumption[] = {
+    { TLS1_2_VERSION, 1 },      /* shared session cache */
+    { TLS1_2_VERSION, 0 },      /* TLS 1.2 ticket */
+    { TLS1_3_VERSION, 0 },      /* TLS 1.3 ticket */
+};
+
+/* a session or ticket of a MAF key: bound before, never bound after */
 START_TEST(ticket_after_expiration_does_not_bind)
 {
-    harness_tls_opts    o = phone_with(TLS1_3_VERSION, MAF_KEY_ID);
+    harness_tls_opts    o = phone_with(resumption[_i].version, MAF_KEY_ID);
     harness_tls_result  r;
     harness_response    resp;
     SSL_SESSION        *sess;
     long long           exp;
     size_t              before;
+
+    o.no_ticket = resumption[_i].no_ticket;
 
     live_new(&ls, up, LIVE_SERVER_WITH("", MAF_RESUMING));
     ck_assert_int_eq(harness_nginx_write_file(ls.ng, "ticket.key",
@@ -184,9 +195,11 @@ START_TEST(ticket_after_expiration_does_not_bind)
     sess = r.session;
     ck_assert_ptr_nonnull(sess);
 
-    /* control: the ticket resumes bound while the key stands */
-    memset(&o, 0, sizeof(o));
-    o.version = TLS1_3_VERSION;
+    /* control: the session resumes bound while the key stands */
+    if (resumption[_i].version == TLS1_3_VERSION) {
+        memset(&o, 0, sizeof(o));
+        o.version = TLS1_3_VERSION;
+    }
     o.resume = sess;
     ck_assert_int_eq(harness_tls_request(harness_nginx_port(ls.ng, 0), &o,
                                          "GET", "/again", NULL, NULL, &r,
@@ -418,7 +431,7 @@ Suite *maf_front_suite(void)
                     CK_TCASE_MS("front", live_setup, live_teardown, 30000),
                     CK_LOOP(maf_key_binds_until_expiration, 2),
                     CK_LOOP(keepalive_request_after_expiration_is_refused, 2),
-                    CK_TEST(ticket_after_expiration_does_not_bind),
+                    CK_LOOP(ticket_after_expiration_does_not_bind, 3),
                     CK_LOOP(maf_key_binds_source_client_id, 2),
                     CK_LOOP(maf_fqdn_compares_without_case, 2),
                     CK_LOOP(unconfigured_maf_is_a_kpsa_id, 2),
