@@ -33,6 +33,9 @@ ngx_http_onem2m_sae_maf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (sscf->mafs == NULL) {
             return NGX_CONF_ERROR;
         }
+
+        sscf->maf_file = cf->conf_file->file.name.data;
+        sscf->maf_line = cf->conf_file->line;
     }
 
     value = cf->args->elts;
@@ -73,6 +76,41 @@ ngx_http_onem2m_sae_maf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * A server that trusts MAFs looks their keys up in its table: it needs
+ * one, and only a live store keeps a key's expirationTime (a text table's
+ * MAF keys never expire: said once, at "nginx -t").
+ */
+
+ngx_int_t
+ngx_http_onem2m_sae_maf_check(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf)
+{
+    if (sscf->mafs == NULL) {
+        return NGX_OK;
+    }
+
+    if (sscf->table_uri.len == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"onem2m_sae_maf\" needs an \"onem2m_sae_psk_table\" "
+                      "in its server (MAF keys are looked up there) "
+                      "in %s:%ui", sscf->maf_file, sscf->maf_line);
+        return NGX_ERROR;
+    }
+
+    if (sscf->table != NULL && !ONEM2M_SAE_table_is_live(sscf->table)) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"onem2m_sae_maf\" with the text table \"%V\": its "
+                      "entries carry no expirationTime, so MAF keys there "
+                      "never expire; a \"kpsa-lmdb:\" store keeps it "
+                      "in %s:%ui", &sscf->table_uri, sscf->maf_file,
+                      sscf->maf_line);
+    }
+
+    return NGX_OK;
 }
 
 

@@ -53,6 +53,8 @@ typedef struct {
 
     /* "onem2m_sae_maf": the MAF-FQDNs the server trusts (ngx_str_t) */
     ngx_array_t               *mafs;
+    u_char                    *maf_file;
+    ngx_uint_t                 maf_line;
 
     /* "<CSE-ID>.<sp_domain>": the dNSName of CSE-ID certificates */
     ngx_str_t                  sp_domain;
@@ -107,6 +109,8 @@ char *ngx_http_onem2m_sae_maf(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_onem2m_sae_maf_key(ngx_http_onem2m_sae_srv_conf_t *sscf,
     const u_char *id, size_t len, onem2m_keyid *k);
+ngx_int_t ngx_http_onem2m_sae_maf_check(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
 
 /* ngx_http_onem2m_sae_event.c: the TLS hook's event callback */
 void ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,

@@ -425,6 +425,52 @@ START_TEST(malformed_maf_fqdn_refused_at_test)
 }
 END_TEST
 
+/* a MAF's keys are looked up in the server's table: one that expires them */
+START_TEST(maf_needs_a_table)
+{
+    const char  *out;
+    char         want[600];
+
+    live_new(&ls, up, MAF_FRONT);
+    ck_assert_int_eq(harness_nginx_write_file(ls.ng, "kpsa.table",
+                                              HARNESS_SEED_TABLE, 0600), 0);
+
+    ck_assert_int_eq(harness_nginx_config(ls.ng,
+                         "server {\n"
+                         "    listen 127.0.0.1:{{PORT}};\n"
+                         "    onem2m_sae_maf maf.example.net;\n"
+                         "}\n"), 0);
+    ck_assert_int_ne(harness_nginx_test(ls.ng, &out), 0);
+    snprintf(want, sizeof(want), "\"onem2m_sae_maf\" needs an "
+             "\"onem2m_sae_psk_table\" in its server (MAF keys are looked "
+             "up there) in %s:%d", harness_nginx_conf_path(ls.ng),
+             harness_nginx_conf_line(ls.ng, "onem2m_sae_maf"));
+    ck_assert_msg(strstr(out, want) != NULL, "want %s\ngot %s", want, out);
+
+    /* a text table works, and nginx -t says its keys never expire */
+    ck_assert_int_eq(harness_nginx_config(ls.ng,
+                         "server {\n"
+                         "    listen 127.0.0.1:{{PORT}} ssl;\n"
+                         "    {{CERT}}\n"
+                         "    ssl_ciphers " SAE_PSK_CIPHERS ";\n"
+                         "    onem2m_sae_psk_table "
+                         "kpsa:{{PREFIX}}/kpsa.table;\n"
+                         "    onem2m_sae_maf maf.example.net;\n"
+                         "}\n"), 0);
+    ck_assert_msg(harness_nginx_test(ls.ng, &out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "[warn]") != NULL
+                  && strstr(out, "its entries carry no expirationTime, so "
+                                 "MAF keys there never expire") != NULL,
+                  "%s", out);
+
+    /* the live store: no warning */
+    ck_assert_int_eq(harness_nginx_config(ls.ng, MAF_FRONT), 0);
+    ck_assert_msg(harness_nginx_test(ls.ng, &out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "expirationTime") == NULL, "%s", out);
+    live_free(&ls, 0);
+}
+END_TEST
+
 Suite *maf_front_suite(void)
 {
     return CK_SUITE("maf_front",
@@ -436,5 +482,6 @@ Suite *maf_front_suite(void)
                     CK_LOOP(maf_fqdn_compares_without_case, 2),
                     CK_LOOP(unconfigured_maf_is_a_kpsa_id, 2),
                     CK_LOOP(malformed_key_identifier_is_refused, 2),
-                    CK_LOOP(malformed_maf_fqdn_refused_at_test, 5));
+                    CK_LOOP(malformed_maf_fqdn_refused_at_test, 5),
+                    CK_TEST(maf_needs_a_table));
 }
