@@ -328,6 +328,14 @@ START_TEST(add_maf_key_with_expiration)
     ONEM2M_SAE_lookup_cleanse(&l);
     ONEM2M_SAE_table_free(t);
 
+    /* list shows the attributes a record has, and no more */
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "list", NULL), 0);
+    has(out, "000102030405060708090a0b0c0d0e0f@maf.example.net     32  3  "
+             "expires 2999-01-02T02:04:05Z  maf  suid 32\n");
+    has(out, "x@a.b                                        16  4  "
+             "expires 2999-01-02T02:04:05Z\n");
+    has(out, "lock1@gw.example.net                         16  1\n");
+
     /* what is refused, and why */
     ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-y",
                             "--kek", kek, "--maf", "--kpsa-id",

@@ -435,6 +435,32 @@ done:
     return rc;
 }
 
+/* a record's attributes after its list line: only those it has */
+static void
+lmdb_print_attr(const kpsa_store_attr *a)
+{
+    struct tm  tm;
+    time_t     t = (time_t) a->expires;
+    char       when[32];
+
+    if (a->expires != 0 && gmtime_r(&t, &tm) != NULL
+        && strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+    {
+        printf("  expires %s%s", when,
+               (long long) time(NULL) >= a->expires ? " (expired)" : "");
+    }
+
+    if (a->flags & KPSA_FLAG_MAF) {
+        printf("  maf");
+    }
+
+    if (a->suid != 0) {
+        printf("  suid %u", a->suid);
+    }
+
+    printf("\n");
+}
+
 /* list [ENTITY]: no KEK needed, never a key */
 static int
 lmdb_list(const kpsa_opts *o)
@@ -467,9 +493,10 @@ lmdb_list(const kpsa_opts *o)
             continue;
         }
 
-        printf("%-30s  %-40s  %5zu  %llu\n", rec.entity, rec.kpsa_id,
+        printf("%-30s  %-40s  %5zu  %llu", rec.entity, rec.kpsa_id,
                rec.sealed_len - KPSA_ENVELOPE_OVERHEAD,
                (unsigned long long) rec.seq);
+        lmdb_print_attr(&rec.attr);
         n++;
     }
 
