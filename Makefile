@@ -354,7 +354,8 @@ bench-tls-compat-%:
 
 # libFuzzer targets: the table parser and kpsa: URIs (fuzz_table), the
 # oneM2M identifier grammar (fuzz_id), identifiers as the gateway compares
-# them (fuzz_id_canon), the MAF's request decoding (fuzz_maf),
+# them (fuzz_id_canon), the MAF's request decoding (fuzz_maf), the
+# front end's MAF Key Identifier parsing (fuzz_keyid),
 # what a worker reads from a store's data.mdb
 # (fuzz_store; a read that faults leaks its LMDB transaction by design,
 # so without leak detection; liblmdb hangs on some crafted files, so its
@@ -371,6 +372,7 @@ FUZZ_CANON_BIN := $(BUILD)/fuzz/fuzz_id_canon
 # the MAF's request decoding (tools/onem2m-maf/maf_proto.c, jansson)
 FUZZ_MAF_BIN := $(BUILD)/fuzz/fuzz_maf
 FUZZ_STORE_BIN := $(BUILD)/fuzz/fuzz_store
+FUZZ_KEYID_BIN := $(BUILD)/fuzz/fuzz_keyid
 
 $(FUZZ_BIN): tools/fuzz/fuzz_table.c tools/fuzz/fuzz_check.h $(PROV_SRCS) $(PROV_HDRS) $(wildcard provider/internal/*.h)
 	@mkdir -p $(dir $@)
@@ -393,8 +395,12 @@ $(FUZZ_STORE_BIN): tools/fuzz/fuzz_store.c tools/fuzz/fuzz_check.h $(STORE_SRCS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_store.c $(STORE_SRCS) $(COMMON_SRCS) $(LMDB_LIBS) -lcrypto -lpthread
 
+$(FUZZ_KEYID_BIN): tools/fuzz/fuzz_keyid.c tools/fuzz/fuzz_check.h $(COMMON_SRCS) $(COMMON_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ tools/fuzz/fuzz_keyid.c $(COMMON_SRCS)
+
 fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN) $(FUZZ_STORE_BIN) \
-      $(FUZZ_MAF_BIN)
+      $(FUZZ_MAF_BIN) $(FUZZ_KEYID_BIN)
 	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/id/corpus \
 	    $(BUILD)/fuzz/id-canon/corpus
 	cp conf/kpsa.table tools/fuzz/seeds/* $(BUILD)/fuzz/corpus/
@@ -418,6 +424,12 @@ fuzz: $(FUZZ_BIN) $(FUZZ_ID_BIN) $(FUZZ_CANON_BIN) $(FUZZ_STORE_BIN) \
 	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
 	    || { tail -40 fuzz-0.log; exit 1; }
 	@tail -3 $(BUILD)/fuzz/maf/fuzz-0.log
+	@mkdir -p $(BUILD)/fuzz/keyid/corpus
+	cp tools/fuzz/seeds-keyid/* $(BUILD)/fuzz/keyid/corpus/
+	cd $(BUILD)/fuzz/keyid && ../fuzz_keyid -jobs=1 -workers=1 -max_len=600 \
+	    -max_total_time=$(FUZZ_TIME) -artifact_prefix=./ corpus \
+	    || { tail -40 fuzz-0.log; exit 1; }
+	@tail -3 $(BUILD)/fuzz/keyid/fuzz-0.log
 	@mkdir -p $(BUILD)/fuzz/store/corpus
 	cp tools/fuzz/seeds-store/* $(BUILD)/fuzz/store/corpus/
 	cd $(BUILD)/fuzz/store && ASAN_OPTIONS=detect_leaks=0 ../fuzz_store \

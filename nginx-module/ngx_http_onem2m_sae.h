@@ -29,6 +29,7 @@
 #define NGX_HTTP_ONEM2M_SAE_UNBOUND    0
 #define NGX_HTTP_ONEM2M_SAE_PSK        1
 #define NGX_HTTP_ONEM2M_SAE_CERT       2
+#define NGX_HTTP_ONEM2M_SAE_MAF        3     /* a MAF key (Kc), TS-0003 8.8 */
 
 /* oneM2M response status codes used at the edge (TS-0004, TS-0009) */
 #define NGX_HTTP_ONEM2M_BAD_REQUEST                  4000
@@ -43,7 +44,8 @@ typedef struct {
     ngx_uint_t                 entity_type;   /* ONEM2M_SAE_ENTITY_* */
     ngx_str_t                  entity;        /* AE-ID or CSE-ID */
     ngx_str_t                  kpsa_id;       /* empty for certificates */
-    ngx_str_t                  credential_id; /* "12-<KpsaID>", TS-0003 10.4 */
+    ngx_str_t                  credential_id; /* "12-<KpsaID>", TS-0003 10.4,
+                                                 a MAF key's lower-cased */
     /*
      * The originator check's reading of entity, made once per connection
      * (ngx_http_onem2m_originator_handler.c): NULL until it first needs it.

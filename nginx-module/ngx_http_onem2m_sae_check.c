@@ -79,6 +79,10 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf, ngx_http_core_srv_conf_t *cscf)
     sscf = ngx_http_conf_get_module_srv_conf(cscf, ngx_http_onem2m_sae_module);
     ssl = ngx_http_conf_get_module_srv_conf(cscf, ngx_http_ssl_module);
 
+    if (ngx_http_onem2m_sae_maf_check(cf, sscf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (sscf->table_uri.len == 0) {
         if (sscf->mode_file == NULL) {
             return NGX_OK;
@@ -129,6 +133,12 @@ ngx_http_onem2m_sae_enable(ngx_conf_t *cf, ngx_http_core_srv_conf_t *cscf)
     if (ngx_http_onem2m_sae_open_table(cf, cscf->ctx->srv_conf, smcf, sscf)
         != NGX_OK)
     {
+        return NGX_ERROR;
+    }
+
+    /* the table is open now: is it one that keeps expirations */
+
+    if (ngx_http_onem2m_sae_maf_check(cf, sscf) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -76,7 +76,12 @@ static ngx_http_onem2m_sae_event_t  ngx_http_onem2m_sae_events[] = {
     /* ONEM2M_SAE_EV_STORE_ERROR */
     { NGX_CONF_UNSET_UINT, 1,
       "onem2m sae: the psk table failed the lookup of psk identity %*s, "
-      "refused" }
+      "refused" },
+
+    /* ONEM2M_SAE_EV_EXPIRED: counted as unknown, as the client sees it */
+    { NGX_HTTP_ONEM2M_STATUS_UNKNOWN, 1,
+      "onem2m sae: expired psk identity %*s (its expiration has passed), "
+      "refused as unknown" }
 };
 
 #define NGX_HTTP_ONEM2M_SAE_EVENTS                                          \
@@ -98,7 +103,9 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
     void                           **srv_conf = arg;
 
     size_t                           id_len, entity_len;
+    ngx_int_t                        rc;
     ngx_uint_t                       failed, level;
+    onem2m_keyid                     k;
     ngx_log_t                       *log;
     ngx_connection_t                *c;
     ngx_http_onem2m_sae_srv_conf_t  *sscf;
@@ -151,6 +158,21 @@ ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,
                                             (const u_char *) entry->entity,
                                             entry->entity_len)
                      - entity;
+    }
+
+    /* a trusted MAF's identity that is no Key Identifier: say why */
+
+    if (event == ONEM2M_SAE_EV_UNKNOWN) {
+        rc = ngx_http_onem2m_sae_maf_key(sscf, (const u_char *) identity,
+                                         identity_len, &k);
+
+        if (rc > 0) {
+            ngx_log_error(failed, log, 0,
+                          "onem2m sae: malformed MAF Key Identifier %*s: "
+                          "%s, refused as unknown",
+                          id_len, id, onem2m_keyid_reason(rc));
+            return;
+        }
     }
 
     ngx_http_onem2m_sae_event_log(log, failed, event, id, id_len, entity,

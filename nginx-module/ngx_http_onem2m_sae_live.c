@@ -408,6 +408,7 @@ ngx_http_onem2m_sae_live_drop(ngx_http_request_t *r,
     ngx_http_onem2m_sae_binding_t *binding, int rc, const char *when)
 {
     u_char      *id_last, *entity_last;
+    long long    expires;
     ngx_uint_t   level;
     u_char       id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
     u_char       entity[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
@@ -419,12 +420,17 @@ ngx_http_onem2m_sae_live_drop(ngx_http_request_t *r,
 
     level = rc < 0 ? NGX_LOG_ERR : NGX_LOG_NOTICE;
 
+    /* a MAF key past its expirationTime (TS-0003 8.2.2.3) */
+    expires = ONEM2M_SAE_binding_expires(r->connection->ssl->connection);
+
     ngx_log_error(level, r->connection->log, 0,
                   "onem2m sae: binding of psk identity %*s to %*s dropped: "
                   "%s, connection closed%s",
                   id_last - id, id, entity_last - entity, entity,
                   rc < 0 ? "the live store failed"
-                         : "credential revoked, rekeyed or moved", when);
+                  : expires != 0 && (long long) ngx_time() >= expires
+                  ? "credential expired"
+                  : "credential revoked, rekeyed or moved", when);
 
     ngx_http_onem2m_sae_live_close(r);
 }

@@ -129,6 +129,13 @@ static ngx_command_t  ngx_http_onem2m_sae_commands[] = {
       offsetof(ngx_http_onem2m_sae_srv_conf_t, unknown_identity),
       &ngx_http_onem2m_sae_unknown_identities },
 
+    { ngx_string("onem2m_sae_maf"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_1MORE,
+      ngx_http_onem2m_sae_maf,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("onem2m_sae_log_level"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_enum_slot,

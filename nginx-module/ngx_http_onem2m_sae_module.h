@@ -9,6 +9,7 @@
  *   ngx_http_onem2m_sae_table.c     opening a server's key table
  *   ngx_http_onem2m_sae_request.c   request time: the view of the binding
  *   ngx_http_onem2m_sae_event.c     handshake events into the error log
+ *   ngx_http_onem2m_sae_maf.c       trusted MAFs: MAF keys (Key Identifiers)
  */
 
 
@@ -21,6 +22,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_onem2m_sae.h"
+#include "common/onem2m_keyid.h"
 
 
 typedef struct {
@@ -48,6 +50,11 @@ typedef struct {
     ngx_str_t                  header;
     u_char                    *header_lowcase;
     ngx_uint_t                 header_hash;
+
+    /* "onem2m_sae_maf": the MAF-FQDNs the server trusts (ngx_str_t) */
+    ngx_array_t               *mafs;
+    u_char                    *maf_file;
+    ngx_uint_t                 maf_line;
 
     /* "<CSE-ID>.<sp_domain>": the dNSName of CSE-ID certificates */
     ngx_str_t                  sp_domain;
@@ -96,6 +103,14 @@ ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_sent_binding(
     ngx_http_request_t *r, const ONEM2M_SAE_TABLE **table);
 ngx_int_t ngx_http_onem2m_sae_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+
+/* ngx_http_onem2m_sae_maf.c: the front end as Target MAF Client */
+char *ngx_http_onem2m_sae_maf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_onem2m_sae_maf_key(ngx_http_onem2m_sae_srv_conf_t *sscf,
+    const u_char *id, size_t len, onem2m_keyid *k);
+ngx_int_t ngx_http_onem2m_sae_maf_check(ngx_conf_t *cf,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
 
 /* ngx_http_onem2m_sae_event.c: the TLS hook's event callback */
 void ngx_http_onem2m_sae_event(SSL *ssl, void *arg, int event,

@@ -41,7 +41,11 @@ static ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_lookup(
 static ngx_http_onem2m_sae_conn_t *ngx_http_onem2m_sae_get_conn(
     ngx_http_request_t *r);
 static ngx_int_t ngx_http_onem2m_sae_psk_binding(ngx_connection_t *c,
-    SSL *ssl, ngx_http_onem2m_sae_conn_t *sc);
+    SSL *ssl, ngx_http_onem2m_sae_conn_t *sc,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
+static ngx_int_t ngx_http_onem2m_sae_maf_binding(ngx_connection_t *c,
+    const ONEM2M_SAE_ENTRY *entry, ngx_http_onem2m_sae_conn_t *sc,
+    ngx_http_onem2m_sae_srv_conf_t *sscf);
 static ngx_http_onem2m_sae_binding_t *ngx_http_onem2m_sae_cert_binding(
     ngx_http_request_t *r, ngx_http_onem2m_sae_conn_t *sc,
     ngx_http_onem2m_sae_srv_conf_t *sscf);
@@ -52,7 +56,8 @@ static void ngx_http_onem2m_sae_cert_unbound(ngx_http_request_t *r,
 static ngx_str_t  ngx_http_onem2m_sae_methods[] = {
     ngx_string(""),
     ngx_string("psk"),
-    ngx_string("cert")
+    ngx_string("cert"),
+    ngx_string("maf")
 };
 
 
@@ -442,7 +447,10 @@ ngx_http_onem2m_sae_get_conn(ngx_http_request_t *r)
         return NULL;
     }
 
-    if (ngx_http_onem2m_sae_psk_binding(c, ssl, sc) != NGX_OK) {
+    if (ngx_http_onem2m_sae_psk_binding(c, ssl, sc,
+            ngx_http_get_module_srv_conf(r, ngx_http_onem2m_sae_module))
+        != NGX_OK)
+    {
         return NULL;
     }
 
@@ -458,12 +466,21 @@ ngx_http_onem2m_sae_get_conn(ngx_http_request_t *r)
 
 static ngx_int_t
 ngx_http_onem2m_sae_psk_binding(ngx_connection_t *c, SSL *ssl,
-    ngx_http_onem2m_sae_conn_t *sc)
+    ngx_http_onem2m_sae_conn_t *sc, ngx_http_onem2m_sae_srv_conf_t *sscf)
 {
     u_char                  *p;
+    ngx_int_t                rc;
     const ONEM2M_SAE_ENTRY  *entry;
 
     entry = ONEM2M_SAE_get_binding(ssl);
+
+    if (entry) {
+        rc = ngx_http_onem2m_sae_maf_binding(c, entry, sc, sscf);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
 
     if (entry
         && (!onem2m_text_all_visible(entry->entity, entry->entity_len)
@@ -495,6 +512,73 @@ ngx_http_onem2m_sae_psk_binding(ngx_connection_t *c, SSL *ssl,
                        entry->kpsa_id_len)
             - p;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A binding whose identity names a MAF of the request's server (the
+ * first request's, for the connection): a MAF key, the method "maf" and
+ * the Credential-ID of its Key Identifier.  A malformed one (a KpsaID the
+ * store holds under a MAF's FQDN) is left unbound, with the reason.
+ * NGX_DECLINED: not a MAF's identity.
+ */
+
+static ngx_int_t
+ngx_http_onem2m_sae_maf_binding(ngx_connection_t *c,
+    const ONEM2M_SAE_ENTRY *entry, ngx_http_onem2m_sae_conn_t *sc,
+    ngx_http_onem2m_sae_srv_conf_t *sscf)
+{
+    u_char        *p, *last;
+    size_t         len;
+    ngx_int_t      rc;
+    onem2m_keyid   k;
+    u_char         id[NGX_HTTP_ONEM2M_LOG_ID_SIZE];
+
+    rc = ngx_http_onem2m_sae_maf_key(sscf, (const u_char *) entry->kpsa_id,
+                                     entry->kpsa_id_len, &k);
+
+    if (rc < 0) {
+        return NGX_DECLINED;
+    }
+
+    if (rc != ONEM2M_KEYID_OK
+        || !onem2m_text_all_visible(entry->entity, entry->entity_len)
+        || entry->entity_len == 0)
+    {
+        last = ngx_http_onem2m_log_id(id, (const u_char *) entry->kpsa_id,
+                                      entry->kpsa_id_len);
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "onem2m sae: psk identity %*s names a trusted MAF "
+                      "but %s, connection left unbound",
+                      last - id, id,
+                      rc != ONEM2M_KEYID_OK
+                      ? onem2m_keyid_reason(rc)
+                      : "its entity is not printable");
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(c->pool, ONEM2M_KEYID_CRED_MAX);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    len = onem2m_keyid_credential_id(&k, (char *) p, ONEM2M_KEYID_CRED_MAX);
+    if (len == 0) {
+        return NGX_ERROR;
+    }
+
+    sc->entry = entry;
+    sc->table = ONEM2M_SAE_get_binding_table(c->ssl->connection);
+    sc->binding.method = NGX_HTTP_ONEM2M_SAE_MAF;
+    sc->binding.entity_type = entry->entity_type;
+    sc->binding.entity.data = (u_char *) entry->entity;
+    sc->binding.entity.len = entry->entity_len;
+    sc->binding.kpsa_id.data = (u_char *) entry->kpsa_id;
+    sc->binding.kpsa_id.len = entry->kpsa_id_len;
+    sc->binding.credential_id.data = p;
+    sc->binding.credential_id.len = len;
 
     return NGX_OK;
 }

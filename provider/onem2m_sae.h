@@ -122,9 +122,20 @@ size_t ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table);
  * another source at the same sequence number).  Wipe out with
  * ONEM2M_SAE_lookup_cleanse() when done.
  */
+/*
+ * ABI version 4: a live store's credential may expire (a MAF key, TS-0003
+ * 8.8: expires is its expirationTime, suid its SUID, maf set).  From
+ * expires on (unix seconds; 0: never) ONEM2M_SAE_table_get() and
+ * _get_entity() return 0, as for a revoked credential, with out->entry
+ * cleared and out->expires still set, so that a caller can tell
+ * "expired" from "unknown".
+ */
 typedef struct {
     ONEM2M_SAE_ENTRY    entry;        /* points into the table or below */
     unsigned long long  generation;   /* seq ^ nonce (lmdb); 0: text */
+    long long           expires;      /* unix seconds; 0: never */
+    unsigned char       suid;         /* 0: none */
+    unsigned char       maf;          /* 1: a MAF key (Kc) */
     char                kpsa_id_buf[ONEM2M_SAE_MAX_ID_LEN + 1];
     char                entity_buf[ONEM2M_SAE_MAX_ID_LEN + 1];
     unsigned char       key_buf[ONEM2M_SAE_MAX_KEY_LEN];
@@ -208,6 +219,9 @@ int ONEM2M_SAE_table_info(const ONEM2M_SAE_TABLE *table,
 #define ONEM2M_SAE_EV_STORE_ERROR    9   /* the table (a live store) failed
                                             a lookup: refused, fail
                                             closed */
+#define ONEM2M_SAE_EV_EXPIRED       10   /* the credential's expiration
+                                            (a MAF key's expirationTime)
+                                            has passed: as unknown */
 
 /*
  * identity is the raw identity the client sent (not sanitised, not NUL
@@ -286,6 +300,14 @@ ONEM2M_SAE_TABLE *ONEM2M_SAE_get_binding_table(SSL *ssl);
  *  -1   the store failed: the binding is dropped too (fail closed).
  */
 int ONEM2M_SAE_binding_current(SSL *ssl);
+
+/*
+ * The expiration (unix seconds) of the credential the connection's
+ * handshake found, 0 when it has none (or there is none), also after
+ * ONEM2M_SAE_binding_current() dropped the binding: a MAF key's
+ * expirationTime.  From then on the binding is not current.
+ */
+long long ONEM2M_SAE_binding_expires(SSL *ssl);
 
 /*
  * Certificate-based SAE (TS-0003 8.2.2.2): the identity a verified peer

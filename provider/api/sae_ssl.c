@@ -64,6 +64,7 @@
  */
 
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
@@ -262,19 +263,28 @@ ONEM2M_SAE_binding_current(SSL *ssl)
         return 1;
     }
 
-    found = ONEM2M_SAE_table_get(conn->table, conn->cred.kpsa_id,
-                                 conn->cred.entry.kpsa_id_len, &lk);
+    /* past the binding's expiration: gone without a lookup */
+    if (conn->cred.expires != 0
+        && (long long) time(NULL) >= conn->cred.expires)
+    {
+        found = 0;
+        current = 0;
 
-    current = found == 1
-              && lk.generation == conn->cred.generation
-              && sae_cred_copy(&now, &lk)
-              && now.entry.entity_len == conn->cred.entry.entity_len
-              && memcmp(now.entity, conn->cred.entity,
-                        now.entry.entity_len) == 0
-              && CRYPTO_memcmp(now.tag, conn->cred.tag, SAE_KEY_TAG_LEN)
-                 == 0;
+    } else {
+        found = ONEM2M_SAE_table_get(conn->table, conn->cred.kpsa_id,
+                                     conn->cred.entry.kpsa_id_len, &lk);
 
-    ONEM2M_SAE_lookup_cleanse(&lk);
+        current = found == 1
+                  && lk.generation == conn->cred.generation
+                  && sae_cred_copy(&now, &lk)
+                  && now.entry.entity_len == conn->cred.entry.entity_len
+                  && memcmp(now.entity, conn->cred.entity,
+                            now.entry.entity_len) == 0
+                  && CRYPTO_memcmp(now.tag, conn->cred.tag, SAE_KEY_TAG_LEN)
+                     == 0;
+
+        ONEM2M_SAE_lookup_cleanse(&lk);
+    }
 
     if (current) {
         return 1;
@@ -291,6 +301,9 @@ ONEM2M_SAE_binding_current(SSL *ssl)
                            onem2m_debug_id(id, conn->cred.kpsa_id,
                                            conn->cred.entry.kpsa_id_len),
                            found < 0 ? "store error"
+                           : conn->cred.expires != 0
+                             && (long long) time(NULL) >= conn->cred.expires
+                           ? "expired"
                            : found == 0 ? "revoked"
                            : "entity or key changed");
     }

@@ -41,6 +41,18 @@ sae_identity_well_formed(const unsigned char *id, size_t len)
  */
 
 
+/* the event of a lookup that did not find a credential */
+int
+sae_miss_event(int found, const ONEM2M_SAE_LOOKUP *lk)
+{
+    if (found < 0) {
+        return ONEM2M_SAE_EV_STORE_ERROR;
+    }
+
+    return lk->expires != 0 ? ONEM2M_SAE_EV_EXPIRED : ONEM2M_SAE_EV_UNKNOWN;
+}
+
+
 /*
  * SHA-256, fetched once for the process: HMAC() fetches HMAC and SHA-256
  * anew on every call, which cost as much as the SHA-256 work itself and
@@ -179,6 +191,7 @@ sae_cred_copy(sae_cred *cred, const ONEM2M_SAE_LOOKUP *lk)
     cred->entry.key = NULL;
     cred->entry.key_len = 0;
     cred->generation = lk->generation;
+    cred->expires = lk->expires;
 
     return 1;
 }
@@ -195,4 +208,16 @@ sae_hold(sae_conn *conn, const ONEM2M_SAE_LOOKUP *lk)
     conn->entry = &conn->cred.entry;
 
     return 1;
+}
+
+
+/* the expiration of the connection's credential, bound or dropped */
+long long
+ONEM2M_SAE_binding_expires(SSL *ssl)
+{
+    sae_conn  *conn;
+
+    conn = ssl != NULL ? sae_get_conn(ssl) : NULL;
+
+    return conn != NULL && conn->entry != NULL ? conn->cred.expires : 0;
 }

@@ -230,8 +230,7 @@ sae_client_hello_cb(SSL *ssl, int *alert, void *arg)
             found = ONEM2M_SAE_table_get(conf->table, (const char *) first,
                                          first_len, &lk);
             ONEM2M_SAE_lookup_cleanse(&lk);
-            event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR
-                              : ONEM2M_SAE_EV_UNKNOWN;
+            event = sae_miss_event(found, &lk);
         }
 
         if (found != 1) {

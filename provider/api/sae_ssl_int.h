@@ -61,6 +61,7 @@ typedef struct {
 typedef struct {
     ONEM2M_SAE_ENTRY          entry;          /* into the buffers, no key */
     unsigned long long        generation;     /* 0 in a text table */
+    long long                 expires;        /* unix seconds; 0: never */
     int                       live;           /* from a live store */
     unsigned char             tag[SAE_KEY_TAG_LEN];
     char                      kpsa_id[ONEM2M_SAE_MAX_ID_LEN + 1];
@@ -107,6 +108,8 @@ void sae_report(SSL *ssl, sae_conn *conn, int event, const char *identity,
 /* sae_ssl_cred.c: what a connection keeps of a lookup */
 int sae_identity_well_formed(const unsigned char *id, size_t len);
 int sae_cred_copy(sae_cred *cred, const ONEM2M_SAE_LOOKUP *lk);
+/* STORE_ERROR (found < 0), EXPIRED (lk->expires set) or UNKNOWN */
+int sae_miss_event(int found, const ONEM2M_SAE_LOOKUP *lk);
 int sae_hold(sae_conn *conn, const ONEM2M_SAE_LOOKUP *lk);
 
 /* sae_ssl_hello.c: the ClientHello and its callback */

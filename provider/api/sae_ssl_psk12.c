@@ -57,7 +57,7 @@ sae_psk_server_cb(SSL *ssl, const char *identity, unsigned char *psk,
                                  identity_len))
     {
         found = ONEM2M_SAE_table_get(conf->table, identity, identity_len, &lk);
-        event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR : ONEM2M_SAE_EV_UNKNOWN;
+        event = sae_miss_event(found, &lk);
 
         if (found == 1 && lk.entry.key_len <= max_psk_len) {
             sess = SSL_get_session(ssl);

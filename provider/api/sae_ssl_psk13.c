@@ -99,7 +99,7 @@ sae_find_session_cb(SSL *ssl, const unsigned char *identity,
     if (sae_identity_well_formed(identity, identity_len)) {
         found = ONEM2M_SAE_table_get(conf->table, (const char *) identity,
                                      identity_len, &lk);
-        event = found < 0 ? ONEM2M_SAE_EV_STORE_ERROR : ONEM2M_SAE_EV_UNKNOWN;
+        event = sae_miss_event(found, &lk);
 
         if (found == 1) {
             *sess = sae_hold(conn, &lk)

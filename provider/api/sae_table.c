@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -308,6 +309,25 @@ ONEM2M_SAE_table_count(const ONEM2M_SAE_TABLE *table)
 
 /*- ABI version 2: lookups with their own storage, live stores ---------- */
 
+/*
+ * A credential past its expiration is not found (TS-0003 8.2.2.3: after
+ * expirationTime the handshake fails): every lookup of the hook, and the
+ * revalidation of open connections, comes through here.
+ */
+static int
+sae_table_unexpired(int found, ONEM2M_SAE_LOOKUP *out)
+{
+    if (found == 1 && out->expires != 0
+        && (long long) time(NULL) >= out->expires)
+    {
+        ONEM2M_SAE_lookup_cleanse(out);
+        memset(&out->entry, 0, sizeof(out->entry));
+        return 0;
+    }
+
+    return found;
+}
+
 int
 ONEM2M_SAE_table_get(const ONEM2M_SAE_TABLE *table, const char *kpsa_id,
     size_t len, ONEM2M_SAE_LOOKUP *out)
@@ -316,8 +336,12 @@ ONEM2M_SAE_table_get(const ONEM2M_SAE_TABLE *table, const char *kpsa_id,
         return -1;
     }
 
-    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->get(table, kpsa_id, len,
-                                                        out);
+    out->expires = 0;
+
+    return sae_table_unexpired(
+        ((const ONEM2M_SAE_TABLE_HEAD *) table)->get(table, kpsa_id, len,
+                                                     out),
+        out);
 }
 
 int
@@ -328,8 +352,12 @@ ONEM2M_SAE_table_get_entity(const ONEM2M_SAE_TABLE *table,
         return -1;
     }
 
-    return ((const ONEM2M_SAE_TABLE_HEAD *) table)->get_entity(table, entity,
-                                                               len, out);
+    out->expires = 0;
+
+    return sae_table_unexpired(
+        ((const ONEM2M_SAE_TABLE_HEAD *) table)->get_entity(table, entity,
+                                                            len, out),
+        out);
 }
 
 void

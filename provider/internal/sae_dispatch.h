@@ -78,9 +78,10 @@ typedef int (ONEM2M_SAE_table_info_fn)(const ONEM2M_SAE_TABLE *table,
  * loudly instead of being called blindly.  The unversioned first
  * release wrote "m2mT" (0x6d326d54).  Version 2 added get, get_entity,
  * child_init and info (live LMDB stores); version 3 grew the info
- * structure (the store in use, why it cannot be used).
+ * structure (the store in use, why it cannot be used); version 4 grew
+ * ONEM2M_SAE_LOOKUP (expiration, SUID, MAF key), which get fills.
  */
-#define ONEM2M_SAE_TABLE_ABI_VERSION 3
+#define ONEM2M_SAE_TABLE_ABI_VERSION 4
 #define ONEM2M_SAE_TABLE_MAGIC (0x6d326d00u | ONEM2M_SAE_TABLE_ABI_VERSION)
 
 typedef struct {

@@ -463,6 +463,9 @@ lmdb_fill(const LMDB_TABLE *t, kpsa_store_rec *rec, ONEM2M_SAE_LOOKUP *out)
     out->entry.key_len = (unsigned short) key_len;
     out->entry.entity_type = (unsigned char) type;
     out->generation = lmdb_generation(rec);
+    out->expires = rec->attr.expires;
+    out->suid = rec->attr.suid;
+    out->maf = (rec->attr.flags & KPSA_FLAG_MAF) != 0;
 
     return 1;
 }

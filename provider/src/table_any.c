@@ -187,6 +187,9 @@ static int
 text_found(int found, ONEM2M_SAE_LOOKUP *out)
 {
     out->generation = 0;                /* out->entry: into the table */
+    out->expires = 0;
+    out->suid = 0;
+    out->maf = 0;
 
     return found;
 }

@@ -87,18 +87,20 @@ int
 kpsa_rec_decode(const MDB_val *k, const MDB_val *v, kpsa_store_rec *rec)
 {
     const unsigned char  *p = v->mv_data;
-    size_t                elen;
+    size_t                elen, alen;
 
     if (k->mv_size == 0 || k->mv_size > KPSA_MAX_ID_LEN
-        || v->mv_size < KPSA_REC_HEADER || p[0] != KPSA_REC_VERSION)
+        || v->mv_size < KPSA_REC_HEADER
+        || (p[0] != KPSA_REC_VERSION && p[0] != KPSA_REC_VERSION_ATTR))
     {
         return 0;
     }
 
     elen = (size_t) p[10] << 8 | p[11];
+    alen = p[0] == KPSA_REC_VERSION_ATTR ? KPSA_REC_ATTR_LEN : 0;
 
-    if (elen > KPSA_MAX_ID_LEN || KPSA_REC_HEADER + elen > v->mv_size
-        || v->mv_size - KPSA_REC_HEADER - elen > KPSA_SEALED_MAX)
+    if (elen > KPSA_MAX_ID_LEN || KPSA_REC_HEADER + elen + alen > v->mv_size
+        || v->mv_size - KPSA_REC_HEADER - elen - alen > KPSA_SEALED_MAX)
     {
         return 0;
     }
@@ -111,8 +113,19 @@ kpsa_rec_decode(const MDB_val *k, const MDB_val *v, kpsa_store_rec *rec)
     memcpy(rec->entity, p + KPSA_REC_HEADER, elen);
     rec->entity[elen] = '\0';
     rec->entity_len = elen;
-    rec->sealed_len = v->mv_size - KPSA_REC_HEADER - elen;
-    memcpy(rec->sealed, p + KPSA_REC_HEADER + elen, rec->sealed_len);
+    p += KPSA_REC_HEADER + elen;
+
+    memset(&rec->attr, 0, sizeof(rec->attr));
+
+    if (alen != 0) {
+        rec->attr.flags = p[0];
+        rec->attr.suid = p[1];
+        rec->attr.expires = (int64_t) kpsa_be64(p + 2);
+        p += alen;
+    }
+
+    rec->sealed_len = v->mv_size - KPSA_REC_HEADER - elen - alen;
+    memcpy(rec->sealed, p, rec->sealed_len);
 
     return rec->state == KPSA_STATE_LIVE || rec->state == KPSA_STATE_REVOKED;
 }
@@ -576,31 +589,49 @@ store_replace(kpsa_store *s, const char *kpsa_id, uint64_t seq, int *stale)
     return 1;
 }
 
+/* a record without attributes is written as version 1 */
 static int
 store_write(kpsa_store *s, const char *kpsa_id, const char *entity,
-    const unsigned char *sealed, size_t sealed_len, uint64_t seq, int state)
+    const unsigned char *sealed, size_t sealed_len, uint64_t seq, int state,
+    const kpsa_store_attr *attr)
 {
-    unsigned char   buf[KPSA_REC_HEADER + KPSA_MAX_ID_LEN + KPSA_SEALED_MAX];
-    unsigned char   be[8];
+    unsigned char   buf[KPSA_REC_HEADER + KPSA_MAX_ID_LEN + KPSA_REC_ATTR_LEN
+                        + KPSA_SEALED_MAX];
+    unsigned char   be[8], *p;
     size_t          elen = strlen(entity);
     uint64_t        last;
     MDB_val         k, v, d;
     int             rc;
 
-    buf[0] = KPSA_REC_VERSION;
+    if (attr != NULL && attr->expires == 0 && attr->suid == 0
+        && attr->flags == 0)
+    {
+        attr = NULL;
+    }
+
+    buf[0] = attr != NULL ? KPSA_REC_VERSION_ATTR : KPSA_REC_VERSION;
     buf[1] = (unsigned char) state;
     kpsa_put_be64(buf + 2, seq);
     buf[10] = (unsigned char) (elen >> 8);
     buf[11] = (unsigned char) elen;
     memcpy(buf + KPSA_REC_HEADER, entity, elen);
+    p = buf + KPSA_REC_HEADER + elen;
+
+    if (attr != NULL) {
+        p[0] = attr->flags;
+        p[1] = attr->suid;
+        kpsa_put_be64(p + 2, (uint64_t) attr->expires);
+        p += KPSA_REC_ATTR_LEN;
+    }
+
     if (sealed_len > 0) {
-        memcpy(buf + KPSA_REC_HEADER + elen, sealed, sealed_len);
+        memcpy(p, sealed, sealed_len);
     }
 
     k.mv_data = (void *) kpsa_id;
     k.mv_size = strlen(kpsa_id);
     v.mv_data = buf;
-    v.mv_size = KPSA_REC_HEADER + elen + sealed_len;
+    v.mv_size = (size_t) (p - buf) + sealed_len;
 
     rc = mdb_put(s->wtxn, s->cred, &k, &v, 0);
 
@@ -639,9 +670,23 @@ int
 kpsa_store_put(kpsa_store *s, const char *kpsa_id, const char *entity,
     const unsigned char *sealed, size_t sealed_len, uint64_t seq)
 {
+    return kpsa_store_put_attr(s, kpsa_id, entity, sealed, sealed_len, seq,
+                               NULL);
+}
+
+int
+kpsa_store_put_attr(kpsa_store *s, const char *kpsa_id, const char *entity,
+    const unsigned char *sealed, size_t sealed_len, uint64_t seq,
+    const kpsa_store_attr *attr)
+{
     int  stale;
 
     if (!store_in_txn(s) || !store_valid_ids(s, kpsa_id, entity)) {
+        return 0;
+    }
+
+    if (attr != NULL && attr->expires < 0) {
+        kpsa_store_set_error(s, "%s: expiration before 1970", kpsa_id);
         return 0;
     }
 
@@ -659,7 +704,7 @@ kpsa_store_put(kpsa_store *s, const char *kpsa_id, const char *entity,
     }
 
     return stale || store_write(s, kpsa_id, entity, sealed, sealed_len, seq,
-                                KPSA_STATE_LIVE);
+                                KPSA_STATE_LIVE, attr);
 }
 
 int
@@ -674,7 +719,7 @@ kpsa_store_revoke(kpsa_store *s, const char *kpsa_id, uint64_t seq)
     }
 
     return stale || store_write(s, kpsa_id, "", NULL, 0, seq,
-                                KPSA_STATE_REVOKED);
+                                KPSA_STATE_REVOKED, NULL);
 }
 
 int

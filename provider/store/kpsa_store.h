@@ -39,6 +39,21 @@
 #define KPSA_STATE_LIVE          1
 #define KPSA_STATE_REVOKED       2      /* a tombstone: "not found" */
 
+/*
+ * A record's attributes (record version 2; a version 1 record has none:
+ * flags 0, suid 0, expires 0).  A MAF key (TS-0003 8.8) is a Kc under its
+ * Key Identifier "<hex KcID>@<MAF-FQDN>", whose entity is the Source MAF
+ * Client ID, with the SUID and expirationTime the MAF gave it.
+ */
+#define KPSA_FLAG_MAF            0x01
+#define KPSA_SUID_MAF_SAEF       32     /* TS-0003 Table 8.8.2.3-1 */
+
+typedef struct {
+    int64_t         expires;            /* unix seconds; 0: never */
+    unsigned char   suid;               /* 0: none */
+    unsigned char   flags;              /* KPSA_FLAG_* */
+} kpsa_store_attr;
+
 /* meta "format" */
 #define KPSA_STORE_FORMAT        1
 #define KPSA_SOURCE_ID_MAX       63
@@ -125,6 +140,13 @@ int  kpsa_store_begin(kpsa_store *s);
  */
 int  kpsa_store_put(kpsa_store *s, const char *kpsa_id, const char *entity,
          const unsigned char *sealed, size_t sealed_len, uint64_t seq);
+/*
+ * put with attributes: a version 2 record (attr NULL or all zero: the
+ * version 1 record of kpsa_store_put(), which older readers still read)
+ */
+int  kpsa_store_put_attr(kpsa_store *s, const char *kpsa_id,
+         const char *entity, const unsigned char *sealed, size_t sealed_len,
+         uint64_t seq, const kpsa_store_attr *attr);
 int  kpsa_store_revoke(kpsa_store *s, const char *kpsa_id, uint64_t seq);
 /* full resync, inside the txn: every credential and tombstone goes */
 int  kpsa_store_clear(kpsa_store *s);
@@ -153,6 +175,7 @@ int  kpsa_store_get_meta(kpsa_store *s, uint64_t *last_seq,
 typedef struct {
     uint64_t        seq;
     int             state;                  /* KPSA_STATE_* */
+    kpsa_store_attr attr;                   /* all zero in a version 1 */
     size_t          kpsa_id_len, entity_len, sealed_len;
     char            kpsa_id[KPSA_MAX_ID_LEN + 1];
     char            entity[KPSA_MAX_ID_LEN + 1];

@@ -5,7 +5,9 @@
  *
  * DBI "cred":   KpsaID -> u8 version (1), u8 state (KPSA_STATE_*),
  *               u64 seq (big-endian), u16 entity_len (big-endian), entity,
- *               sealed key (none in a tombstone, whose entity is empty)
+ *               sealed key (none in a tombstone, whose entity is empty);
+ *               version 2 has u8 flags, u8 suid, i64 expires (big-endian)
+ *               between the entity and the sealed key
  * DBI "entity": entity -> KpsaID, MDB_DUPSORT (several KpsaIDs may name
  *               one entity, as in the text table); tombstones have none
  * DBI "meta":   "format" u32 BE, "last_seq" u64 BE, "synced_at" i64 BE,
@@ -24,7 +26,9 @@
 #include "kpsa_store.h"
 
 #define KPSA_REC_VERSION     1
+#define KPSA_REC_VERSION_ATTR 2
 #define KPSA_REC_HEADER      (1 + 1 + 8 + 2)
+#define KPSA_REC_ATTR_LEN    (1 + 1 + 8)
 
 struct kpsa_store {
     MDB_env          *env;

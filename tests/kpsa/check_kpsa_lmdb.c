@@ -291,6 +291,78 @@ START_TEST(add_refuses)
 }
 END_TEST
 
+/* add --maf --expires: a MAF key, its attributes read back by the API */
+START_TEST(add_maf_key_with_expiration)
+{
+    ONEM2M_SAE_TABLE   *t;
+    ONEM2M_SAE_LOOKUP   l;
+    const char         *out;
+    const char         *id = "000102030405060708090a0b0c0d0e0f@maf.example.net";
+
+    compile();
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-phone-1",
+                            "--kek", kek, "--maf", "--kpsa-id", id,
+                            "--expires", "2999-01-02T03:04:05+01:00",
+                            "--bytes", "32", NULL), 0);
+    has(out, "(a MAF key, SUID 32) expires at 32472237845");
+    has(out, "KpsaID: 000102030405060708090a0b0c0d0e0f@maf.example.net\n");
+
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-x",
+                            "--kek", kek, "--kpsa-id", "x@a.b", "--expires",
+                            "32472237845", NULL), 0);
+
+    t = open_store();
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, id, strlen(id), &l), 1);
+    ck_assert_str_eq(l.entry.entity, "CAE-phone-1");
+    ck_assert_uint_eq(l.entry.key_len, 32);
+    ck_assert_int_eq(l.expires, 32472237845LL);
+    ck_assert_uint_eq(l.suid, 32);
+    ck_assert_uint_eq(l.maf, 1);
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, "x@a.b", 5, &l), 1);
+    ck_assert_int_eq(l.expires, 32472237845LL);
+    ck_assert_uint_eq(l.maf, 0);
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, "lock1@gw.example.net", 20,
+                                          &l), 1);
+    ck_assert_int_eq(l.expires, 0);
+    ONEM2M_SAE_lookup_cleanse(&l);
+    ONEM2M_SAE_table_free(t);
+
+    /* list shows the attributes a record has, and no more */
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "list", NULL), 0);
+    has(out, "000102030405060708090a0b0c0d0e0f@maf.example.net     32  3  "
+             "expires 2999-01-02T02:04:05Z  maf  suid 32\n");
+    has(out, "x@a.b                                        16  4  "
+             "expires 2999-01-02T02:04:05Z\n");
+    has(out, "lock1@gw.example.net                         16  1\n");
+
+    /* what is refused, and why */
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-y",
+                            "--kek", kek, "--maf", "--kpsa-id",
+                            "0001@maf.example.net", NULL), 2);
+    has(out, "not a MAF Key Identifier: the KcID part is not 32 hex digits");
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-y",
+                            "--kek", kek, "--maf", "--kpsa-id",
+                            "000102030405060708090a0b0c0d0e0g@maf.example.net",
+                            NULL), 2);
+    has(out, "has a byte that is no hex digit");
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-y",
+                            "--kek", kek, "--maf", "--kpsa-id",
+                            "000102030405060708090A0B0C0D0E0F@maf.example.net",
+                            NULL), 2);
+    has(out, "write the KcID in lower-case hex");
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-y",
+                            "--kek", kek, "--maf", NULL), 2);
+    has(out, "add --maf needs --kpsa-id");
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "add", "CAE-y",
+                            "--kek", kek, "--expires", "tomorrow", NULL), 2);
+    has(out, "--expires: \"tomorrow\" is not a time");
+    ck_assert_int_eq(ku_run(NULL, &out, "-f", store, "rotate", "CAE-x",
+                            "--kek", kek, "--expires", "100", NULL), 2);
+    has(out, "--expires and --maf are for add only");
+}
+END_TEST
+
 START_TEST(list_and_check)
 {
     const char  *out;
@@ -349,6 +421,7 @@ Suite *kpsa_lmdb_suite(void)
                     CK_TCASE("store", setup, ku_teardown, 60),
                     CK_TEST(compile_seals_the_table), CK_TEST(compile_refuses),
                     CK_TEST(add_rekey_del_are_live), CK_TEST(add_refuses),
+                    CK_TEST(add_maf_key_with_expiration),
                     CK_TEST(edited_store_fails_closed),
                     CK_TEST(list_and_check), CK_TEST(help_and_manual));
 }

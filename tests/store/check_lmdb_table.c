@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -490,6 +491,90 @@ START_TEST(test_storeutl_lists_store)
 }
 END_TEST
 
+/*
+ * A MAF key: a version 2 record (expiration, SUID, MAF flag) next to the
+ * version 1 records written before; the lookup returns the attributes, and
+ * from the expiration on finds nothing, saying "expired" (expires set).
+ */
+#define KCID  "000102030405060708090a0b0c0d0e0f@maf.example.net"
+#define PHONE "CAE-phone-1"
+
+static void
+put_maf(kpsa_store *w, const char *id, const char *entity, int64_t expires,
+    uint64_t seq)
+{
+    kpsa_store_attr  a = { expires, KPSA_SUID_MAF_SAEF, KPSA_FLAG_MAF };
+    unsigned char    sealed[KPSA_SEALED_MAX];
+    size_t           len;
+
+    ck_assert(kpsa_envelope_seal(su_kek, id, entity,
+                                 (const unsigned char *) KEY2_BYTES, 16,
+                                 sealed, &len));
+    ck_assert(kpsa_store_begin(w));
+    ck_assert_msg(kpsa_store_put_attr(w, id, entity, sealed, len, seq, &a),
+                  "%s", kpsa_store_error(w));
+    ck_assert(kpsa_store_set_meta(w, seq, 0, NULL));
+    ck_assert(kpsa_store_commit(w));
+}
+
+START_TEST(test_maf_key_expires)
+{
+    ONEM2M_SAE_TABLE   *t;
+    ONEM2M_SAE_LOOKUP   l;
+    unsigned char       raw[1024];
+    size_t              len;
+    long long           exp;
+
+    exp = (long long) time(NULL) + 3600;
+    put_maf(writer, KCID, PHONE, exp, 11);
+
+    len = sizeof(raw);
+    ck_assert_int_eq(su_raw_get(su_path("store"), "cred", KCID, raw, &len),
+                     1);
+    ck_assert_uint_eq(raw[0], 2);
+    len = sizeof(raw);
+    ck_assert_int_eq(su_raw_get(su_path("store"), "cred", ID1, raw, &len),
+                     1);
+    ck_assert_uint_eq(raw[0], 1);
+
+    t = open_live(kek_file);
+    ck_assert_ptr_nonnull(t);
+
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, KCID, strlen(KCID), &l), 1);
+    ck_assert_str_eq(l.entry.entity, PHONE);
+    ck_assert_mem_eq(l.entry.key, KEY2_BYTES, 16);
+    ck_assert_int_eq(l.expires, exp);
+    ck_assert_uint_eq(l.suid, 32);
+    ck_assert_uint_eq(l.maf, 1);
+    ck_assert_int_eq(ONEM2M_SAE_table_get_entity(t, PHONE, strlen(PHONE),
+                                                 &l), 1);
+    ck_assert_int_eq(l.expires, exp);
+    ONEM2M_SAE_lookup_cleanse(&l);
+
+    /* the version 1 record reads as before: no expiration, no MAF */
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, ID1, strlen(ID1), &l), 1);
+    ck_assert_int_eq(l.expires, 0);
+    ck_assert_uint_eq(l.suid, 0);
+    ck_assert_uint_eq(l.maf, 0);
+    ONEM2M_SAE_lookup_cleanse(&l);
+
+    /* expired: not found, and said so */
+    put_maf(writer, KCID, PHONE, (long long) time(NULL) - 1, 12);
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, KCID, strlen(KCID), &l), 0);
+    ck_assert_int_ne(l.expires, 0);
+    ck_assert_ptr_null(l.entry.key);
+    ck_assert_mem_eq(l.key_buf, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+    ck_assert_int_eq(ONEM2M_SAE_table_get_entity(t, PHONE, strlen(PHONE),
+                                                 &l), 0);
+
+    /* an unknown one: expires 0 */
+    ck_assert_int_eq(ONEM2M_SAE_table_get(t, ID2, strlen(ID2), &l), 0);
+    ck_assert_int_eq(l.expires, 0);
+
+    ONEM2M_SAE_table_free(t);
+}
+END_TEST
+
 Suite *lmdb_table_suite(void)
 {
     return CK_SUITE("lmdb_table",
@@ -504,5 +589,6 @@ Suite *lmdb_table_suite(void)
                     CK_TEST(test_count_leaves_no_store_open),
                     CK_TEST(test_text_table_get),
                     CK_TEST(test_store_gone_fails_closed),
-                    CK_TEST(test_storeutl_lists_store));
+                    CK_TEST(test_storeutl_lists_store),
+                    CK_TEST(test_maf_key_expires));
 }

@@ -4,12 +4,15 @@
  * operand is the command.  Messages go to stderr as "onem2m-kpsa: ...".
  */
 
+#define _GNU_SOURCE             /* strptime, timegm */
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kpsa.h"
 
@@ -28,7 +31,9 @@ enum {
     OPT_FORCE,
     OPT_YES,
     OPT_RELOAD,
-    OPT_KEK
+    OPT_KEK,
+    OPT_EXPIRES,
+    OPT_MAF
 };
 
 static const struct option  long_options[] = {
@@ -51,6 +56,8 @@ static const struct option  long_options[] = {
     { "yes",          no_argument,       NULL, OPT_YES },
     { "reload",       no_argument,       NULL, OPT_RELOAD },
     { "kek",          required_argument, NULL, OPT_KEK },
+    { "expires",      required_argument, NULL, OPT_EXPIRES },
+    { "maf",          no_argument,       NULL, OPT_MAF },
     { NULL, 0, NULL, 0 }
 };
 
@@ -149,6 +156,10 @@ kpsa_usage(int full)
 "  --pid-file FILE   signal the master in FILE (default: nginx -s reload,\n"
 "                    which reads the pid file nginx.conf names)\n"
 "  --kek FILE        the KEK of a kpsa-lmdb: store (root-only file)\n"
+"  --expires T       add (kpsa-lmdb:): the key expires at T, RFC 3339\n"
+"                    (2026-12-31T23:59:59Z, +01:00) or unix seconds\n"
+"  --maf             add (kpsa-lmdb:): a MAF key, --kpsa-id <32 hex\n"
+"                    digits>@<MAF-FQDN>, ENTITY its Source MAF Client ID\n"
 "  -q, --quiet       no notes on stderr (errors still)\n"
 "  -h, --help        this text\n"
 "\n"
@@ -159,6 +170,70 @@ kpsa_usage(int full)
 "rotate, list and revoke KPSA-ID | --entity ENTITY --yes (alias del):\n"
 "keys are sealed with --kek FILE before they are sent, a revocation is\n"
 "a tombstone that every node's onem2m-sync copies.\n", f);
+}
+
+/* RFC 3339 ("T" or space, "Z" or an offset, fractions dropped) or digits */
+static int
+parse_expires(const char *s, long long *out)
+{
+    struct tm    tm;
+    const char  *p;
+    char        *end;
+    long long    v;
+    int          sign, oh, om, n;
+
+    if (*s >= '0' && *s <= '9' && strspn(s, "0123456789") == strlen(s)) {
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno == 0 && v > 0) {
+            *out = v;
+            return 0;
+        }
+
+    } else {
+        memset(&tm, 0, sizeof(tm));
+        p = strptime(s, "%Y-%m-%d", &tm);
+
+        if (p != NULL && (*p == 'T' || *p == 't' || *p == ' ')) {
+            p = strptime(p + 1, "%H:%M:%S", &tm);
+        } else {
+            p = NULL;
+        }
+
+        if (p != NULL && *p == '.') {
+            for (p++; *p >= '0' && *p <= '9'; p++) {
+                /* void */
+            }
+        }
+
+        if (p != NULL) {
+            v = (long long) timegm(&tm);
+            sign = 0;
+            n = 0;
+
+            if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+                sign = 1;
+                oh = om = 0;
+
+            } else if ((*p == '+' || *p == '-')
+                       && sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2
+                       && n == 5 && p[1 + n] == '\0' && oh < 24 && om < 60)
+            {
+                sign = *p == '+' ? 1 : -1;
+            }
+
+            if (sign != 0 && v > 0) {
+                *out = v - sign * (oh * 3600LL + om * 60LL);
+                if (*out > 0) {
+                    return 0;
+                }
+            }
+        }
+    }
+
+    kpsa_err("--expires: \"%s\" is not a time (RFC 3339 as "
+             "2026-12-31T23:59:59Z, or unix seconds)", s);
+    return -1;
 }
 
 static int
@@ -212,6 +287,13 @@ kpsa_args_parse(kpsa_opts *o, int argc, char **argv)
         case OPT_YES:          o->yes = 1; break;
         case OPT_RELOAD:       o->reload = 1; break;
         case OPT_KEK:          o->kek = optarg; break;
+        case OPT_MAF:          o->maf = 1; break;
+
+        case OPT_EXPIRES:
+            if (parse_expires(optarg, &o->expires) != 0) {
+                return -1;
+            }
+            break;
 
         case OPT_BYTES:
             if (parse_bytes(optarg, &o->bytes) != 0) {

@@ -57,6 +57,8 @@ typedef struct {
     const char    *nginx_prefix;   /* --nginx-prefix (nginx -p) */
     const char    *pid_file;       /* --pid-file */
     const char    *kek;            /* --kek (LMDB stores) */
+    long long      expires;        /* --expires, unix seconds; 0: none */
+    int            maf;            /* --maf: a MAF key (Kc, SUID 32) */
     int            bytes;          /* --bytes, 0: default */
     int            force;
     int            yes;

@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 
+#include "common/onem2m_keyid.h"
 #include "common/onem2m_text.h"
 #include "kpsa.h"
 #include "internal/sae_dispatch.h"
@@ -140,7 +141,7 @@ lmdb_commit(kpsa_lmdb *l)
 /* seals key for (id, entity) and puts it with the next seq */
 static int
 lmdb_put(kpsa_lmdb *l, const char *id, const char *entity,
-    const unsigned char *key, size_t key_len)
+    const unsigned char *key, size_t key_len, const kpsa_store_attr *attr)
 {
     unsigned char  sealed[KPSA_SEALED_MAX];
     size_t         sealed_len;
@@ -153,7 +154,8 @@ lmdb_put(kpsa_lmdb *l, const char *id, const char *entity,
         return -1;
     }
 
-    ok = kpsa_store_put(l->s, id, entity, sealed, sealed_len, ++l->seq);
+    ok = kpsa_store_put_attr(l->s, id, entity, sealed, sealed_len, ++l->seq,
+                             attr);
     OPENSSL_cleanse(sealed, sizeof(sealed));
 
     if (!ok) {
@@ -229,12 +231,64 @@ lmdb_choose_id(const kpsa_opts *o, kpsa_lmdb *l, const char *entity,
     return 0;
 }
 
+/*
+ * add's --expires and --maf into attr (rotate writes a plain record, a
+ * rekey keeps the record's own).  A MAF key's KpsaID is its Key
+ * Identifier, hex in lower case: the form the MAF hands out and the
+ * psk_identity looked up as sent.
+ */
+static int
+lmdb_attr(const kpsa_opts *o, int what, kpsa_store_attr *attr)
+{
+    onem2m_keyid  k;
+    int           rc;
+
+    memset(attr, 0, sizeof(*attr));
+
+    if ((o->expires != 0 || o->maf) && what != 0) {
+        kpsa_err("--expires and --maf are for add only");
+        return -1;
+    }
+
+    attr->expires = o->expires;
+
+    if (!o->maf) {
+        return 0;
+    }
+
+    if (o->kpsa_id == NULL) {
+        kpsa_err("add --maf needs --kpsa-id <32 hex digits>@<MAF-FQDN> (the "
+                 "Key Identifier)");
+        return -1;
+    }
+
+    rc = onem2m_keyid_parse(o->kpsa_id, strlen(o->kpsa_id), &k);
+    if (rc != ONEM2M_KEYID_OK) {
+        kpsa_err("--kpsa-id %.*s: not a MAF Key Identifier: %s",
+                 ONEM2M_SAE_MAX_ID_LEN, o->kpsa_id, onem2m_keyid_reason(rc));
+        return -1;
+    }
+
+    if (strspn(k.hex, "0123456789abcdef") < k.hex_len) {
+        kpsa_err("--kpsa-id %.*s: write the KcID in lower-case hex (the "
+                 "form the MAF hands out)", ONEM2M_SAE_MAX_ID_LEN,
+                 o->kpsa_id);
+        return -1;
+    }
+
+    attr->flags = KPSA_FLAG_MAF;
+    attr->suid = KPSA_SUID_MAF_SAEF;
+
+    return 0;
+}
+
 /* add, gen, rotate ENTITY; rekey KPSA-ID */
 static int
 lmdb_add(const kpsa_opts *o, int what)
 {
     kpsa_lmdb        l;
     kpsa_store_rec   rec;
+    kpsa_store_attr  attr;
     unsigned char    key[ONEM2M_SAE_MAX_KEY_LEN];
     char             id[ONEM2M_SAE_MAX_ID_LEN + 1], entity[256];
     size_t           key_len;
@@ -244,6 +298,10 @@ lmdb_add(const kpsa_opts *o, int what)
         kpsa_err(what == 2 ? "rekey needs one KPSA-ID"
                            : "%s needs one ENTITY (an AE-ID or a CSE-ID)",
                  o->command);
+        return KPSA_USAGE;
+    }
+
+    if (lmdb_attr(o, what, &attr) != 0) {
         return KPSA_USAGE;
     }
 
@@ -278,7 +336,8 @@ lmdb_add(const kpsa_opts *o, int what)
     }
 
     if (kpsa_key_obtain(o, key, &key_len) != 0
-        || lmdb_put(&l, id, entity, key, key_len) != 0
+        || lmdb_put(&l, id, entity, key, key_len,
+                    what == 2 ? &rec.attr : &attr) != 0
         || lmdb_commit(&l) != 0)
     {
         goto done;
@@ -288,6 +347,12 @@ lmdb_add(const kpsa_opts *o, int what)
               "shown once, here:", l.dir,
               what == 2 ? "rekeyed" : what == 1 ? "a further" : "new",
               entity, (unsigned long long) l.seq);
+
+    if (attr.expires != 0 && what == 0) {
+        kpsa_note(o, "%s: %s%s expires at %lld (unix seconds)", l.dir, id,
+                  attr.flags & KPSA_FLAG_MAF ? " (a MAF key, SUID 32)" : "",
+                  (long long) attr.expires);
+    }
 
     if (kpsa_print_credential(id, key, key_len) != 0) {
         kpsa_err("cannot print the credential; it is in the store: %s -f "
@@ -370,6 +435,32 @@ done:
     return rc;
 }
 
+/* a record's attributes after its list line: only those it has */
+static void
+lmdb_print_attr(const kpsa_store_attr *a)
+{
+    struct tm  tm;
+    time_t     t = (time_t) a->expires;
+    char       when[32];
+
+    if (a->expires != 0 && gmtime_r(&t, &tm) != NULL
+        && strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+    {
+        printf("  expires %s%s", when,
+               (long long) time(NULL) >= a->expires ? " (expired)" : "");
+    }
+
+    if (a->flags & KPSA_FLAG_MAF) {
+        printf("  maf");
+    }
+
+    if (a->suid != 0) {
+        printf("  suid %u", a->suid);
+    }
+
+    printf("\n");
+}
+
 /* list [ENTITY]: no KEK needed, never a key */
 static int
 lmdb_list(const kpsa_opts *o)
@@ -402,9 +493,10 @@ lmdb_list(const kpsa_opts *o)
             continue;
         }
 
-        printf("%-30s  %-40s  %5zu  %llu\n", rec.entity, rec.kpsa_id,
+        printf("%-30s  %-40s  %5zu  %llu", rec.entity, rec.kpsa_id,
                rec.sealed_len - KPSA_ENVELOPE_OVERHEAD,
                (unsigned long long) rec.seq);
+        lmdb_print_attr(&rec.attr);
         n++;
     }
 
