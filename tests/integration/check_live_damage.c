@@ -163,7 +163,79 @@ damage_wrapper(void)
     return saved;
 }
 
-/* nginx with the three servers and two workers, started */
+/* whether process pid maps path (its reader of the store is open) */
+static int
+maps_file(long pid, const char *path)
+{
+    char   maps[64], line[1024];
+    FILE  *f;
+    int    found = 0;
+
+    snprintf(maps, sizeof(maps), "/proc/%ld/maps", pid);
+    f = fopen(maps, "r");
+    if (f == NULL) {
+        return 0;
+    }
+
+    while (!found && fgets(line, sizeof(line), f) != NULL) {
+        found = strstr(line, path) != NULL;
+    }
+
+    fclose(f);
+
+    return found;
+}
+
+/*
+ * harness_nginx_start() returns once the master has forked its first
+ * worker, not once each worker has run init_process.  On a loaded machine
+ * a worker can open its reader after the test damaged the store: it then
+ * says so at its start ("cannot open the live store ... in this worker")
+ * and starts down, so worker 0's tick has no change of state to log and
+ * the "cannot be read" line never comes.  The tests damage a store that
+ * every worker has open: both workers map data.mdb first.
+ */
+static void
+damage_wait_workers_opened(void)
+{
+    const char  *log, *p;
+    char         path[600], *real;
+    long         pids[2];
+    long long    deadline;
+    int          n, i, open;
+
+    real = realpath(ls.dir, NULL);
+    ck_assert_ptr_nonnull(real);
+    snprintf(path, sizeof(path), "%s/data.mdb", real);
+    free(real);
+
+    deadline = harness_deadline_ms(10000);
+
+    for ( ;; ) {
+        log = harness_log(ls.ng);
+        n = 0;
+        for (p = log; n < 2 && (p = strstr(p, "start worker process "))
+                                != NULL; p++)
+        {
+            pids[n++] = strtol(p + sizeof("start worker process ") - 1,
+                               NULL, 10);
+        }
+
+        for (open = 0, i = 0; i < n; i++) {
+            open += maps_file(pids[i], path);
+        }
+
+        if (open == 2) {
+            return;
+        }
+
+        ck_assert_msg(harness_now_ms() < deadline, "%d of 2 workers opened "
+                      "%s:\n%s", open, path, log_tail());
+        usleep(20 * 1000);
+    }
+}
+
+/* nginx with the three servers and two workers, started, store open */
 static void
 damage_start(void)
 {
@@ -190,6 +262,7 @@ damage_start(void)
 
     ck_assert_msg(rc == 0, "nginx did not start; error log:\n%s",
                   log_tail());
+    damage_wait_workers_opened();
 }
 
 static const char *
